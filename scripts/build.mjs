@@ -1,0 +1,54 @@
+// Bundles the four entry points with esbuild. Native packages stay external and are copied next to the
+// bundles (dist/node_modules) for the VSIX, limited to the target platform's binaries.
+import * as esbuild from 'esbuild';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, chmodSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const dist = join(root, 'dist');
+const watch = process.argv.includes('--watch');
+const target = (process.argv.find((a) => a.startsWith('--target=')) ?? `--target=${process.platform}-${process.arch}`).slice(9);
+const [platform, arch] = target.split('-');
+
+// Loaded at run time from dist/node_modules (native) or optional (tfjs-node): never bundled.
+const nativeExternals = ['onnxruntime-node', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'sharp'];
+
+const common = { bundle: true, sourcemap: true, logLevel: 'warning', legalComments: 'none', minify: !watch && process.env.MI_MINIFY !== '0' };
+
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+
+const builds = [
+  { ...common, entryPoints: { 'host/extension': 'src/host/extension.ts' }, platform: 'node', format: 'cjs', target: 'node20', outdir: dist, external: ['vscode'] },
+  { ...common, entryPoints: { 'engine/main': 'src/engine/main.ts', cli: 'src/cli.ts' }, platform: 'node', format: 'cjs', target: 'node20', outdir: dist, external: nativeExternals },
+  { ...common, entryPoints: { 'webview/main': 'webview/main.ts' }, platform: 'browser', format: 'iife', target: 'chrome120', outdir: dist, loader: { '.ttf': 'file', '.woff2': 'file' } },
+].filter((b) => Object.values(b.entryPoints).every((e) => existsSync(join(root, e))));
+
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}
+
+if (existsSync(join(dist, 'cli.js'))) {
+  const cli = join(dist, 'cli.js');
+  writeFileSync(cli, '#!/usr/bin/env node\n' + readFileSync(cli, 'utf8'));
+  chmodSync(cli, 0o755);
+}
+
+// tfjs' WASM backend loads its .wasm files from a folder we name at run time.
+const wasmSrc = join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
+mkdirSync(join(dist, 'wasm'), { recursive: true });
+for (const f of readdirSync(wasmSrc).filter((f) => f.endsWith('.wasm'))) cpSync(join(wasmSrc, f), join(dist, 'wasm', f));
+
+// onnxruntime-node (+ its JS dependency onnxruntime-common) for the target platform only.
+const ortSrc = join(root, 'node_modules/onnxruntime-node');
+const ortDst = join(dist, 'node_modules/onnxruntime-node');
+for (const f of ['package.json', 'dist', 'LICENSE', 'README.md']) if (existsSync(join(ortSrc, f))) cpSync(join(ortSrc, f), join(ortDst, f), { recursive: true });
+for (const napi of readdirSync(join(ortSrc, 'bin'))) {
+  const from = join(ortSrc, 'bin', napi, platform, arch);
+  if (existsSync(from)) cpSync(from, join(ortDst, 'bin', napi, platform, arch), { recursive: true });
+}
+cpSync(join(root, 'node_modules/onnxruntime-common'), join(dist, 'node_modules/onnxruntime-common'), { recursive: true });
+
+console.log(`built ${builds.length} bundles for ${target} into dist/`);

@@ -1,0 +1,43 @@
+import type { DType } from './dtype';
+
+/**
+ * Where a tensor's bytes live. Readers implement this over the file buffer, an external data file or a set of
+ * weight shards; nothing is read until `read` is called, so opening a 2 GB model costs only its structure.
+ */
+export interface ByteSource {
+  readonly byteLength: number;
+  /** Reads [offset, offset+length) of this tensor's bytes. Rejects with a ModelError when the bytes are not there. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+/** How stored integers map to real values, when a format says so. */
+export type Quantization =
+  /** real = (q - zeroPoint) * scale; per-tensor (length 1) or per-axis arrays. */
+  | { kind: 'affine'; scale: number[]; zeroPoint: number[]; axis?: number }
+  /** TF.js weight quantization: real = q * scale + min (min/scale form) or (q - offset) * scale. */
+  | { kind: 'tfjs'; dtype: 'uint8' | 'uint16' | 'float16'; scale?: number; min?: number; offset?: number };
+
+export type TensorLocation = 'inline' | 'external' | 'shard' | 'constant-node' | 'sparse';
+
+export interface Tensor {
+  readonly name: string;
+  /** The dtype the values have for the user (after dequantization for TF.js quantized weights). */
+  readonly dtype: DType;
+  readonly shape: number[];
+  readonly elementCount: number;
+  /** The stored element type when it differs from dtype (quantized TF.js weights). */
+  readonly storedDType?: DType;
+  readonly location: TensorLocation;
+  /** Human-readable origin, e.g. "weights.bin @ 1024" or "raw_data". */
+  readonly origin?: string;
+  readonly quantization?: Quantization;
+  /** Undefined when the bytes cannot be had (missing external file); `problem` then says why. */
+  readonly data?: ByteSource;
+  readonly problem?: string;
+  /** Values that formats store as typed fields instead of bytes (ONNX float_data etc.), already decoded. */
+  readonly values?: ArrayLike<number> | ArrayLike<bigint> | string[];
+}
+
+export function tensorByteLength(t: Tensor): number | undefined {
+  return t.data?.byteLength;
+}

@@ -1,0 +1,25 @@
+import type { ModelSummary } from './summary';
+
+/**
+ * Host -> engine process requests. Each feature adds its own map in its own file and is joined here,
+ * so the engine's surface is visible in one place.
+ */
+export type CoreEngineMethods = {
+  open: { params: { path: string }; result: { modelId: string; summary: ModelSummary } };
+  close: { params: { modelId: string }; result: void };
+  ping: { params: Record<string, never>; result: { pid: number; rssBytes: number } };
+  /** Test-only: kills the engine mid-job. Answered with 'bad-request' unless MODEL_INSPECTOR_TEST_HOOKS=1. */
+  crashForTest: { params: { afterMs?: number }; result: void };
+};
+
+export type EngineMethods = CoreEngineMethods;
+
+/** Engine -> host notifications. */
+export type EngineEvents = {
+  log: { level: 'info' | 'warn' | 'error'; message: string };
+};
+
+export interface EngineReadyInfo {
+  pid: number;
+  version: string;
+}
