@@ -1,3 +1,4 @@
+import type { ForwardedMethods, WithModel } from './forwarded';
 import type { ModelSummary } from './summary';
 
 /**
@@ -12,7 +13,7 @@ export type CoreEngineMethods = {
   crashForTest: { params: { afterMs?: number }; result: void };
 };
 
-export type EngineMethods = CoreEngineMethods;
+export type EngineMethods = CoreEngineMethods & WithModel<ForwardedMethods>;
 
 /** Engine -> host notifications. */
 export type EngineEvents = {

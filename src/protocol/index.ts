@@ -4,3 +4,7 @@ export * from './validate';
 export * from './summary';
 export * from './engine';
 export * from './webview';
+export * from './forwarded';
+export * from './graph';
+export * from './stats';
+export * from './run';

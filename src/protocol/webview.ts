@@ -1,16 +1,21 @@
+import type { ForwardedMethods } from './forwarded';
+import { forwardedValidators } from './forwarded';
 import type { ModelSummary } from './summary';
 import type { Check } from './validate';
 import { nothing, obj, str, oneOf } from './validate';
 
 /** Webview -> host requests. The webview is untrusted input: every params type has a validator below. */
-export type WebviewMethods = {
+export type CoreWebviewMethods = {
   getOverview: { params: Record<string, never>; result: ModelSummary };
   retry: { params: Record<string, never>; result: void };
 };
 
+export type WebviewMethods = CoreWebviewMethods & ForwardedMethods;
+
 export const webviewValidators: { [K in keyof WebviewMethods]: Check } = {
   getOverview: nothing,
   retry: nothing,
+  ...forwardedValidators,
 };
 
 /** Host -> webview requests (none yet: the host pushes events). */
