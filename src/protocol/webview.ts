@@ -29,6 +29,10 @@ export type HostEvents = {
   /** The model failed to open or the engine died; the view shows the message and a retry button. */
   error: { message: string; retryable: boolean };
   trust: { trusted: boolean };
+  /** Side view only: the model in the active editor (null when none). */
+  activeModel: { summary: ModelSummary | null };
+  /** Side view only: a node was selected in the active model's panel. */
+  nodeSelected: { nodeId: string };
 };
 
 /** Webview -> host events. */
