@@ -1,9 +1,92 @@
+import type { DType } from '../model/dtype';
+import type { WireShape } from './summary';
 import type { Check } from './validate';
+import { obj, optional, str } from './validate';
 
 /**
  * Graph feature: webview -> host requests that the host forwards to the engine with the panel's modelId added
  * (see forwarded.ts). Params/results are JSON-safe summaries: never tensor bytes.
+ *
+ * The graph travels in a compact, table-based form (op types and scopes are interned, edges are index triples) so a
+ * 20k-node model is a few MB of JSON; per-node details (attributes, weights) are fetched only for the selected node.
  */
-export type GraphMethods = Record<never, never>;
 
-export const graphValidators: { [K in keyof GraphMethods]: Check } = {};
+/** '' is the main graph; a subgraph is `<nodeId>:<index into node.subgraphs>` (node ids are unique per model). */
+export type GraphId = string;
+
+export type GraphNodeKind = 'op' | 'input' | 'output';
+
+export interface GraphNodeRow {
+  id: string;
+  kind: GraphNodeKind;
+  /** Index into GraphPayload.ops (op type; 'Input' / 'Output' for the pseudo-nodes). */
+  op: number;
+  /** Short display name: the node name's last path segment (or the value name for inputs/outputs). */
+  name: string;
+  /** Index into GraphPayload.scopes. */
+  scope: number;
+  /** Weights consumed directly (shown as a badge on the node, never as boxes). */
+  weights?: number;
+  /** Total elements of those weights. */
+  params?: number;
+  /** Number of control-flow bodies (If/Loop/Scan); each opens as graph `<id>:<i>`. */
+  subgraphs?: number;
+  /** Input pseudo-node for a value captured from the enclosing graph (subgraph bodies only). */
+  outer?: boolean;
+  /** Indices into GraphPayload.values of the tensors this node reads and writes (weights included): search by tensor name. */
+  io: number[];
+}
+
+export interface GraphValueRow {
+  name: string;
+  dtype?: DType;
+  shape?: WireShape;
+}
+
+export interface GraphPayload {
+  graph: GraphId;
+  name: string;
+  /** Breadcrumb from the main graph down to this one, e.g. ["main", "If_0 then_branch"]. */
+  path: string[];
+  ops: string[];
+  /** Scope paths; index 0 is the root ''. Every prefix of a scope is present too. */
+  scopes: string[];
+  /** Per scope: repeated-block hint (same structure -> same number), -1 when the structure is unique. */
+  scopeHints: number[];
+  nodes: GraphNodeRow[];
+  values: GraphValueRow[];
+  /** [from node index, to node index, value index]. */
+  edges: [number, number, number][];
+}
+
+export interface GraphTensorInfo {
+  name: string;
+  dtype?: DType;
+  shape?: WireShape;
+  /** Present when the value is a weight. */
+  weight?: { elementCount: number; location: string };
+}
+
+export interface GraphNodeDetails {
+  id: string;
+  opType: string;
+  domain: string;
+  name: string;
+  scope: string;
+  doc?: string;
+  /** Readable attribute values (long lists and tensors summarised). */
+  attributes: { name: string; type: string; value: string }[];
+  inputs: GraphTensorInfo[];
+  outputs: GraphTensorInfo[];
+  subgraphs: { graph: GraphId; attribute: string; name: string; nodeCount: number }[];
+}
+
+export type GraphMethods = {
+  getGraph: { params: { graph?: GraphId }; result: GraphPayload };
+  getNodeDetails: { params: { graph?: GraphId; nodeId: string }; result: GraphNodeDetails };
+};
+
+export const graphValidators: { [K in keyof GraphMethods]: Check } = {
+  getGraph: obj({ graph: optional(str(2000)) }),
+  getNodeDetails: obj({ graph: optional(str(2000)), nodeId: str(2000) }),
+};
