@@ -11,6 +11,8 @@ export type CoreEngineMethods = {
   ping: { params: Record<string, never>; result: { pid: number; rssBytes: number } };
   /** Test-only: kills the engine mid-job. Answered with 'bad-request' unless MODEL_INSPECTOR_TEST_HOOKS=1. */
   crashForTest: { params: { afterMs?: number }; result: void };
+  /** Test-only: a slow job that honours cancellation (resolves 'done' or rejects 'cancelled'). Same flag as crashForTest. */
+  sleepForTest: { params: { ms: number }; result: 'done' };
 };
 
 export type EngineMethods = CoreEngineMethods & WithModel<ForwardedMethods>;

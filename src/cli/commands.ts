@@ -1,0 +1,11 @@
+import { inspectVerb } from './inspect';
+import type { Verb } from './verb';
+
+/** Every verb of the command line. Adding one: one import above and one entry below; the verb lives in ./<verb>.ts. */
+export const commands: readonly Verb[] = [
+  inspectVerb,
+];
+
+export function findVerb(name: string): Verb | undefined {
+  return commands.find((c) => c.name === name);
+}

@@ -1,0 +1,44 @@
+import { UsageError, type FlagName, type ParsedArgs } from './args';
+
+/** Where a verb writes: stdout for results, stderr for messages (tests swap these for buffers). */
+export interface CliIO {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** One `model-inspector <verb>`: its help lines, the flags it takes, and what it does (returns the exit code). */
+export interface Verb {
+  readonly name: string;
+  /** One line for the command list. */
+  readonly summary: string;
+  /** Arguments after the verb, e.g. "<model> [--json]". */
+  readonly usage: string;
+  readonly flags: readonly FlagName[];
+  run(args: ParsedArgs, io: CliIO): Promise<number>;
+}
+
+/** The single model path every verb takes as its first positional. */
+export function modelPathArg(verb: Verb, args: ParsedArgs): string {
+  if (args.positionals.length === 0) throw new UsageError(`${verb.name} needs a model path: model-inspector ${verb.name} ${verb.usage}`);
+  if (args.positionals.length > 1) throw new UsageError(`${verb.name} takes one model path, got ${args.positionals.length} (${args.positionals.slice(1).join(' ')})`);
+  return args.positionals[0];
+}
+
+/** Human sizes for text output: 1.2 MB, 3.4 M. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
+}
+
+export function formatCount(n: number): string {
+  if (n < 1000) return String(n);
+  const [div, unit] = n >= 1e9 ? [1e9, 'B'] : n >= 1e6 ? [1e6, 'M'] : [1e3, 'K'];
+  return `${(n / div).toFixed(n / div < 10 ? 2 : 1)}${unit} (${n.toLocaleString('en-US')})`;
+}

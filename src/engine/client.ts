@@ -1,0 +1,271 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { totalmem } from 'node:os';
+import type { EngineEvents, EngineMethods, EngineReadyInfo } from '../protocol/engine';
+import { RpcEndpoint, type CallOptions, type Transport } from '../protocol/rpc';
+import { RpcError, type WireMessage } from '../protocol/wire';
+
+export type EngineLogLevel = EngineEvents['log']['level'];
+
+export interface EngineClientOptions {
+  /** Absolute path of the bundled engine entry (dist/engine/main.js). */
+  enginePath: string;
+  /** Heap limit of the engine in MiB; defaults to half of RAM, clamped to 2..8 GiB. */
+  maxOldSpaceMb?: number;
+  /** How long a fresh engine may take to send its ready handshake. */
+  readyTimeoutMs?: number;
+  /** Default per-call timeout (0 = none). */
+  defaultTimeoutMs?: number;
+  /** Crashes tolerated within `crashWindowMs` before the client stays down until restart(). */
+  maxCrashes?: number;
+  crashWindowMs?: number;
+  /** Extra environment for the engine (merged over process.env). */
+  env?: Record<string, string | undefined>;
+}
+
+type Listener<T> = (value: T) => void;
+
+/** Default heap: big models keep weights outside the JS heap, but graphs of 100k nodes and stats do not. */
+function defaultHeapMb(): number {
+  const half = Math.floor(totalmem() / 2 / 2 ** 20);
+  return Math.min(8192, Math.max(2048, half));
+}
+
+/**
+ * The host's handle on the engine process. Starts it lazily, speaks RPC over IPC, and restarts it on the next
+ * call after an unexpected exit (pending calls fail with 'crashed'). Repeated crashes stop the restarts until
+ * `restart()`, so a model that kills the engine on open cannot turn into a fork loop. Never throws synchronously.
+ */
+export class EngineClient {
+  private child: ChildProcess | undefined;
+  private endpoint: RpcEndpoint<EngineMethods, Record<string, never>, EngineEvents> | undefined;
+  private starting: Promise<EngineReadyInfo> | undefined;
+  private readonly crashTimes: number[] = [];
+  private downReason: string | undefined;
+  private disposed = false;
+  private readonly logListeners = new Set<Listener<EngineEvents['log']>>();
+  private readonly crashListeners = new Set<Listener<string>>();
+  private readonly readyListeners = new Set<Listener<EngineReadyInfo>>();
+  private info: EngineReadyInfo | undefined;
+  private readonly opts: Required<Omit<EngineClientOptions, 'env'>> & Pick<EngineClientOptions, 'env'>;
+
+  constructor(options: EngineClientOptions) {
+    this.opts = {
+      maxOldSpaceMb: defaultHeapMb(),
+      readyTimeoutMs: 20_000,
+      defaultTimeoutMs: 0,
+      maxCrashes: 3,
+      crashWindowMs: 60_000,
+      ...options,
+    };
+  }
+
+  /** Calls an engine method, starting (or restarting) the engine first if needed. */
+  call<K extends keyof EngineMethods & string>(method: K, params: EngineMethods[K]['params'], opts: CallOptions = {}): Promise<EngineMethods[K]['result']> {
+    try {
+      return this.start().then((): Promise<EngineMethods[K]['result']> => {
+        if (!this.endpoint) throw new RpcError('crashed', 'the engine exited before the call could be sent');
+        return this.endpoint.call(method, params, opts);
+      });
+    } catch (e) {
+      return Promise.reject(RpcError.from(e));
+    }
+  }
+
+  /** Ensures a running engine and resolves with its ready info. */
+  start(): Promise<EngineReadyInfo> {
+    if (this.disposed) return Promise.reject(new RpcError('disposed', 'the engine client was disposed'));
+    if (this.downReason) return Promise.reject(new RpcError('crashed', this.downReason));
+    if (this.endpoint?.isReady && this.info) return Promise.resolve(this.info);
+    this.starting ??= this.spawn().finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  /** Leaves the stopped-after-crashes state (or replaces a live engine) and starts a fresh process. */
+  restart(): Promise<EngineReadyInfo> {
+    this.downReason = undefined;
+    this.crashTimes.length = 0;
+    this.stopChild('engine restarted');
+    return this.start();
+  }
+
+  onLog(listener: Listener<EngineEvents['log']>): () => void {
+    this.logListeners.add(listener);
+    return () => this.logListeners.delete(listener);
+  }
+
+  /** Fires with a one-line reason whenever the engine dies unexpectedly (open models are gone with it). */
+  onCrash(listener: Listener<string>): () => void {
+    this.crashListeners.add(listener);
+    return () => this.crashListeners.delete(listener);
+  }
+
+  /** Fires after every successful (re)start. */
+  onReady(listener: Listener<EngineReadyInfo>): () => void {
+    this.readyListeners.add(listener);
+    return () => this.readyListeners.delete(listener);
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** True after repeated crashes, until restart(). */
+  get isDown(): boolean {
+    return this.downReason !== undefined;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.stopChild('engine client disposed');
+    this.logListeners.clear();
+    this.crashListeners.clear();
+    this.readyListeners.clear();
+  }
+
+  private spawn(): Promise<EngineReadyInfo> {
+    return new Promise<EngineReadyInfo>((resolve, reject) => {
+      let child: ChildProcess;
+      try {
+        child = fork(this.opts.enginePath, [], {
+          // Never inherit the host's flags (inspector ports, loaders); only the heap limit.
+          execArgv: [`--max-old-space-size=${this.opts.maxOldSpaceMb}`],
+          env: { ...process.env, ...this.opts.env },
+          serialization: 'advanced',
+          stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        });
+      } catch (e) {
+        reject(new RpcError('failed', `could not start the engine: ${e instanceof Error ? e.message : String(e)}`));
+        return;
+      }
+      this.child = child;
+      const endpoint = new RpcEndpoint<EngineMethods, Record<string, never>, EngineEvents>(childTransport(child), {}, {
+        defaultTimeoutMs: this.opts.defaultTimeoutMs,
+        log: (level, message) => this.emitLog({ level, message: `engine channel: ${message}` }),
+      });
+      this.endpoint = endpoint;
+      endpoint.on('log', (entry) => this.emitLog(entry));
+      forwardLines(child.stdout, (line) => this.emitLog({ level: 'info', message: line }));
+      forwardLines(child.stderr, (line) => this.emitLog({ level: 'warn', message: line }));
+
+      let settled = false;
+      const timer = setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        this.stopChild('engine start timed out');
+        reject(new RpcError('timeout', `the engine did not start within ${this.opts.readyTimeoutMs} ms`));
+      }, this.opts.readyTimeoutMs);
+
+      child.once('error', (e) => {
+        // Spawn failures arrive here (and maybe exit too); 'exit' handles crash bookkeeping.
+        this.emitLog({ level: 'error', message: `engine process error: ${e.message}` });
+        if (!settled) {
+          settled = true;
+          clearTimeout(timer);
+          this.stopChild(`engine process error: ${e.message}`);
+          reject(new RpcError('failed', `could not start the engine: ${e.message}`));
+        }
+      });
+      child.once('exit', (code, signal) => {
+        const reason = signal ? `the engine was killed by ${signal}` : `the engine exited with code ${code}`;
+        if (!settled) {
+          settled = true;
+          clearTimeout(timer);
+          reject(new RpcError('crashed', `${reason} while starting`));
+        }
+        this.onExit(child, endpoint, reason);
+      });
+
+      endpoint.whenReady().then(
+        (raw) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          const info = raw as EngineReadyInfo;
+          this.info = info;
+          for (const l of this.readyListeners) safely(() => l(info));
+          resolve(info);
+        },
+        () => {},
+      );
+    });
+  }
+
+  private onExit(child: ChildProcess, endpoint: RpcEndpoint<EngineMethods, Record<string, never>, EngineEvents>, reason: string): void {
+    const expected = this.child !== child; // stopChild() detached it first
+    if (this.child === child) {
+      this.child = undefined;
+      this.endpoint = undefined;
+      this.info = undefined;
+    }
+    endpoint.fail(reason);
+    if (expected || this.disposed) return;
+    const now = Date.now();
+    this.crashTimes.push(now);
+    while (this.crashTimes.length && now - this.crashTimes[0] > this.opts.crashWindowMs) this.crashTimes.shift();
+    if (this.crashTimes.length > this.opts.maxCrashes) {
+      this.downReason = `the engine crashed ${this.crashTimes.length} times within ${Math.round(this.opts.crashWindowMs / 1000)} s and was stopped (last: ${reason}); restart it to try again`;
+    }
+    this.emitLog({ level: 'error', message: reason });
+    for (const l of this.crashListeners) safely(() => l(reason));
+  }
+
+  /** Detaches and kills the current child; its exit is then not counted as a crash. */
+  private stopChild(reason: string): void {
+    const child = this.child;
+    const endpoint = this.endpoint;
+    this.child = undefined;
+    this.endpoint = undefined;
+    this.info = undefined;
+    endpoint?.dispose(reason);
+    if (child && child.exitCode === null && child.signalCode === null) {
+      safely(() => child.disconnect());
+      safely(() => child.kill('SIGTERM'));
+      // A native call that ignores SIGTERM must not outlive the host's intent.
+      const t = setTimeout(() => safely(() => child.kill('SIGKILL')), 2000);
+      t.unref();
+      child.once('exit', () => clearTimeout(t));
+    }
+  }
+
+  private emitLog(entry: EngineEvents['log']): void {
+    for (const l of this.logListeners) safely(() => l(entry));
+  }
+}
+
+function childTransport(child: ChildProcess): Transport {
+  return {
+    send: (msg: WireMessage) => {
+      if (child.connected) child.send(msg, undefined, undefined, () => {});
+    },
+    listen: (handler) => {
+      child.on('message', handler);
+      return () => child.off('message', handler);
+    },
+  };
+}
+
+function forwardLines(stream: NodeJS.ReadableStream | null, emit: (line: string) => void): void {
+  if (!stream) return;
+  let buf = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buf += chunk;
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i).trimEnd();
+      buf = buf.slice(i + 1);
+      if (line) emit(line);
+    }
+    if (buf.length > 64 * 1024) buf = buf.slice(-64 * 1024);
+  });
+  stream.on('end', () => buf.trim() && emit(buf.trim()));
+}
+
+function safely(f: () => void): void {
+  try {
+    f();
+  } catch {
+    // Listener and kill failures must never reach the host's stack.
+  }
+}

@@ -1,0 +1,9 @@
+import type { CoreEngineMethods } from '../../protocol/engine';
+import type { FeatureHandlers } from './types';
+
+/** open / close / ping: the model lifecycle every feature builds on. */
+export const coreHandlers: FeatureHandlers<Omit<CoreEngineMethods, 'crashForTest' | 'sleepForTest'>> = ({ store }) => ({
+  open: ({ path }, ctx) => store.open(path, ctx.signal),
+  close: ({ modelId }) => store.close(modelId),
+  ping: () => ({ pid: process.pid, rssBytes: process.memoryUsage().rss }),
+});

@@ -1,0 +1,18 @@
+import type { EngineMethods } from '../../protocol/engine';
+import type { Handlers } from '../../protocol/rpc';
+import { coreHandlers } from './core';
+import { graphHandlers } from './graph';
+import { testHookHandlers } from './test-hooks';
+import type { EngineServices } from './types';
+
+/**
+ * The engine's whole request surface in one table. A feature adds itself with one import above and one
+ * spread line below; its factory lives in `./<feature>.ts` and returns handlers for its own method map.
+ */
+export function engineHandlers(services: EngineServices): Partial<Handlers<EngineMethods>> {
+  return {
+    ...coreHandlers(services),
+    ...graphHandlers(services),
+    ...testHookHandlers(services),
+  };
+}
