@@ -1,9 +1,113 @@
 import type { Check } from './validate';
+import { arrayOf, num, obj, oneOf, optional, str } from './validate';
 
 /**
  * Run feature: webview -> host requests that the host forwards to the engine with the panel's modelId added
  * (see forwarded.ts). Params/results are JSON-safe summaries: never tensor bytes.
  */
-export type RunMethods = Record<never, never>;
 
-export const runValidators: { [K in keyof RunMethods]: Check } = {};
+/** How an input without a file gets its values. 'range' = integers 0..n-1 (token ids below the vocab size). */
+export type SynthKind = 'normal' | 'uniform' | 'zeros' | 'ones' | 'range';
+export const SYNTH_KINDS: readonly SynthKind[] = ['normal', 'uniform', 'zeros', 'ones', 'range'];
+
+export interface RunInputSpec {
+  /** Graph input name; omitted = the first input not given otherwise. */
+  name?: string;
+  /** A .npy / .npz / TensorProto .pb file (npz members map by name, else by order). */
+  file?: string;
+  synth?: SynthKind;
+}
+
+export interface RunParams {
+  inputs?: RunInputSpec[];
+  /** Kind used for inputs not listed in `inputs`; default: 'normal' for floats, 'range' for integers. */
+  synth?: SynthKind;
+  seed?: number;
+  /** Values for symbolic dimensions, e.g. {batch: 1, sequence: 128}. */
+  dims?: Record<string, number>;
+  /** Ordered execution providers (ONNX) / backends (TF.js) to try; default: GPU ones available, then cpu. */
+  providers?: string[];
+  runs?: number;
+  warmup?: number;
+  topK?: number;
+}
+
+export interface SkippedProvider {
+  provider: string;
+  reason: string;
+}
+
+export interface TopEntry {
+  index: number;
+  label?: string;
+  p: number;
+}
+
+export interface OutputSummary {
+  name: string;
+  dtype: string;
+  shape: number[];
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+  /** Count of NaN / ±Inf elements (excluded from the statistics above). */
+  nonFinite: number;
+  first: number[];
+  top: TopEntry[];
+  /** True when softmax was applied before top-k (the output looked like logits). */
+  softmax: boolean;
+}
+
+export interface InputUsed {
+  name: string;
+  dtype: string;
+  shape: number[];
+  /** 'file:<path>[member]' or the synth kind, e.g. 'normal(seed 0)' or 'range(<32000)'. */
+  source: string;
+}
+
+export interface RunSummary {
+  /** What ran: an ORT execution provider ('cpu', 'webgpu', …) or a TF.js backend ('tfjs-wasm', …). */
+  provider: string;
+  skipped: SkippedProvider[];
+  /** Nodes per execution provider for the first run, when known (ORT profiling). */
+  placement?: Record<string, number>;
+  loadMs: number;
+  /** True when the session came from the cache (loadMs is then the original load time). */
+  cached: boolean;
+  inputs: InputUsed[];
+  dims: Record<string, number>;
+  outputs: OutputSummary[];
+  runs: number;
+  latencyMs: { p50: number; p95: number; mean: number; min: number; max: number };
+}
+
+export type RunMethods = {
+  run: { params: RunParams; result: RunSummary };
+};
+
+const ident = str(256);
+export const runParamsCheck: Check = obj({
+  inputs: optional(arrayOf(obj({ name: optional(ident), file: optional(str(4096)), synth: optional(oneOf(...SYNTH_KINDS)) }), 64)),
+  synth: optional(oneOf(...SYNTH_KINDS)),
+  seed: optional(num(0, 2 ** 31, true)),
+  dims: optional((x, p) => {
+    if (typeof x !== 'object' || x === null || Array.isArray(x)) return `${p} must be an object`;
+    const entries = Object.entries(x);
+    if (entries.length > 64) return `${p} has too many entries`;
+    for (const [k, v] of entries) {
+      const problem = ident(k, `${p} key`) ?? num(1, 1 << 20, true)(v, `${p}.${k}`);
+      if (problem) return problem;
+    }
+    return undefined;
+  }),
+  providers: optional(arrayOf(oneOf('webgpu', 'cuda', 'tensorrt', 'dml', 'coreml', 'cpu', 'tfjs-node', 'tfjs-wasm', 'tfjs-cpu'), 10)),
+  runs: optional(num(1, 1000, true)),
+  warmup: optional(num(0, 100, true)),
+  topK: optional(num(0, 100, true)),
+});
+
+export const runValidators: { [K in keyof RunMethods]: Check } = {
+  run: runParamsCheck,
+};

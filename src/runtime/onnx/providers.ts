@@ -1,0 +1,53 @@
+import { listSupportedBackends } from 'onnxruntime-node';
+
+// Which ORT execution providers to try, in order. ORT silently appends CPU for nodes an EP cannot take, but creating a
+// session with a single EP that cannot initialise throws: so each EP is tried alone and the first that loads wins.
+
+export const ORT_PROVIDERS = ['webgpu', 'cuda', 'tensorrt', 'dml', 'coreml', 'cpu'] as const;
+
+/** GPU providers this platform could have, then cpu (the issue's default order). */
+export function defaultOnnxProviders(platform: NodeJS.Platform = process.platform): string[] {
+  if (platform === 'darwin') return ['coreml', 'webgpu', 'cpu'];
+  if (platform === 'win32') return ['webgpu', 'cuda', 'dml', 'cpu'];
+  return ['webgpu', 'cuda', 'cpu'];
+}
+
+export interface ProviderInfo {
+  name: string;
+  /** In this onnxruntime-node build at all. */
+  listed: boolean;
+  /** Shipped inside the package (cuda/tensorrt need separately installed libraries). */
+  bundled: boolean;
+}
+
+let listedCache: Map<string, boolean> | undefined;
+
+/** Providers this onnxruntime-node build knows, from ORT's own `listSupportedBackends()`. */
+export function onnxProviderInfo(name: string): ProviderInfo {
+  listedCache ??= new Map(listSupportedBackends().map((b) => [b.name, b.bundled]));
+  const bundled = listedCache.get(name);
+  return { name, listed: bundled !== undefined, bundled: bundled ?? false };
+}
+
+/**
+ * Failures that depend on the machine, not the model (library missing, no adapter): remembered for the process so
+ * every later load skips the provider at once with the same reason.
+ */
+const machineFailures = new Map<string, string>();
+const MACHINE_FAILURE = /backend not found|Failed to load shared library|cannot open shared object|adapter|not compiled|no available backend/i;
+
+export function knownFailure(ep: string): string | undefined {
+  return machineFailures.get(ep);
+}
+
+export function rememberFailure(ep: string, reason: string): void {
+  if (MACHINE_FAILURE.test(reason)) machineFailures.set(ep, reason);
+}
+
+/** Short human reason for an EP creation failure. */
+export function explainFailure(ep: string, message: string): string {
+  const info = onnxProviderInfo(ep);
+  if (!info.listed) return `not available in this onnxruntime-node build (${process.platform}-${process.arch})`;
+  if (/Failed to load shared library/i.test(message)) return `not installed: its provider library could not be loaded (${message})`;
+  return `failed to initialise: ${message}`;
+}

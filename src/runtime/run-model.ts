@@ -1,0 +1,71 @@
+import type { Model } from '../model/graph';
+import type { NdArray } from '../formats/arrays/ndarray';
+import type { RunParams, RunSummary } from '../protocol/run';
+import { findLabels } from './labels';
+import { sessions } from './load';
+import { planInputs } from './inputs';
+import { latencyStats, summarizeOutput } from './output-summary';
+import type { RuntimeSession } from './session';
+
+export interface RunModelOptions extends RunParams {
+  /** The opened IR, when the caller has it: gives vocab sizes and labels metadata. */
+  model?: Model;
+  signal?: AbortSignal;
+  onProgress?: (fraction: number, message: string) => void;
+  /** Arrays to feed directly, by input name (tests, conformance); they win over `inputs`. */
+  feeds?: Map<string, NdArray>;
+  /** Record per-node provider placement on the first run (ORT profiling). Default: on for non-CPU providers' checks. */
+  placement?: boolean;
+}
+
+export interface RunModelResult {
+  summary: RunSummary;
+  /** Outputs of the last run, whole: for `--save-outputs` and comparisons. Never sent over RPC. */
+  outputs: Map<string, NdArray>;
+  session: RuntimeSession;
+}
+
+function checkAbort(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw Object.assign(new Error('run was cancelled'), { name: 'AbortError' });
+}
+
+/** Loads (or reuses) a session for `path`, feeds it, times `warmup` + `runs` executions, and summarises the outputs. */
+export async function runModel(path: string, opts: RunModelOptions = {}): Promise<RunModelResult> {
+  const runs = opts.runs ?? 10;
+  const warmup = opts.warmup ?? 1;
+  opts.onProgress?.(0, 'loading model');
+  const { session, cached } = await sessions.get(path, { providers: opts.providers, placement: opts.placement });
+  checkAbort(opts.signal);
+  const plan = await planInputs(session.inputs, opts.inputs ?? [], { ...opts, modelPath: path });
+  for (const [k, v] of opts.feeds ?? []) plan.feeds.set(k, v);
+  const total = warmup + runs;
+  let outputs = new Map<string, NdArray>();
+  const times: number[] = [];
+  for (let i = 0; i < total; i++) {
+    checkAbort(opts.signal);
+    const t0 = performance.now();
+    outputs = await session.run(plan.feeds);
+    const dt = performance.now() - t0;
+    if (i >= warmup) times.push(dt);
+    opts.onProgress?.((i + 1) / total, i < warmup ? 'warming up' : `run ${i - warmup + 1}/${runs}`);
+  }
+  const labels = await findLabels(path, opts.model?.metadata);
+  const summary: RunSummary = {
+    provider: session.provider,
+    skipped: session.skipped,
+    ...(session.placement ? { placement: session.placement } : {}),
+    loadMs: session.loadMs,
+    cached,
+    inputs: plan.used,
+    dims: plan.dims,
+    outputs: [...outputs].map(([name, a]) => summarizeOutput(name, a, opts.topK ?? 5, labels)),
+    runs: times.length,
+    latencyMs: latencyStats(times),
+  };
+  return { summary, outputs, session };
+}
+
+/** Drops cached sessions for a model file (called when the engine closes the model). */
+export function releaseModel(path: string): Promise<void> {
+  return sessions.release(path);
+}

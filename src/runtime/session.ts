@@ -1,0 +1,40 @@
+import type { Dim } from '../model/shape';
+import type { DType } from '../model/dtype';
+import type { NdArray } from '../formats/arrays/ndarray';
+import type { SkippedProvider } from '../protocol/run';
+
+/** A graph input or output as the runtime sees it (symbolic dims by name, null when unknown). */
+export interface IoInfo {
+  name: string;
+  dtype: DType;
+  shape: Dim[] | undefined;
+}
+
+/**
+ * A loaded model ready to run, whatever the runtime. `provider` is what actually executes it; `skipped` says why each
+ * preferred provider before it did not.
+ */
+export interface RuntimeSession {
+  readonly provider: string;
+  readonly skipped: SkippedProvider[];
+  readonly loadMs: number;
+  readonly inputs: IoInfo[];
+  readonly outputs: IoInfo[];
+  /** Nodes per provider, known after the first run for ORT (profiling), undefined otherwise. */
+  readonly placement: Record<string, number> | undefined;
+  run(feeds: Map<string, NdArray>): Promise<Map<string, NdArray>>;
+  dispose(): Promise<void>;
+}
+
+export interface LoadOptions {
+  /** Ordered providers to try; undefined = the platform default order. */
+  providers?: string[];
+  /** Record which provider runs each node on the first run (ORT only; costs one profiled run). */
+  placement?: boolean;
+}
+
+/** Error text in one line, without ORT's source-location prefix noise beyond the first 300 characters. */
+export function oneLine(e: unknown, max = 300): string {
+  const s = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').trim();
+  return s.length > max ? s.slice(0, max - 1) + '…' : s;
+}

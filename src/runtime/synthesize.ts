@@ -1,0 +1,127 @@
+import type { Model } from '../model/graph';
+import type { DType } from '../model/dtype';
+import { isFloatDType } from '../model/dtype';
+import type { Dim } from '../model/shape';
+import type { NdArray } from '../formats/arrays/ndarray';
+import { allocData, elementCount, floatToHalf } from '../formats/arrays/ndarray';
+import type { SynthKind } from '../protocol/run';
+import type { IoInfo } from './session';
+
+/** Seeded PRNG (mulberry32): the same seed gives the same inputs on every machine. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function normal(next: () => number): () => number {
+  return () => {
+    const u = Math.max(next(), 1e-12);
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());
+  };
+}
+
+const BATCH = /^(n|b|bs|batch.*|.*_batch|unk__\d+|batch_size|num_samples)$/i;
+const SEQ = /(seq|len|token|time|step|position|past)/i;
+const SPATIAL = /^(h|w|height|width|img.*|image.*|size)$/i;
+
+/**
+ * The value for one unknown dimension: the user's --dim first, then a guess from its name and position
+ * (batch-like → 1, sequence-like → 16, spatial → 224), else 1. Returns the key it is reported under.
+ */
+function resolveDim(d: Dim, axis: number, input: IoInfo, user: Record<string, number>): { key: string; value: number } | number {
+  if (typeof d === 'number') return d;
+  const key = typeof d === 'string' && d ? d : `${input.name}[${axis}]`;
+  if (user[key] !== undefined) return { key, value: user[key] };
+  if (axis === 0 || (typeof d === 'string' && BATCH.test(d))) return { key, value: 1 };
+  if (typeof d === 'string' && SEQ.test(d)) return { key, value: 16 };
+  if (typeof d === 'string' && SPATIAL.test(d)) return { key, value: 224 };
+  // Unnamed H/W of an image-like input: rank 4 with 1 or 3 channels next to them.
+  const shape = input.shape ?? [];
+  if (shape.length === 4 && isFloatDType(input.dtype) && (axis === 2 || axis === 3) && (shape[1] === 3 || shape[1] === 1)) return { key, value: 224 };
+  if (shape.length === 4 && isFloatDType(input.dtype) && (axis === 1 || axis === 2) && (shape[3] === 3 || shape[3] === 1)) return { key, value: 224 };
+  if (input.dtype.startsWith('int') && shape.length === 2 && axis === 1) return { key, value: 16 };
+  return { key, value: 1 };
+}
+
+/** Concrete shape for an input plus the symbolic values used (merged into `used`). */
+export function concreteShape(input: IoInfo, user: Record<string, number>, used: Record<string, number>): number[] {
+  if (!input.shape) return []; // rank unknown: a scalar is the only honest guess
+  return input.shape.map((d, axis) => {
+    const r = resolveDim(d, axis, input, user);
+    if (typeof r === 'number') return r;
+    used[r.key] = r.value;
+    return r.value;
+  });
+}
+
+/** Upper bound for token ids of an input feeding an embedding (ONNX Gather on a weight, Keras Embedding). */
+export function vocabSize(model: Model | undefined, input: string): number | undefined {
+  if (!model) return undefined;
+  const g = model.graph;
+  for (const id of g.values.get(input)?.consumers ?? []) {
+    const n = g.nodes.find((x) => x.id === id);
+    if (!n) continue;
+    if (n.opType === 'Gather' && n.inputs[1] === input) {
+      const w = g.values.get(n.inputs[0])?.initializer;
+      if (w && w.shape.length >= 1 && w.shape[0] > 0) return w.shape[0];
+    }
+    if (/embedding/i.test(n.opType)) {
+      const a = n.attributes.find((x) => x.name === 'input_dim' || x.name === 'inputDim');
+      const v = a && (a.value.type === 'int' || a.value.type === 'json') ? Number(a.value.value) : NaN;
+      if (Number.isFinite(v) && v > 0) return v;
+    }
+  }
+  return undefined;
+}
+
+export function defaultKind(dtype: DType): SynthKind {
+  if (isFloatDType(dtype)) return 'normal';
+  if (dtype === 'bool') return 'zeros';
+  if (dtype === 'string') return 'zeros';
+  return 'range';
+}
+
+/** Fills an array of `dtype`/`shape` by `kind`; `vocab` bounds 'range' values (ids 0..vocab-1, repeating). */
+export function synthesize(dtype: DType, shape: number[], kind: SynthKind, seed: number, vocab = 1000): NdArray {
+  const n = elementCount(shape);
+  const data = allocData(dtype, n);
+  if (!data) throw new Error(`cannot synthesize ${dtype} inputs`);
+  if (Array.isArray(data)) {
+    data.fill(kind === 'zeros' ? '' : 'a');
+    return { dtype, shape, data };
+  }
+  const uni = rng(seed);
+  const gauss = normal(uni);
+  const value = (i: number): number => {
+    switch (kind) {
+      case 'zeros': return 0;
+      case 'ones': return 1;
+      case 'range': return i % vocab;
+      case 'uniform': return isFloatDType(dtype) ? uni() : Math.floor(uni() * vocab);
+      case 'normal': return isFloatDType(dtype) ? gauss() : Math.floor(Math.abs(gauss()) * 10) % vocab;
+    }
+  };
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
+    for (let i = 0; i < n; i++) data[i] = BigInt(value(i));
+  } else if (dtype === 'float16') {
+    for (let i = 0; i < n; i++) data[i] = floatToHalf(value(i));
+  } else if (dtype === 'bfloat16') {
+    const f = new Float32Array(1);
+    const u = new Uint32Array(f.buffer);
+    for (let i = 0; i < n; i++) {
+      f[0] = value(i);
+      data[i] = u[0] >>> 16;
+    }
+  } else if (dtype === 'bool') {
+    for (let i = 0; i < n; i++) data[i] = kind === 'uniform' || kind === 'normal' ? (uni() < 0.5 ? 1 : 0) : value(i) ? 1 : 0;
+  } else {
+    for (let i = 0; i < n; i++) data[i] = value(i);
+  }
+  return { dtype, shape, data };
+}

@@ -1,0 +1,146 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { DType } from '../../model/dtype';
+import { ModelError } from '../../model/errors';
+import type { NdArray } from '../../formats/arrays/ndarray';
+import { numberAt } from '../../formats/arrays/ndarray';
+import type { SkippedProvider } from '../../protocol/run';
+import type { IoInfo, LoadOptions, RuntimeSession } from '../session';
+import { oneLine } from '../session';
+import { activate, selectTfjsBackend } from './backend';
+
+interface ModelJson {
+  format?: string;
+  modelTopology?: { node?: unknown; class_name?: unknown; model_config?: unknown; config?: unknown };
+  weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+  [k: string]: unknown;
+}
+
+/** An IOHandler over our own file reads, so weights come from the shards next to model.json on disk. */
+async function loadArtifacts(path: string): Promise<{ artifacts: tf.io.ModelArtifacts; kind: 'layers' | 'graph' }> {
+  let json: ModelJson;
+  try {
+    json = JSON.parse(await readFile(path, 'utf8')) as ModelJson;
+  } catch (e) {
+    throw new ModelError(path, `is not a readable TF.js model.json (${oneLine(e, 160)})`);
+  }
+  if (!json.modelTopology) throw new ModelError(path, 'has no modelTopology');
+  const kind = json.format === 'graph-model' || json.modelTopology.node !== undefined ? 'graph' : 'layers';
+  const specs: tf.io.WeightsManifestEntry[] = [];
+  const buffers: Uint8Array[] = [];
+  for (const group of json.weightsManifest ?? []) {
+    specs.push(...group.weights);
+    for (const p of group.paths) {
+      const file = resolve(dirname(path), p);
+      try {
+        buffers.push(await readFile(file));
+      } catch (e) {
+        throw new ModelError(path, `weight shard ${p} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      }
+    }
+  }
+  const total = buffers.reduce((n, b) => n + b.length, 0);
+  const weightData = new Uint8Array(total);
+  let o = 0;
+  for (const b of buffers) {
+    weightData.set(b, o);
+    o += b.length;
+  }
+  const artifacts: tf.io.ModelArtifacts = {
+    ...(json as tf.io.ModelArtifacts),
+    modelTopology: json.modelTopology as tf.io.ModelArtifacts['modelTopology'],
+    weightSpecs: specs,
+    weightData: weightData.buffer,
+  };
+  return { artifacts, kind };
+}
+
+function dtypeOf(d: string | undefined): DType {
+  return d === 'float32' || d === 'int32' || d === 'bool' || d === 'string' || d === 'complex64' ? d : 'float32';
+}
+
+function toTf(a: NdArray, want: DType): tf.Tensor {
+  if (Array.isArray(a.data)) return tf.tensor(a.data as string[], a.shape, 'string');
+  const dtype = want === 'int32' || want === 'bool' ? want : 'float32';
+  // tfjs holds float32/int32/bool only: other element types are converted (int64 ids, float64 files).
+  let data: Float32Array | Int32Array | Uint8Array;
+  if (dtype === 'float32') data = a.data instanceof Float32Array ? a.data : Float32Array.from({ length: a.data.length }, (_, i) => numberAt(a, i));
+  else if (dtype === 'int32') data = a.data instanceof Int32Array ? a.data : Int32Array.from({ length: a.data.length }, (_, i) => numberAt(a, i));
+  else data = Uint8Array.from({ length: a.data.length }, (_, i) => (numberAt(a, i) ? 1 : 0));
+  return tf.tensor(data, a.shape, dtype);
+}
+
+async function fromTf(t: tf.Tensor): Promise<NdArray> {
+  const data = await t.data();
+  const dtype = dtypeOf(t.dtype);
+  return { dtype, shape: [...t.shape], data: Array.isArray(data) ? (data as unknown as string[]) : (data as Float32Array | Int32Array | Uint8Array) };
+}
+
+class TfjsSession implements RuntimeSession {
+  readonly placement = undefined;
+  constructor(
+    private readonly model: tf.LayersModel | tf.GraphModel,
+    readonly provider: string,
+    readonly skipped: SkippedProvider[],
+    readonly loadMs: number,
+    readonly inputs: IoInfo[],
+    readonly outputs: IoInfo[],
+  ) {}
+
+  async run(feeds: Map<string, NdArray>): Promise<Map<string, NdArray>> {
+    await activate(this.provider);
+    const ins: tf.Tensor[] = this.inputs.map((i) => {
+      const a = feeds.get(i.name);
+      if (!a) throw new Error(`missing input ${i.name}`);
+      return toTf(a, i.dtype);
+    });
+    let outs: tf.Tensor[];
+    try {
+      if (this.model instanceof tf.GraphModel) {
+        const named: Record<string, tf.Tensor> = {};
+        this.inputs.forEach((info, k) => (named[info.name] = ins[k]));
+        const r = await this.model.executeAsync(named, this.outputs.map((o) => o.name));
+        outs = Array.isArray(r) ? r : [r];
+      } else {
+        const r = this.model.predict(ins.length === 1 ? ins[0] : ins);
+        outs = Array.isArray(r) ? r : [r];
+      }
+      const result = new Map<string, NdArray>();
+      for (let k = 0; k < outs.length; k++) result.set(this.outputs[k]?.name ?? `output_${k}`, await fromTf(outs[k]));
+      return result;
+    } finally {
+      tf.dispose(ins);
+      tf.dispose(outs!);
+    }
+  }
+
+  async dispose(): Promise<void> {
+    this.model.dispose();
+  }
+}
+
+const dims = (shape: readonly (number | null)[] | undefined) => shape?.map((d) => (d === null || d < 0 ? null : d));
+
+/** Loads a TF.js Layers or Graph model.json on the first TF.js backend that initialises. */
+export async function loadTfjs(path: string, opts: LoadOptions = {}): Promise<RuntimeSession> {
+  const { provider, skipped } = await selectTfjsBackend(opts.providers);
+  const t0 = performance.now();
+  const { artifacts, kind } = await loadArtifacts(path);
+  const handler: tf.io.IOHandler = { load: async () => artifacts };
+  try {
+    if (kind === 'graph') {
+      const m = await tf.loadGraphModel(handler);
+      const inputs = m.inputs.map((i) => ({ name: i.name, dtype: dtypeOf(i.dtype), shape: dims(i.shape) }));
+      const outputs = m.outputs.map((o) => ({ name: o.name, dtype: dtypeOf(o.dtype), shape: dims(o.shape) }));
+      return new TfjsSession(m, provider, skipped, performance.now() - t0, inputs, outputs);
+    }
+    const m = await tf.loadLayersModel(handler);
+    const inputs = m.inputs.map((i) => ({ name: i.name, dtype: dtypeOf(i.dtype), shape: dims(i.shape) }));
+    const outputs = m.outputs.map((o) => ({ name: o.name, dtype: dtypeOf(o.dtype), shape: dims(o.shape) }));
+    return new TfjsSession(m, provider, skipped, performance.now() - t0, inputs, outputs);
+  } catch (e) {
+    if (e instanceof ModelError) throw e;
+    throw new ModelError(path, `cannot be loaded by TF.js (${oneLine(e)})`);
+  }
+}
