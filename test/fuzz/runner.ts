@@ -1,0 +1,114 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { basename, join } from 'node:path';
+
+/** What one fuzz case did to the process under test. */
+export type CaseResult =
+  | { kind: 'ok' }
+  | { kind: 'error'; message: string }
+  | { kind: 'bad-error'; message: string; why: string }
+  | { kind: 'hang'; ms: number }
+  | { kind: 'crash'; how: string }
+  | { kind: 'memory'; rssMB: number };
+
+export interface FuzzCase {
+  file: string;
+  what: string;
+}
+
+export interface RunnerOptions {
+  /** A case that takes longer than this is a hang. */
+  hangMs: number;
+  /** RSS growth over the worker's baseline that counts as an absurd allocation. */
+  maxRssGrowthMB: number;
+}
+
+interface Reply {
+  id: number;
+  ok: boolean;
+  message?: string;
+  rss: number;
+}
+
+/**
+ * Feeds cases one by one to a worker process; a crash or hang is recorded and a fresh worker started, so one
+ * bad case never hides the others.
+ */
+export class FuzzRunner {
+  private child: ChildProcess | undefined;
+  private baselineRss = 0;
+  peakRssMB = 0;
+  restarts = 0;
+
+  constructor(private readonly opts: RunnerOptions) {}
+
+  private async start(): Promise<ChildProcess> {
+    const child = fork(join(__dirname, 'worker.ts'), [], {
+      execArgv: ['--import', 'tsx', '--max-old-space-size=2048'],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    child.stderr?.resume();
+    await new Promise<void>((resolve, reject) => {
+      const onMsg = (m: { ready?: boolean }) => {
+        if (m?.ready) {
+          child.off('message', onMsg);
+          resolve();
+        }
+      };
+      child.on('message', onMsg);
+      child.once('exit', (code, sig) => reject(new Error(`fuzz worker exited during start (${code ?? sig})`)));
+    });
+    this.baselineRss = 0;
+    return child;
+  }
+
+  async run(c: FuzzCase, id: number): Promise<CaseResult> {
+    if (!this.child) this.child = await this.start();
+    const child = this.child;
+    const t0 = Date.now();
+    const result = await new Promise<CaseResult>((resolve) => {
+      const timer = setTimeout(() => finish({ kind: 'hang', ms: Date.now() - t0 }), this.opts.hangMs);
+      const onMsg = (m: Reply) => {
+        if (m.id !== id) return;
+        const rssMB = m.rss / 2 ** 20;
+        this.peakRssMB = Math.max(this.peakRssMB, rssMB);
+        if (!this.baselineRss) this.baselineRss = rssMB;
+        if (rssMB - this.baselineRss > this.opts.maxRssGrowthMB) return finish({ kind: 'memory', rssMB });
+        if (m.ok) return finish({ kind: 'ok' });
+        finish(checkMessage(m.message ?? '', c.file));
+      };
+      const onExit = (code: number | null, sig: string | null) => finish({ kind: 'crash', how: sig ?? `exit code ${code}` });
+      const finish = (r: CaseResult) => {
+        clearTimeout(timer);
+        child.off('message', onMsg);
+        child.off('exit', onExit);
+        resolve(r);
+      };
+      child.on('message', onMsg);
+      child.once('exit', onExit);
+      child.send({ id, file: c.file });
+    });
+    if (result.kind === 'hang' || result.kind === 'crash' || result.kind === 'memory') {
+      child.kill('SIGKILL');
+      this.child = undefined;
+      this.restarts++;
+    }
+    return result;
+  }
+
+  dispose(): void {
+    this.child?.kill('SIGKILL');
+    this.child = undefined;
+  }
+}
+
+/** A user-facing error is one line that names the file (or a file beside it) and says the problem. */
+export function checkMessage(message: string, file: string): CaseResult {
+  if (!message.trim()) return { kind: 'bad-error', message, why: 'empty message' };
+  if (message.includes('\n')) return { kind: 'bad-error', message, why: 'more than one line' };
+  if (/\bat .+:\d+:\d+\)?$/m.test(message) || /TypeError|RangeError|Cannot read propert/.test(message)) {
+    return { kind: 'bad-error', message, why: 'internal error leaked to the user' };
+  }
+  const name = basename(file);
+  if (!message.includes(name)) return { kind: 'bad-error', message, why: `does not name ${name}` };
+  return { kind: 'error', message };
+}
