@@ -58,6 +58,8 @@ export interface Graph {
   readonly inputs: string[];
   readonly outputs: string[];
   readonly initializers: Tensor[];
+  /** ONNX model-local functions only: the attribute names the function declares. */
+  readonly attributes?: string[];
 }
 
 export type ModelFormat = 'onnx' | 'tfjs-layers' | 'tfjs-graph';
