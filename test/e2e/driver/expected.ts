@@ -1,0 +1,32 @@
+// What the Overview must show for a model, computed from the project's own reader (openModel + summarize) in the
+// test process, and tolerant parsing of the numbers the webview displays ("1,234", "690", "1.2 M").
+import { statSync } from 'node:fs';
+import type { ModelSummary } from '../../../src/protocol/summary';
+
+export async function expectedSummary(path: string): Promise<ModelSummary> {
+  // Loaded on first use so the harness's own checks (packaging, extension host) run even if a reader is broken.
+  const { openModel } = await import('../../../src/formats/registry.js');
+  const { summarize } = await import('../../../src/formats/summarize.js');
+  const model = await openModel(path);
+  return summarize(model, statSync(path).size);
+}
+
+const suffixes: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, G: 1e9, B: 1e9 };
+
+/** Numbers in displayed text, with "1.2 M"-style suffixes expanded; `exact` is false for suffixed (rounded) ones. */
+export function displayedNumbers(text: string): { value: number; exact: boolean }[] {
+  const out: { value: number; exact: boolean }[] = [];
+  for (const m of text.matchAll(/(\d[\d,\u202f\u00a0 ]*(?:\.\d+)?)\s?([kKMGB])?(?![\w])/g)) {
+    const digits = m[1].replace(/[,\u202f\u00a0 ]/g, '');
+    const n = Number(digits);
+    if (!Number.isFinite(n)) continue;
+    const mul = m[2] ? suffixes[m[2]] : 1;
+    out.push({ value: n * mul, exact: mul === 1 });
+  }
+  return out;
+}
+
+/** True when `text` shows `expected` exactly, or rounded to the shown precision when it uses a k/M/G suffix. */
+export function showsCount(text: string, expected: number): boolean {
+  return displayedNumbers(text).some(({ value, exact }) => (exact ? value === expected : Math.abs(value - expected) <= 0.05 * expected));
+}

@@ -1,0 +1,90 @@
+// Page object for code-server's workbench: the few gestures the scenarios need (Quick Open, command palette,
+// Explorer context menu, theme switch) and the custom editor's webview. Selectors are VS Code 1.100's DOM.
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { FrameLocator, Page } from 'playwright-core';
+import { baseUrl, paths } from './paths';
+
+export type Theme = 'Default Light Modern' | 'Default Dark Modern';
+
+export class Workbench {
+  constructor(readonly page: Page) {}
+
+  /** Loads the workbench on `folder` (optionally with a URL payload) and waits for the Explorer to list `expectFile`. */
+  async open(folder: string, opts: { expectFile?: string; payload?: [string, string][] } = {}): Promise<void> {
+    let url = `${baseUrl}/?folder=${encodeURIComponent(folder)}`;
+    if (opts.payload) url += `&payload=${encodeURIComponent(JSON.stringify(opts.payload))}`;
+    await this.page.goto(url);
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    if (opts.expectFile) await this.explorerRow(opts.expectFile).waitFor({ timeout: 60_000 });
+  }
+
+  explorerRow(name: string) {
+    return this.page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();
+  }
+
+  private get quickInput() {
+    return this.page.locator('.quick-input-widget input');
+  }
+
+  /** Ctrl+P, type the name, Enter on the first match. */
+  async quickOpen(name: string): Promise<void> {
+    await this.focusWorkbench();
+    await this.page.keyboard.press('Control+p');
+    await this.quickInput.waitFor();
+    await this.quickInput.fill(name);
+    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** Ctrl+Shift+P and run the command whose palette label contains `label`. */
+  async runCommand(label: string): Promise<void> {
+    await this.focusWorkbench();
+    await this.page.keyboard.press('Control+Shift+p');
+    await this.quickInput.waitFor();
+    await this.quickInput.fill(`>${label}`);
+    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().waitFor();
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** Right-clicks an Explorer entry and picks `item` from the context menu. */
+  async explorerContextMenu(name: string, item: string): Promise<void> {
+    await this.explorerRow(name).click({ button: 'right' });
+    const entry = this.page.locator('.monaco-menu .action-item', { hasText: item }).first();
+    await entry.waitFor({ timeout: 15_000 });
+    await this.page.waitForTimeout(300); // the menu fades in; a click during the animation can miss
+    await entry.click();
+  }
+
+  /** Answers whatever input the last command opened (a quick pick or the simple file dialog) with `text`. */
+  async answerQuickInput(text: string, expectRow?: string): Promise<void> {
+    await this.quickInput.waitFor({ timeout: 15_000 });
+    await this.quickInput.fill(text);
+    if (expectRow) await this.page.locator('.quick-input-list .monaco-list-row', { hasText: expectRow }).first().waitFor();
+    else await this.page.waitForTimeout(300);
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** The custom editor's content: outer webview iframe → inner #active-frame. */
+  webview(): FrameLocator {
+    return this.page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
+  }
+
+  /** Switches the colour theme through user settings (the workbench watches the file) and waits for it to apply. */
+  async setTheme(theme: Theme): Promise<void> {
+    writeUserSetting('workbench.colorTheme', theme);
+    const cls = theme === 'Default Light Modern' ? 'vs' : 'vs-dark';
+    await this.page.locator(`.monaco-workbench.${cls}`).waitFor({ timeout: 30_000 });
+    await this.page.waitForTimeout(800); // webviews get the new CSS variables a moment later
+  }
+
+  private async focusWorkbench(): Promise<void> {
+    // Keyboard shortcuts need focus inside the workbench, and not inside a webview (which swallows them).
+    await this.page.locator('.part.statusbar').click({ position: { x: 5, y: 5 } }).catch(() => undefined);
+  }
+}
+
+export function writeUserSetting(key: string, value: unknown): void {
+  const settings = JSON.parse(readFileSync(paths.userSettings, 'utf8')) as Record<string, unknown>;
+  settings[key] = value;
+  writeFileSync(paths.userSettings, JSON.stringify(settings, null, 2) + '\n');
+}

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Installs a VSIX into the e2e code-server's extensions dir the way a user would (--install-extension).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+vsix=${1:?usage: install-vsix.sh <file.vsix>}
+t0=$(now)
+"$CODE_SERVER" --user-data-dir "$R/ud" --extensions-dir "$R/exts" --install-extension "$vsix" --force 2>&1 | tail -3
+echo "TIMING install VSIX: $(since "$t0")s"
