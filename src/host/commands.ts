@@ -1,0 +1,61 @@
+import * as vscode from 'vscode';
+import type { HostContext } from './host-context';
+import { MODEL_VIEW_TYPE } from './custom-editor';
+
+type CommandFactory = (ctx: HostContext) => (...args: unknown[]) => unknown;
+
+/**
+ * Every command, by name. A feature that becomes available replaces its one line here
+ * (e.g. `'modelInspector.quickInference': (ctx) => (uri) => quickInference(ctx, uri)`).
+ */
+export const commandTable: Record<string, CommandFactory> = {
+  'modelInspector.inspect': (ctx) => (uri) => inspect(ctx, uri),
+  'modelInspector.inspectPick': (ctx) => () => inspect(ctx, undefined),
+  'modelInspector.quickInference': () => () => notYet('Quick Inference'),
+  'modelInspector.explainPrediction': () => () => notYet('Explain Prediction'),
+  'modelInspector.restartEngine': (ctx) => () => restartEngine(ctx),
+};
+
+export function registerCommands(ctx: HostContext): void {
+  for (const [name, factory] of Object.entries(commandTable)) ctx.push(vscode.commands.registerCommand(name, factory(ctx)));
+}
+
+const isModelUri = (u: vscode.Uri | undefined): u is vscode.Uri => !!u && (/\.onnx$/i.test(u.path) || /(^|\/)model\.json$/i.test(u.path));
+
+/** The model in the active editor tab (custom editor or a model.json opened as text), if any. */
+function activeModelUri(): vscode.Uri | undefined {
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  const uri = input instanceof vscode.TabInputCustom || input instanceof vscode.TabInputText ? input.uri : undefined;
+  return isModelUri(uri) ? uri : undefined;
+}
+
+async function inspect(_ctx: HostContext, arg: unknown): Promise<void> {
+  let uri = arg instanceof vscode.Uri ? arg : undefined;
+  if (!uri) {
+    const picked = await vscode.window.showOpenDialog({
+      title: 'Inspect Model',
+      openLabel: 'Inspect',
+      canSelectMany: false,
+      defaultUri: activeModelUri() ?? vscode.workspace.workspaceFolders?.[0]?.uri,
+      filters: { Models: ['onnx', 'json'], 'All files': ['*'] },
+    });
+    uri = picked?.[0];
+    if (!uri) return;
+  }
+  await vscode.commands.executeCommand('vscode.openWith', uri, MODEL_VIEW_TYPE);
+}
+
+function notYet(what: string): void {
+  void vscode.window.showInformationMessage(`${what} is not available yet in this version of Model Inspector.`);
+}
+
+async function restartEngine(ctx: HostContext): Promise<void> {
+  try {
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Restarting the Model Inspector engine' }, () => ctx.restartEngine());
+    ctx.log.info('engine restarted by command');
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    ctx.log.error(`engine restart failed: ${message}`);
+    void vscode.window.showErrorMessage(`Model Inspector: the engine could not start: ${message}`);
+  }
+}

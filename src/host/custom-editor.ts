@@ -1,0 +1,81 @@
+import * as vscode from 'vscode';
+import type { HostContext } from './host-context';
+import { ModelHandle } from './model-handle';
+import { PanelSession } from './panel-session';
+import { setupWebview, webviewTransport } from './webview-setup';
+
+export const MODEL_VIEW_TYPE = 'modelInspector.modelViewer';
+
+/** A model file opened in one or more panels. The document is just the path; the engine holds the model. */
+class ModelDocument implements vscode.CustomDocument {
+  readonly handle: ModelHandle;
+  readonly sessions = new Set<PanelSession>();
+  private readonly crashSub: vscode.Disposable;
+
+  constructor(readonly uri: vscode.Uri, ctx: HostContext) {
+    const fileName = uri.path.split('/').pop() || uri.toString();
+    const path = uri.scheme === 'file' ? uri.fsPath : undefined;
+    this.handle = new ModelHandle(path, fileName, () => ctx.engine(), ctx.logFn, `is not a file on disk (${uri.scheme}: URIs are not supported)`);
+    this.crashSub = ctx.onEngineCrash((reason) => {
+      this.handle.invalidate();
+      for (const s of this.sessions) s.showError(`the model engine stopped (${reason}). Retry to reopen the model.`);
+    });
+  }
+
+  dispose(): void {
+    this.crashSub.dispose();
+    for (const s of this.sessions) s.dispose();
+    this.sessions.clear();
+    void this.handle.close();
+  }
+}
+
+/**
+ * Read-only custom editor for .onnx (default) and model.json (optional). Several panels may show one document;
+ * each gets its own PanelSession (RPC endpoint) and all share the document's engine model.
+ */
+export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<ModelDocument> {
+  constructor(private readonly ctx: HostContext) {}
+
+  static register(ctx: HostContext): vscode.Disposable {
+    return vscode.window.registerCustomEditorProvider(MODEL_VIEW_TYPE, new ModelEditorProvider(ctx), {
+      supportsMultipleEditorsPerDocument: true,
+      // Off: the page reloads when shown again and restores its tab from webview state; no hidden memory cost.
+      webviewOptions: { retainContextWhenHidden: false },
+    });
+  }
+
+  openCustomDocument(uri: vscode.Uri): ModelDocument {
+    return new ModelDocument(uri, this.ctx);
+  }
+
+  resolveCustomEditor(document: ModelDocument, panel: vscode.WebviewPanel): void {
+    const { ctx } = this;
+    const model = document.handle;
+    setupWebview(panel.webview, ctx.extensionUri, 'panel', model.fileName);
+    const session = new PanelSession({
+      transport: webviewTransport(panel.webview, (m) => ctx.log.debug(`postMessage to ${model.fileName} failed: ${m}`)),
+      model,
+      engine: () => ctx.engine(),
+      isTrusted: () => ctx.trusted,
+      log: ctx.logFn,
+      onSelectNode: (nodeId) => ctx.nodeSelected(model, nodeId),
+    });
+    document.sessions.add(session);
+    // The side view follows the active model panel; refresh it once the summary is known.
+    void model.open().then(() => ctx.refreshActive(model), () => undefined);
+    if (panel.active) ctx.setActive(model);
+    const subs = [
+      panel.onDidChangeViewState(() => {
+        if (panel.active) ctx.setActive(model);
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => session.setTrusted(true)),
+    ];
+    panel.onDidDispose(() => {
+      subs.forEach((s) => s.dispose());
+      session.dispose();
+      document.sessions.delete(session);
+      if (ctx.active === model && document.sessions.size === 0) ctx.setActive(undefined);
+    });
+  }
+}

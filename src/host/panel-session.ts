@@ -1,0 +1,87 @@
+// vscode-free: what one model panel's webview may ask the host, and what the host tells it.
+import type { Handlers, HandlerContext, Transport } from '../protocol/rpc';
+import type { ForwardedMethods } from '../protocol/forwarded';
+import { forwardedMethodNames } from '../protocol/forwarded';
+import { runValidators } from '../protocol/run';
+import type { WebviewMethods } from '../protocol/webview';
+import { RpcError } from '../protocol/wire';
+import type { EngineCaller, ModelHandle } from './model-handle';
+import { withFileName } from './model-handle';
+import { WebviewChannel, type LogFn } from './webview-channel';
+
+/** Features that execute the model: refused in Restricted Mode (untrusted workspace). */
+const needsTrust: ReadonlySet<string> = new Set(Object.keys(runValidators));
+
+export interface PanelSessionDeps {
+  transport: Transport;
+  model: ModelHandle;
+  engine: () => EngineCaller;
+  isTrusted(): boolean;
+  log: LogFn;
+  onSelectNode?(nodeId: string): void;
+}
+
+/**
+ * One panel: answers the ready handshake with `init`, serves `getOverview` and `retry`, and forwards every feature
+ * method to the engine with the panel's modelId added (cancellation and progress pass straight through).
+ * Open failures and engine crashes reach the page as an `error` event; details go to the log.
+ */
+export class PanelSession {
+  private readonly channel: WebviewChannel;
+
+  constructor(private readonly deps: PanelSessionDeps) {
+    this.channel = new WebviewChannel(deps.transport, this.handlers(), (rpc) => {
+      rpc.emit('init', { view: 'panel', fileName: deps.model.fileName, trusted: deps.isTrusted() });
+      rpc.on('selectNode', ({ nodeId }) => deps.onSelectNode?.(nodeId));
+      rpc.on('log', ({ level, message }) => deps.log(level, `${deps.model.fileName} view: ${message}`));
+    }, deps.log);
+  }
+
+  get model(): ModelHandle {
+    return this.deps.model;
+  }
+
+  setTrusted(trusted: boolean): void {
+    this.channel.emit('trust', { trusted });
+  }
+
+  /** Shows the error view in the page (with Retry when `retryable`). */
+  showError(message: string, retryable = true): void {
+    this.channel.emit('error', { message: withFileName(this.deps.model.fileName, message), retryable });
+  }
+
+  dispose(): void {
+    this.channel.dispose();
+  }
+
+  private handlers(): Partial<Handlers<WebviewMethods>> {
+    const { model } = this.deps;
+    const handlers: Partial<Handlers<WebviewMethods>> = {
+      getOverview: async () => {
+        try {
+          return (await model.open()).summary;
+        } catch (e) {
+          const err = RpcError.from(e);
+          if (err.code !== 'cancelled' && err.code !== 'disposed') this.showError(err.message);
+          throw err;
+        }
+      },
+      retry: async () => {
+        await model.reset();
+      },
+    };
+    const table = handlers as Record<string, (params: unknown, ctx: HandlerContext) => Promise<unknown>>;
+    for (const name of forwardedMethodNames) table[name] = (params, ctx) => this.forward(name, params, ctx);
+    return handlers;
+  }
+
+  private async forward(method: keyof ForwardedMethods & string, params: unknown, ctx: HandlerContext): Promise<unknown> {
+    if (needsTrust.has(method) && !this.deps.isTrusted()) {
+      throw new RpcError('untrusted', 'Running models is disabled in Restricted Mode. Trust this workspace to run it.');
+    }
+    const { modelId } = await this.deps.model.open();
+    // The method name is only known at run time here; the validators already checked params against its type.
+    const engine = this.deps.engine() as unknown as { call(m: string, p: unknown, o: object): Promise<unknown> };
+    return engine.call(method, { ...(params as object), modelId }, { signal: ctx.signal, onProgress: ctx.progress });
+  }
+}

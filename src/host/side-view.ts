@@ -1,0 +1,56 @@
+import * as vscode from 'vscode';
+import type { ActiveModelListener, HostContext } from './host-context';
+import type { ModelHandle } from './model-handle';
+import { WebviewChannel } from './webview-channel';
+import { setupWebview, webviewTransport } from './webview-setup';
+
+export const SIDE_VIEW_ID = 'modelInspector.explanations';
+
+/**
+ * The Explanations view in its own activity-bar container: a short summary of the active model, the selected
+ * node and (later) the last explanation. It only listens: the page makes no requests.
+ */
+export class SideViewProvider implements vscode.WebviewViewProvider, ActiveModelListener {
+  private channel: WebviewChannel | undefined;
+  private model: ModelHandle | undefined;
+  private selected: string | undefined;
+
+  constructor(private readonly ctx: HostContext) {}
+
+  static register(ctx: HostContext): vscode.Disposable {
+    const provider = new SideViewProvider(ctx);
+    ctx.setActiveListener(provider);
+    return vscode.window.registerWebviewViewProvider(SIDE_VIEW_ID, provider);
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    setupWebview(view.webview, this.ctx.extensionUri, 'sidebar', 'Model Inspector');
+    this.channel?.dispose();
+    const channel = new WebviewChannel(
+      webviewTransport(view.webview, (m) => this.ctx.log.debug(`postMessage to the side view failed: ${m}`)),
+      {},
+      (rpc) => {
+        rpc.emit('init', { view: 'sidebar', fileName: this.model?.fileName ?? '', trusted: this.ctx.trusted });
+        rpc.emit('activeModel', { summary: this.model?.summary ?? null });
+        if (this.selected) rpc.emit('nodeSelected', { nodeId: this.selected });
+      },
+      this.ctx.logFn,
+    );
+    this.channel = channel;
+    view.onDidDispose(() => {
+      channel.dispose();
+      if (this.channel === channel) this.channel = undefined;
+    });
+  }
+
+  activeModelChanged(model: ModelHandle | undefined): void {
+    if (model !== this.model) this.selected = undefined;
+    this.model = model;
+    this.channel?.emit('activeModel', { summary: model?.summary ?? null });
+  }
+
+  nodeSelected(_model: ModelHandle, nodeId: string): void {
+    this.selected = nodeId;
+    this.channel?.emit('nodeSelected', { nodeId });
+  }
+}

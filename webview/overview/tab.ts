@@ -1,0 +1,102 @@
+import type { ModelSummary, ValueInfo } from '../../src/protocol/summary';
+import type { Tab, TabContext } from '../shell/tab';
+import { h } from '../shell/dom';
+import { formatBytes, formatCount, formatName, formatShape, sortedOpCounts } from './format';
+
+/** The Overview tab: everything `inspect` knows about the model, on one page. */
+export function createOverviewTab(): Tab {
+  return {
+    id: 'overview',
+    title: 'Overview',
+    mount(container: HTMLElement, ctx: TabContext) {
+      container.replaceChildren(renderOverview(ctx.summary));
+    },
+  };
+}
+
+export function renderOverview(s: ModelSummary): HTMLElement {
+  return h('div', { class: 'mi-overview' },
+    warnings(s),
+    facts(s),
+    h('div', { class: 'mi-columns' },
+      section('Inputs', valueTable('mi-inputs', s.inputs)),
+      section('Outputs', valueTable('mi-outputs', s.outputs)),
+    ),
+    section(`Operators (${Object.keys(s.opTypeCounts).length} types)`, opTable(s.opTypeCounts)),
+    Object.keys(s.metadata).length > 0 && section('Metadata', metadataTable(s.metadata)),
+  );
+}
+
+function facts(s: ModelSummary): HTMLElement {
+  const opsets = s.opsets.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', ');
+  const nodes = h('span', {},
+    h('span', { id: 'mi-node-count', 'data-value': s.nodeCount }, String(s.nodeCount)),
+    s.totalNodeCount !== s.nodeCount && h('span', { class: 'mi-muted', id: 'mi-node-total', 'data-value': s.totalNodeCount },
+      ` (${s.totalNodeCount} with ${subgraphWords(s)})`),
+  );
+  const params = h('span', {},
+    h('span', { id: 'mi-param-count', 'data-value': s.parameterCount, title: s.parameterCount.toLocaleString('en-US') }, formatCount(s.parameterCount)),
+    h('span', { class: 'mi-muted', id: 'mi-param-bytes', 'data-value': s.parameterBytes }, ` in ${s.weightCount} tensors, ${formatBytes(s.parameterBytes)}`),
+  );
+  const rows: [string, Node | string][] = [
+    ['Format', h('span', { id: 'mi-format', 'data-value': s.format }, formatName(s.format))],
+    ['Producer', s.producer ? `${s.producer.name} ${s.producer.version}`.trim() || '—' : '—'],
+    ['IR version', s.irVersion !== undefined ? String(s.irVersion) : '—'],
+    ['Opsets', opsets || '—'],
+    ['File size', formatBytes(s.fileBytes)],
+    ['Nodes', nodes],
+    ['Parameters', params],
+  ];
+  return h('dl', { class: 'mi-facts' }, rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+}
+
+function subgraphWords(s: ModelSummary): string {
+  const parts: string[] = [];
+  if (s.subgraphCount) parts.push(`${s.subgraphCount} subgraph${s.subgraphCount === 1 ? '' : 's'}`);
+  if (s.functionCount) parts.push(`${s.functionCount} function${s.functionCount === 1 ? '' : 's'}`);
+  return parts.join(' and ') || 'nested graphs';
+}
+
+function section(title: string, body: Node): HTMLElement {
+  return h('section', { class: 'mi-section' }, h('h2', {}, title), body);
+}
+
+function valueTable(id: string, values: ValueInfo[]): HTMLElement {
+  if (values.length === 0) return h('p', { id, class: 'mi-muted' }, 'none');
+  return h('table', { id, class: 'mi-table' },
+    h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Type'), h('th', {}, 'Shape'))),
+    h('tbody', {}, values.map((v) =>
+      h('tr', { 'data-name': v.name },
+        h('td', { class: 'mi-mono' }, v.name),
+        h('td', { class: 'mi-mono' }, v.dtype),
+        h('td', { class: 'mi-mono' }, formatShape(v.shape))))),
+  );
+}
+
+function opTable(counts: Record<string, number>): HTMLElement {
+  const rows = sortedOpCounts(counts);
+  if (rows.length === 0) return h('p', { class: 'mi-muted' }, 'The main graph has no nodes.');
+  const max = rows[0][1];
+  return h('table', { id: 'mi-ops', class: 'mi-table mi-ops' },
+    h('thead', {}, h('tr', {}, h('th', {}, 'Op type'), h('th', { class: 'mi-num' }, 'Count'), h('th', { class: 'mi-bar-col' }, ''))),
+    h('tbody', {}, rows.map(([op, n]) => {
+      const bar = h('div', { class: 'mi-bar' });
+      // CSSOM, not a style attribute: the CSP has no 'unsafe-inline' for styles.
+      bar.style.width = `${Math.max(1, (100 * n) / max)}%`;
+      return h('tr', { 'data-op': op }, h('td', { class: 'mi-mono' }, op), h('td', { class: 'mi-num' }, String(n)), h('td', { class: 'mi-bar-col' }, bar));
+    })),
+  );
+}
+
+function metadataTable(meta: Record<string, string>): HTMLElement {
+  return h('table', { id: 'mi-metadata', class: 'mi-table' },
+    h('tbody', {}, Object.entries(meta).map(([k, v]) =>
+      h('tr', {}, h('th', { class: 'mi-mono' }, k), h('td', { class: 'mi-wrap' }, v.length > 2000 ? `${v.slice(0, 2000)}…` : v)))),
+  );
+}
+
+function warnings(s: ModelSummary): HTMLElement | false {
+  if (s.warnings.length === 0) return false;
+  return h('div', { id: 'mi-warnings', class: 'mi-warnings', role: 'status' },
+    h('ul', {}, s.warnings.map((w) => h('li', {}, w))));
+}
