@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { openModel } from '../formats/registry';
+import { openModelChecked } from '../engine/open';
 import { summarize } from '../formats/summarize';
 import type { ModelSummary, WireShape } from '../protocol/summary';
 import type { Verb } from './verb';
@@ -7,7 +7,7 @@ import { formatBytes, formatCount, modelPathArg } from './verb';
 
 /** Reads a model and summarizes it; shared by `inspect` and any verb that wants the summary. */
 export async function inspectFile(path: string): Promise<ModelSummary> {
-  const model = await openModel(path);
+  const model = await openModelChecked(path);
   try {
     return summarize(model, (await stat(path)).size);
   } finally {

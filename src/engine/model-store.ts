@@ -4,8 +4,8 @@ import type { Model } from '../model/graph';
 import { ModelError } from '../model/errors';
 import { RpcError } from '../protocol/wire';
 import type { ModelSummary } from '../protocol/summary';
-import { openModel } from '../formats/registry';
 import { summarize } from '../formats/summarize';
+import { openModelChecked } from './open';
 
 /** Parses a file into a Model; injectable so the store can be tested against any opener. */
 export type ModelOpener = (path: string, signal: AbortSignal) => Promise<Model>;
@@ -47,7 +47,7 @@ export class ModelStore {
   private readonly inflight = new Map<string, Inflight>();
 
   constructor(
-    private readonly opener: ModelOpener = (path, signal) => openModel(path, { signal }),
+    private readonly opener: ModelOpener = openModelChecked,
     private readonly log: (level: 'warn' | 'error', message: string) => void = () => {},
   ) {}
 

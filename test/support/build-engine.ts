@@ -5,15 +5,15 @@ import { join, resolve } from 'node:path';
 const root = resolve(__dirname, '../..');
 
 /**
- * Bundles src/engine/main.ts the way scripts/build.mjs does, into a private folder under dist-test/ (inside the
- * repo so the native externals resolve from node_modules, and not dist/ which a parallel full build wipes).
+ * Bundles one Node entry the way scripts/build.mjs does, into a private folder under dist-test/ (inside the repo
+ * so the native externals resolve from node_modules; not dist/, which a parallel full build wipes).
  * Returns the bundle's absolute path.
  */
-export async function buildEngine(tag = 'engine'): Promise<string> {
+export async function buildNodeEntry(entry: string, tag: string): Promise<string> {
   const outdir = join(root, 'dist-test', `${tag}-${process.pid}`);
   mkdirSync(outdir, { recursive: true });
   await build({
-    entryPoints: { main: join(root, 'src/engine/main.ts') },
+    entryPoints: { main: join(root, entry) },
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -25,3 +25,9 @@ export async function buildEngine(tag = 'engine'): Promise<string> {
   });
   return join(outdir, 'main.js');
 }
+
+/** The engine process entry (what the host forks as dist/engine/main.js). */
+export const buildEngine = () => buildNodeEntry('src/engine/main.ts', 'engine');
+
+/** The command line (dist/cli.js). */
+export const buildCli = () => buildNodeEntry('src/cli.ts', 'cli');

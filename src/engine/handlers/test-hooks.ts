@@ -17,10 +17,13 @@ export const testHookHandlers: FeatureHandlers<TestHookMethods> = ({ testHooks, 
   },
   sleepForTest: ({ ms }, ctx) => {
     if (!testHooks) throw refuse('sleepForTest');
+    const t0 = Date.now();
     return new Promise<'done'>((resolve, reject) => {
       const timer = setTimeout(() => resolve('done'), ms);
       ctx.signal.addEventListener('abort', () => {
         clearTimeout(timer);
+        // Tests time cancellation end to end by this line.
+        log('info', `sleepForTest cancelled after ${Date.now() - t0} ms`);
         reject(new RpcError('cancelled', 'sleepForTest was cancelled'));
       }, { once: true });
     });
