@@ -1,0 +1,156 @@
+import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { ModelError } from '../../model/errors';
+
+interface ShardFile {
+  /** As written in the manifest; what messages show. */
+  readonly entry: string;
+  readonly abs: string;
+  readonly size: number;
+}
+
+/**
+ * One manifest group's shard files, read as if concatenated (that is how TF.js lays weights out).
+ * Files are checked with stat at open time, so a missing or escaping shard becomes a warning instead of an
+ * error; handles are opened on the first read and closed by `close`.
+ */
+export class ShardGroup {
+  /** Bytes available from the start of the group up to the first missing/refused shard. */
+  readonly readableBytes: number;
+  /** Why bytes at or after `readableBytes` cannot be had; undefined when every shard is there. */
+  readonly stopProblem?: string;
+  private readonly starts: number[] = [];
+  private readonly handles = new Map<number, Promise<FileHandle>>();
+  private closed = false;
+
+  private constructor(
+    private readonly files: ShardFile[],
+    stopProblem: string | undefined,
+  ) {
+    let at = 0;
+    for (const f of files) {
+      this.starts.push(at);
+      at += f.size;
+    }
+    this.readableBytes = at;
+    this.stopProblem = stopProblem;
+  }
+
+  /** Resolves `paths` against the model.json folder; stops at the first shard that cannot be read. */
+  static async resolve(jsonPath: string, paths: readonly unknown[]): Promise<ShardGroup> {
+    const dir = dirname(resolve(jsonPath));
+    const realDir = await realpath(dir).catch(() => dir);
+    const files: ShardFile[] = [];
+    for (const p of paths) {
+      const checked = await checkShard(dir, realDir, p);
+      if ('problem' in checked) return new ShardGroup(files, checked.problem);
+      files.push(checked);
+    }
+    return new ShardGroup(files, undefined);
+  }
+
+  /** "group1-shard2of3.bin @ 1024" for a group offset that lies in a readable shard. */
+  originOf(offset: number): string | undefined {
+    if (offset >= this.readableBytes) return undefined;
+    const i = this.indexOf(offset);
+    return `${this.files[i].entry} @ ${offset - this.starts[i]}`;
+  }
+
+  get lastShard(): string | undefined {
+    return this.files[this.files.length - 1]?.entry;
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const at = offset + done;
+      const i = this.indexOf(at);
+      const f = this.files[i];
+      if (!f || at >= this.readableBytes) {
+        throw new ModelError(this.lastShard ?? 'weights', `weight bytes at ${at} are past the end of the shards (${this.readableBytes} bytes)`);
+      }
+      const inFile = at - this.starts[i];
+      const n = Math.min(length - done, f.size - inFile);
+      const fh = await this.handle(i);
+      let got = 0;
+      while (got < n) {
+        const { bytesRead } = await fh.read(out, done + got, n - got, inFile + got);
+        if (bytesRead === 0) throw new ModelError(f.abs, `ends at byte ${inFile + got}, but was ${f.size} bytes when the model was opened`);
+        got += bytesRead;
+      }
+      done += n;
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const hs = [...this.handles.values()];
+    this.handles.clear();
+    await Promise.all(hs.map(async (h) => (await h.catch(() => undefined))?.close()));
+  }
+
+  private handle(i: number): Promise<FileHandle> {
+    if (this.closed) return Promise.reject(new ModelError(this.files[i].abs, 'cannot be read: the model was closed'));
+    let h = this.handles.get(i);
+    if (!h) {
+      const f = this.files[i];
+      h = open(f.abs, 'r').catch((e: NodeJS.ErrnoException) => {
+        this.handles.delete(i);
+        throw new ModelError(f.abs, `cannot be opened (${e.code ?? String(e)})`);
+      });
+      this.handles.set(i, h);
+    }
+    return h;
+  }
+
+  private indexOf(offset: number): number {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+}
+
+async function checkShard(dir: string, realDir: string, p: unknown): Promise<ShardFile | { problem: string }> {
+  if (typeof p !== 'string' || p === '') return { problem: `weight shard path ${JSON.stringify(p)} is not a file name` };
+  const shown = p;
+  // URLs and absolute paths would let a model.json read anything on disk; only files under its folder count.
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(p) || isAbsolute(p) || p.startsWith('\\')) {
+    return { problem: `weight shard ${shown} is outside the model's folder; not read` };
+  }
+  const candidates = [p];
+  try {
+    const decoded = decodeURIComponent(p);
+    if (decoded !== p) candidates.push(decoded); // browsers' savers URL-encode names
+  } catch {
+    /* not percent-encoded */
+  }
+  let lastCode = 'ENOENT';
+  for (const c of candidates) {
+    const abs = resolve(dir, c);
+    if (escapes(dir, abs)) return { problem: `weight shard ${shown} is outside the model's folder; not read` };
+    let real: string;
+    try {
+      real = await realpath(abs);
+    } catch (e) {
+      lastCode = (e as NodeJS.ErrnoException).code ?? String(e);
+      continue;
+    }
+    if (escapes(realDir, real)) return { problem: `weight shard ${shown} links outside the model's folder; not read` };
+    const s = await stat(real);
+    if (!s.isFile()) return { problem: `weight shard ${shown} is not a file` };
+    return { entry: shown, abs, size: s.size };
+  }
+  return { problem: `weight shard ${shown} is missing (${lastCode})` };
+}
+
+function escapes(dir: string, abs: string): boolean {
+  const rel = relative(dir, abs);
+  return rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel);
+}
