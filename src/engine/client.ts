@@ -63,6 +63,7 @@ export class EngineClient {
   call<K extends keyof EngineMethods & string>(method: K, params: EngineMethods[K]['params'], opts: CallOptions = {}): Promise<EngineMethods[K]['result']> {
     try {
       return this.start().then((): Promise<EngineMethods[K]['result']> => {
+        if (this.disposed) throw new RpcError('disposed', 'the engine client was disposed');
         if (!this.endpoint) throw new RpcError('crashed', 'the engine exited before the call could be sent');
         return this.endpoint.call(method, params, opts);
       });
