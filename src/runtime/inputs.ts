@@ -50,6 +50,8 @@ export async function planInputs(
     feeds.set(info.name, array);
     used.push({ name: info.name, dtype: array.dtype, shape: array.shape, source });
   };
+  const nonTensor = inputs.find((i) => i.dtype === 'unknown');
+  if (nonTensor) throw new ModelError(opts.modelPath, `input "${nonTensor.name}" is a sequence, map or optional value; only tensor inputs can be fed`);
   for (const spec of specs) {
     if (spec.name !== undefined && !byName.has(spec.name)) {
       throw new ModelError(opts.modelPath, `has no input named "${spec.name}" (inputs: ${inputs.map((i) => i.name).join(', ')})`);

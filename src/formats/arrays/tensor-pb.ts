@@ -28,6 +28,11 @@ export function parseTensorPb(file: string, bytes: Uint8Array): { name: string; 
   const shape = t.dims.map((d) => toNum(d as LongLike));
   if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new ModelError(file, 'has an invalid shape');
   const n = elementCount(shape);
+  // Every element takes at least one byte on the wire (raw or varint): a larger count means this is not a tensor
+  // (e.g. a SequenceProto decoded as one) and must not become a huge allocation.
+  if (n > bytes.length && !(dtype === 'string' && t.stringData.length === n)) {
+    throw new ModelError(file, `claims ${n} elements but holds only ${bytes.length} bytes (not a TensorProto?)`);
+  }
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) throw new ModelError(file, 'stores its data externally; not supported for input files');
   let data: NdData | undefined;
   if (dtype === 'string') {

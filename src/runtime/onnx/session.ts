@@ -10,6 +10,9 @@ import type { IoInfo, LoadOptions, RuntimeSession } from '../session';
 import { oneLine } from '../session';
 import { defaultOnnxProviders, explainFailure, knownFailure, rememberFailure } from './providers';
 
+// Session-creation failures are reported to the user with their reason; ORT's own stderr log of them is noise.
+ort.env.logLevel = 'fatal';
+
 function ioInfo(m: ort.InferenceSession.ValueMetadata): IoInfo {
   if (!m.isTensor) return { name: m.name, dtype: 'unknown', shape: undefined };
   return { name: m.name, dtype: m.type as DType, shape: m.shape.map((d) => (typeof d === 'number' && d < 0 ? null : d)) };
@@ -98,7 +101,7 @@ export async function loadOnnx(path: string, opts: LoadOptions = {}): Promise<Ru
     try {
       const session = await ort.InferenceSession.create(path, {
         executionProviders: [ep],
-        logSeverityLevel: 3,
+        logSeverityLevel: 4,
         ...(profileDir ? { enableProfiling: true, profileFilePrefix: join(profileDir, 'p') } : {}),
       });
       return new OnnxSession(session, ep, skipped, performance.now() - t0, profileDir);
