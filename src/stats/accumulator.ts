@@ -1,0 +1,192 @@
+/**
+ * The one streaming pass over a tensor's values. Each element costs a handful of flops and one counter bump:
+ * min/max, a shifted sum and sum of squares (exact two-pass-quality std without a second pass), zeros, and a
+ * "fine" histogram indexed by the top 16 bits of the value's float32 pattern (sign, exponent, 7 mantissa bits),
+ * which needs no range up front and yields percentiles, kurtosis and any display histogram afterwards.
+ * NaN/Inf make the fast path's sums non-finite; only then is the segment redone element by element.
+ */
+
+export const FINE_BINS = 65536;
+
+const f32s = new Float32Array(1);
+const u32s = new Uint32Array(f32s.buffer);
+// Kernel results: min, max, sum(v-K), sum((v-K)^2), zeros.
+const R = new Float64Array(5);
+
+function kernelF32(a: Float32Array, u: Uint32Array, from: number, to: number, K: number, hist: Int32Array, cols: Float64Array | undefined, col: number): number {
+  let mn = Infinity, mx = -Infinity, s = 0, s2 = 0, z = 0;
+  if (cols) {
+    const C = cols.length;
+    for (let i = from; i < to; i++) {
+      const v = a[i];
+      if (v < mn) mn = v;
+      if (v > mx) mx = v;
+      const d = v - K;
+      s += d;
+      s2 += d * d;
+      cols[col] += v * v;
+      if (++col === C) col = 0;
+      if (v === 0) z++;
+      hist[u[i] >>> 16]++;
+    }
+  } else {
+    for (let i = from; i < to; i++) {
+      const v = a[i];
+      if (v < mn) mn = v;
+      if (v > mx) mx = v;
+      const d = v - K;
+      s += d;
+      s2 += d * d;
+      if (v === 0) z++;
+      hist[u[i] >>> 16]++;
+    }
+  }
+  R[0] = mn; R[1] = mx; R[2] = s; R[3] = s2; R[4] = z;
+  return col;
+}
+
+function kernelF64(a: Float64Array, from: number, to: number, K: number, hist: Int32Array, cols: Float64Array | undefined, col: number): number {
+  let mn = Infinity, mx = -Infinity, s = 0, s2 = 0, z = 0;
+  const C = cols ? cols.length : 0;
+  for (let i = from; i < to; i++) {
+    const v = a[i];
+    if (v < mn) mn = v;
+    if (v > mx) mx = v;
+    const d = v - K;
+    s += d;
+    s2 += d * d;
+    if (cols) {
+      cols[col] += v * v;
+      if (++col === C) col = 0;
+    }
+    if (v === 0) z++;
+    f32s[0] = v;
+    hist[u32s[0] >>> 16]++;
+  }
+  R[0] = mn; R[1] = mx; R[2] = s; R[3] = s2; R[4] = z;
+  return col;
+}
+
+/** Redo of a segment that held NaN/Inf: finite-only sums, and the non-finite elements taken back out of the fine histogram. */
+function slowSegment(a: Float32Array | Float64Array, from: number, to: number, K: number, hist: Int32Array, acc: Accumulator): void {
+  let mn = Infinity, mx = -Infinity, s = 0, s2 = 0, z = 0;
+  for (let i = from; i < to; i++) {
+    const v = a[i];
+    if (v !== v || v === Infinity || v === -Infinity) {
+      if (v !== v) acc.nan++;
+      else acc.inf++;
+      f32s[0] = v;
+      hist[u32s[0] >>> 16]--;
+      continue;
+    }
+    if (v < mn) mn = v;
+    if (v > mx) mx = v;
+    const d = v - K;
+    s += d;
+    s2 += d * d;
+    if (v === 0) z++;
+  }
+  R[0] = mn; R[1] = mx; R[2] = s; R[3] = s2; R[4] = z;
+}
+
+export interface ChannelPlan {
+  /** 'first': channels are contiguous rows of `inner` elements; 'last': channel = index % channels. */
+  layout: 'first' | 'last';
+  channels: number;
+  inner: number;
+}
+
+export class Accumulator {
+  readonly hist = new Int32Array(FINE_BINS);
+  count = 0;
+  /** Finite elements. */
+  n = 0;
+  min = Infinity;
+  max = -Infinity;
+  /** Shift: the first value seen, so that sums of (v - K) stay small and std keeps its precision. */
+  K = NaN;
+  sum = 0;
+  sum2 = 0;
+  zeros = 0;
+  nan = 0;
+  inf = 0;
+  /** Sum of squares per output channel (when a plan is set). */
+  channelSq: Float64Array | undefined;
+  private plan: ChannelPlan | undefined;
+
+  reset(plan?: ChannelPlan): void {
+    this.hist.fill(0);
+    this.count = this.n = this.sum = this.sum2 = this.zeros = this.nan = this.inf = 0;
+    this.min = Infinity;
+    this.max = -Infinity;
+    this.K = NaN;
+    this.plan = plan;
+    this.channelSq = plan ? new Float64Array(plan.channels) : undefined;
+  }
+
+  /** Adds a[0..len) (float32 values with their bit view `u`, or float64 values). */
+  add(a: Float32Array | Float64Array, u: Uint32Array | undefined, len: number): void {
+    if (len <= 0) return;
+    if (this.K !== this.K) {
+      for (let i = 0; i < len; i++) if (Number.isFinite(a[i])) { this.K = a[i]; break; }
+      if (this.K !== this.K) this.K = 0;
+    }
+    const plan = this.plan;
+    if (plan?.layout === 'first') {
+      // Split at row boundaries so each row's sum of squares falls out of the segment sums.
+      let i = 0;
+      while (i < len) {
+        const pos = this.count + i;
+        const row = Math.floor(pos / plan.inner);
+        const end = Math.min(len, i + (plan.inner - (pos % plan.inner)));
+        this.segment(a, u, i, end, undefined, 0);
+        this.channelSq![row] += this.lastSegmentSq;
+        i = end;
+      }
+    } else if (plan?.layout === 'last') {
+      this.segment(a, u, 0, len, this.channelSq, this.count % plan.channels);
+    } else {
+      this.segment(a, u, 0, len, undefined, 0);
+    }
+    this.count += len;
+  }
+
+  private lastSegmentSq = 0;
+
+  private segment(a: Float32Array | Float64Array, u: Uint32Array | undefined, from: number, to: number, cols: Float64Array | undefined, col: number): number {
+    const K = this.K;
+    if (u) kernelF32(a as Float32Array, u, from, to, K, this.hist, cols, col);
+    else kernelF64(a as Float64Array, from, to, K, this.hist, cols, col);
+    let finite = to - from;
+    if (!Number.isFinite(R[3]) || !Number.isFinite(R[2])) {
+      const nan0 = this.nan, inf0 = this.inf;
+      slowSegment(a, from, to, K, this.hist, this);
+      finite -= this.nan - nan0 + this.inf - inf0;
+    }
+    if (R[0] < this.min) this.min = R[0];
+    if (R[1] > this.max) this.max = R[1];
+    this.sum += R[2];
+    this.sum2 += R[3];
+    this.zeros += R[4];
+    this.n += finite;
+    // sum v^2 = sum (d + K)^2 = sum d^2 + 2K sum d + n K^2
+    this.lastSegmentSq = R[3] + 2 * K * R[2] + finite * K * K;
+    return finite;
+  }
+
+  get mean(): number {
+    return this.n ? this.K + this.sum / this.n : NaN;
+  }
+
+  /** Population variance from the shifted sums. */
+  get variance(): number {
+    if (!this.n) return NaN;
+    const m = this.sum / this.n;
+    return Math.max(0, this.sum2 / this.n - m * m);
+  }
+
+  /** Sum of squares of the finite values (L2 norm squared). */
+  get sumSquares(): number {
+    return this.sum2 + 2 * this.K * this.sum + this.n * this.K * this.K;
+  }
+}
