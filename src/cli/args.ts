@@ -113,8 +113,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 function applyValue(a: ParsedArgs, flag: FlagName, value: string): void {
   switch (flag) {
     case 'input': {
-      const [name, file] = keyValue(flag, value);
-      if (a.inputs.some((x) => x.name === name)) throw new UsageError(`--input ${name} is given twice`);
+      // `--input file` (no name=) feeds the first input not named otherwise.
+      const [name, file] = value.includes('=') ? keyValue(flag, value) : ['', value];
+      if (name && a.inputs.some((x) => x.name === name)) throw new UsageError(`--input ${name} is given twice`);
       a.inputs.push({ name, file });
       return;
     }

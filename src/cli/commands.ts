@@ -1,9 +1,11 @@
 import { inspectVerb } from './inspect';
+import { runVerb } from './run';
 import type { Verb } from './verb';
 
 /** Every verb of the command line. Adding one: one import above and one entry below; the verb lives in ./<verb>.ts. */
 export const commands: readonly Verb[] = [
   inspectVerb,
+  runVerb,
 ];
 
 export function findVerb(name: string): Verb | undefined {

@@ -39,7 +39,8 @@ export interface SkippedProvider {
 
 export interface TopEntry {
   index: number;
-  label?: string;
+  /** From labels.txt next to the model or labels metadata; null when there are none. */
+  label: string | null;
   p: number;
 }
 

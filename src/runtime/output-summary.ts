@@ -68,7 +68,7 @@ export function asProbabilities(row: number[]): { probs: number[]; softmax: bool
 
 function topEntries(probs: number[], k: number, labels: string[] | undefined): TopEntry[] {
   const idx = probs.map((_, i) => i).sort((x, y) => probs[y] - probs[x]).slice(0, k);
-  return idx.map((index) => ({ index, ...(labels?.[index] !== undefined ? { label: labels[index] } : {}), p: probs[index] }));
+  return idx.map((index) => ({ index, label: labels?.[index] ?? null, p: probs[index] }));
 }
 
 /** p50/p95 by nearest rank; also mean/min/max. */

@@ -6,6 +6,8 @@ import { sessions } from './load';
 import { planInputs } from './inputs';
 import { latencyStats, summarizeOutput } from './output-summary';
 import type { RuntimeSession } from './session';
+import { oneLine } from './session';
+import { ModelError } from '../model/errors';
 
 export interface RunModelOptions extends RunParams {
   /** The opened IR, when the caller has it: gives vocab sizes and labels metadata. */
@@ -44,7 +46,11 @@ export async function runModel(path: string, opts: RunModelOptions = {}): Promis
   for (let i = 0; i < total; i++) {
     checkAbort(opts.signal);
     const t0 = performance.now();
-    outputs = await session.run(plan.feeds);
+    try {
+      outputs = await session.run(plan.feeds);
+    } catch (e) {
+      throw new ModelError(path, `inference failed on ${session.provider} (${oneLine(e)})`);
+    }
     const dt = performance.now() - t0;
     if (i >= warmup) times.push(dt);
     opts.onProgress?.((i + 1) / total, i < warmup ? 'warming up' : `run ${i - warmup + 1}/${runs}`);

@@ -2,6 +2,7 @@ import type { EngineMethods } from '../../protocol/engine';
 import type { Handlers } from '../../protocol/rpc';
 import { coreHandlers } from './core';
 import { graphHandlers } from './graph';
+import { runHandlers } from './run';
 import { testHookHandlers } from './test-hooks';
 import type { EngineServices } from './types';
 
@@ -13,6 +14,7 @@ export function engineHandlers(services: EngineServices): Partial<Handlers<Engin
   return {
     ...coreHandlers(services),
     ...graphHandlers(services),
+    ...runHandlers(services),
     ...testHookHandlers(services),
   };
 }

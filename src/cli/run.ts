@@ -1,0 +1,66 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Model } from '../model/graph';
+import { openModelChecked } from '../engine/open';
+import { encodeNpy } from '../formats/arrays/npy';
+import type { RunInputSpec, RunSummary } from '../protocol/run';
+import { runModel } from '../runtime/run-model';
+import type { Verb } from './verb';
+import { modelPathArg } from './verb';
+
+const fmt = (x: number) => (Number.isFinite(x) ? (Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(3) : x.toFixed(4)) : String(x));
+
+export function runText(s: RunSummary): string {
+  const lines: string[] = [];
+  lines.push(`provider: ${s.provider}  (load ${s.loadMs.toFixed(1)} ms${s.cached ? ', cached' : ''})`);
+  for (const k of s.skipped) lines.push(`  skipped ${k.provider}: ${k.reason}`);
+  if (s.placement) lines.push(`  nodes per provider: ${Object.entries(s.placement).map(([p, n]) => `${p} ${n}`).join(', ')}`);
+  lines.push('inputs:');
+  for (const i of s.inputs) lines.push(`  ${i.name}  ${i.dtype} [${i.shape.join(', ')}]  ${i.source}`);
+  const dims = Object.entries(s.dims);
+  if (dims.length) lines.push(`dims: ${dims.map(([k, v]) => `${k}=${v}`).join(' ')}  (set with --dim name=value)`);
+  lines.push('outputs:');
+  for (const o of s.outputs) {
+    lines.push(`  ${o.name}  ${o.dtype} [${o.shape.join(', ')}]  mean ${fmt(o.mean)}  std ${fmt(o.std)}  min ${fmt(o.min)}  max ${fmt(o.max)}${o.nonFinite ? `  non-finite ${o.nonFinite}` : ''}`);
+    if (o.top.length) {
+      lines.push(`    top-${o.top.length}${o.softmax ? ' (softmax)' : ''}: ${o.top.map((t) => `${t.label ?? `#${t.index}`} ${(t.p * 100).toFixed(1)}%`).join(', ')}`);
+    }
+  }
+  lines.push(`latency over ${s.runs} runs: p50 ${s.latencyMs.p50.toFixed(3)} ms  p95 ${s.latencyMs.p95.toFixed(3)} ms`);
+  return lines.join('\n') + '\n';
+}
+
+/** The IR gives hints (vocab sizes, labels metadata); a model our reader cannot parse may still run. */
+async function tryOpen(path: string): Promise<Model | undefined> {
+  try {
+    return await openModelChecked(path);
+  } catch {
+    return undefined;
+  }
+}
+
+export const runVerb: Verb = {
+  name: 'run',
+  summary: 'sample inference: synthesized or file inputs, output stats, top-k, latency, execution provider',
+  usage: '<model> [--input [name=]file.npy|.npz|.pb ...] [--dim symbol=value ...] [--ep webgpu,cpu] [--runs N] [--save-outputs DIR] [--json]',
+  flags: ['input', 'dim', 'ep', 'runs', 'save-outputs'],
+  async run(args, io) {
+    const path = modelPathArg(this, args);
+    const inputs: RunInputSpec[] = args.inputs.map((i) => (i.name ? { name: i.name, file: i.file } : { file: i.file }));
+    const model = await tryOpen(path);
+    try {
+      const { summary, outputs } = await runModel(path, { inputs, dims: args.dims, providers: args.eps, runs: args.runs, model });
+      if (args.saveOutputs) {
+        await mkdir(args.saveOutputs, { recursive: true });
+        for (const [name, a] of outputs) {
+          if (Array.isArray(a.data)) continue; // string outputs have no .npy form we write
+          await writeFile(join(args.saveOutputs, `${name.replace(/[^\w.-]+/g, '_')}.npy`), encodeNpy(a));
+        }
+      }
+      io.out(args.json ? JSON.stringify(summary) + '\n' : runText(summary));
+      return 0;
+    } finally {
+      await model?.dispose?.();
+    }
+  },
+};
