@@ -1,0 +1,476 @@
+import type { GraphId, GraphPayload } from '../../src/protocol/graph';
+import type { NodeOverlay, TabContext } from '../shell/tab';
+import { categoryLabels, opCategory } from './categories';
+import type { OpCategory } from './categories';
+import { sceneToPng, sceneToSvg } from './export';
+import { LayoutClient } from './layout-client';
+import type { RankDir } from './layout-core';
+import { Minimap } from './minimap';
+import type { OverlayScale, View } from './renderer';
+import { draw, overlayScale, rampColor } from './renderer';
+import type { Scene } from './scene';
+import { BoxKind, buildScene, hitTest, layoutInput } from './scene';
+import { searchNodes } from './search';
+import { renderGroupDetails, renderNodeDetails } from './sidebar';
+import { FRAME } from './layout-core';
+import type { Theme } from './theme';
+import { readTheme } from './theme';
+import { GraphViewModel } from './view-model';
+import { buildDom } from './dom';
+import type { GraphDom } from './dom';
+
+/** Timings of the last load/layout, for the bench and tests (read through the container's `miGraph`). */
+export interface GraphTimings {
+  fetchMs: number;
+  firstPaintMs: number;
+  lastLayoutMs: number;
+  boxes: number;
+  layoutMode: string;
+}
+
+/** The graph tab's controller: fetches the payload, drives layout and drawing, and wires the UI. */
+export class GraphView {
+  readonly dom: GraphDom;
+  vm: GraphViewModel | undefined;
+  scene: Scene | undefined;
+  view: View = { k: 1, tx: 0, ty: 0 };
+  rankdir: RankDir = 'TB';
+  selected = -1;
+  hits: number[] = [];
+  hitIndex = -1;
+  timings: GraphTimings = { fetchMs: 0, firstPaintMs: 0, lastLayoutMs: 0, boxes: 0, layoutMode: '' };
+  private theme: Theme;
+  private overlay: NodeOverlay | undefined;
+  private overlayScale: OverlayScale | undefined;
+  private readonly layout: LayoutClient;
+  private readonly minimap: Minimap;
+  private frame = 0;
+  private graphStack: { id: GraphId; title: string }[] = [];
+  private detailsSeq = 0;
+  private searchTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(container: HTMLElement, private readonly ctx: TabContext, workerUrl: string | undefined) {
+    this.dom = buildDom(container);
+    this.theme = readTheme(container);
+    this.layout = new LayoutClient(workerUrl);
+    this.minimap = new Minimap(this.dom.minimap, (wx, wy) => this.centerOn(wx, wy));
+    this.wire();
+    // Re-read colours when VS Code switches theme (it rewrites the body's class and style).
+    new MutationObserver(() => { this.theme = readTheme(container); this.refreshMinimap(); this.requestDraw(); })
+      .observe(document.body, { attributes: true, attributeFilter: ['class', 'style'] });
+    new ResizeObserver(() => this.requestDraw()).observe(this.dom.stage);
+  }
+
+  /** Loads a graph (main graph or a control-flow body) and draws its readable top level. */
+  async open(id: GraphId = '', title?: string): Promise<void> {
+    const t0 = performance.now();
+    this.dom.status.textContent = 'Loading graph…';
+    let payload: GraphPayload;
+    try {
+      payload = await this.ctx.rpc.call('getGraph', id ? { graph: id } : {});
+    } catch (e) {
+      this.dom.status.textContent = `Could not load the graph: ${e instanceof Error ? e.message : String(e)}`;
+      return;
+    }
+    this.timings.fetchMs = performance.now() - t0;
+    this.load(payload, title, t0);
+  }
+
+  /** Shows an already fetched payload; `t0` is when the graph request started (first-paint timing). */
+  load(payload: GraphPayload, title?: string, t0 = performance.now()): Promise<void> {
+    const existing = this.graphStack.findIndex((g) => g.id === payload.graph);
+    if (existing >= 0) this.graphStack.length = existing;
+    this.graphStack.push({ id: payload.graph, title: title ?? payload.path[payload.path.length - 1] ?? 'graph' });
+    this.vm = new GraphViewModel(payload);
+    this.vm.expandToBudget();
+    this.selected = -1;
+    this.hits = [];
+    this.hitIndex = -1;
+    this.overlayScale = this.overlay ? overlayScale(this.vm, this.overlay) : undefined;
+    this.renderCrumbs();
+    this.renderLegend();
+    this.dom.side.hidden = true;
+    return this.relayout(true).then(() => {
+      this.timings.firstPaintMs = performance.now() - t0;
+    });
+  }
+
+  /** Lays out what is visible now (per group, cached, in the worker) and redraws; `fit` recentres. */
+  async relayout(fit = false, focusItem = -1): Promise<void> {
+    const vm = this.vm;
+    if (!vm) return;
+    const t0 = performance.now();
+    const vis = vm.visible();
+    const layouts = await this.layout.layout({ rankdir: this.rankdir, groups: layoutInput(vm, vis) });
+    if (!layouts || vm !== this.vm) return; // superseded by a newer request
+    // Keep the clicked item where it was on screen, so expanding does not throw the reader elsewhere.
+    const anchor = focusItem >= 0 && this.scene ? this.screenCenterOf(focusItem) : undefined;
+    this.scene = buildScene(vm, vis, layouts, this.rankdir);
+    this.timings.lastLayoutMs = performance.now() - t0;
+    this.timings.boxes = this.scene.count;
+    this.timings.layoutMode = this.layout.mode;
+    if (fit) this.fit();
+    else if (anchor) {
+      const b = this.scene.boxOf[focusItem];
+      if (b >= 0) {
+        this.view.tx = anchor[0] - (this.scene.x[b] + this.scene.w[b] / 2) * this.view.k;
+        this.view.ty = anchor[1] - (this.scene.y[b] + Math.min(this.scene.h[b] / 2, FRAME.top / 2)) * this.view.k;
+      }
+    }
+    this.refreshMinimap();
+    this.dom.status.textContent = `${vm.scopeSize[0]} nodes · ${this.scene.count} shown`;
+    this.drawNow();
+    this.dom.root.dispatchEvent(new CustomEvent('graph-rendered', { detail: { boxes: this.scene.count } }));
+  }
+
+  setOverlay(overlay: NodeOverlay | undefined): void {
+    this.overlay = overlay;
+    this.overlayScale = overlay && this.vm ? overlayScale(this.vm, overlay) : undefined;
+    this.renderLegend();
+    this.refreshMinimap();
+    this.requestDraw();
+  }
+
+  // ---- expansion ---------------------------------------------------------------------------------------------
+
+  toggleGroup(scope: number): Promise<void> {
+    if (!this.vm || scope === 0) return Promise.resolve();
+    this.vm.expanded[scope] ^= 1;
+    return this.relayout(false, this.vm.n + scope);
+  }
+  expandAll(): Promise<void> {
+    this.vm?.expandAll();
+    return this.relayout(true);
+  }
+  collapseAll(): Promise<void> {
+    this.vm?.collapseAll();
+    return this.relayout(true);
+  }
+  setDirection(dir: RankDir): Promise<void> {
+    this.rankdir = dir;
+    this.dom.dirButton.textContent = dir === 'TB' ? 'Top→down' : 'Left→right';
+    return this.relayout(true);
+  }
+
+  // ---- selection, search -------------------------------------------------------------------------------------
+
+  async select(item: number): Promise<void> {
+    const vm = this.vm;
+    this.selected = item;
+    this.requestDraw();
+    if (!vm || item < 0) {
+      this.dom.side.hidden = true;
+      return;
+    }
+    this.dom.side.hidden = false;
+    if (vm.isGroup(item)) {
+      renderGroupDetails(this.dom.side, vm, vm.scopeOf(item));
+      return;
+    }
+    const node = vm.payload.nodes[item];
+    if (node.kind !== 'op') {
+      const v = vm.payload.values[node.io[0]];
+      renderGroupDetailsForValue(this.dom.side, node.kind, v.name, v.dtype, v.shape);
+      return;
+    }
+    this.ctx.selectNode(node.id);
+    const seq = ++this.detailsSeq;
+    this.dom.side.textContent = 'Loading…';
+    try {
+      const d = await this.ctx.rpc.call('getNodeDetails', vm.payload.graph ? { graph: vm.payload.graph, nodeId: node.id } : { nodeId: node.id });
+      if (seq !== this.detailsSeq) return;
+      renderNodeDetails(this.dom.side, d, {
+        showWeight: (name) => this.ctx.navigate('weights', name),
+        openSubgraph: (g) => void this.open(g),
+      });
+    } catch (e) {
+      if (seq === this.detailsSeq) this.dom.side.textContent = `Could not load details: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+
+  /** Selects a node by id (from another tab or the side panel), revealing and centring it. */
+  async focusNode(nodeId: string): Promise<boolean> {
+    const vm = this.vm;
+    const i = vm?.payload.nodes.findIndex((n) => n.id === nodeId) ?? -1;
+    if (!vm || i < 0) return false;
+    await this.reveal(i);
+    await this.select(i);
+    return true;
+  }
+
+  search(query: string): void {
+    if (!this.vm) return;
+    this.hits = searchNodes(this.vm, query);
+    this.hitIndex = -1;
+    this.dom.count.textContent = query.trim() ? `${this.hits.length} hits` : '';
+    if (this.hits.length) void this.nextHit(1);
+    else this.requestDraw();
+  }
+
+  async nextHit(step: number): Promise<void> {
+    if (!this.hits.length) return;
+    this.hitIndex = (this.hitIndex + step + this.hits.length) % this.hits.length;
+    this.dom.count.textContent = `${this.hitIndex + 1} / ${this.hits.length}`;
+    const node = this.hits[this.hitIndex];
+    await this.reveal(node);
+    await this.select(node);
+  }
+
+  private async reveal(node: number): Promise<void> {
+    if (this.vm!.reveal(node)) await this.relayout(false);
+    const b = this.scene?.boxOf[node] ?? -1;
+    if (b < 0 || !this.scene) return;
+    if (this.view.k < 0.6) this.view.k = 1;
+    this.centerOn(this.scene.x[b] + this.scene.w[b] / 2, this.scene.y[b] + this.scene.h[b] / 2);
+  }
+
+  // ---- view --------------------------------------------------------------------------------------------------
+
+  fit(): void {
+    const s = this.scene;
+    if (!s) return;
+    const W = this.dom.stage.clientWidth || 800, H = this.dom.stage.clientHeight || 600;
+    const k = Math.min(2, (W - 40) / Math.max(1, s.width), (H - 40) / Math.max(1, s.height));
+    // A huge model fit to screen is unreadable: never go below the scale where collapsed groups stay legible.
+    this.view.k = Math.max(k, Math.min(0.05, k));
+    this.view.tx = (W - s.width * this.view.k) / 2;
+    this.view.ty = Math.max(20, (H - s.height * this.view.k) / 2);
+    this.requestDraw();
+  }
+  zoom(factor: number, sx?: number, sy?: number): void {
+    const W = this.dom.stage.clientWidth, H = this.dom.stage.clientHeight;
+    const cx = sx ?? W / 2, cy = sy ?? H / 2;
+    const k = Math.min(8, Math.max(0.01, this.view.k * factor));
+    this.view.tx = cx - ((cx - this.view.tx) * k) / this.view.k;
+    this.view.ty = cy - ((cy - this.view.ty) * k) / this.view.k;
+    this.view.k = k;
+    this.requestDraw();
+  }
+  centerOn(wx: number, wy: number): void {
+    this.view.tx = this.dom.stage.clientWidth / 2 - wx * this.view.k;
+    this.view.ty = this.dom.stage.clientHeight / 2 - wy * this.view.k;
+    this.requestDraw();
+  }
+  /** Screen rectangle (CSS px, relative to the canvas) of a drawn item, for tests and automation. */
+  screenBox(item: number): { x: number; y: number; w: number; h: number } | undefined {
+    const s = this.scene;
+    const b = s?.boxOf[item] ?? -1;
+    if (!s || b < 0) return undefined;
+    const { k, tx, ty } = this.view;
+    return { x: s.x[b] * k + tx, y: s.y[b] * k + ty, w: s.w[b] * k, h: s.h[b] * k };
+  }
+  private screenCenterOf(item: number): [number, number] | undefined {
+    const r = this.screenBox(item);
+    return r && [r.x + r.w / 2, r.y + Math.min(r.h / 2, (FRAME.top / 2) * this.view.k)];
+  }
+
+  requestDraw(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.drawNow();
+    });
+  }
+
+  drawNow(): number {
+    const c = this.dom.canvas;
+    const dpr = window.devicePixelRatio || 1;
+    const W = this.dom.stage.clientWidth, H = this.dom.stage.clientHeight;
+    if (c.width !== Math.round(W * dpr) || c.height !== Math.round(H * dpr)) {
+      c.width = Math.round(W * dpr);
+      c.height = Math.round(H * dpr);
+    }
+    if (!this.vm || !this.scene) return 0;
+    const g = c.getContext('2d')!;
+    const v = { k: this.view.k * dpr, tx: this.view.tx * dpr, ty: this.view.ty * dpr };
+    const drawn = draw(g, c.width, c.height, this.vm, this.scene, v, this.theme, {
+      selected: this.selected,
+      hits: new Set(this.hits),
+      currentHit: this.hits[this.hitIndex] ?? -1,
+      overlay: this.overlayScale,
+    });
+    this.minimap.paint(this.view, W, H, this.theme);
+    return drawn;
+  }
+
+  exportSvg(): string | undefined {
+    return this.vm && this.scene ? sceneToSvg(this.vm, this.scene, this.theme, this.overlayScale) : undefined;
+  }
+  exportPng(): Promise<Blob> | undefined {
+    return this.vm && this.scene ? sceneToPng(this.vm, this.scene, this.theme, this.overlayScale) : undefined;
+  }
+
+  dispose(): void {
+    this.layout.dispose();
+  }
+
+  private refreshMinimap(): void {
+    if (this.vm && this.scene) this.minimap.update(this.vm, this.scene, this.theme);
+  }
+
+  private renderCrumbs(): void {
+    const c = this.dom.crumbs;
+    c.replaceChildren();
+    this.graphStack.forEach((g, i) => {
+      if (i) c.append(' › ');
+      if (i === this.graphStack.length - 1) c.append(g.title);
+      else {
+        const a = document.createElement('a');
+        a.textContent = g.title;
+        a.addEventListener('click', () => void this.open(g.id, g.title));
+        c.append(a);
+      }
+    });
+  }
+
+  private renderLegend(): void {
+    const l = this.dom.legend;
+    l.replaceChildren();
+    if (this.overlayScale) {
+      const o = this.overlayScale;
+      const title = document.createElement('div');
+      title.textContent = `${o.overlay.title}${o.overlay.unit ? ` (${o.overlay.unit})` : ''}`;
+      const ramp = document.createElement('div');
+      ramp.className = 'ramp';
+      const div = o.overlay.scale === 'diverging';
+      ramp.style.background = `linear-gradient(to right, ${[0, 0.25, 0.5, 0.75, 1].map((t) => rampColor(t, div)).join(', ')})`;
+      const range = document.createElement('div');
+      const lim = Math.max(Math.abs(o.min), Math.abs(o.max));
+      range.textContent = Number.isFinite(o.min) ? (div ? `−${lim.toPrecision(3)} … 0 … ${lim.toPrecision(3)}` : `${o.min.toPrecision(3)} … ${o.max.toPrecision(3)}`) : 'no values';
+      l.append(title, ramp, range);
+      return;
+    }
+    if (!this.vm) return;
+    const present = new Set<OpCategory>(this.vm.payload.ops.map(opCategory));
+    for (const cat of Object.keys(categoryLabels) as OpCategory[]) {
+      if (!present.has(cat)) continue;
+      const row = document.createElement('div');
+      const sw = document.createElement('span');
+      sw.className = 'sw';
+      sw.style.background = this.theme.category[cat];
+      row.append(sw, categoryLabels[cat]);
+      l.append(row);
+    }
+  }
+
+  private wire(): void {
+    const { canvas, searchInput } = this.dom;
+    let drag: { x: number; y: number; moved: boolean } | undefined;
+    canvas.addEventListener('pointerdown', (e) => {
+      canvas.setPointerCapture(e.pointerId);
+      drag = { x: e.clientX, y: e.clientY, moved: false };
+      canvas.focus();
+    });
+    canvas.addEventListener('pointermove', (e) => {
+      if (!drag) return;
+      const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+      if (!drag.moved && Math.hypot(dx, dy) < 4) return;
+      drag.moved = true;
+      this.view.tx += dx;
+      this.view.ty += dy;
+      drag.x = e.clientX;
+      drag.y = e.clientY;
+      this.requestDraw();
+    });
+    canvas.addEventListener('pointerup', (e) => {
+      const wasDrag = drag?.moved;
+      drag = undefined;
+      if (!wasDrag) void this.clickAt(e.offsetX, e.offsetY, false);
+    });
+    canvas.addEventListener('dblclick', (e) => void this.clickAt(e.offsetX, e.offsetY, true));
+    canvas.addEventListener('wheel', (e) => {
+      e.preventDefault();
+      this.zoom(Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015)), e.offsetX, e.offsetY);
+    }, { passive: false });
+    this.dom.root.addEventListener('keydown', (e) => this.onKey(e));
+    searchInput.addEventListener('input', () => {
+      clearTimeout(this.searchTimer);
+      this.searchTimer = setTimeout(() => this.search(searchInput.value), 120);
+    });
+    searchInput.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') {
+        e.preventDefault();
+        clearTimeout(this.searchTimer);
+        if (this.hits.length && this.dom.count.textContent?.includes('/')) void this.nextHit(e.shiftKey ? -1 : 1);
+        else this.search(searchInput.value);
+      } else if (e.key === 'Escape') {
+        searchInput.value = '';
+        this.search('');
+        canvas.focus();
+      }
+      e.stopPropagation();
+    });
+    const b = this.dom.buttons;
+    b.fit.addEventListener('click', () => this.fit());
+    b.expand.addEventListener('click', () => void this.expandAll());
+    b.collapse.addEventListener('click', () => void this.collapseAll());
+    this.dom.dirButton.addEventListener('click', () => void this.setDirection(this.rankdir === 'TB' ? 'LR' : 'TB'));
+    b.svg.addEventListener('click', () => this.save('svg'));
+    b.png.addEventListener('click', () => this.save('png'));
+  }
+
+  private async clickAt(sx: number, sy: number, dbl: boolean): Promise<void> {
+    const s = this.scene, vm = this.vm;
+    if (!s || !vm) return;
+    const wx = (sx - this.view.tx) / this.view.k, wy = (sy - this.view.ty) / this.view.k;
+    const b = hitTest(s, wx, wy);
+    if (b < 0) return this.select(-1);
+    const item = s.item[b];
+    if (s.kind[b] === BoxKind.Group) return this.toggleGroup(vm.scopeOf(item));
+    if (s.kind[b] === BoxKind.Frame) {
+      if (wy - s.y[b] <= FRAME.top) return this.toggleGroup(vm.scopeOf(item));
+      return this.select(item);
+    }
+    const node = vm.payload.nodes[item];
+    if (dbl && node.subgraphs) return this.open(`${node.id}:0`);
+    return this.select(item);
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    if ((e.target as HTMLElement).tagName === 'INPUT') return;
+    const k = e.key;
+    const handled = true;
+    if ((k === 'f' && (e.ctrlKey || e.metaKey)) || k === '/') this.dom.searchInput.focus();
+    else if (k === 'f' || k === '0') this.fit();
+    else if (k === '+' || k === '=') this.zoom(1.25);
+    else if (k === '-') this.zoom(0.8);
+    else if (k === 'ArrowLeft') { this.view.tx += 60; this.requestDraw(); }
+    else if (k === 'ArrowRight') { this.view.tx -= 60; this.requestDraw(); }
+    else if (k === 'ArrowUp') { this.view.ty += 60; this.requestDraw(); }
+    else if (k === 'ArrowDown') { this.view.ty -= 60; this.requestDraw(); }
+    else if (k === 'F3' || (k === 'n' && !e.shiftKey)) void this.nextHit(e.shiftKey ? -1 : 1);
+    else if (k === 'N') void this.nextHit(-1);
+    else if (k === 'E') void this.expandAll();
+    else if (k === 'C') void this.collapseAll();
+    else if (k === 'l') void this.setDirection(this.rankdir === 'TB' ? 'LR' : 'TB');
+    else if (k === 'Enter' && this.vm && this.selected >= this.vm.n) void this.toggleGroup(this.vm.scopeOf(this.selected));
+    else if (k === 'Escape') void this.select(-1);
+    else if (k === 'Backspace' && this.graphStack.length > 1) { const g = this.graphStack[this.graphStack.length - 2]; void this.open(g.id, g.title); }
+    else return;
+    if (handled) e.preventDefault();
+  }
+
+  /** Downloads an export; the shell may intercept the `graph-export` event to save through the host instead. */
+  private async save(kind: 'svg' | 'png'): Promise<void> {
+    const data = kind === 'svg' ? this.exportSvg() : await this.exportPng();
+    if (!data) return;
+    const blob = typeof data === 'string' ? new Blob([data], { type: 'image/svg+xml' }) : data;
+    const name = `${this.ctx.summary.file.replace(/\.[^.]+$/, '')}-graph.${kind}`;
+    const ev = new CustomEvent('graph-export', { detail: { kind, name, blob }, cancelable: true });
+    if (!this.dom.root.dispatchEvent(ev)) return;
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = name;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  }
+}
+
+function renderGroupDetailsForValue(host: HTMLElement, kind: string, name: string, dtype: string | undefined, shape: (string | number)[] | null | undefined): void {
+  host.replaceChildren();
+  const h = document.createElement('h3');
+  h.textContent = kind === 'input' ? 'Graph input' : 'Graph output';
+  const p = document.createElement('p');
+  p.textContent = `${name}: ${dtype ?? '?'} ${shape ? `[${shape.join(', ')}]` : '[?]'}`;
+  host.append(h, p);
+}

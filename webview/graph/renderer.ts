@@ -1,0 +1,284 @@
+import type { NodeOverlay } from '../shell/tab';
+import { opCategory } from './categories';
+import { FRAME } from './layout-core';
+import type { Scene } from './scene';
+import { BoxKind } from './scene';
+import type { Theme } from './theme';
+import type { GraphViewModel } from './view-model';
+
+export interface View {
+  k: number;
+  tx: number;
+  ty: number;
+}
+
+export interface DrawState {
+  selected: number;
+  hits: Set<number>;
+  currentHit: number;
+  overlay?: OverlayScale;
+}
+
+/** Overlay values resolved to colours once per overlay, not per frame. */
+export interface OverlayScale {
+  overlay: NodeOverlay;
+  color(item: number): string | undefined;
+  min: number;
+  max: number;
+}
+
+const SEQ = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
+const DIV = [[33, 102, 172], [146, 197, 222], [247, 247, 247], [244, 165, 130], [178, 24, 43]];
+
+export function rampColor(t: number, diverging: boolean): string {
+  const stops = diverging ? DIV : SEQ;
+  const x = Math.min(1, Math.max(0, t)) * (stops.length - 1);
+  const i = Math.min(stops.length - 2, Math.floor(x));
+  const f = x - i;
+  const c = stops[i].map((v, j) => Math.round(v + (stops[i + 1][j] - v) * f));
+  return `rgb(${c[0]},${c[1]},${c[2]})`;
+}
+
+/** Colours per item: a node's own value, a collapsed group's mean over its nodes. */
+export function overlayScale(vm: GraphViewModel, overlay: NodeOverlay): OverlayScale {
+  const ids = new Map(vm.payload.nodes.map((n, i) => [n.id, i]));
+  const nodeVal = new Float64Array(vm.n).fill(NaN);
+  let min = Infinity, max = -Infinity;
+  for (const [id, v] of Object.entries(overlay.values)) {
+    const i = ids.get(id);
+    if (i === undefined || !Number.isFinite(v)) continue;
+    nodeVal[i] = v;
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+  }
+  const S = vm.payload.scopes.length;
+  const sum = new Float64Array(S), cnt = new Float64Array(S);
+  for (let i = 0; i < vm.n; i++) {
+    if (Number.isNaN(nodeVal[i])) continue;
+    for (let s = vm.payload.nodes[i].scope; s >= 0; s = vm.scopeParent[s]) {
+      sum[s] += nodeVal[i];
+      cnt[s]++;
+    }
+  }
+  const diverging = overlay.scale === 'diverging';
+  const lim = Math.max(Math.abs(min), Math.abs(max)) || 1;
+  const norm = (v: number) => (diverging ? 0.5 + v / (2 * lim) : max > min ? (v - min) / (max - min) : 0.5);
+  return {
+    overlay,
+    min,
+    max,
+    color(item) {
+      const v = item < vm.n ? nodeVal[item] : cnt[item - vm.n] ? sum[item - vm.n] / cnt[item - vm.n] : NaN;
+      return Number.isNaN(v) ? undefined : rampColor(norm(v), diverging);
+    },
+  };
+}
+
+function formatCount(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)}B`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
+  return String(n);
+}
+
+export function edgeLabel(vm: GraphViewModel, edge: number): string {
+  const v = vm.payload.values[vm.payload.edges[edge][2]];
+  if (!v.dtype && !v.shape) return '';
+  return `${v.dtype ?? ''}${v.shape ? ` [${v.shape.join(',')}]` : ''}`.trim();
+}
+
+/** Draws the part of the scene inside the canvas; everything off screen is skipped by a bounds test. */
+export function draw(ctx: CanvasRenderingContext2D, cw: number, ch: number, vm: GraphViewModel, s: Scene, view: View, theme: Theme, st: DrawState): number {
+  const { k, tx, ty } = view;
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.fillStyle = theme.background;
+  ctx.fillRect(0, 0, cw, ch);
+  ctx.setTransform(k, 0, 0, k, tx, ty);
+  const x0 = -tx / k, y0 = -ty / k, x1 = (cw - tx) / k, y1 = (ch - ty) / k;
+  const showText = k > 0.32;
+  const detail = k > 0.12;
+  let drawn = 0;
+  const visibleBox = (i: number) => !(s.x[i] > x1 || s.y[i] > y1 || s.x[i] + s.w[i] < x0 || s.y[i] + s.h[i] < y0);
+
+  // 1. Frames of expanded groups.
+  ctx.lineWidth = 1 / Math.max(k, 0.5);
+  for (let i = 0; i < s.count; i++) {
+    if (s.kind[i] !== BoxKind.Frame || !visibleBox(i)) continue;
+    const scope = vm.scopeOf(s.item[i]);
+    const hint = vm.payload.scopeHints[scope];
+    ctx.fillStyle = theme.groupFill;
+    ctx.fillRect(s.x[i], s.y[i], s.w[i], s.h[i]);
+    if (hint >= 0) {
+      ctx.fillStyle = theme.hint(hint);
+      ctx.fillRect(s.x[i], s.y[i], 5, s.h[i]);
+    }
+    ctx.strokeStyle = st.selected === s.item[i] ? theme.focus : theme.border;
+    ctx.strokeRect(s.x[i], s.y[i], s.w[i], s.h[i]);
+    if (showText) {
+      ctx.fillStyle = theme.muted;
+      ctx.font = `12px ${theme.font}`;
+      ctx.textBaseline = 'middle';
+      ctx.fillText(`▾ ${vm.groupLabel(scope)}  ·  ${vm.scopeSize[scope]} nodes`, s.x[i] + 10, s.y[i] + FRAME.top / 2, s.w[i] - 16);
+    }
+    drawn++;
+  }
+
+  // 2. Edges, batched into one path (plus one for edges touching the selection).
+  ctx.lineWidth = 1.2 / Math.max(k, 0.6);
+  ctx.strokeStyle = theme.edge;
+  ctx.fillStyle = theme.edge;
+  ctx.beginPath();
+  const labels: number[] = [];
+  const highlighted: number[] = [];
+  for (let e = 0; e < s.edges.length; e++) {
+    const E = s.edges[e];
+    if (E.minX > x1 || E.minY > y1 || E.maxX < x0 || E.maxY < y0) continue;
+    if (E.from === st.selected || E.to === st.selected) highlighted.push(e);
+    tracePath(ctx, E.pts, E.curve);
+    if (k > 0.75) labels.push(e);
+  }
+  ctx.stroke();
+  if (detail) for (let e = 0; e < s.edges.length; e++) {
+    const E = s.edges[e];
+    if (E.maxX < x0 || E.minX > x1 || E.maxY < y0 || E.minY > y1) continue;
+    arrowHead(ctx, E.pts, k);
+  }
+  if (highlighted.length) {
+    ctx.strokeStyle = theme.focus;
+    ctx.lineWidth = 2.2 / Math.max(k, 0.6);
+    ctx.beginPath();
+    for (const e of highlighted) tracePath(ctx, s.edges[e].pts, s.edges[e].curve);
+    ctx.stroke();
+  }
+
+  // 3. Nodes and collapsed groups.
+  ctx.lineWidth = 1 / Math.max(k, 0.5);
+  ctx.textBaseline = 'middle';
+  for (let i = 0; i < s.count; i++) {
+    if (s.kind[i] === BoxKind.Frame || !visibleBox(i)) continue;
+    drawn++;
+    const item = s.item[i];
+    const x = s.x[i], y = s.y[i], w = s.w[i], h = s.h[i];
+    const over = st.overlay?.color(item);
+    if (s.kind[i] === BoxKind.Group) {
+      const scope = vm.scopeOf(item);
+      const hint = vm.payload.scopeHints[scope];
+      ctx.fillStyle = over ?? (hint >= 0 ? theme.hint(hint) : theme.category.other);
+      if (detail) {
+        ctx.strokeStyle = theme.border;
+        ctx.strokeRect(x + 4, y - 4, w, h); // a second outline behind: "this is a stack of nodes"
+      }
+      ctx.fillRect(x, y, w, h);
+      ctx.strokeStyle = theme.border;
+      if (detail) ctx.strokeRect(x, y, w, h);
+      if (showText) {
+        ctx.fillStyle = theme.foreground;
+        ctx.font = `bold 12px ${theme.font}`;
+        ctx.fillText(`▸ ${vm.groupLabel(scope)}`, x + 8, y + 15, w - 14);
+        ctx.font = `11px ${theme.font}`;
+        ctx.fillStyle = theme.muted;
+        ctx.fillText(`${vm.scopeSize[scope]} nodes`, x + 8, y + 31, w - 14);
+      }
+    } else {
+      const node = vm.payload.nodes[item];
+      const op = vm.payload.ops[node.op];
+      ctx.fillStyle = over ?? theme.category[opCategory(op)];
+      if (node.kind === 'op' || !detail) ctx.fillRect(x, y, w, h);
+      else roundRect(ctx, x, y, w, h, h / 2);
+      if (detail) {
+        ctx.strokeStyle = theme.border;
+        if (node.kind === 'op') ctx.strokeRect(x, y, w, h);
+        else ctx.stroke();
+      }
+      if (showText) {
+        ctx.fillStyle = theme.foreground;
+        if (node.kind === 'op') {
+          ctx.font = `bold 12px ${theme.font}`;
+          ctx.fillText(op, x + 8, node.name ? y + 12 : y + h / 2, w - (node.weights ? 52 : 14));
+          if (node.name) {
+            ctx.font = `11px ${theme.font}`;
+            ctx.fillStyle = theme.muted;
+            ctx.fillText(node.name, x + 8, y + 26, w - 14);
+          }
+          if (node.weights) weightBadge(ctx, x + w - 44, y + 4, node.params ?? 0, theme);
+        } else {
+          ctx.font = `12px ${theme.font}`;
+          ctx.fillText(node.name, x + 12, y + h / 2, w - 20);
+        }
+      }
+    }
+    if (st.hits.has(item)) outline(ctx, x, y, w, h, item === st.currentHit ? '#ea5c00' : theme.searchHit, item === st.currentHit ? 3 : 2, k);
+    if (item === st.selected) outline(ctx, x, y, w, h, theme.focus, 2.5, k);
+  }
+
+  if (labels.length && showText) {
+    ctx.font = `10px ${theme.font}`;
+    ctx.textBaseline = 'bottom';
+    for (const e of labels) {
+      const E = s.edges[e];
+      const text = edgeLabel(vm, E.edge);
+      if (!text) continue;
+      const n = E.pts.length;
+      const mid = Math.floor(n / 4) * 2;
+      const mx = E.curve ? (E.pts[0] + E.pts[6]) / 2 : E.pts[mid];
+      const my = E.curve ? (E.pts[1] + E.pts[7]) / 2 : E.pts[mid + 1];
+      ctx.fillStyle = theme.background;
+      const tw = ctx.measureText(text).width;
+      ctx.globalAlpha = 0.8;
+      ctx.fillRect(mx + 3, my - 12, tw + 4, 12);
+      ctx.globalAlpha = 1;
+      ctx.fillStyle = theme.muted;
+      ctx.fillText(text, mx + 5, my);
+    }
+  }
+  return drawn;
+}
+
+export function tracePath(ctx: CanvasRenderingContext2D | Path2D, pts: Float32Array, curve: boolean): void {
+  if (pts.length < 4) return;
+  ctx.moveTo(pts[0], pts[1]);
+  if (curve) ctx.bezierCurveTo(pts[2], pts[3], pts[4], pts[5], pts[6], pts[7]);
+  else for (let i = 2; i < pts.length; i += 2) ctx.lineTo(pts[i], pts[i + 1]);
+}
+
+function arrowHead(ctx: CanvasRenderingContext2D, pts: Float32Array, k: number): void {
+  const n = pts.length;
+  if (n < 4) return;
+  const x = pts[n - 2], y = pts[n - 1];
+  const dx = x - pts[n - 4], dy = y - pts[n - 3];
+  const len = Math.hypot(dx, dy) || 1;
+  const s = 6 / Math.max(k, 0.6);
+  const ux = dx / len, uy = dy / len;
+  ctx.beginPath();
+  ctx.moveTo(x, y);
+  ctx.lineTo(x - ux * s - uy * s * 0.5, y - uy * s + ux * s * 0.5);
+  ctx.lineTo(x - ux * s + uy * s * 0.5, y - uy * s - ux * s * 0.5);
+  ctx.fill();
+}
+
+function roundRect(ctx: CanvasRenderingContext2D, x: number, y: number, w: number, h: number, r: number): void {
+  ctx.beginPath();
+  ctx.roundRect(x, y, w, h, r);
+  ctx.fill();
+}
+
+function outline(ctx: CanvasRenderingContext2D, x: number, y: number, w: number, h: number, color: string, width: number, k: number): void {
+  ctx.strokeStyle = color;
+  ctx.lineWidth = width / Math.max(k, 0.3);
+  ctx.strokeRect(x - 2, y - 2, w + 4, h + 4);
+  ctx.lineWidth = 1 / Math.max(k, 0.5);
+}
+
+function weightBadge(ctx: CanvasRenderingContext2D, x: number, y: number, params: number, theme: Theme): void {
+  ctx.fillStyle = theme.kind === 'light' ? 'rgba(0,0,0,0.12)' : 'rgba(255,255,255,0.16)';
+  ctx.beginPath();
+  ctx.roundRect(x, y, 40, 14, 7);
+  ctx.fill();
+  ctx.fillStyle = theme.foreground;
+  ctx.font = `9px ${theme.font}`;
+  ctx.textBaseline = 'middle';
+  ctx.fillText(`W ${formatCount(params)}`, x + 5, y + 7.5, 32);
+  ctx.textBaseline = 'middle';
+}
+
+export { formatCount };

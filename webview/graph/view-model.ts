@@ -1,0 +1,192 @@
+import type { GraphPayload } from '../../src/protocol/graph';
+
+/**
+ * The graph as a tree of scope groups with an expansion state. Items are numbered: node i is item i, scope s is item
+ * N + s. `visible()` answers what is drawn at the current state: per expanded group, its direct children and the
+ * edges between them (an edge whose ends sit inside collapsed groups attaches to those groups).
+ */
+export interface GroupLayoutRequest {
+  /** Scope index of the expanded group. */
+  scope: number;
+  /** Direct children as items. */
+  items: number[];
+  /** Edges between children: pairs of indices into `items`, deduplicated. */
+  edges: [number, number][];
+  /** For each edge in `edges`, a representative payload edge index (for labels). */
+  edgeRef: number[];
+}
+
+export interface VisibleState {
+  /** Expanded groups in post-order (children before parents); the root (scope 0) is last. */
+  groups: GroupLayoutRequest[];
+  /** Cross-group edges: [from item, to item, payload edge index]; drawn as curves between absolute boxes. */
+  crossEdges: [number, number, number][];
+  /** Item that stands for each payload node (itself, or its outermost collapsed ancestor group). */
+  rep: Int32Array;
+}
+
+export class GraphViewModel {
+  readonly n: number;
+  readonly scopeParent: Int32Array;
+  readonly scopeDepth: Int32Array;
+  readonly childScopes: number[][];
+  readonly childNodes: number[][];
+  /** Op nodes under each scope, recursively. */
+  readonly scopeSize: Int32Array;
+  readonly expanded: Uint8Array;
+
+  constructor(readonly payload: GraphPayload) {
+    const S = payload.scopes.length;
+    this.n = payload.nodes.length;
+    this.scopeParent = new Int32Array(S).fill(-1);
+    this.scopeDepth = new Int32Array(S);
+    this.childScopes = Array.from({ length: S }, () => []);
+    this.childNodes = Array.from({ length: S }, () => []);
+    this.scopeSize = new Int32Array(S);
+    this.expanded = new Uint8Array(S);
+    this.expanded[0] = 1;
+    const index = new Map(payload.scopes.map((s, i) => [s, i]));
+    for (let s = 1; s < S; s++) {
+      const name = payload.scopes[s];
+      const cut = name.lastIndexOf('/');
+      const p = cut > 0 ? index.get(name.slice(0, cut)) ?? 0 : 0;
+      this.scopeParent[s] = p;
+      this.childScopes[p].push(s);
+    }
+    // Scopes are interned parent-first, so depth can be filled in index order.
+    for (let s = 1; s < S; s++) this.scopeDepth[s] = this.scopeDepth[this.scopeParent[s]] + 1;
+    payload.nodes.forEach((node, i) => {
+      this.childNodes[node.scope].push(i);
+      if (node.kind !== 'op') return;
+      for (let s = node.scope; s >= 0; s = this.scopeParent[s]) this.scopeSize[s]++;
+    });
+  }
+
+  isGroup(item: number): boolean {
+    return item >= this.n;
+  }
+  scopeOf(item: number): number {
+    return item - this.n;
+  }
+  /** The group directly containing an item. */
+  parentScope(item: number): number {
+    return item >= this.n ? this.scopeParent[item - this.n] : this.payload.nodes[item].scope;
+  }
+  groupLabel(scope: number): string {
+    const name = this.payload.scopes[scope];
+    return name.slice(name.lastIndexOf('/') + 1) || 'graph';
+  }
+
+  /** Opens groups breadth-first while the number of drawn items stays readable. */
+  expandToBudget(budget = 150): void {
+    this.expanded.fill(0);
+    this.expanded[0] = 1;
+    let visibleCount = this.childNodes[0].length + this.childScopes[0].length;
+    let frontier = [0];
+    while (frontier.length) {
+      const next: number[] = [];
+      // Biggest groups first: they are what a reader wants opened.
+      const candidates = frontier.flatMap((s) => this.childScopes[s]).sort((a, b) => this.scopeSize[b] - this.scopeSize[a]);
+      for (const c of candidates) {
+        const add = this.childNodes[c].length + this.childScopes[c].length - 1;
+        if (visibleCount + add > budget) continue;
+        this.expanded[c] = 1;
+        visibleCount += add;
+        next.push(c);
+      }
+      frontier = next;
+    }
+  }
+
+  expandAll(): void {
+    this.expanded.fill(1);
+  }
+  collapseAll(): void {
+    this.expanded.fill(0);
+    this.expanded[0] = 1;
+  }
+  /** Expands every ancestor so a node becomes visible; returns true when anything changed. */
+  reveal(node: number): boolean {
+    let changed = false;
+    for (let s = this.payload.nodes[node].scope; s > 0; s = this.scopeParent[s]) {
+      if (!this.expanded[s]) changed = true;
+      this.expanded[s] = 1;
+    }
+    return changed;
+  }
+
+  visible(): VisibleState {
+    const n = this.n;
+    const S = this.payload.scopes.length;
+    // Outermost collapsed ancestor per scope (or -1 when every ancestor including itself is expanded).
+    const collapsedAt = new Int32Array(S).fill(-1);
+    for (let s = 1; s < S; s++) {
+      const p = collapsedAt[this.scopeParent[s]];
+      collapsedAt[s] = p >= 0 ? p : this.expanded[s] ? -1 : s;
+    }
+    const rep = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const c = collapsedAt[this.payload.nodes[i].scope];
+      rep[i] = c >= 0 ? n + c : i;
+    }
+    const requests = new Map<number, GroupLayoutRequest & { local: Map<number, number>; seen: Set<number> }>();
+    const order: number[] = [];
+    const visit = (s: number): void => {
+      for (const c of this.childScopes[s]) if (this.expanded[c]) visit(c);
+      order.push(s);
+      const items = [...this.childNodes[s], ...this.childScopes[s].map((c) => n + c)];
+      requests.set(s, { scope: s, items, edges: [], edgeRef: [], local: new Map(items.map((it, k) => [it, k])), seen: new Set() });
+    };
+    visit(0);
+    const crossEdges: [number, number, number][] = [];
+    const crossSeen = new Set<number>();
+    const edges = this.payload.edges;
+    for (let e = 0; e < edges.length; e++) {
+      const a = rep[edges[e][0]];
+      const b = rep[edges[e][1]];
+      if (a === b) continue;
+      const pa = this.parentScope(a);
+      const pb = this.parentScope(b);
+      if (pa === pb) {
+        const r = requests.get(pa)!;
+        const la = r.local.get(a)!;
+        const lb = r.local.get(b)!;
+        const key = la * 1_000_003 + lb;
+        if (r.seen.has(key)) continue;
+        r.seen.add(key);
+        r.edges.push([la, lb]);
+        r.edgeRef.push(e);
+        continue;
+      }
+      const key = a * (n + S) + b;
+      if (!crossSeen.has(key)) {
+        crossSeen.add(key);
+        crossEdges.push([a, b, e]);
+      }
+      // Also tell the lowest common group which of its children are connected, so dagre orders them sensibly.
+      let ca = a;
+      let cb = b;
+      let sa = pa;
+      let sb = pb;
+      while (sa !== sb) {
+        if (this.scopeDepth[sa] >= this.scopeDepth[sb]) {
+          ca = n + sa;
+          sa = this.scopeParent[sa];
+        } else {
+          cb = n + sb;
+          sb = this.scopeParent[sb];
+        }
+      }
+      const r = requests.get(sa)!;
+      const la = r.local.get(ca)!;
+      const lb = r.local.get(cb)!;
+      if (la === lb) continue;
+      const lkey = la * 1_000_003 + lb;
+      if (r.seen.has(lkey)) continue;
+      r.seen.add(lkey);
+      r.edges.push([la, lb]);
+      r.edgeRef.push(-1 - e); // negative: ordering hint only, the drawn edge is the cross edge
+    }
+    return { groups: order.map((s) => { const r = requests.get(s)!; return { scope: r.scope, items: r.items, edges: r.edges, edgeRef: r.edgeRef }; }), crossEdges, rep };
+  }
+}
