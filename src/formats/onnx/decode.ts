@@ -1,0 +1,51 @@
+import { ModelError } from '../../model/errors';
+import { onnx } from 'onnx-proto';
+
+/** ModelProto field tags that may follow ir_version (field 1) in files written by onnx, PyTorch, tf2onnx, ORT. */
+const MODEL_TAGS_AFTER_IR = new Set([0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42, 0x72]);
+
+/**
+ * Sniffs an ONNX file that does not end in .onnx. Conservative on purpose: JSON (TF.js model.json) and other
+ * formats must not be claimed, so we only accept the layout every known writer emits — ir_version first
+ * (tag 0x08, a small varint) followed by another ModelProto field.
+ */
+export function looksLikeOnnx(head: Uint8Array): boolean {
+  if (head.length < 3 || head[0] !== 0x08) return false;
+  const ir = head[1];
+  return ir >= 1 && ir <= 32 && MODEL_TAGS_AFTER_IR.has(head[2]);
+}
+
+/** Text that starts like JSON is almost always a TF.js model.json or a config renamed by mistake. */
+function looksLikeJson(buf: Uint8Array): boolean {
+  for (let i = 0; i < Math.min(buf.length, 64); i++) {
+    const c = buf[i];
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0xef || c === 0xbb || c === 0xbf) continue; // space, BOM
+    return c === 0x7b || c === 0x5b; // '{' or '['
+  }
+  return false;
+}
+
+/** Bytes → ModelProto through onnx-proto's generated decoder, with every failure turned into a one-line ModelError. */
+export function decodeModel(file: string, buf: Uint8Array): onnx.ModelProto {
+  if (looksLikeJson(buf)) {
+    throw new ModelError(file, 'is not a valid ONNX file (it is JSON text; a TF.js model opens through its model.json)');
+  }
+  let m: onnx.ModelProto;
+  try {
+    m = onnx.ModelProto.decode(buf);
+  } catch (e) {
+    const reason = e instanceof RangeError && /call stack/i.test(e.message) ? 'messages nested too deeply' : oneLine(e);
+    throw new ModelError(file, `is not a valid ONNX file (truncated or corrupt protobuf: ${reason})`);
+  }
+  if (!m.graph) throw new ModelError(file, 'is not a valid ONNX file (it has no graph)');
+  const g = m.graph;
+  if (!g.node?.length && !g.output?.length && !g.input?.length && !g.initializer?.length) {
+    throw new ModelError(file, 'has an empty graph (no nodes, inputs, outputs or initializers)');
+  }
+  return m;
+}
+
+function oneLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0].trim() || 'unknown decode error';
+}

@@ -1,0 +1,151 @@
+import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve, win32 } from 'node:path';
+import { ModelError } from '../../model/errors';
+import type { ByteSource } from '../../model/tensor';
+import { checkRange } from './sources';
+
+/** What an external tensor ends up with: bytes, or the reason there are none. */
+export type Settled = { data: ByteSource; origin: string } | { problem: string; missing?: boolean };
+
+interface Ref {
+  tensor: string;
+  location: string;
+  offsetText?: string;
+  lengthText?: string;
+  expectedBytes?: number;
+  settle: (r: Settled) => void;
+}
+
+interface OpenFile {
+  real: string;
+  size: number;
+  handle?: Promise<FileHandle>;
+}
+
+/**
+ * External data of one model (data_location = EXTERNAL). Tensors register while the graph is mapped (sync);
+ * `resolve` then checks every path once: relative, inside the model's folder after symlinks, present, and big
+ * enough. Files are opened on first read and closed by `dispose`.
+ */
+export class ExternalData {
+  private readonly dir: string;
+  private readonly refs: Ref[] = [];
+  private readonly files = new Map<string, OpenFile>();
+
+  constructor(modelPath: string) {
+    this.dir = dirname(resolve(modelPath));
+  }
+
+  get count(): number {
+    return this.refs.length;
+  }
+
+  add(tensor: string, entries: { key?: string | null; value?: string | null }[], expectedBytes: number | undefined, settle: Ref['settle']): void {
+    const kv = new Map(entries.map((e) => [e.key ?? '', e.value ?? '']));
+    this.refs.push({
+      tensor, location: kv.get('location') ?? '', offsetText: kv.get('offset'), lengthText: kv.get('length'), expectedBytes, settle,
+    });
+  }
+
+  /** Settles every registered tensor; returns the warnings to show on the model. */
+  async resolve(): Promise<string[]> {
+    const warnings: string[] = [];
+    const missing = new Map<string, number>();
+    let realDir: string | undefined;
+    for (const ref of this.refs) {
+      realDir ??= await realpath(this.dir).catch(() => this.dir);
+      const r = await this.check(ref, realDir);
+      if ('missing' in r && r.missing) missing.set(ref.location, (missing.get(ref.location) ?? 0) + 1);
+      else if ('problem' in r) warnings.push(r.problem);
+      ref.settle(r);
+    }
+    for (const [loc, n] of missing) warnings.push(`external data file '${loc}' was not found next to the model (${n} tensor${n === 1 ? '' : 's'} without data)`);
+    return warnings;
+  }
+
+  private async check(ref: Ref, realDir: string): Promise<Settled> {
+    const what = `tensor '${ref.tensor}'`;
+    const loc = ref.location;
+    if (!loc) return { problem: `${what}: external data has no location` };
+    if (isAbsolute(loc) || win32.isAbsolute(loc)) {
+      return { problem: `${what}: external data path '${loc}' is absolute (refused: it must be relative to the model's folder)` };
+    }
+    const lexical = resolve(this.dir, loc);
+    if (escapes(this.dir, lexical)) return { problem: `${what}: external data path '${loc}' escapes the model's folder (refused)` };
+    let real: string;
+    try {
+      real = await realpath(lexical);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return { problem: `${what}: external data file '${loc}' not found`, missing: true };
+      return { problem: `${what}: external data file '${loc}' cannot be read (${code ?? String(e)})` };
+    }
+    if (escapes(realDir, real)) return { problem: `${what}: external data path '${loc}' resolves outside the model's folder through a symlink (refused)` };
+    let file = this.files.get(real);
+    if (!file) {
+      const s = await stat(real).catch(() => undefined);
+      if (!s?.isFile()) return { problem: `${what}: external data path '${loc}' is not a regular file` };
+      file = { real, size: s.size };
+      this.files.set(real, file);
+    }
+    const offset = parseCount(ref.offsetText ?? '0');
+    if (offset === undefined) return { problem: `${what}: external data offset '${ref.offsetText}' is not a non-negative integer` };
+    let length: number | undefined;
+    if (ref.lengthText !== undefined) {
+      length = parseCount(ref.lengthText);
+      if (length === undefined) return { problem: `${what}: external data length '${ref.lengthText}' is not a non-negative integer` };
+      if (ref.expectedBytes !== undefined && length !== ref.expectedBytes) {
+        return { problem: `${what}: external data length ${length} does not match its shape and dtype (${ref.expectedBytes} bytes)` };
+      }
+    }
+    const byteLength = length ?? ref.expectedBytes ?? file.size - offset;
+    if (offset > file.size || offset + byteLength > file.size) {
+      return { problem: `${what}: external data range [${offset}, ${offset + byteLength}) is beyond the end of '${loc}' (${file.size} bytes)` };
+    }
+    return { data: this.source(file, loc, offset, byteLength), origin: `${loc} @ ${offset}` };
+  }
+
+  private source(file: OpenFile, loc: string, base: number, byteLength: number): ByteSource {
+    return {
+      byteLength,
+      read: async (offset, length) => {
+        checkRange(loc, `the tensor's external data`, byteLength, offset, length);
+        file.handle ??= open(file.real, 'r');
+        let fh: FileHandle;
+        try {
+          fh = await file.handle;
+        } catch (e) {
+          file.handle = undefined;
+          throw new ModelError(loc, `external data file cannot be opened (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+        }
+        const out = new Uint8Array(length);
+        let done = 0;
+        // fs reads may come back short for big ranges; loop until the range is full or the file ends.
+        while (done < length) {
+          const { bytesRead } = await fh.read(out, done, length - done, base + offset + done);
+          if (bytesRead === 0) throw new ModelError(loc, `external data file ended early (wanted bytes up to ${base + offset + length})`);
+          done += bytesRead;
+        }
+        return out;
+      },
+    };
+  }
+
+  async dispose(): Promise<void> {
+    const handles = [...this.files.values()].map((f) => f.handle).filter((h): h is Promise<FileHandle> => !!h);
+    for (const f of this.files.values()) f.handle = undefined;
+    await Promise.all(handles.map((h) => h.then((fh) => fh.close(), () => undefined)));
+  }
+}
+
+function escapes(dir: string, target: string): boolean {
+  const rel = relative(dir, target);
+  return rel === '..' || rel.startsWith('../') || rel.startsWith('..\\') || isAbsolute(rel);
+}
+
+/** Decimal, non-negative, safe integer — anything else in an offset/length field is a problem, not a guess. */
+function parseCount(text: string): number | undefined {
+  if (!/^\d+$/.test(text.trim())) return undefined;
+  const n = Number(text.trim());
+  return Number.isSafeInteger(n) ? n : undefined;
+}
