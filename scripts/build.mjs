@@ -22,6 +22,8 @@ const builds = [
   { ...common, entryPoints: { 'host/extension': 'src/host/extension.ts' }, platform: 'node', format: 'cjs', target: 'node20', outdir: dist, external: ['vscode'] },
   { ...common, entryPoints: { 'engine/main': 'src/engine/main.ts', cli: 'src/cli.ts' }, platform: 'node', format: 'cjs', target: 'node20', outdir: dist, external: nativeExternals },
   { ...common, entryPoints: { 'webview/main': 'webview/main.ts' }, platform: 'browser', format: 'iife', target: 'chrome120', outdir: dist, loader: { '.ttf': 'file', '.woff2': 'file' } },
+  // The graph's layout Web Worker: its own bundle, loaded from the URL the host puts in body[data-layout-worker].
+  { ...common, entryPoints: { 'webview/layout-worker': 'webview/graph/layout-worker.ts' }, platform: 'browser', format: 'iife', target: 'chrome120', outdir: dist },
 ].filter((b) => Object.values(b.entryPoints).every((e) => existsSync(join(root, e))));
 
 if (watch) {
