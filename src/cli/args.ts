@@ -4,6 +4,7 @@ export class UsageError extends Error {
 }
 
 export interface InputSpec {
+  /** '' when given as `--input file`: the verb feeds it to the first input not named otherwise. */
   name: string;
   file: string;
 }

@@ -134,10 +134,17 @@ export class ModelStore {
    */
   private async join(key: string, path: string, signal?: AbortSignal): Promise<Revision> {
     let job = this.inflight.get(key);
-    if (!job) {
+    // A parse everyone gave up on is finishing its abort: a newcomer needs a fresh one.
+    if (!job || job.abort.signal.aborted) {
       const abort = new AbortController();
-      const done = this.parse(key, path, abort.signal).finally(() => this.inflight.delete(key));
-      job = { done, abort, waiters: 0 };
+      const fresh: Inflight = {
+        done: this.parse(key, path, abort.signal).finally(() => {
+          if (this.inflight.get(key) === fresh) this.inflight.delete(key);
+        }),
+        abort,
+        waiters: 0,
+      };
+      job = fresh;
       this.inflight.set(key, job);
     }
     const j = job;

@@ -32,6 +32,8 @@ test('flags may come before the verb; -- ends flags; -h/-v', () => {
   assert.equal(parseArgs(['-v']).version, true);
   // An input file path may itself contain '='.
   assert.deepEqual(parseArgs(['run', 'm', '--input', 'x=dir/a=b.npy']).inputs, [{ name: 'x', file: 'dir/a=b.npy' }]);
+  // Without name= the file feeds the first input (name '').
+  assert.deepEqual(parseArgs(['run', 'm', '--input', 'a.npy']).inputs, [{ name: '', file: 'a.npy' }]);
 });
 
 test('bad command lines are UsageErrors that name the problem', () => {
@@ -41,7 +43,6 @@ test('bad command lines are UsageErrors that name the problem', () => {
   usage(['run', 'm', '--runs', '0'], /--runs needs a whole number/);
   usage(['run', 'm', '--runs', '2.5'], /whole number/);
   usage(['stats', 'm', '--bins', 'many'], /--bins needs a whole number/);
-  usage(['run', 'm', '--input', 'x'], /--input needs name=value/);
   usage(['run', 'm', '--input', '=a.npy'], /name=value/);
   usage(['run', 'm', '--input', 'x=a', '--input', 'x=b'], /given twice/);
   usage(['run', 'm', '--dim', 'batch=-1'], /--dim batch needs a whole number/);
