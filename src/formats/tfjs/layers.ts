@@ -117,12 +117,20 @@ class Builder {
     };
     for (const l of parsed) for (const c of l.calls) c.forEach(note);
     outputRefs.forEach(note);
+    // A nested model keeps its own internal call as node 0, so Keras/tfjs refer to its first outer call as
+    // node 1. Detect that (a ref past the last call) and shift, instead of trusting one writer's convention.
+    const shift = new Map<string, number>();
+    for (const l of parsed) {
+      if (!MODEL_CLASSES.has(l.cls)) continue;
+      const refs = [...parsed.flatMap((p) => p.calls.flat()), ...outputRefs].filter((r) => r.layer === l.name);
+      if (refs.length && Math.max(...refs.map((r) => r.node)) >= l.calls.length) shift.set(l.name, 1);
+    }
 
     const made = new Map<string, string[][]>(); // layer → per call → output value names
     const state = new Map<string, 'busy' | 'done'>();
     const resolve = (r: TensorRef): string | undefined => {
       if (state.get(r.layer) !== 'done') build(r.layer);
-      const name = made.get(r.layer)?.[r.node]?.[r.tensor];
+      const name = made.get(r.layer)?.[r.node - (shift.get(r.layer) ?? 0)]?.[r.tensor];
       if (name && (r.shape || r.dtype)) {
         const v = this.values.get(name) ?? {};
         this.values.set(name, { shape: v.shape ?? r.shape, dtype: v.dtype ?? r.dtype });
