@@ -47,7 +47,8 @@ export function rememberFailure(ep: string, reason: string): void {
 /** Short human reason for an EP creation failure. */
 export function explainFailure(ep: string, raw: string): string {
   // ORT prefixes its messages with a source location and the failed C++ condition; the sentence after is the reason.
-  const message = raw.replace(/^.*? was false\.\s*/, '').replace(/^\/onnxruntime_src\/\S+\s+/, '');
+  let message = raw.replace(/^.*? was false\.\s*/, '').replace(/^\/onnxruntime_src\/\S+\s+/, '');
+  if (message.length > 300) message = message.slice(0, 299) + '…';
   const info = onnxProviderInfo(ep);
   if (!info.listed) return `not available in this onnxruntime-node build (${process.platform}-${process.arch})`;
   if (/Failed to load shared library/i.test(message)) return `not installed: its provider library could not be loaded (${message})`;

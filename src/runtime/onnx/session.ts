@@ -107,7 +107,7 @@ export async function loadOnnx(path: string, opts: LoadOptions = {}): Promise<Ru
       return new OnnxSession(session, ep, skipped, performance.now() - t0, profileDir);
     } catch (e) {
       if (profileDir) await rm(profileDir, { recursive: true, force: true });
-      lastError = oneLine(e);
+      lastError = oneLine(e, 4000);
       const reason = explainFailure(ep, lastError);
       rememberFailure(ep, reason);
       skipped.push({ provider: ep, reason });
@@ -115,5 +115,5 @@ export async function loadOnnx(path: string, opts: LoadOptions = {}): Promise<Ru
       if (ep === 'cpu') break;
     }
   }
-  throw new ModelError(path, `cannot be loaded by onnxruntime (${lastError || 'no provider in ' + order.join(', ') + ' is available'})`);
+  throw new ModelError(path, `cannot be loaded by onnxruntime (${oneLine(lastError, 300) || 'no provider in ' + order.join(', ') + ' is available'})`);
 }
