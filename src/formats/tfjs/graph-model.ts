@@ -39,12 +39,11 @@ export function buildGraphModel(jsonPath: string, topology: unknown, signature: 
   const placeholders = defs.filter((d) => d.op === PLACEHOLDER).map((d) => d.name);
   const sigInNames = sigIns.map((s) => s.name).filter((n) => placeholders.includes(n));
   const inputs = [...sigInNames, ...placeholders.filter((p) => !sigInNames.includes(p))];
-  for (const s of sigIns) {
-    const d = parts.declared.get(s.name);
-    if (d) {
-      d.shape ??= s.shape;
-      d.dtype ??= s.dtype;
-    }
+  for (const s of [...sigIns, ...sigOuts]) {
+    const d = parts.declared.get(s.name) ?? {};
+    d.shape ??= s.shape;
+    d.dtype ??= s.dtype;
+    parts.declared.set(s.name, d);
   }
   let outputs = sigOuts.map((s) => s.name).filter((n) => parts.produced.has(n) || parts.declared.has(n));
   if (!outputs.length) {
