@@ -136,8 +136,10 @@ export async function loadTfjs(path: string, opts: LoadOptions = {}): Promise<Ru
       return new TfjsSession(m, provider, skipped, performance.now() - t0, inputs, outputs);
     }
     const m = await tf.loadLayersModel(handler);
-    const inputs = m.inputs.map((i) => ({ name: i.name, dtype: dtypeOf(i.dtype), shape: dims(i.shape) }));
-    const outputs = m.outputs.map((o) => ({ name: o.name, dtype: dtypeOf(o.dtype), shape: dims(o.shape) }));
+    // Layer names (inputNames/outputNames) are the ones in model.json; symbolic tensor names get "_1" suffixes when a
+    // model with the same names was loaded before in this process.
+    const inputs = m.inputs.map((i, k) => ({ name: m.inputNames[k] ?? i.name, dtype: dtypeOf(i.dtype), shape: dims(i.shape) }));
+    const outputs = m.outputs.map((o, k) => ({ name: m.outputNames[k] ?? o.name, dtype: dtypeOf(o.dtype), shape: dims(o.shape) }));
     return new TfjsSession(m, provider, skipped, performance.now() - t0, inputs, outputs);
   } catch (e) {
     if (e instanceof ModelError) throw e;
