@@ -10,7 +10,11 @@ export type CoreEngineMethods = {
   close: { params: { modelId: string }; result: void };
   ping: { params: Record<string, never>; result: { pid: number; rssBytes: number } };
   /** Test-only: kills the engine mid-job. Answered with 'bad-request' unless MODEL_INSPECTOR_TEST_HOOKS=1. */
-  crashForTest: { params: { afterMs?: number }; result: void };
+  crashForTest: {
+    /** how: 'kill' (default, SIGKILL) and 'abort' end the process; 'throw' / 'reject' raise an uncaught error the engine must survive. */
+    params: { afterMs?: number; how?: 'kill' | 'abort' | 'throw' | 'reject' };
+    result: void;
+  };
   /** Test-only: a slow job that honours cancellation (resolves 'done' or rejects 'cancelled'). Same flag as crashForTest. */
   sleepForTest: { params: { ms: number }; result: 'done' };
 };

@@ -1,6 +1,6 @@
 import { build } from 'esbuild';
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 const root = resolve(__dirname, '../..');
 
@@ -31,3 +31,9 @@ export const buildEngine = () => buildNodeEntry('src/engine/main.ts', 'engine');
 
 /** The command line (dist/cli.js). */
 export const buildCli = () => buildNodeEntry('src/cli.ts', 'cli');
+
+/** Removes a bundle made by buildNodeEntry (its private folder). */
+export function removeBuild(bundle: string): void {
+  const dir = dirname(bundle);
+  if (dir.startsWith(join(root, 'dist-test'))) rmSync(dir, { recursive: true, force: true });
+}

@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import { openModel } from '../../src/formats/registry';
 import { summarize } from '../../src/formats/summarize';
 import { version } from '../../package.json';
-import { buildCli } from '../support/build-engine';
+import { buildCli, removeBuild } from '../support/build-engine';
 
 const data = '/usr/share/libonnx-testdata/data';
 const models = [
@@ -45,7 +45,10 @@ before(async () => {
   cli = await buildCli();
   tmp = mkdtempSync(join(tmpdir(), 'mi-cli-'));
 });
-after(() => rmSync(tmp, { recursive: true, force: true }));
+after(() => {
+  rmSync(tmp, { recursive: true, force: true });
+  removeBuild(cli);
+});
 
 const isDim = (d: unknown) => (typeof d === 'number' && Number.isInteger(d) && d >= 0) || (typeof d === 'string' && d.length > 0);
 

@@ -8,7 +8,7 @@ import { EngineClient } from '../../src/engine/client';
 import { openModel } from '../../src/formats/registry';
 import { summarize } from '../../src/formats/summarize';
 import { version } from '../../package.json';
-import { buildEngine } from '../support/build-engine';
+import { buildEngine, removeBuild } from '../support/build-engine';
 
 const data = '/usr/share/libonnx-testdata/data';
 const conv = `${data}/pytorch-converted/test_Conv2d/model.onnx`;
@@ -51,6 +51,7 @@ before(async () => {
 after(() => {
   for (const c of clients) c.dispose();
   rmSync(tmp, { recursive: true, force: true });
+  removeBuild(enginePath);
 });
 
 test('handshake, ping, open and close a conformance model; the summary equals the in-process one', async () => {
@@ -153,6 +154,29 @@ test('a crash mid-call rejects pending calls with "crashed", fires onCrash, and 
   await c.call('close', { modelId: opened.modelId });
   const again = await c.call('open', { path: conv });
   assert.notEqual(again.modelId, opened.modelId);
+});
+
+test('uncaught exceptions and unhandled rejections are logged and the engine keeps running', async () => {
+  const c = client();
+  const { pid } = await c.start();
+  const logs: string[] = [];
+  c.onLog((l) => logs.push(`${l.level}: ${l.message}`));
+  let crashed = false;
+  c.onCrash(() => (crashed = true));
+  await c.call('crashForTest', { how: 'throw' });
+  await c.call('crashForTest', { how: 'reject' });
+  await waitFor(() => logs.some((l) => /^error: uncaught exception: Error: crashForTest/.test(l)) && logs.some((l) => /^error: unhandled rejection: Error: crashForTest/.test(l)));
+  assert.equal((await c.call('ping', {})).pid, pid);
+  assert.equal(crashed, false);
+});
+
+test('an abort() (native crash) is a crash like SIGKILL', async () => {
+  const c = client();
+  const reasons: string[] = [];
+  c.onCrash((r) => reasons.push(r));
+  await assert.rejects(c.call('crashForTest', { how: 'abort' }), code('crashed', /SIGABRT/));
+  assert.equal(reasons.length, 1);
+  assert.ok((await c.call('ping', {})).pid > 0);
 });
 
 test('repeated crashes stop the restarts until restart() is called', async () => {

@@ -8,12 +8,27 @@ const refuse = (method: string) => new RpcError('bad-request', `${method} needs 
 
 /** Test-only methods for crash isolation and cancellation tests; refused unless the engine runs with the flag. */
 export const testHookHandlers: FeatureHandlers<TestHookMethods> = ({ testHooks, log }) => ({
-  crashForTest: ({ afterMs }) => {
+  crashForTest: ({ afterMs, how = 'kill' }) => {
     if (!testHooks) throw refuse('crashForTest');
-    log('warn', `crashForTest: killing the engine in ${afterMs ?? 0} ms`);
-    // SIGKILL, not an exception: the host must cope with a process that vanishes without a word.
-    setTimeout(() => process.kill(process.pid, 'SIGKILL'), Math.max(0, afterMs ?? 0));
-    return new Promise<void>(() => {});
+    const delay = Math.max(0, afterMs ?? 0);
+    log('warn', `crashForTest: ${how} in ${delay} ms`);
+    switch (how) {
+      case 'throw':
+        setTimeout(() => {
+          throw new Error('crashForTest: uncaught exception');
+        }, delay);
+        return;
+      case 'reject':
+        setTimeout(() => void Promise.reject(new Error('crashForTest: unhandled rejection')), delay);
+        return;
+      case 'abort':
+        setTimeout(() => process.abort(), delay);
+        return new Promise<void>(() => {});
+      default:
+        // SIGKILL, not an exception: the host must cope with a process that vanishes without a word.
+        setTimeout(() => process.kill(process.pid, 'SIGKILL'), delay);
+        return new Promise<void>(() => {});
+    }
   },
   sleepForTest: ({ ms }, ctx) => {
     if (!testHooks) throw refuse('sleepForTest');
