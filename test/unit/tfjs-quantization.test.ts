@@ -1,5 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { tfjsReader, dequantizeTfjs } from '../../src/formats/tfjs/reader';
 import type { Model, Tensor } from '../../src/model';
 import { bytesOf, diskHandler, float16Bytes, saveLayersModel, sequentialCnn, tempDir, tf, tfReady, writeTfjsModel, type StoredWeight } from '../support/tfjs-fixtures';
@@ -99,7 +100,7 @@ test('a uint8-quantized layers model: tfjs loads it and its weights equal our de
   cleanups.push(t.cleanup);
   // Save through tfjs, then rewrite its model.json with every float32 weight quantized to uint8.
   const saved = await saveLayersModel(m, t.dir);
-  const json = JSON.parse(await (await import('node:fs/promises')).readFile(saved.jsonPath, 'utf8'));
+  const json = JSON.parse(await readFile(saved.jsonPath, 'utf8'));
   const weights: StoredWeight[] = m.weights.map((w) => {
     const v = w.read().dataSync() as Float32Array;
     let lo = Infinity;
@@ -107,7 +108,7 @@ test('a uint8-quantized layers model: tfjs loads it and its weights equal our de
     for (const x of v) [lo, hi] = [Math.min(lo, x), Math.max(hi, x)];
     const scale = hi > lo ? (hi - lo) / 255 : 1;
     const q = Uint8Array.from(v, (x) => Math.round((x - lo) / scale));
-    return { name: w.originalName, shape: w.shape, dtype: 'float32', quantization: { dtype: 'uint8', min: lo, scale }, bytes: q };
+    return { name: w.originalName, shape: w.shape as number[], dtype: 'float32', quantization: { dtype: 'uint8', min: lo, scale }, bytes: q };
   });
   const { jsonPath } = await writeTfjsModel(t.dir, json.modelTopology, 'layers-model', weights, { jsonName: 'quantized.json', groupPrefix: 'q', shardBytes: 64 });
   const loaded = await tf.loadLayersModel(diskHandler(jsonPath));
