@@ -16,6 +16,8 @@ interface Entry {
 
 export class SessionCache {
   private readonly entries = new Map<string, Entry>();
+  /** Bumped by release(path): a get() that started before a release must not re-cache a session after it. */
+  private readonly generation = new Map<string, number>();
 
   constructor(
     private readonly load: Loader,
@@ -24,12 +26,14 @@ export class SessionCache {
 
   /** The cached session for this revision, or a fresh load. `cached` says which. */
   async get(path: string, opts: LoadOptions = {}): Promise<{ session: RuntimeSession; cached: boolean }> {
+    const gen = this.generation.get(path) ?? 0;
     let s;
     try {
       s = await stat(path);
     } catch (e) {
       throw new ModelError(path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
+    if ((this.generation.get(path) ?? 0) !== gen) throw new Error(`${path} was closed while its session was being prepared`);
     const key = JSON.stringify([path, s.mtimeMs, s.size, opts.providers ?? null, !!opts.placement]);
     const hit = this.entries.get(key);
     if (hit) {
@@ -37,8 +41,8 @@ export class SessionCache {
       this.entries.set(key, hit);
       return { session: await hit.session, cached: true };
     }
-    // A new revision of the same file replaces the old ones at once.
-    await this.release(path, (k) => k !== key);
+    // A new revision of the same file replaces the old ones (without counting as a close).
+    void this.drop(path, (k) => k !== key);
     const entry: Entry = { path, session: this.load(path, opts) };
     this.entries.set(key, entry);
     entry.session.catch(() => this.entries.delete(key)); // failed loads are not cached
@@ -51,7 +55,13 @@ export class SessionCache {
   }
 
   /** Disposes every session of `path` (the model was closed or changed). */
-  async release(path: string, which: (key: string) => boolean = () => true): Promise<void> {
+  async release(path: string): Promise<void> {
+    this.generation.set(path, (this.generation.get(path) ?? 0) + 1);
+    await this.drop(path, () => true);
+  }
+
+  /** Removes the entries at once (synchronously, so no get() can interleave) and resolves when they are disposed. */
+  private drop(path: string, which: (key: string) => boolean): Promise<unknown> {
     const drops: Promise<unknown>[] = [];
     for (const [k, e] of this.entries) {
       if (e.path === path && which(k)) {
@@ -59,7 +69,7 @@ export class SessionCache {
         drops.push(e.session.then((x) => x.dispose(), () => undefined));
       }
     }
-    await Promise.all(drops);
+    return Promise.all(drops);
   }
 
   async clear(): Promise<void> {
