@@ -3,13 +3,14 @@
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { openModel } from '../../src/formats/registry';
 import { summarize } from '../../src/formats/summarize';
 import { version } from '../../package.json';
 import { buildCli, removeBuild } from '../support/build-engine';
+import { denseGraphModel, writeTfjsModel } from '../support/tfjs-fixtures';
 
 const data = '/usr/share/libonnx-testdata/data';
 const models = [
@@ -22,6 +23,7 @@ const models = [
   'node/test_layer_normalization_2d_axis0',
   'simple/test_sequence_model1',
 ].map((m) => `${data}/${m}/model.onnx`);
+models.push(join(__dirname, '../../examples/tiny-cnn.onnx'), join(__dirname, '../../examples/tiny-mlp-tfjs/model.json'));
 
 let cli: string;
 let tmp: string;
@@ -44,6 +46,10 @@ const noTrace = (r: Ran) => {
 before(async () => {
   cli = await buildCli();
   tmp = mkdtempSync(join(tmpdir(), 'mi-cli-'));
+  const g = denseGraphModel(new Float32Array([1, 2, 3, 4, 5, 6]), new Float32Array([0.5, -0.5]));
+  mkdirSync(join(tmp, 'graph'));
+  const { jsonPath } = await writeTfjsModel(join(tmp, 'graph'), g.topology, 'graph-model', g.weights, { extra: { signature: g.signature } });
+  models.push(jsonPath);
 });
 after(() => {
   rmSync(tmp, { recursive: true, force: true });
@@ -53,6 +59,7 @@ after(() => {
 const isDim = (d: unknown) => (typeof d === 'number' && Number.isInteger(d) && d >= 0) || (typeof d === 'string' && d.length > 0);
 
 test('inspect --json prints one object that meets the contract and equals openModel + summarize', async () => {
+  const formats = new Set<string>();
   for (const path of models) {
     const r = run('inspect', path, '--json');
     noTrace(r);
@@ -62,6 +69,7 @@ test('inspect --json prints one object that meets the contract and equals openMo
     const got = JSON.parse(r.stdout);
 
     assert.ok(['onnx', 'tfjs-layers', 'tfjs-graph'].includes(got.format));
+    formats.add(got.format);
     for (const list of [got.inputs, got.outputs]) {
       assert.ok(Array.isArray(list));
       for (const v of list) {
@@ -79,6 +87,7 @@ test('inspect --json prints one object that meets the contract and equals openMo
     await model.dispose?.();
     assert.deepEqual(got, JSON.parse(JSON.stringify(expected)), path);
   }
+  assert.deepEqual([...formats].sort(), ['onnx', 'tfjs-graph', 'tfjs-layers']);
 });
 
 test('inspect without --json prints a readable summary', async () => {
@@ -111,7 +120,10 @@ test('bad files: exit 1, {"error": "<file>: <problem>"} under --json, one stderr
     else if (kind === 'text') writeFileSync(p, 'hello, I am not a model\n'.repeat(20));
     else writeFileSync(p, '');
   }
-  const cases = [...Object.keys(files).map((f) => join(tmp, f)), join(tmp, 'missing.onnx'), tmp];
+  const brokenJson = join(tmp, 'broken', 'model.json');
+  mkdirSync(dirname(brokenJson));
+  writeFileSync(brokenJson, '{"format": "layers-model", "modelTopology": {"class_name": "Sequ');
+  const cases = [...Object.keys(files).map((f) => join(tmp, f)), join(tmp, 'missing.onnx'), tmp, brokenJson];
   for (const path of cases) {
     const j = run('inspect', path, '--json');
     noTrace(j);

@@ -1,7 +1,7 @@
 // The engine as the host sees it: a real forked process (bundled with esbuild), real readers, real crashes.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineClient } from '../../src/engine/client';
@@ -60,11 +60,16 @@ test('handshake, ping, open and close a conformance model; the summary equals th
   assert.equal(info.version, version);
   assert.equal(info.pid, c.pid);
   assert.notEqual(info.pid, process.pid);
+  // Only the heap limit is passed: the host's own flags (here: the test runner's --import tsx) are not inherited.
+  const argv = readFileSync(`/proc/${info.pid}/cmdline`, 'utf8').split('\0');
+  const heap = argv.find((a) => a.startsWith('--max-old-space-size='));
+  assert.ok(heap && Number(heap.split('=')[1]) >= 2048, argv.join(' '));
+  assert.ok(process.execArgv.includes('tsx') && !argv.includes('tsx'), argv.join(' '));
   const ping = await c.call('ping', {});
   assert.equal(ping.pid, info.pid);
   assert.ok(ping.rssBytes > 1e6);
 
-  for (const path of [conv, ifModel]) {
+  for (const path of [conv, ifModel, join(__dirname, '../../examples/tiny-mlp-tfjs/model.json')]) {
     const local = await openModel(path);
     const { size } = await import('node:fs').then((fs) => fs.statSync(path));
     const expected = summarize(local, size);
@@ -194,7 +199,8 @@ test('repeated crashes stop the restarts until restart() is called', async () =>
 });
 
 test('test hooks are refused without MODEL_INSPECTOR_TEST_HOOKS=1', async () => {
-  const c = client({ env: { MODEL_INSPECTOR_TEST_HOOKS: undefined } });
+  const c = client({ env: { MODEL_INSPECTOR_TEST_HOOKS: undefined }, maxOldSpaceMb: 1234 });
+  assert.ok(readFileSync(`/proc/${(await c.start()).pid}/cmdline`, 'utf8').includes('--max-old-space-size=1234'));
   await assert.rejects(c.call('crashForTest', {}), code('bad-request', /MODEL_INSPECTOR_TEST_HOOKS/));
   await assert.rejects(c.call('sleepForTest', { ms: 1 }), code('bad-request'));
   assert.ok((await c.call('ping', {})).pid > 0);
