@@ -4,7 +4,7 @@ import { tfjsReader, dequantizeTfjs } from '../../src/formats/tfjs/reader';
 import { openModel } from '../../src/formats/registry';
 import type { Model, Tensor } from '../../src/model';
 import { parameterCount } from '../../src/model';
-import { diskHandler, saveLayersModel, sequentialCnn, tempDir, tf, tfReady, twoBranchModel } from '../support/tfjs-fixtures';
+import { diskHandler, saveLayersModel, sequentialCnn, tempDir, tf, tfReady, twoBranchModel, writeTfjsModel } from '../support/tfjs-fixtures';
 
 const dirs: (() => Promise<void>)[] = [];
 after(async () => Promise.all(dirs.map((c) => c())));
@@ -136,4 +136,46 @@ test('nested Sequential inside a functional model is flattened under its name as
   } finally {
     await model.dispose?.();
   }
+});
+
+test('Keras 3 topology (dict inbound_nodes, batch_shape, model_config wrapper) and shared layers', async () => {
+  const kt = (layer: string, node: number, shape: (number | null)[]) => ({
+    class_name: '__keras_tensor__', config: { shape, dtype: 'float32', keras_history: [layer, node, 0] },
+  });
+  const layer = (name: string, cls: string, config: object, inbound: object[]) => ({ module: 'keras.layers', class_name: cls, name, config: { name, ...config }, inbound_nodes: inbound });
+  const topology = {
+    model_config: {
+      class_name: 'Functional',
+      config: {
+        name: 'k3',
+        layers: [
+          layer('img', 'InputLayer', { batch_shape: [null, 4], dtype: 'float32' }, []),
+          layer('shared', 'Dense', { units: 4 }, [
+            { args: [kt('img', 0, [null, 4])], kwargs: {} },
+            { args: [kt('shared', 0, [null, 4])], kwargs: {} },
+          ]),
+          layer('sum', 'Add', {}, [{ args: [[kt('shared', 0, [null, 4]), kt('shared', 1, [null, 4])]], kwargs: {} }]),
+        ],
+        input_layers: ['img', 0, 0],
+        output_layers: ['sum', 0, 0],
+      },
+    },
+    training_config: {},
+  };
+  const d = await dir();
+  const kernel = { name: 'shared/kernel', shape: [4, 4], dtype: 'float32', bytes: new Uint8Array(64) };
+  const { jsonPath } = await writeTfjsModel(d, topology, 'layers-model', [kernel]);
+  const model = await tfjsReader.open(jsonPath);
+  await model.dispose?.();
+  assert.deepEqual(model.warnings, []);
+  // The shared layer's weight feeds both of its calls.
+  assert.deepEqual(model.graph.values.get('shared/kernel')!.consumers, ['shared', 'shared#1']);
+  const byId = new Map(model.graph.nodes.map((n) => [n.id, n]));
+  assert.deepEqual([...byId.keys()], ['shared', 'shared#1', 'sum']);
+  assert.deepEqual(byId.get('shared#1')!.inputs, ['shared', 'shared/kernel']);
+  assert.deepEqual(byId.get('sum')!.inputs, ['shared', 'shared#1']);
+  assert.deepEqual(model.graph.inputs, ['img']);
+  assert.deepEqual(model.graph.values.get('img')!.shape, ['batch', 4]);
+  assert.deepEqual(model.graph.outputs, ['sum']);
+  assert.deepEqual(model.graph.values.get('sum')!.shape, ['batch', 4]);
 });

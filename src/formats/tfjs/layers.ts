@@ -129,8 +129,10 @@ class Builder {
     const made = new Map<string, string[][]>(); // layer → per call → output value names
     const state = new Map<string, 'busy' | 'done'>();
     const resolve = (r: TensorRef): string | undefined => {
-      if (state.get(r.layer) !== 'done') build(r.layer);
-      const name = made.get(r.layer)?.[r.node - (shift.get(r.layer) ?? 0)]?.[r.tensor];
+      const call = r.node - (shift.get(r.layer) ?? 0);
+      // Calls are made in order, so a shared layer's later call may use an earlier one's output.
+      if (!made.get(r.layer)?.[call]) build(r.layer);
+      const name = made.get(r.layer)?.[call]?.[r.tensor];
       if (name && (r.shape || r.dtype)) {
         const v = this.values.get(name) ?? {};
         this.values.set(name, { shape: v.shape ?? r.shape, dtype: v.dtype ?? r.dtype });
@@ -140,9 +142,10 @@ class Builder {
     };
     const build = (layerName: string): void => {
       const l = byName.get(layerName);
-      if (!l || state.get(layerName) === 'busy') return; // unknown layer or a cycle: the caller warns
+      if (!l || state.has(layerName)) return; // unknown, already made, or a cycle: the caller warns
       state.set(layerName, 'busy');
       const outs: string[][] = [];
+      made.set(layerName, outs);
       if (l.cls === 'InputLayer') {
         const idx = inputRefs.findIndex((r) => r.layer === l.name);
         if (feed && idx >= 0 && feed[idx]) outs.push([feed[idx]]);
@@ -157,7 +160,6 @@ class Builder {
           outs.push(this.call(l, k, ins, prefix, arity.get(`${l.name}\u0000${k}`) ?? 1));
         });
       }
-      made.set(layerName, outs);
       state.set(layerName, 'done');
     };
     for (const l of parsed) build(l.name);
