@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { HostContext } from './host-context';
 import { ModelHandle } from './model-handle';
-import { PanelSession } from './panel-session';
+import { PanelSession, reportEngineStop } from './panel-session';
 import { setupWebview, webviewTransport } from './webview-setup';
 
 export const MODEL_VIEW_TYPE = 'modelInspector.modelViewer';
@@ -16,10 +16,7 @@ class ModelDocument implements vscode.CustomDocument {
     const fileName = uri.path.split('/').pop() || uri.toString();
     const path = uri.scheme === 'file' ? uri.fsPath : undefined;
     this.handle = new ModelHandle(path, fileName, () => ctx.engine(), ctx.logFn, `is not a file on disk (${uri.scheme}: URIs are not supported)`);
-    this.crashSub = ctx.onEngineCrash((reason) => {
-      this.handle.invalidate();
-      for (const s of this.sessions) s.showError(`the model engine stopped (${reason}). Retry to reopen the model.`);
-    });
+    this.crashSub = ctx.onEngineCrash((reason) => reportEngineStop(this.handle, this.sessions, reason));
   }
 
   dispose(): void {

@@ -85,3 +85,9 @@ export class PanelSession {
     return engine.call(method, { ...(params as object), modelId }, { signal: ctx.signal, onProgress: ctx.progress });
   }
 }
+
+/** The engine died or was restarted: the model's id is gone. Every panel showing it gets the error view with Retry. */
+export function reportEngineStop(model: ModelHandle, sessions: Iterable<PanelSession>, reason: string): void {
+  model.invalidate();
+  for (const s of sessions) s.showError(`the model engine stopped (${reason}). Retry to reopen the model.`);
+}

@@ -31,11 +31,11 @@ export function formatBytes(n: number): string {
   return `${i === 0 ? v : v.toFixed(1)} ${byteUnits[i]}`;
 }
 
-/** [1,3,224,224] -> "1 × 3 × 224 × 224"; [] -> "scalar"; null -> "unknown". */
+/** [1,3,224,224] -> "[1, 3, 224, 224]"; [] -> "scalar"; null -> "unknown" (rank not known). */
 export function formatShape(shape: WireShape): string {
   if (shape === null) return 'unknown';
   if (shape.length === 0) return 'scalar';
-  return shape.map(String).join(' × ');
+  return `[${shape.map(String).join(', ')}]`;
 }
 
 const formatNames: Record<ModelFormat, string> = {

@@ -13,7 +13,7 @@ export interface TabBar {
  * costs only the Overview; later visits call its `show`.
  */
 export function createTabBar(tabs: Tab[], ctx: TabContext, initial: TabId, onChange: (id: TabId) => void): TabBar {
-  const bar = custom('vscode-tabs', { class: 'mi-tabs', panel: true });
+  const bar = custom('vscode-tabs', { class: 'mi-tabs' });
   const mounted = new Set<TabId>();
   const panels = new Map<TabId, HTMLElement>();
   for (const tab of tabs) {

@@ -36,7 +36,7 @@ function renderSummary(box: HTMLElement, s: ModelSummary | null): void {
   }
   const io = (label: string, values: ModelSummary['inputs']) =>
     h('div', {}, h('h3', {}, label), h('ul', { class: 'mi-side-list' }, values.map((v) =>
-      h('li', {}, h('span', { class: 'mi-mono' }, v.name), h('span', { class: 'mi-muted' }, ` ${v.dtype} [${formatShape(v.shape)}]`)))));
+      h('li', {}, h('span', { class: 'mi-mono' }, v.name), h('span', { class: 'mi-muted' }, ` ${v.dtype} ${formatShape(v.shape)}`)))));
   box.replaceChildren(
     h('h2', { id: 'mi-side-title' }, s.file),
     h('dl', { class: 'mi-facts mi-facts-compact' },

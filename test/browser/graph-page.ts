@@ -1,0 +1,106 @@
+// Opens the graph tab in headless Chromium behind the webview CSP, with the layout worker served from the same
+// origin as the bundle (as the host passes it in body[data-layout-worker]). Used by the graph browser tests and bench.
+import { build } from 'esbuild';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { contentSecurityPolicy, makeNonce } from '../../src/host/webview-html';
+import type { GraphNodeDetails, GraphPayload } from '../../src/protocol/graph';
+import type { Model } from '../../src/model/graph';
+import { buildGraphPayload } from '../../src/engine/graph-payload';
+import { buildNodeDetails } from '../../src/engine/graph-details';
+import { themes } from './themes';
+import type { ThemeName } from './themes';
+
+const root = resolve(__dirname, '../..');
+
+export interface GraphPageServer {
+  open(theme: ThemeName, size?: { width: number; height: number }): Promise<{ page: Page; problems: string[] }>;
+  close(): Promise<void>;
+}
+
+export const LAUNCH_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+export async function startGraphPages(): Promise<GraphPageServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'mi-graph-'));
+  await build({
+    entryPoints: { entry: join(root, 'test/browser/graph-entry.ts'), 'layout-worker': join(root, 'webview/graph/layout-worker.ts') },
+    bundle: true, format: 'iife', platform: 'browser', target: 'chrome120', minify: true, outdir: dir, logLevel: 'silent',
+  });
+  let origin = '';
+  const server: Server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', origin).pathname;
+    const theme = /^\/(light|dark)\.html$/.exec(path)?.[1] as ThemeName | undefined;
+    if (theme) {
+      const nonce = makeNonce();
+      const vars = Object.entries(themes[theme]).map(([k, v]) => `${k}: ${v}`).join('; ');
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<!DOCTYPE html><html style='${vars}'><head><meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(origin, nonce)}">` +
+        `<style nonce="${nonce}">html,body{margin:0;height:100%;background:var(--vscode-editor-background)} #root{height:100vh}</style></head>` +
+        `<body class="vscode-${theme}" data-layout-worker="${origin}/layout-worker.js"><div id="root"></div><script nonce="${nonce}" src="${origin}/entry.js"></script></body></html>`);
+      return;
+    }
+    const file = join(dir, path);
+    try {
+      const body = readFileSync(file);
+      res.writeHead(200, { 'content-type': 'text/javascript' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const browser: Browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: LAUNCH_ARGS });
+  return {
+    async open(theme, size = { width: 1200, height: 800 }) {
+      const page = await browser.newPage({ viewport: size });
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      page.on('console', (m) => {
+        if (m.type() === 'error' || /Content Security Policy|Refused to|layout worker/i.test(m.text())) problems.push(`console: ${m.text()}`);
+      });
+      await page.goto(`${origin}/${theme}.html`);
+      return { page, problems };
+    },
+    async close() {
+      await browser.close();
+      await new Promise<void>((r) => server.close(() => r()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Payload JSON per graph id (main graph and every control-flow body) and details for every node, as the engine makes them. */
+export function scriptedHostData(model: Model, withDetails = true): { graphs: Record<string, string>; details: Record<string, GraphNodeDetails> } {
+  const graphs: Record<string, string> = {};
+  const details: Record<string, GraphNodeDetails> = {};
+  const visit = (id: string) => {
+    const p: GraphPayload = buildGraphPayload(model, id);
+    graphs[id] = JSON.stringify(p);
+    for (const n of p.nodes) {
+      if (n.kind !== 'op') continue;
+      if (withDetails) details[`${id}|${n.id}`] = buildNodeDetails(model, id, n.id);
+      for (let i = 0; i < (n.subgraphs ?? 0); i++) visit(`${n.id}:${i}`);
+    }
+  };
+  visit('');
+  return { graphs, details };
+}
+
+/** Injects the host data, mounts the tab and resolves when the first layout is on screen. */
+export async function mountGraph(page: Page, data: ReturnType<typeof scriptedHostData>): Promise<{ firstPaintMs: number }> {
+  // Strings, not functions: tsx would inject helpers (__name) that do not exist in the page.
+  await page.evaluate(`window.__graphJson = ${JSON.stringify(data.graphs)}; window.__details = ${JSON.stringify(data.details)};`);
+  return page.evaluate(`new Promise((resolve) => {
+    const rootEl = document.getElementById('root');
+    let t0 = 0;
+    rootEl.addEventListener('graph-rendered', () => requestAnimationFrame(() => resolve({ firstPaintMs: performance.now() - t0 })), { once: true });
+    t0 = window.__start();
+  })`);
+}

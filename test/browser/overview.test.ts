@@ -1,0 +1,211 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { openModel } from '../../src/formats/registry';
+import { summarize } from '../../src/formats/summarize';
+import type { ModelSummary } from '../../src/protocol/summary';
+import { RpcError } from '../../src/protocol/wire';
+import { formatCount, formatShape, sortedOpCounts } from '../../webview/overview/format';
+import { startHarness, type Harness, type OpenedView } from './webview-harness';
+import type { ThemeName } from './themes';
+
+const data = '/usr/share/libonnx-testdata/data';
+const artifacts = resolve(__dirname, '../../test-artifacts');
+let harness: Harness;
+
+async function summaryOf(rel: string): Promise<ModelSummary> {
+  const path = join(data, rel, 'model.onnx');
+  return summarize(await openModel(path), statSync(path).size);
+}
+
+/** Opens a panel whose host answers getOverview with `overview()` (which may throw), like PanelSession does. */
+async function openPanel(theme: ThemeName, overview: () => ModelSummary, fileName = 'model.onnx', counters = { retry: 0 }): Promise<OpenedView> {
+  return harness.open({
+    view: 'panel',
+    theme,
+    handlers: {
+      getOverview: () => overview(),
+      retry: () => void counters.retry++,
+    },
+    onReady: (rpc) => rpc.emit('init', { view: 'panel', fileName, trusted: true }),
+  });
+}
+
+const text = (v: OpenedView, sel: string) => v.page.locator(sel).first().innerText();
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  harness = await startHarness();
+  console.log(`webview bundle: main.js ${(harness.bundleBytes.js / 1024).toFixed(1)} KiB, main.css ${(harness.bundleBytes.css / 1024).toFixed(1)} KiB`);
+  assert.ok(harness.bundleBytes.js < 400 * 1024, `webview bundle is ${harness.bundleBytes.js} bytes`);
+});
+
+after(async () => {
+  await harness?.close();
+});
+
+test('the Overview shows the counts, tables and op types of a real model, in light and dark themes', async () => {
+  const summary = await summaryOf('node/test_layer_normalization_4d_axis_negative_1_expanded');
+  for (const theme of ['light', 'dark'] as const) {
+    const v = await openPanel(theme, () => summary);
+    try {
+      await v.page.locator('#mi-node-count').waitFor({ timeout: 10_000 });
+      assert.equal(await text(v, '#mi-title'), 'model.onnx');
+      assert.equal(await text(v, '#mi-format'), 'ONNX');
+      assert.equal(await text(v, '#mi-node-count'), String(summary.nodeCount));
+      assert.equal(await v.page.locator('#mi-param-count').getAttribute('data-value'), String(summary.parameterCount));
+      assert.equal(await text(v, '#mi-param-count'), formatCount(summary.parameterCount));
+      // Inputs/outputs: one row per value, with its dtype and shape.
+      for (const [id, values] of [['#mi-inputs', summary.inputs], ['#mi-outputs', summary.outputs]] as const) {
+        const rows = await v.page.locator(`${id} tbody tr`).allInnerTexts();
+        assert.equal(rows.length, values.length);
+        values.forEach((val, i) => assert.deepEqual(rows[i].split('\t').map((s) => s.trim()), [val.name, val.dtype, formatShape(val.shape)]));
+      }
+      // Op types: all of them, most frequent first.
+      const ops = await v.page.locator('#mi-ops tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-op'), Number(tr.children[1].textContent)]));
+      assert.deepEqual(ops, sortedOpCounts(summary.opTypeCounts));
+      assert.ok(ops.length >= 10, 'the chosen model has many op types');
+      // Every tab has a button; the Overview is the one shown.
+      for (const id of ['overview', 'graph', 'weights', 'run', 'explain']) assert.equal(await v.page.locator(`[data-tab="${id}"]`).count(), 1, id);
+      assert.ok(await v.page.locator('[data-tab-body="overview"]').isVisible());
+      await v.page.screenshot({ path: join(artifacts, `overview-${theme}.png`), fullPage: true });
+      assert.deepEqual(v.problems, []);
+    } finally {
+      await v.close();
+    }
+  }
+});
+
+test('main and total node counts differ for a model with subgraphs; parameters are humanised', async () => {
+  const withIf = await summaryOf('node/test_if');
+  assert.notEqual(withIf.nodeCount, withIf.totalNodeCount);
+  let v = await openPanel('light', () => withIf);
+  try {
+    await v.page.locator('#mi-node-total').waitFor({ timeout: 10_000 });
+    assert.equal(await text(v, '#mi-node-count'), String(withIf.nodeCount));
+    assert.equal(await v.page.locator('#mi-node-total').getAttribute('data-value'), String(withIf.totalNodeCount));
+    assert.match(await text(v, '#mi-node-total'), /2 subgraphs/);
+  } finally {
+    await v.close();
+  }
+  const conv = await summaryOf('pytorch-operator/test_operator_conv');
+  // A big synthetic count checks the humanised form the real model (1,872 parameters) also goes through.
+  v = await openPanel('light', () => ({ ...conv, parameterCount: 1_234_567, parameterBytes: 4_800_000 }));
+  try {
+    await v.page.locator('#mi-param-count').waitFor({ timeout: 10_000 });
+    assert.equal(await text(v, '#mi-param-count'), '1.2 M');
+    assert.match(await text(v, '#mi-param-bytes'), /4\.8 MB/);
+  } finally {
+    await v.close();
+  }
+});
+
+test('tabs switch on click and placeholders say coming soon', async () => {
+  const summary = await summaryOf('pytorch-converted/test_Conv2d');
+  const v = await openPanel('light', () => summary);
+  try {
+    await v.page.locator('#mi-node-count').waitFor({ timeout: 10_000 });
+    await v.page.locator('[data-tab="weights"]').click();
+    const weights = v.page.locator('[data-tab-body="weights"]');
+    await weights.waitFor({ state: 'visible', timeout: 5000 });
+    assert.ok(!(await v.page.locator('[data-tab-body="overview"]').isVisible()));
+    if (await weights.locator('[data-placeholder]').count()) assert.match(await weights.innerText(), /coming soon/);
+    await v.page.locator('[data-tab="overview"]').click();
+    await v.page.locator('[data-tab-body="overview"]').waitFor({ state: 'visible', timeout: 5000 });
+    assert.deepEqual(v.problems, []);
+  } finally {
+    await v.close();
+  }
+});
+
+test('an open failure shows the error view with the file, the reason and Retry; Retry asks the host and recovers', async () => {
+  const summary = await summaryOf('pytorch-converted/test_Conv2d');
+  const counters = { retry: 0 };
+  let fail = true;
+  const reason = 'broken.onnx: is not a model format Model Inspector reads (expected an ONNX .onnx file or a TF.js model.json)';
+  for (const theme of ['light', 'dark'] as const) {
+    fail = true;
+    counters.retry = 0;
+    const v = await openPanel(theme, () => {
+      if (fail) throw new RpcError('failed', reason);
+      return summary;
+    }, 'broken.onnx', counters);
+    try {
+      await v.page.locator('#mi-error').waitFor({ timeout: 10_000 });
+      const err = await text(v, '#mi-error');
+      assert.match(err, /broken\.onnx/);
+      assert.ok(err.includes(reason), err);
+      await v.page.screenshot({ path: join(artifacts, `error-${theme}.png`) });
+      fail = false;
+      await v.page.locator('#mi-retry').click();
+      await v.page.locator('#mi-node-count').waitFor({ timeout: 10_000 });
+      assert.equal(counters.retry, 1);
+      assert.equal(await v.page.locator('#mi-error').count(), 0);
+      // A crash after the model is shown: the host's error event replaces the view.
+      v.channel.emit('error', { message: 'broken.onnx: the model engine stopped (killed by SIGKILL)', retryable: true });
+      await v.page.locator('#mi-error').waitFor({ timeout: 5000 });
+      assert.match(await text(v, '#mi-error'), /SIGKILL/);
+      assert.equal(await v.page.locator('#mi-retry').count(), 1);
+      assert.deepEqual(v.problems, []);
+    } finally {
+      await v.close();
+    }
+  }
+});
+
+test('unknown and malformed host messages are ignored; host requests the page does not serve are refused', async () => {
+  const summary = await summaryOf('pytorch-converted/test_Conv2d');
+  const v = await openPanel('light', () => summary);
+  try {
+    await v.page.locator('#mi-node-count').waitFor({ timeout: 10_000 });
+    const junk = ['hello', 42, null, { foo: 1 }, { t: 'bogus' }, { t: 'res', id: -1 }, { t: 'event', name: 'nope', payload: {} },
+      { t: 'event', name: 'error' /* no payload: handler must not render garbage */ }, { t: 'req', id: 77, method: 'evil', params: {} }];
+    for (const m of junk.slice(0, -2)) await v.post(m);
+    await v.post(junk[junk.length - 1]);
+    await v.page.waitForFunction(() => true);
+    const deadline = Date.now() + 5000;
+    let refusal: unknown;
+    while (!refusal && Date.now() < deadline) {
+      refusal = v.sent.find((m) => (m as { t?: string; id?: number }).t === 'err' && (m as { id?: number }).id === 77);
+      if (!refusal) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual((refusal as { error: { code: string } }).error.code, 'unknown-method');
+    assert.equal(await text(v, '#mi-node-count'), String(summary.nodeCount));
+    assert.equal(await v.page.locator('#mi-error').count(), 0);
+    assert.deepEqual(v.problems, []);
+  } finally {
+    await v.close();
+  }
+});
+
+test('the side view shows the active model and the selected node', async () => {
+  const summary = await summaryOf('pytorch-converted/test_Conv2d');
+  for (const theme of ['light', 'dark'] as const) {
+    const v = await harness.open({
+      view: 'sidebar',
+      theme,
+      width: 320,
+      height: 600,
+      handlers: {},
+      onReady: (rpc) => {
+        rpc.emit('init', { view: 'sidebar', fileName: '', trusted: true });
+        rpc.emit('activeModel', { summary: null });
+      },
+    });
+    try {
+      await v.page.locator('#mi-side-summary').waitFor({ timeout: 10_000 });
+      assert.match(await text(v, '#mi-side-summary'), /Open an ONNX or TF\.js model/);
+      v.channel.emit('activeModel', { summary });
+      await v.page.locator('#mi-side-title').waitFor({ timeout: 5000 });
+      assert.equal(await text(v, '#mi-side-title'), 'model.onnx');
+      assert.match(await text(v, '#mi-side-summary'), /76/);
+      v.channel.emit('nodeSelected', { nodeId: 'conv_0' });
+      await v.page.waitForFunction(() => document.getElementById('mi-side-selected')?.textContent === 'conv_0', undefined, { timeout: 5000 });
+      await v.page.screenshot({ path: join(artifacts, `sidebar-${theme}.png`) });
+      assert.deepEqual(v.problems, []);
+    } finally {
+      await v.close();
+    }
+  }
+});
