@@ -91,11 +91,17 @@ test('main and total node counts differ for a model with subgraphs; parameters a
   }
   const conv = await summaryOf('pytorch-operator/test_operator_conv');
   // A big synthetic count checks the humanised form the real model (1,872 parameters) also goes through.
-  v = await openPanel('light', () => ({ ...conv, parameterCount: 1_234_567, parameterBytes: 4_800_000 }));
+  // Metadata and warnings from a file are text, never markup.
+  const hostile = '<img src=x onerror="window.__pwned=1"><b>bold</b>';
+  v = await openPanel('light', () => ({ ...conv, parameterCount: 1_234_567, parameterBytes: 4_800_000, metadata: { author: hostile }, warnings: [`weights.bin: missing external data ${hostile}`] }));
   try {
     await v.page.locator('#mi-param-count').waitFor({ timeout: 10_000 });
     assert.equal(await text(v, '#mi-param-count'), '1.2 M');
     assert.match(await text(v, '#mi-param-bytes'), /4\.8 MB/);
+    assert.equal(await text(v, '#mi-metadata td'), hostile);
+    assert.ok((await text(v, '#mi-warnings')).includes(`weights.bin: missing external data ${hostile}`));
+    assert.equal(await v.page.locator('#mi-root img, #mi-root b').count(), 0);
+    assert.equal(await v.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
   } finally {
     await v.close();
   }
@@ -207,5 +213,24 @@ test('the side view shows the active model and the selected node', async () => {
     } finally {
       await v.close();
     }
+  }
+});
+
+test('Restricted Mode shows a badge that goes away when the workspace is trusted', async () => {
+  const summary = await summaryOf('pytorch-converted/test_Conv2d');
+  const v = await harness.open({
+    view: 'panel',
+    theme: 'light',
+    handlers: { getOverview: () => summary },
+    onReady: (rpc) => rpc.emit('init', { view: 'panel', fileName: 'model.onnx', trusted: false }),
+  });
+  try {
+    await v.page.locator('#mi-node-count').waitFor({ timeout: 10_000 });
+    assert.ok(await v.page.locator('#mi-trust').isVisible());
+    v.channel.emit('trust', { trusted: true });
+    await v.page.locator('#mi-trust').waitFor({ state: 'hidden', timeout: 5000 });
+    assert.deepEqual(v.problems, []);
+  } finally {
+    await v.close();
   }
 });
