@@ -77,7 +77,12 @@ export class EngineClient {
     if (this.disposed) return Promise.reject(new RpcError('disposed', 'the engine client was disposed'));
     if (this.downReason) return Promise.reject(new RpcError('crashed', this.downReason));
     if (this.endpoint?.isReady && this.info) return Promise.resolve(this.info);
-    this.starting ??= this.spawn().finally(() => (this.starting = undefined));
+    if (!this.starting) {
+      const p: Promise<EngineReadyInfo> = this.spawn().finally(() => {
+        if (this.starting === p) this.starting = undefined;
+      });
+      this.starting = p;
+    }
     return this.starting;
   }
 
@@ -85,6 +90,7 @@ export class EngineClient {
   restart(): Promise<EngineReadyInfo> {
     this.downReason = undefined;
     this.crashTimes.length = 0;
+    this.starting = undefined; // a start in progress is abandoned with its child
     this.stopChild('engine restarted');
     return this.start();
   }
@@ -153,8 +159,11 @@ export class EngineClient {
       const timer = setTimeout(() => {
         if (settled) return;
         settled = true;
+        const message = `the engine did not start within ${this.opts.readyTimeoutMs} ms`;
         this.stopChild('engine start timed out');
-        reject(new RpcError('timeout', `the engine did not start within ${this.opts.readyTimeoutMs} ms`));
+        // A hung start is as bad as a crash: without counting it, every call would wait out the timeout again.
+        this.countCrash(message);
+        reject(new RpcError('timeout', message));
       }, this.opts.readyTimeoutMs);
 
       child.once('error', (e) => {
@@ -172,7 +181,8 @@ export class EngineClient {
         if (!settled) {
           settled = true;
           clearTimeout(timer);
-          reject(new RpcError('crashed', `${reason} while starting`));
+          // Detached by restart()/dispose(): the start was abandoned on purpose, not a crash.
+          reject(this.child === child ? new RpcError('crashed', `${reason} while starting`) : new RpcError('cancelled', 'the engine start was abandoned (restart or dispose)'));
         }
         this.onExit(child, endpoint, reason);
       });
@@ -201,14 +211,19 @@ export class EngineClient {
     }
     endpoint.fail(reason);
     if (expected || this.disposed) return;
+    this.countCrash(reason);
+    this.emitLog({ level: 'error', message: reason });
+    for (const l of this.crashListeners) safely(() => l(reason));
+  }
+
+  /** Remembers a crash (or a start that hung) and stops restarting after too many in the window. */
+  private countCrash(reason: string): void {
     const now = Date.now();
     this.crashTimes.push(now);
     while (this.crashTimes.length && now - this.crashTimes[0] > this.opts.crashWindowMs) this.crashTimes.shift();
     if (this.crashTimes.length > this.opts.maxCrashes) {
       this.downReason = `the engine crashed ${this.crashTimes.length} times within ${Math.round(this.opts.crashWindowMs / 1000)} s and was stopped (last: ${reason}); restart it to try again`;
     }
-    this.emitLog({ level: 'error', message: reason });
-    for (const l of this.crashListeners) safely(() => l(reason));
   }
 
   /** Detaches and kills the current child; its exit is then not counted as a crash. */

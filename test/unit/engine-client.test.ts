@@ -196,6 +196,12 @@ test('repeated crashes stop the restarts until restart() is called', async () =>
   const info = await c.restart();
   assert.equal(c.isDown, false);
   assert.equal((await c.call('ping', {})).pid, info.pid);
+  // restart() while a start is still in progress abandons that start and brings up one fresh engine.
+  const abandoned = assert.rejects(c.restart(), code('cancelled', /abandoned/));
+  const fresh = await c.restart();
+  await abandoned;
+  assert.equal((await c.call('ping', {})).pid, fresh.pid);
+  await waitFor(() => !alive(info.pid));
 });
 
 test('test hooks are refused without MODEL_INSPECTOR_TEST_HOOKS=1', async () => {
@@ -234,4 +240,10 @@ test('an engine that cannot start, or never says ready, rejects instead of hangi
   await assert.rejects(c.call('ping', {}), code('timeout', /did not start within 300 ms/));
   assert.ok(Date.now() - t0 < 2000);
   assert.equal(c.pid, undefined);
+  // Hung starts count like crashes: after maxCrashes of them the client stops trying.
+  const hung = client({ enginePath: mute, readyTimeoutMs: 100, maxCrashes: 1 });
+  await assert.rejects(hung.start(), code('timeout'));
+  await assert.rejects(hung.start(), code('timeout'));
+  assert.equal(hung.isDown, true);
+  await assert.rejects(hung.call('ping', {}), code('crashed', /restart it/));
 });
