@@ -148,7 +148,7 @@ export function twoBranchModel(): tf.LayersModel {
 }
 
 /** Raw little-endian bytes of a typed array. */
-export function bytesOf(a: Float32Array | Int32Array | Uint8Array | Uint16Array): Uint8Array {
+export function bytesOf(a: Float32Array | Int32Array | Uint32Array | Uint8Array | Uint16Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
 }
 

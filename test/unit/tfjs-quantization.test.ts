@@ -1,7 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { tfjsReader, dequantizeTfjs } from '../../src/formats/tfjs/reader';
+import { tfjsReader, dequantizeTfjs, decodeTfjsStrings } from '../../src/formats/tfjs/reader';
 import type { Model, Tensor } from '../../src/model';
 import { bytesOf, diskHandler, float16Bytes, saveLayersModel, sequentialCnn, tempDir, tf, tfReady, writeTfjsModel, type StoredWeight } from '../support/tfjs-fixtures';
 
@@ -120,4 +120,29 @@ test('a uint8-quantized layers model: tfjs loads it and its weights equal our de
   } finally {
     await model.dispose?.();
   }
+});
+
+test('string weights: sizes found by walking the length prefixes, later offsets stay right', async () => {
+  const words = ['hello', '', 'wörld', 'x'.repeat(70000)];
+  const enc = new TextEncoder();
+  const parts = words.flatMap((w) => {
+    const b = enc.encode(w);
+    return [bytesOf(new Uint32Array([b.byteLength])), b];
+  });
+  const bytes = new Uint8Array(parts.reduce((a, p) => a + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    bytes.set(p, at);
+    at += p.byteLength;
+  }
+  const tail = new Float32Array([3.5, -1]);
+  const model = await openWeights([
+    { name: 'vocab', shape: [2, 2], dtype: 'string', bytes },
+    { name: 'tail', shape: [2], dtype: 'float32', bytes: bytesOf(tail) },
+  ], 1000);
+  const vocab = weight(model, 'vocab');
+  assert.equal(vocab.dtype, 'string');
+  assert.equal(vocab.data?.byteLength, bytes.byteLength);
+  assert.deepEqual(decodeTfjsStrings(await vocab.data!.read(0, bytes.byteLength)), words);
+  assert.deepEqual(await values(weight(model, 'tail')), [...tail]);
 });

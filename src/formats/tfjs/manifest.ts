@@ -4,6 +4,7 @@ import type { ByteSource, Tensor } from '../../model/tensor';
 import { manifestDType } from './dtypes';
 import { parseQuantization, storedBytesPerElement, type TfjsQuantization } from './quantization';
 import { ShardGroup } from './shards';
+import { stringWeightBytes } from './strings';
 
 /** More elements than this is a corrupt or hostile manifest, not a real weight; such a weight is never read. */
 const MAX_ELEMENTS = 2 ** 40;
@@ -42,12 +43,16 @@ export async function readWeightsManifest(jsonPath: string, manifest: unknown): 
       if (typeof spec !== 'object' || spec === null || typeof (spec as { name?: unknown }).name !== 'string') {
         throw new ModelError(jsonPath, `weightsManifest[${g}].weights[${w}] has no name`);
       }
-      return { name: (spec as { name: string }).name, laid: layout(spec as Record<string, unknown>) };
+      return { name: (spec as { name: string }).name, laid: layout(spec as Record<string, unknown>) as Layout };
     });
     let needed = 0;
-    for (const { laid } of specs) {
-      if ('problem' in laid) break;
-      needed += laid.byteLength;
+    for (const s of specs) {
+      if ('strings' in s.laid) {
+        const n = await stringWeightBytes(shards, needed, s.laid.tensor.elementCount);
+        s.laid = typeof n === 'number' ? { tensor: s.laid.tensor, byteLength: n } : { tensor: s.laid.tensor, problem: n.problem };
+      }
+      if (!('byteLength' in s.laid)) break;
+      needed += s.laid.byteLength;
     }
     const short = needed > shards.readableBytes ? (shards.stopProblem ?? shortMessage(shards, needed)) : undefined;
     if (short && !shards.stopProblem) warnings.push(short);
@@ -56,8 +61,9 @@ export async function readWeightsManifest(jsonPath: string, manifest: unknown): 
     for (const { name, laid } of specs) {
       const base = { name, location: 'shard' as const, ...laid.tensor };
       let t: Tensor;
-      if ('problem' in laid) {
-        t = { ...base, problem: laid.problem };
+      if (!('byteLength' in laid)) {
+        // A string weight after the loss point was never scanned: its size is as unknown as its offset.
+        t = { ...base, problem: 'problem' in laid ? laid.problem : `its bytes cannot be located: it follows ${lostAt}, whose size is unknown` };
         offset = undefined;
         lostAt ||= name;
       } else if (offset === undefined) {
@@ -76,7 +82,9 @@ export async function readWeightsManifest(jsonPath: string, manifest: unknown): 
 
 type Layout =
   | { tensor: TensorFields; byteLength: number }
-  | { tensor: TensorFields; problem: string };
+  | { tensor: TensorFields; problem: string }
+  /** Variable-length strings: the size is found by scanning the shards. */
+  | { tensor: TensorFields; strings: true };
 
 interface TensorFields {
   dtype: DType;
@@ -111,9 +119,9 @@ function layout(spec: Record<string, unknown>): Layout {
     fields.quantization = q.quantization;
     return { tensor: fields, byteLength: count * storedBytesPerElement(q.quantization) };
   }
+  if (dtype === 'string') return { tensor: fields, strings: true };
   const size = DTYPE_BYTES[dtype];
-  // String weights store a length before each element, so their size (and every later offset) needs a scan.
-  if (size === undefined) return { tensor: fields, problem: `${dtype} weights are not read (variable-length storage)` };
+  if (size === undefined) return { tensor: fields, problem: `${dtype} weights are not read` };
   return { tensor: fields, byteLength: count * size };
 }
 

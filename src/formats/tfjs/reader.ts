@@ -10,6 +10,7 @@ import { buildLayersGraph } from './layers';
 import { readWeightsManifest, type WeightSet } from './manifest';
 
 export { dequantizeTfjs } from './quantization';
+export { decodeTfjsStrings } from './strings';
 
 /** A model.json is structure only; anything this big is not one, and parsing it would eat the engine's memory. */
 const MAX_JSON_BYTES = 512 * 1024 * 1024;
