@@ -115,5 +115,6 @@ export async function loadOnnx(path: string, opts: LoadOptions = {}): Promise<Ru
       if (ep === 'cpu') break;
     }
   }
-  throw new ModelError(path, `cannot be loaded by onnxruntime (${oneLine(lastError, 300) || 'no provider in ' + order.join(', ') + ' is available'})`);
+  // `skipped` rides along so callers that probe one provider (gpu-check) can show the explained reason.
+  throw Object.assign(new ModelError(path, `cannot be loaded by onnxruntime (${oneLine(lastError, 300) || 'no provider in ' + order.join(', ') + ' is available'})`), { skipped });
 }

@@ -45,7 +45,7 @@ async function tryBackend(name: string): Promise<void> {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       require('@tensorflow/tfjs-node');
     } catch (e) {
-      throw new Error(`not installed (${oneLine(e, 160)})`);
+      throw new Error(`not installed (${oneLine(e, 400).replace(/\s*Require stack:.*$/, '')})`);
     }
   } else if (name === 'tfjs-wasm') {
     const dir = wasmDir();
