@@ -1,6 +1,7 @@
 // The engine as the host sees it: a real forked process (bundled with esbuild), real readers, real crashes.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -246,4 +247,18 @@ test('an engine that cannot start, or never says ready, rejects instead of hangi
   await assert.rejects(hung.start(), code('timeout'));
   assert.equal(hung.isDown, true);
   await assert.rejects(hung.call('ping', {}), code('crashed', /restart it/));
+});
+
+test('the engine exits on its own when the host process dies', async () => {
+  // A stand-in host: forks the engine, prints its pid once ready, then is SIGKILLed (no chance to clean up).
+  const script = `const c = require('child_process').fork(${JSON.stringify(enginePath)}, [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+    c.on('message', (m) => { if (m && m.t === 'ready') process.stdout.write(String(c.pid) + '\\n'); });`;
+  const host = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const enginePid = await new Promise<number>((resolve, reject) => {
+    host.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    host.once('exit', () => reject(new Error('stand-in host exited early')));
+  });
+  assert.ok(alive(enginePid));
+  host.kill('SIGKILL');
+  await waitFor(() => !alive(enginePid), 5000);
 });
