@@ -1,11 +1,13 @@
 import { inspectVerb } from './inspect';
 import { runVerb } from './run';
+import { statsVerb } from './stats';
 import type { Verb } from './verb';
 
 /** Every verb of the command line. Adding one: one import above and one entry below; the verb lives in ./<verb>.ts. */
 export const commands: readonly Verb[] = [
   inspectVerb,
   runVerb,
+  statsVerb,
 ];
 
 export function findVerb(name: string): Verb | undefined {

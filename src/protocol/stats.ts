@@ -97,7 +97,7 @@ export interface ModelStats {
   groups: GroupStats[];
   model: GroupStats;
   findings: Finding[];
-  /** Milliseconds the summary pass took (0 when served from the cache). */
+  /** Milliseconds the summary pass took (the cached result keeps the first pass's time). */
   elapsedMs: number;
 }
 

@@ -37,7 +37,11 @@ test('float32 tensor: stats match a direct two-pass computation, percentiles wit
   assert.equal(h.counts.length, 64);
   assert.equal(h.counts.reduce((a, b) => a + b, 0), v.length);
   const directCounts = new Array(64).fill(0);
-  for (const x of v) directCounts[Math.min(63, h.edges.findLastIndex((e) => x >= e))]++;
+  for (const x of v) {
+    let k = 0;
+    while (k < 63 && x >= h.edges[k + 1]) k++;
+    directCounts[k]++;
+  }
   const straddle = (e: number) => v.filter((x) => Math.abs(x - e) <= Math.abs(e) * 2 ** -7).length;
   for (let i = 0; i < 64; i++) {
     assert.ok(Math.abs(h.counts[i] - directCounts[i]) <= straddle(h.edges[i]) + straddle(h.edges[i + 1]) + 1, `bin ${i}: ${h.counts[i]} vs ${directCounts[i]}`);

@@ -3,6 +3,7 @@ import type { Handlers } from '../../protocol/rpc';
 import { coreHandlers } from './core';
 import { graphHandlers } from './graph';
 import { runHandlers } from './run';
+import { statsHandlers } from './stats';
 import { testHookHandlers } from './test-hooks';
 import type { EngineServices } from './types';
 
@@ -15,6 +16,7 @@ export function engineHandlers(services: EngineServices): Partial<Handlers<Engin
     ...coreHandlers(services),
     ...graphHandlers(services),
     ...runHandlers(services),
+    ...statsHandlers(services),
     ...testHookHandlers(services),
   };
 }
