@@ -11,6 +11,8 @@ export interface WebviewHtmlInput {
   nonce: string;
   view: ViewKind;
   title: string;
+  /** The Graph tab's layout Web Worker script (dist/webview/layout-worker.js), passed as body[data-layout-worker]. */
+  layoutWorkerUri?: string;
 }
 
 /** 128 random bits, base64: a fresh one per render so an old page's nonce never unlocks a new one. */
@@ -33,7 +35,7 @@ const escapeAttr = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function buildWebviewHtml(input: WebviewHtmlInput): string {
-  const { cspSource, scriptUri, styleUri, nonce, view, title } = input;
+  const { cspSource, scriptUri, styleUri, nonce, view, title, layoutWorkerUri } = input;
   if (!/^[A-Za-z0-9+/=]{16,}$/.test(nonce)) throw new Error('nonce must be at least 16 base64 characters');
   const csp = contentSecurityPolicy(cspSource, nonce);
   return `<!DOCTYPE html>
@@ -45,7 +47,7 @@ export function buildWebviewHtml(input: WebviewHtmlInput): string {
 <title>${escapeAttr(title)}</title>
 <link rel="stylesheet" href="${escapeAttr(styleUri)}" nonce="${nonce}">
 </head>
-<body data-view="${view}">
+<body data-view="${view}"${layoutWorkerUri ? ` data-layout-worker="${escapeAttr(layoutWorkerUri)}"` : ''}>
 <div id="mi-root"></div>
 <script nonce="${nonce}" src="${escapeAttr(scriptUri)}"></script>
 </body>

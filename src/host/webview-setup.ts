@@ -22,6 +22,7 @@ export function setupWebview(webview: vscode.Webview, extensionUri: vscode.Uri, 
     nonce: makeNonce(),
     view,
     title,
+    layoutWorkerUri: view === 'panel' ? asset('layout-worker.js') : undefined,
   });
 }
 

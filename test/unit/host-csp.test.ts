@@ -61,6 +61,8 @@ test('nonces are fresh per render and body names the view', () => {
   for (const n of seen) assert.ok(Buffer.from(n, 'base64').length === 16);
   assert.match(render(undefined, 'sidebar'), /<body data-view="sidebar">/);
   assert.match(render(undefined, 'panel'), /<body data-view="panel">/);
+  const withWorker = buildWebviewHtml({ cspSource, scriptUri: 's', styleUri: 'c', nonce: makeNonce(), view: 'panel', title: 't', layoutWorkerUri: `${cspSource}/w.js?a=1&b="2"` });
+  assert.match(withWorker, /<body data-view="panel" data-layout-worker="https:\/\/abc\.vscode-resource\.vscode-cdn\.net\/w\.js\?a=1&amp;b=&quot;2&quot;">/);
 });
 
 test('the title is escaped and a weak nonce is refused', () => {

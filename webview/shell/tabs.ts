@@ -1,14 +1,15 @@
 import type { Tab } from './tab';
 import { createOverviewTab } from '../overview/tab';
+import { graphTab } from '../graph/tab';
 import { comingSoon } from './placeholder-tab';
 
 /**
  * The panel's tabs, in order. A feature plugs in by replacing its `comingSoon(...)` line with its factory from
- * `webview/<feature>/tab.ts` (e.g. `createGraphTab`); nothing else in the shell changes.
+ * `webview/<feature>/tab.ts` (as Graph did: `() => graphTab`); nothing else in the shell changes.
  */
 export const tabFactories: (() => Tab)[] = [
   createOverviewTab,
-  () => comingSoon('graph', 'Graph', 'An interactive graph of the model, with search and per-node details.'),
+  () => graphTab,
   () => comingSoon('weights', 'Weights', 'Per-tensor statistics and histograms of the weights.'),
   () => comingSoon('run', 'Run', 'Run the model on inputs you choose and look at the outputs.'),
   () => comingSoon('explain', 'Explain', 'Saliency maps that show which parts of an input drove a prediction.'),
