@@ -9,7 +9,9 @@ export function checkRange(file: string, what: string, byteLength: number, offse
 }
 
 /** Bytes already in memory (raw_data is a view into the file buffer): reads are subarray views, never copies. */
-export function memorySource(file: string, what: string, bytes: Uint8Array): ByteSource {
+export function memorySource(file: string, what: string, buf: Uint8Array): ByteSource {
+  // A plain Uint8Array view even when protobufjs hands us a Buffer slice, so every reader returns one type.
+  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   return {
     byteLength: bytes.byteLength,
     read(offset, length) {
