@@ -16,7 +16,7 @@ export function activate(extension: vscode.ExtensionContext): void {
     ModelEditorProvider.register(ctx),
     SideViewProvider.register(ctx),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
-      if (!Config.affectsEngine(e)) return;
+      if (!Config.affectsEngine(e) || !ctx.engineStarted) return;
       const choice = await vscode.window.showInformationMessage('Model Inspector: restart the engine to apply the new settings.', 'Restart Engine');
       if (choice) await vscode.commands.executeCommand('modelInspector.restartEngine');
     }),

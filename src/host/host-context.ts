@@ -60,6 +60,11 @@ export class HostContext implements vscode.Disposable {
     return this.engineClient;
   }
 
+  /** False until something needed the engine: settings changes then need no restart. */
+  get engineStarted(): boolean {
+    return this.engineClient !== undefined;
+  }
+
   /** Every open model is gone after a crash; documents listen to mark themselves stale and tell their panels. */
   onEngineCrash(listener: (reason: string) => void): vscode.Disposable {
     this.crashListeners.add(listener);
