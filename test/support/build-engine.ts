@@ -19,7 +19,7 @@ export async function buildNodeEntry(entry: string, tag: string): Promise<string
     format: 'cjs',
     target: 'node20',
     outdir,
-    sourcemap: 'inline',
+    sourcemap: 'linked', // a 20+ MB inline map would slow every engine start in the tests
     logLevel: 'silent',
     external: ['onnxruntime-node', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'sharp'],
   });
