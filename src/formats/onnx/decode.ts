@@ -46,6 +46,9 @@ export function decodeModel(file: string, buf: Uint8Array): onnx.ModelProto {
 }
 
 function oneLine(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  return msg.split('\n')[0].trim() || 'unknown decode error';
+  const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0].trim();
+  // protobufjs says "index out of range: 167 + 7488 > 1001"; users need to hear where the bytes run out.
+  const m = /^index out of range: (\d+) \+ (\d+) > (\d+)$/.exec(msg);
+  if (m) return `a field at byte ${m[1]} needs ${m[2]} bytes but the data ends at byte ${m[3]}`;
+  return msg || 'unknown decode error';
 }

@@ -65,6 +65,11 @@ export const onnxReader: FormatReader = {
 
     const warnings = await external.resolve();
     signal?.throwIfAborted();
+    const irVersion = int64Safe(proto.irVersion as Int64);
+    if ((irVersion ?? 0) >= 3 && !proto.opsetImport?.length) {
+      // Required since IR 3; its absence usually means the file was cut after the graph.
+      warnings.push('declares no opset_import (required since IR version 3; the file may be truncated)');
+    }
 
     const producer = proto.producerName || proto.producerVersion
       ? { name: proto.producerName ?? '', version: proto.producerVersion ?? '' }
@@ -73,7 +78,7 @@ export const onnxReader: FormatReader = {
       format: 'onnx',
       path,
       producer,
-      irVersion: int64Safe(proto.irVersion as Int64),
+      irVersion,
       opsets: (proto.opsetImport ?? []).map((o) => ({ domain: normalDomain(o.domain), version: int64Safe(o.version as Int64) ?? 0 })),
       metadata: Object.fromEntries((proto.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? ''])),
       graph,
