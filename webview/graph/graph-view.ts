@@ -90,13 +90,13 @@ export class GraphView {
     this.renderCrumbs();
     this.renderLegend();
     this.dom.side.hidden = true;
-    return this.relayout(true).then(() => {
+    return this.relayout('readable').then(() => {
       this.timings.firstPaintMs = performance.now() - t0;
     });
   }
 
   /** Lays out what is visible now (per group, cached, in the worker) and redraws; `fit` recentres. */
-  async relayout(fit = false, focusItem = -1): Promise<void> {
+  async relayout(fit: boolean | 'readable' = false, focusItem = -1): Promise<void> {
     const vm = this.vm;
     if (!vm) return;
     const t0 = performance.now();
@@ -109,7 +109,7 @@ export class GraphView {
     this.timings.lastLayoutMs = performance.now() - t0;
     this.timings.boxes = this.scene.count;
     this.timings.layoutMode = this.layout.mode;
-    if (fit) this.fit();
+    if (fit) this.fit(fit === 'readable');
     else if (anchor) {
       const b = this.scene.boxOf[focusItem];
       if (b >= 0) {
@@ -120,7 +120,7 @@ export class GraphView {
     this.refreshMinimap();
     this.dom.status.textContent = `${vm.scopeSize[0]} nodes · ${this.scene.count} shown`;
     this.drawNow();
-    this.dom.root.dispatchEvent(new CustomEvent('graph-rendered', { detail: { boxes: this.scene.count } }));
+    this.dom.root.dispatchEvent(new CustomEvent('graph-rendered', { detail: { boxes: this.scene.count }, bubbles: true }));
   }
 
   setOverlay(overlay: NodeOverlay | undefined): void {
@@ -226,15 +226,15 @@ export class GraphView {
 
   // ---- view --------------------------------------------------------------------------------------------------
 
-  fit(): void {
+  /** Fits the whole view; `readable` (on open) keeps text legible instead, showing the top of a tall graph. */
+  fit(readable = false): void {
     const s = this.scene;
     if (!s) return;
     const W = this.dom.stage.clientWidth || 800, H = this.dom.stage.clientHeight || 600;
-    const k = Math.min(2, (W - 40) / Math.max(1, s.width), (H - 40) / Math.max(1, s.height));
-    // A huge model fit to screen is unreadable: never go below the scale where collapsed groups stay legible.
-    this.view.k = Math.max(k, Math.min(0.05, k));
+    const k = Math.min(1.5, (W - 40) / Math.max(1, s.width), (H - 40) / Math.max(1, s.height));
+    this.view.k = readable ? Math.max(k, 0.6) : Math.max(0.005, k);
     this.view.tx = (W - s.width * this.view.k) / 2;
-    this.view.ty = Math.max(20, (H - s.height * this.view.k) / 2);
+    this.view.ty = Math.max(24, (H - s.height * this.view.k) / 2);
     this.requestDraw();
   }
   zoom(factor: number, sx?: number, sy?: number): void {

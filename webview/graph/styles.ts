@@ -2,8 +2,8 @@
 const css = `
 .mi-graph { position: relative; display: flex; flex-direction: column; height: 100%; min-height: 300px; color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size, 13px); }
 .mi-graph .bar { display: flex; flex-wrap: wrap; gap: 4px; align-items: center; padding: 4px 6px; border-bottom: 1px solid var(--vscode-panel-border, #8884); }
-.mi-graph .bar button { background: var(--vscode-button-secondaryBackground, #ddd); color: var(--vscode-button-secondaryForeground, inherit); border: 1px solid var(--vscode-button-border, transparent); padding: 2px 8px; cursor: pointer; font: inherit; }
-.mi-graph .bar button:hover { background: var(--vscode-button-secondaryHoverBackground, #ccc); }
+.mi-graph .bar button { background: var(--vscode-button-secondaryBackground, transparent); color: var(--vscode-button-secondaryForeground, var(--vscode-foreground)); border: 1px solid var(--vscode-button-border, var(--vscode-editorWidget-border, #8886)); padding: 2px 8px; cursor: pointer; font: inherit; }
+.mi-graph .bar button:hover { background: var(--vscode-button-secondaryHoverBackground, var(--vscode-list-hoverBackground, #8882)); }
 .mi-graph .bar button:focus-visible, .mi-graph canvas:focus-visible { outline: 1px solid var(--vscode-focusBorder); }
 .mi-graph .bar input { background: var(--vscode-input-background); color: var(--vscode-input-foreground); border: 1px solid var(--vscode-input-border, #8886); padding: 2px 6px; width: 220px; font: inherit; }
 .mi-graph .crumbs { margin-right: 8px; }

@@ -77,24 +77,21 @@ export class GraphViewModel {
     return name.slice(name.lastIndexOf('/') + 1) || 'graph';
   }
 
-  /** Opens groups breadth-first while the number of drawn items stays readable. */
-  expandToBudget(budget = 150): void {
-    this.expanded.fill(0);
-    this.expanded[0] = 1;
+  /**
+   * Opens groups level by level while the number of drawn items stays readable. A level opens whole or not at all,
+   * so sibling blocks (layer.0 … layer.N) always look alike.
+   */
+  expandToBudget(budget = 80): void {
+    this.collapseAll();
     let visibleCount = this.childNodes[0].length + this.childScopes[0].length;
     let frontier = [0];
     while (frontier.length) {
-      const next: number[] = [];
-      // Biggest groups first: they are what a reader wants opened.
-      const candidates = frontier.flatMap((s) => this.childScopes[s]).sort((a, b) => this.scopeSize[b] - this.scopeSize[a]);
-      for (const c of candidates) {
-        const add = this.childNodes[c].length + this.childScopes[c].length - 1;
-        if (visibleCount + add > budget) continue;
-        this.expanded[c] = 1;
-        visibleCount += add;
-        next.push(c);
-      }
-      frontier = next;
+      const candidates = frontier.flatMap((s) => this.childScopes[s]);
+      const add = candidates.reduce((a, c) => a + this.childNodes[c].length + this.childScopes[c].length - 1, 0);
+      if (!candidates.length || visibleCount + add > budget) break;
+      for (const c of candidates) this.expanded[c] = 1;
+      visibleCount += add;
+      frontier = candidates;
     }
   }
 

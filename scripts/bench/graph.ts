@@ -1,0 +1,56 @@
+// `npm run bench -- graph [model-file]`: first paint, expand-all time and JS heap of the graph tab in headless
+// Chromium. Without a file it generates transformer-like models of ~1k, 5k and 20k nodes into .bench/.
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { openModel } from '../../src/formats/registry';
+import { mountGraph, scriptedHostData, startGraphPages } from '../../test/browser/graph-page';
+import { makeTransformer } from './make-transformer';
+
+async function heapMB(page: Page): Promise<number> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('HeapProfiler.collectGarbage');
+  const { usedSize } = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
+  await cdp.detach();
+  return Math.round((usedSize / 2 ** 20) * 10) / 10;
+}
+
+export async function run(args: string[]): Promise<void> {
+  const root = resolve(__dirname, '../..');
+  let files = args.filter((a) => !a.startsWith('--'));
+  if (!files.length) {
+    const dir = join(root, '.bench');
+    mkdirSync(dir, { recursive: true });
+    files = [1000, 5000, 20000].map((n) => {
+      const f = join(dir, `transformer-${n / 1000}k.onnx`);
+      if (!existsSync(f)) writeFileSync(f, makeTransformer(n));
+      return f;
+    });
+  }
+  const pages = await startGraphPages();
+  try {
+    for (const file of files) {
+      const model = await openModel(file);
+      const data = scriptedHostData(model, false);
+      const { page, problems } = await pages.open('dark', { width: 1400, height: 900 });
+      const { firstPaintMs } = await mountGraph(page, data);
+      const expandAllMs = (await page.evaluate(`(async () => {
+        const g = document.getElementById('root').miGraph;
+        const t0 = performance.now();
+        await g.expandAll();
+        await new Promise((r) => requestAnimationFrame(r));
+        return performance.now() - t0;
+      })()`)) as number;
+      const info = (await page.evaluate(`(() => { const g = document.getElementById('root').miGraph; return { mode: g.timings.layoutMode, boxes: g.timings.boxes }; })()`)) as { mode: string; boxes: number };
+      const heap = await heapMB(page);
+      if (problems.length) console.error(problems.join('\n'));
+      console.log(JSON.stringify({
+        model: basename(file), nodes: model.graph.nodes.length, firstPaintMs: Math.round(firstPaintMs), expandAllMs: Math.round(expandAllMs),
+        heapMB: heap, layout: info.mode, boxesExpanded: info.boxes,
+      }));
+      await page.close();
+    }
+  } finally {
+    await pages.close();
+  }
+}

@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openModel } from '../../src/formats/registry';
+import { buildGraphPayload } from '../../src/engine/graph-payload';
+import { GraphViewModel } from '../../webview/graph/view-model';
+import { LayoutEngine } from '../../webview/graph/layout-core';
+import { layoutInput } from '../../webview/graph/scene';
+import { makeTransformer } from '../../scripts/bench/make-transformer';
+
+async function transformer(nodes: number): Promise<GraphViewModel> {
+  const file = join(mkdtempSync(join(tmpdir(), 'mi-vm-')), 't.onnx');
+  writeFileSync(file, makeTransformer(nodes));
+  return new GraphViewModel(buildGraphPayload(await openModel(file)));
+}
+
+test('a large model opens collapsed to a readable level, with sibling layers alike', async () => {
+  const vm = await transformer(1000);
+  vm.expandToBudget(80);
+  const vis = vm.visible();
+  const drawn = vis.groups.reduce((a, g) => a + g.items.length, 0);
+  assert.ok(drawn <= 80 + 1, `drawn ${drawn}`);
+  const layers = vm.payload.scopes.map((s, i) => [s, i] as const).filter(([s]) => /^encoder\/layer\.\d+$/.test(s));
+  assert.ok(layers.length >= 10);
+  assert.ok(layers.every(([, i]) => vm.expanded[i] === vm.expanded[layers[0][1]]), 'all layers share one state');
+  // Every payload edge ends up drawn: inside a group, as a cross-group edge, or hidden inside one collapsed group.
+  for (let e = 0; e < vm.payload.edges.length; e++) {
+    const [a, b] = vm.payload.edges[e];
+    const ra = vis.rep[a], rb = vis.rep[b];
+    if (ra === rb) continue;
+    const inGroup = vis.groups.some((g) => g.edges.some(([x, y]) => g.items[x] === ra && g.items[y] === rb));
+    const cross = vis.crossEdges.some(([x, y]) => x === ra && y === rb);
+    assert.ok(inGroup || cross, `edge ${e} is drawn`);
+  }
+});
+
+test('expanding one group adds only its children; collapse-all leaves the top level', async () => {
+  const vm = await transformer(600);
+  vm.collapseAll();
+  const before = vm.visible().groups.reduce((a, g) => a + g.items.length, 0);
+  const enc = vm.payload.scopes.indexOf('encoder');
+  vm.expanded[enc] = 1;
+  const after = vm.visible();
+  assert.equal(after.groups.reduce((a, g) => a + g.items.length, 0), before + vm.childScopes[enc].length + vm.childNodes[enc].length);
+  assert.deepEqual(after.groups.map((g) => g.scope), [enc, 0], 'post-order: children before the root');
+  const node = vm.payload.nodes.findIndex((n) => vm.payload.scopes[n.scope] === 'encoder/layer.3/attn/q');
+  assert.equal(vm.reveal(node), true);
+  assert.equal(vm.visible().rep[node], node);
+});
+
+test('layout engine: one dagre run per distinct block, positions inside the group bounds', async () => {
+  const vm = await transformer(1500);
+  vm.expandAll();
+  const vis = vm.visible();
+  const engine = new LayoutEngine();
+  const t0 = performance.now();
+  const out = await engine.run({ gen: 1, rankdir: 'TB', groups: layoutInput(vm, vis) }, () => false, async () => {});
+  const coldMs = performance.now() - t0;
+  assert.ok(out && out.length === vis.groups.length);
+  for (const l of out) {
+    l.xs.forEach((x, i) => {
+      assert.ok(x >= 0 && x <= l.width + 1e-6 && l.ys[i] >= 0 && l.ys[i] <= l.height + 1e-6);
+    });
+  }
+  const l20 = out.find((l) => vm.payload.scopes[l.scope] === 'encoder/layer.20')!;
+  const l25 = out.find((l) => vm.payload.scopes[l.scope] === 'encoder/layer.25')!;
+  // (names of equal length: same box sizes)
+  assert.deepEqual([l25.width, l25.height, l25.xs], [l20.width, l20.height, l20.xs], 'identical layers get the identical layout');
+  // A second run is all cache hits, so it is much faster than the first.
+  const t1 = performance.now();
+  await engine.run({ gen: 2, rankdir: 'TB', groups: layoutInput(vm, vis) }, () => false, async () => {});
+  assert.ok(performance.now() - t1 < coldMs, 'cached run is faster');
+  // A cancelled job stops at its next yield (every 30 ms) and returns nothing.
+  const stopped = await new LayoutEngine().run({ gen: 3, rankdir: 'LR', groups: layoutInput(vm, vis) }, () => true, async () => {});
+  assert.equal(stopped, undefined);
+});
