@@ -2,6 +2,7 @@ import type { Tab } from './tab';
 import { createOverviewTab } from '../overview/tab';
 import { graphTab } from '../graph/tab';
 import { comingSoon } from './placeholder-tab';
+import { createRunTab } from '../run/tab';
 
 /**
  * The panel's tabs, in order. A feature plugs in by replacing its `comingSoon(...)` line with its factory from
@@ -11,6 +12,6 @@ export const tabFactories: (() => Tab)[] = [
   createOverviewTab,
   () => graphTab,
   () => comingSoon('weights', 'Weights', 'Per-tensor statistics and histograms of the weights.'),
-  () => comingSoon('run', 'Run', 'Run the model on inputs you choose and look at the outputs.'),
+  createRunTab,
   () => comingSoon('explain', 'Explain', 'Saliency maps that show which parts of an input drove a prediction.'),
 ];

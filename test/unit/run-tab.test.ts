@@ -1,0 +1,109 @@
+// The Run tab in headless Chromium (real webview bundle, real CSP) with the host played by the test through the host's
+// own WebviewChannel, whose `run` handler calls the real runtime layer on a real conformance model.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { openModel } from '../../src/formats/registry';
+import { summarize } from '../../src/formats/summarize';
+import type { RunParams } from '../../src/protocol/run';
+import { runModel } from '../../src/runtime/run-model';
+import { sessions } from '../../src/runtime/load';
+import { startHarness, type Harness, type OpenedView } from '../browser/webview-harness';
+
+const model = '/usr/share/libonnx-testdata/data/node/test_softmax_example/model.onnx';
+let harness: Harness;
+
+before(async () => {
+  harness = await startHarness();
+});
+after(async () => {
+  await harness?.close();
+  await sessions.clear();
+});
+
+async function openRunTab(trusted: boolean, calls: RunParams[]): Promise<{ v: OpenedView; setTrust(t: boolean): void }> {
+  const m = await openModel(model);
+  const summary = summarize(m, statSync(model).size);
+  let host: Parameters<Parameters<Harness['open']>[0]['onReady']>[0] | undefined;
+  const v = await harness.open({
+    view: 'panel',
+    theme: 'dark',
+    handlers: {
+      getOverview: () => summary,
+      run: async (params, ctx) => {
+        calls.push(params);
+        const r = await runModel(model, { ...params, signal: ctx.signal, onProgress: (fraction, message) => ctx.progress({ fraction, message }) });
+        return r.summary;
+      },
+    },
+    onReady: (rpc) => {
+      host = rpc;
+      rpc.emit('init', { view: 'panel', fileName: 'model.onnx', trusted });
+    },
+  });
+  // (vscode-tab-header replaces its id; data-tab is ours.)
+  await v.page.locator('vscode-tab-header[data-tab="run"]').click({ timeout: 10_000 });
+  await v.page.locator('#mi-run-button').waitFor({ timeout: 10_000 });
+  return { v, setTrust: (t) => host!.emit('trust', { trusted: t }) };
+}
+
+test('trusted: choose inputs, run, and see provider, skipped reasons, outputs, top-k and latency', async () => {
+  const calls: RunParams[] = [];
+  const { v } = await openRunTab(true, calls);
+  try {
+    assert.equal(await v.page.locator('#mi-run-untrusted').isHidden(), true);
+    await v.page.locator('select.mi-run-source[data-input="x"]').selectOption('ones');
+    await v.page.locator('#mi-run-runs').fill('4');
+    await v.page.locator('#mi-run-providers').fill('coreml, cpu');
+    await v.page.locator('#mi-run-button').click();
+    await v.page.locator('#mi-run-results').waitFor({ timeout: 20_000 });
+    assert.deepEqual(calls[0].inputs, [{ name: 'x', synth: 'ones' }]);
+    assert.equal(calls[0].runs, 4);
+    assert.deepEqual(calls[0].providers, ['coreml', 'cpu']);
+    assert.equal(await v.page.locator('#mi-run-provider').innerText(), 'cpu');
+    assert.match(await v.page.locator('#mi-run-skipped li[data-provider="coreml"]').innerText(), /not available in this onnxruntime-node build/);
+    // Softmax of [1, 1, 1] along each row: every value 1/3, top-k says 33.3%.
+    const row = v.page.locator('#mi-run-outputs tr[data-name="y"] td');
+    assert.equal(await row.nth(3).innerText(), (1 / 3).toFixed(4));
+    assert.match(await v.page.locator('.mi-run-top[data-output="y"]').innerText(), /#0\s+33\.3%/);
+    assert.match(await v.page.locator('#mi-run-latency').innerText(), /p50 [\d.]+ ms · p95 [\d.]+ ms over 4 runs/);
+    assert.deepEqual(v.problems, []);
+  } finally {
+    await v.close();
+  }
+});
+
+test('untrusted: running is disabled with the reason; granting trust enables it', async () => {
+  const calls: RunParams[] = [];
+  const { v, setTrust } = await openRunTab(false, calls);
+  try {
+    assert.match(await v.page.locator('#mi-run-untrusted').innerText(), /disabled in Restricted Mode/);
+    assert.equal(await v.page.locator('#mi-run-button').getAttribute('disabled'), '');
+    await v.page.locator('#mi-run-button').click({ force: true });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(calls.length, 0, 'no run request while untrusted');
+    setTrust(true);
+    await v.page.waitForFunction(() => !document.querySelector('#mi-run-button')?.hasAttribute('disabled'), undefined, { timeout: 5000 });
+    assert.equal(await v.page.locator('#mi-run-untrusted').isHidden(), true);
+    await v.page.locator('#mi-run-button').click();
+    await v.page.locator('#mi-run-results').waitFor({ timeout: 20_000 });
+    assert.equal(calls.length, 1);
+  } finally {
+    await v.close();
+  }
+});
+
+test('a failing run shows its one-line error and the tab stays usable', async () => {
+  const calls: RunParams[] = [];
+  const { v } = await openRunTab(true, calls);
+  try {
+    await v.page.locator('select.mi-run-source[data-input="x"]').selectOption('file');
+    await v.page.locator('input.mi-run-file[data-input="x"]').fill('/nonexistent/x.npy');
+    await v.page.locator('#mi-run-button').click();
+    await v.page.locator('#mi-run-error:not([hidden])').waitFor({ timeout: 10_000 });
+    assert.match(await v.page.locator('#mi-run-error').innerText(), /x\.npy: cannot be read \(ENOENT\)/);
+    assert.equal(await v.page.locator('#mi-run-button').getAttribute('disabled'), null);
+  } finally {
+    await v.close();
+  }
+});

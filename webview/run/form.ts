@@ -1,0 +1,78 @@
+import type { RunInputSpec, RunParams, SynthKind } from '../../src/protocol/run';
+import { SYNTH_KINDS } from '../../src/protocol/run';
+import type { ValueInfo } from '../../src/protocol/summary';
+import { h } from '../shell/dom';
+
+/** The Run tab's options: per-input source, symbolic dims, runs, seed, providers. Reads back into RunParams. */
+export interface RunForm {
+  readonly element: HTMLElement;
+  params(): RunParams;
+}
+
+const isInt = (dtype: string) => /^u?int/.test(dtype);
+
+/** Symbolic dimension names across the inputs, in first-seen order. */
+export function symbolicDims(inputs: ValueInfo[]): string[] {
+  const names: string[] = [];
+  for (const i of inputs) for (const d of i.shape ?? []) if (typeof d === 'string' && d !== '?' && !names.includes(d)) names.push(d);
+  return names;
+}
+
+export function createRunForm(inputs: ValueInfo[]): RunForm {
+  const rows = inputs.map((info, k) => {
+    const select = h('select', { class: 'mi-run-source', 'data-input': info.name, 'aria-label': `source for ${info.name}` },
+      SYNTH_KINDS.map((kind) => h('option', { value: kind, selected: kind === (isInt(info.dtype) ? 'range' : 'normal') }, kind)),
+      h('option', { value: 'file' }, 'array file (.npy / .npz / .pb)'));
+    const file = h('input', { type: 'text', class: 'mi-run-file mi-mono', 'data-input': info.name, placeholder: '/path/to/input.npy', hidden: true, 'aria-label': `array file for ${info.name}` });
+    select.addEventListener('change', () => (file.hidden = select.value !== 'file'));
+    const shape = info.shape === null ? '?' : `[${info.shape.join(', ')}]`;
+    return {
+      info,
+      k,
+      select,
+      file,
+      el: h('tr', { 'data-name': info.name },
+        h('td', { class: 'mi-mono' }, info.name), h('td', { class: 'mi-mono' }, `${info.dtype} ${shape}`), h('td', {}, select, ' ', file)),
+    };
+  });
+  const dimInputs = symbolicDims(inputs).map((name) => ({
+    name,
+    input: h('input', { type: 'number', min: 1, step: 1, class: 'mi-run-dim', 'data-dim': name, placeholder: 'auto', 'aria-label': `value of ${name}` }),
+  }));
+  const runs = h('input', { type: 'number', id: 'mi-run-runs', min: 1, max: 1000, step: 1, value: 10, 'aria-label': 'timed runs' });
+  const seed = h('input', { type: 'number', id: 'mi-run-seed', min: 0, step: 1, value: 0, 'aria-label': 'random seed' });
+  const providers = h('input', { type: 'text', id: 'mi-run-providers', class: 'mi-mono', placeholder: 'default (modelInspector.executionProviders)', 'aria-label': 'execution providers, comma separated' });
+
+  const element = h('section', { class: 'mi-section mi-run-form' },
+    h('h2', {}, 'Inputs'),
+    h('table', { class: 'mi-table', id: 'mi-run-inputs' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Type'), h('th', {}, 'Values'))),
+      h('tbody', {}, rows.map((r) => r.el))),
+    dimInputs.length > 0 && h('p', { id: 'mi-run-dims' }, 'Symbolic dimensions: ', dimInputs.flatMap((d) => [h('label', {}, `${d.name} `, d.input), ' '])),
+    h('p', {}, h('label', {}, 'Runs ', runs), ' ', h('label', {}, 'Seed ', seed), ' ', h('label', {}, 'Providers ', providers)),
+  );
+
+  return {
+    element,
+    params() {
+      const specs: RunInputSpec[] = rows.map((r) => {
+        if (r.select.value === 'file') return { name: r.info.name, file: r.file.value.trim() };
+        return { name: r.info.name, synth: r.select.value as SynthKind };
+      });
+      const dims: Record<string, number> = {};
+      for (const d of dimInputs) {
+        const v = Number(d.input.value);
+        if (d.input.value !== '' && Number.isInteger(v) && v >= 1) dims[d.name] = v;
+      }
+      const p: RunParams = { inputs: specs, dims, runs: clampInt(runs.value, 1, 1000, 10), seed: clampInt(seed.value, 0, 2 ** 31, 0) };
+      const list = providers.value.split(',').map((s) => s.trim()).filter(Boolean);
+      if (list.length) p.providers = list;
+      return p;
+    },
+  };
+}
+
+function clampInt(text: string, min: number, max: number, fallback: number): number {
+  const v = Number(text);
+  return Number.isInteger(v) ? Math.min(max, Math.max(min, v)) : fallback;
+}

@@ -1,0 +1,74 @@
+import type { Tab, TabContext } from '../shell/tab';
+import { custom, h } from '../shell/dom';
+import { createRunForm } from './form';
+import { renderResults } from './results';
+
+/**
+ * The Run tab: pick input sources, run the model in the engine, see outputs, top-k, latency and the provider that ran
+ * it (with reasons for the ones skipped). Disabled, with the reason shown, while the workspace is not trusted.
+ */
+export function createRunTab(): Tab {
+  let ctx: TabContext;
+  let running: AbortController | undefined;
+  const notice = h('p', { id: 'mi-run-untrusted', class: 'mi-warnings', hidden: true },
+    'Running models is disabled in Restricted Mode: this workspace is not trusted. Model files can make the runtime ',
+    'read other files (external data) and use a lot of memory, so trust the workspace to run inference.');
+  const runButton = custom('vscode-button', { id: 'mi-run-button' }, 'Run');
+  const cancelButton = custom('vscode-button', { id: 'mi-run-cancel', secondary: true, hidden: true }, 'Cancel');
+  const status = h('span', { id: 'mi-run-status', class: 'mi-muted', role: 'status' });
+  const error = h('p', { id: 'mi-run-error', class: 'mi-error mi-wrap', hidden: true });
+  const results = h('div', { id: 'mi-run-results-slot' });
+
+  const refreshTrust = () => {
+    notice.hidden = ctx.trusted;
+    runButton.toggleAttribute('disabled', !ctx.trusted || !!running);
+  };
+
+  const run = async () => {
+    refreshTrust();
+    if (!ctx.trusted || running) return;
+    const form = formRef!;
+    running = new AbortController();
+    cancelButton.hidden = false;
+    error.hidden = true;
+    status.textContent = 'starting…';
+    refreshTrust();
+    try {
+      const summary = await ctx.rpc.call('run', form.params(), {
+        signal: running.signal,
+        timeoutMs: 0, // a big model on CPU may take minutes; the user has Cancel
+        onProgress: (p) => (status.textContent = `${p.message ?? ''}${p.fraction !== undefined ? ` (${Math.round(p.fraction * 100)}%)` : ''}`),
+      });
+      status.textContent = '';
+      results.replaceChildren(renderResults(summary));
+    } catch (e) {
+      status.textContent = '';
+      error.textContent = e instanceof Error ? e.message : String(e);
+      error.hidden = false;
+    } finally {
+      running = undefined;
+      cancelButton.hidden = true;
+      refreshTrust();
+    }
+  };
+  let formRef: ReturnType<typeof createRunForm> | undefined;
+
+  return {
+    id: 'run',
+    title: 'Run',
+    mount(container, c) {
+      ctx = c;
+      formRef = createRunForm(ctx.summary.inputs);
+      runButton.addEventListener('click', () => void run());
+      // The shell updates ctx.trusted on the same event; read it after its handler ran.
+      ctx.rpc.on('trust', () => queueMicrotask(refreshTrust));
+      cancelButton.addEventListener('click', () => running?.abort());
+      container.replaceChildren(h('div', { class: 'mi-overview mi-run' },
+        notice, formRef.element, h('p', {}, runButton, ' ', cancelButton, ' ', status), error, results));
+      refreshTrust();
+    },
+    show() {
+      refreshTrust();
+    },
+  };
+}
