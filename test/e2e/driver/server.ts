@@ -7,10 +7,13 @@ import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { paths } from './paths';
 
+/** Runs fn and prints `TIMING label: Ns` when it finishes (after the promise settles, for async fn). */
 export function timed<T>(label: string, fn: () => T): T {
   const t0 = performance.now();
+  const done = () => console.log(`TIMING ${label}: ${((performance.now() - t0) / 1000).toFixed(1)}s`);
   const r = fn();
-  console.log(`TIMING ${label}: ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+  if (r instanceof Promise) return r.finally(done) as T;
+  done();
   return r;
 }
 
@@ -80,8 +83,9 @@ export async function bundleSuite(): Promise<string> {
   return paths.suiteBundle;
 }
 
+/** A model from Debian's libonnx-testdata, e.g. `pytorch-converted/test_Conv2d`. */
 export function conformanceModel(name: string): string {
-  const p = join(paths.conformance, 'node', name, 'model.onnx');
+  const p = join(paths.conformance, name, 'model.onnx');
   if (!existsSync(p)) throw new Error(`${p} is missing: apt-get install libonnx-testdata`);
   return p;
 }

@@ -9,13 +9,18 @@ export type Theme = 'Default Light Modern' | 'Default Dark Modern';
 export class Workbench {
   constructor(readonly page: Page) {}
 
-  /** Loads the workbench on `folder` (optionally with a URL payload) and waits for the Explorer to list `expectFile`. */
-  async open(folder: string, opts: { expectFile?: string; payload?: [string, string][] } = {}): Promise<void> {
+  /** Loads the workbench on `folder` (optionally with a URL payload) and waits for the Explorer to list `expectFile`
+   *  and for our extension's contributions to be registered (its activity-bar entry appears). */
+  async open(folder: string, opts: { expectFile?: string; payload?: [string, string][]; waitForExtension?: boolean } = {}): Promise<void> {
     let url = `${baseUrl}/?folder=${encodeURIComponent(folder)}`;
     if (opts.payload) url += `&payload=${encodeURIComponent(JSON.stringify(opts.payload))}`;
     await this.page.goto(url);
     await this.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     if (opts.expectFile) await this.explorerRow(opts.expectFile).waitFor({ timeout: 60_000 });
+    // Remote extensions register after the Explorer renders; menus opened before that lack our entries.
+    if (opts.waitForExtension !== false) {
+      await this.page.locator('.activitybar .action-item a[aria-label^="Model Inspector"]').waitFor({ timeout: 60_000 });
+    }
   }
 
   explorerRow(name: string) {
@@ -36,31 +41,48 @@ export class Workbench {
     await this.page.keyboard.press('Enter');
   }
 
-  /** Ctrl+Shift+P and run the command whose palette label contains `label`. */
+  /** Ctrl+Shift+P and run the command whose palette label starts with `label`. */
   async runCommand(label: string): Promise<void> {
     await this.focusWorkbench();
     await this.page.keyboard.press('Control+Shift+p');
     await this.quickInput.waitFor();
     await this.quickInput.fill(`>${label}`);
-    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().waitFor();
-    await this.page.keyboard.press('Enter');
+    await this.pickRow(label);
   }
 
   /** Right-clicks an Explorer entry and picks `item` from the context menu. */
   async explorerContextMenu(name: string, item: string): Promise<void> {
-    await this.explorerRow(name).click({ button: 'right' });
     const entry = this.page.locator('.monaco-menu .action-item', { hasText: item }).first();
-    await entry.waitFor({ timeout: 15_000 });
+    for (let attempt = 1; ; attempt++) {
+      await this.explorerRow(name).click({ button: 'right' });
+      try {
+        await entry.waitFor({ timeout: 3_000 });
+        break;
+      } catch (e) {
+        // A menu opened while contributions were still loading lacks the entry: close it and ask again.
+        if (attempt === 5) throw e;
+        await this.page.keyboard.press('Escape');
+      }
+    }
     await this.page.waitForTimeout(300); // the menu fades in; a click during the animation can miss
     await entry.click();
   }
 
-  /** Answers whatever input the last command opened (a quick pick or the simple file dialog) with `text`. */
+  /** Clicks the quick-input row whose label starts with `label` (Enter would take the first row, which may differ). */
+  private async pickRow(label: string): Promise<void> {
+    const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const row = this.page.locator('.quick-input-list .monaco-list-row', { has: this.page.locator('.label-name', { hasText: new RegExp(`^${escaped}`) }) }).first();
+    await row.waitFor({ timeout: 15_000 });
+    await row.click();
+  }
+
+  /** Answers the input the last command opened (a quick pick or the simple file dialog) with `text`, then clicks the
+   *  row starting with `expectRow`, or presses Enter. */
   async answerQuickInput(text: string, expectRow?: string): Promise<void> {
     await this.quickInput.waitFor({ timeout: 15_000 });
     await this.quickInput.fill(text);
-    if (expectRow) await this.page.locator('.quick-input-list .monaco-list-row', { hasText: expectRow }).first().waitFor();
-    else await this.page.waitForTimeout(300);
+    if (expectRow) return this.pickRow(expectRow);
+    await this.page.waitForTimeout(300);
     await this.page.keyboard.press('Enter');
   }
 
@@ -69,17 +91,23 @@ export class Workbench {
     return this.page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
   }
 
-  /** Switches the colour theme through user settings (the workbench watches the file) and waits for it to apply. */
+  /** Switches the colour theme the way a user does (Preferences: Color Theme) and waits for it to apply. */
   async setTheme(theme: Theme): Promise<void> {
-    writeUserSetting('workbench.colorTheme', theme);
+    await this.runCommand('Preferences: Color Theme');
+    await this.quickInput.fill(theme);
+    // Rows show the theme's label ("Light Modern") with its settings id ("Default Light Modern") beside it.
+    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first();
+    await row.waitFor({ timeout: 15_000 });
+    await row.click();
     const cls = theme === 'Default Light Modern' ? 'vs' : 'vs-dark';
     await this.page.locator(`.monaco-workbench.${cls}`).waitFor({ timeout: 30_000 });
     await this.page.waitForTimeout(800); // webviews get the new CSS variables a moment later
   }
 
   private async focusWorkbench(): Promise<void> {
-    // Keyboard shortcuts need focus inside the workbench, and not inside a webview (which swallows them).
-    await this.page.locator('.part.statusbar').click({ position: { x: 5, y: 5 } }).catch(() => undefined);
+    // Keyboard shortcuts need focus inside the workbench, and not inside a webview (which swallows them); the
+    // side bar's title is a click target that does nothing else.
+    await this.page.locator('.part.sidebar .composite.title').click({ position: { x: 5, y: 5 } }).catch(() => undefined);
   }
 }
 

@@ -45,7 +45,7 @@ export const tests: Record<string, () => Promise<void>> = {
 
   async 'commands are registered'() {
     const all = new Set(await vscode.commands.getCommands(true));
-    for (const c of ['modelInspector.inspect', 'modelInspector.restartEngine']) ok(all.has(c), `command ${c} is missing`);
+    for (const c of ['modelInspector.inspect', 'modelInspector.inspectPick', 'modelInspector.restartEngine']) ok(all.has(c), `command ${c} is missing`);
   },
 
   async 'configuration defaults match package.json'() {
