@@ -31,6 +31,8 @@ export class ExternalData {
   private readonly dir: string;
   private readonly refs: Ref[] = [];
   private readonly files = new Map<string, OpenFile>();
+  /** realpath per location: big models point thousands of tensors at one file. */
+  private readonly reals = new Map<string, Promise<string>>();
 
   constructor(modelPath: string) {
     this.dir = dirname(resolve(modelPath));
@@ -74,7 +76,9 @@ export class ExternalData {
     if (escapes(this.dir, lexical)) return { problem: `${what}: external data path '${loc}' escapes the model's folder (refused)` };
     let real: string;
     try {
-      real = await realpath(lexical);
+      let p = this.reals.get(lexical);
+      if (!p) this.reals.set(lexical, (p = realpath(lexical)));
+      real = await p;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return { problem: `${what}: external data file '${loc}' not found`, missing: true };

@@ -54,7 +54,6 @@ function convertNodes(protos: onnx.INodeProto[], ctx: TensorContext, prefix: str
     const outputs = np.output ?? [];
     const { attributes, subgraphs } = convertAttributes(np.attribute, {
       ...ctx,
-      external: ctx.external,
       subgraph: (sg, key) => convertGraph(sg, ctx, `${id}/${key}/`, depth + 1),
     }, { opType: np.opType ?? '', outputs, nodeId: id });
     const name = np.name ?? '';
