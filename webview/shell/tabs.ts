@@ -3,6 +3,7 @@ import { createOverviewTab } from '../overview/tab';
 import { graphTab } from '../graph/tab';
 import { comingSoon } from './placeholder-tab';
 import { createRunTab } from '../run/tab';
+import { weightsTab } from '../weights/tab';
 
 /**
  * The panel's tabs, in order. A feature plugs in by replacing its `comingSoon(...)` line with its factory from
@@ -11,7 +12,7 @@ import { createRunTab } from '../run/tab';
 export const tabFactories: (() => Tab)[] = [
   createOverviewTab,
   () => graphTab,
-  () => comingSoon('weights', 'Weights', 'Per-tensor statistics and histograms of the weights.'),
+  () => weightsTab,
   createRunTab,
   () => comingSoon('explain', 'Explain', 'Saliency maps that show which parts of an input drove a prediction.'),
 ];
