@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { HostContext } from './host-context';
 import { MODEL_VIEW_TYPE } from './custom-editor';
+import { quickInference } from './quick-inference';
 
 type CommandFactory = (ctx: HostContext) => (...args: unknown[]) => unknown;
 
@@ -11,7 +12,7 @@ type CommandFactory = (ctx: HostContext) => (...args: unknown[]) => unknown;
 export const commandTable: Record<string, CommandFactory> = {
   'modelInspector.inspect': (ctx) => (uri) => inspect(ctx, uri),
   'modelInspector.inspectPick': (ctx) => () => inspect(ctx, undefined),
-  'modelInspector.quickInference': () => () => notYet('Quick Inference'),
+  'modelInspector.quickInference': (ctx) => (uri) => quickInference(ctx, uri),
   'modelInspector.explainPrediction': () => () => notYet('Explain Prediction'),
   'modelInspector.restartEngine': (ctx) => () => restartEngine(ctx),
 };

@@ -143,3 +143,18 @@ test('cancellation stops a long run loop', async () => {
   await assert.rejects(p, /cancelled/);
   assert.ok(seen < 1000);
 });
+
+test('settings from the host: provider order and TF.js backend', async () => {
+  const { defaultOnnxProviders } = await import('../../src/runtime/onnx/providers');
+  const { tfjsOrder } = await import('../../src/runtime/tfjs/backend');
+  // The setting's default means "this platform's order"; anything else is taken literally.
+  assert.deepEqual(defaultOnnxProviders('linux', 'webgpu,cuda,dml,coreml,cpu'), ['webgpu', 'cuda', 'cpu']);
+  assert.deepEqual(defaultOnnxProviders('win32', undefined), ['webgpu', 'cuda', 'dml', 'cpu']);
+  assert.deepEqual(defaultOnnxProviders('darwin', ''), ['coreml', 'webgpu', 'cpu']);
+  assert.deepEqual(defaultOnnxProviders('linux', 'cpu'), ['cpu']);
+  assert.deepEqual(tfjsOrder(undefined, 'auto').order, ['tfjs-node', 'tfjs-wasm', 'tfjs-cpu']);
+  assert.deepEqual(tfjsOrder(undefined, 'wasm').order, ['tfjs-wasm', 'tfjs-cpu']);
+  const mixed = tfjsOrder(['webgpu', 'cpu'], 'auto');
+  assert.deepEqual(mixed.order, ['tfjs-cpu']);
+  assert.match(mixed.skipped[0].reason, /onnxruntime execution provider/);
+});

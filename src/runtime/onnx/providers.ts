@@ -5,8 +5,16 @@ import { listSupportedBackends } from 'onnxruntime-node';
 
 export const ORT_PROVIDERS = ['webgpu', 'cuda', 'tensorrt', 'dml', 'coreml', 'cpu'] as const;
 
-/** GPU providers this platform could have, then cpu (the issue's default order). */
-export function defaultOnnxProviders(platform: NodeJS.Platform = process.platform): string[] {
+/** The setting's default value (package.json): it means "the platform's own order", not a literal list. */
+const SETTING_DEFAULT = 'webgpu,cuda,dml,coreml,cpu';
+
+/**
+ * The order to try when a request names none: the user's `modelInspector.executionProviders` (the host passes it in
+ * MODEL_INSPECTOR_EXECUTION_PROVIDERS), else the GPU providers this platform could have, then cpu.
+ */
+export function defaultOnnxProviders(platform: NodeJS.Platform = process.platform, env = process.env.MODEL_INSPECTOR_EXECUTION_PROVIDERS): string[] {
+  const fromSetting = (env ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (fromSetting.length && fromSetting.join(',') !== SETTING_DEFAULT) return fromSetting;
   if (platform === 'darwin') return ['coreml', 'webgpu', 'cpu'];
   if (platform === 'win32') return ['webgpu', 'cuda', 'dml', 'cpu'];
   return ['webgpu', 'cuda', 'cpu'];

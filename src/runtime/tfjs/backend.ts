@@ -12,8 +12,12 @@ export const TFJS_BACKENDS = ['tfjs-node', 'tfjs-wasm', 'tfjs-cpu'] as const;
 const TF_NAME: Record<string, string> = { 'tfjs-node': 'tensorflow', 'tfjs-wasm': 'wasm', 'tfjs-cpu': 'cpu' };
 
 /** Map a user's provider list (which may hold ORT names) to TF.js backends; 'cpu' means tfjs-cpu. */
-export function tfjsOrder(providers: string[] | undefined): { order: string[]; skipped: SkippedProvider[] } {
-  if (!providers?.length) return { order: [...TFJS_BACKENDS], skipped: [] };
+export function tfjsOrder(providers: string[] | undefined, setting = process.env.MODEL_INSPECTOR_TFJS_BACKEND): { order: string[]; skipped: SkippedProvider[] } {
+  if (!providers?.length) {
+    // `modelInspector.tfjsBackend`: where to start; later backends stay as fallbacks, each skip reported.
+    const start = setting === 'wasm' ? 1 : setting === 'cpu' ? 2 : 0;
+    return { order: TFJS_BACKENDS.slice(start), skipped: [] };
+  }
   const order: string[] = [];
   const skipped: SkippedProvider[] = [];
   for (const p of providers) {
