@@ -89,6 +89,11 @@ test('external data: an absolute path is refused', async () => {
   assert.match(weight(m).problem ?? '', /external data path '.*abs\.bin' is absolute \(refused/);
   assert.equal(m.warnings.length, 1);
   assert.match(m.warnings[0], /^tensor 'W': /);
+  // Windows-absolute spellings are refused too (a model made on Windows must not reach C:\ or a share).
+  for (const loc of ['C:\\Windows\\w.bin', '\\\\server\\share\\w.bin']) {
+    const m2 = await onnxReader.open(refModel(folder(), { location: loc }));
+    assert.match(weight(m2).problem ?? '', /is absolute \(refused/, loc);
+  }
 });
 
 test('external data: a symlink inside the folder that points outside is refused', async () => {
