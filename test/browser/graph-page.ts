@@ -45,6 +45,7 @@ export async function startGraphPages(): Promise<GraphPageServer> {
         `<body class="vscode-${theme}" data-layout-worker="${origin}/layout-worker.js"><div id="root"></div><script nonce="${nonce}" src="${origin}/entry.js"></script></body></html>`);
       return;
     }
+    if (path === '/favicon.ico') return void res.writeHead(204).end();
     const file = join(dir, path);
     try {
       const body = readFileSync(file);
@@ -103,4 +104,13 @@ export async function mountGraph(page: Page, data: ReturnType<typeof scriptedHos
     rootEl.addEventListener('graph-rendered', () => requestAnimationFrame(() => resolve({ firstPaintMs: performance.now() - t0 })), { once: true });
     t0 = window.__start();
   })`);
+}
+
+/** Polls a page expression until it is truthy (page.waitForFunction evaluates with eval, which the CSP forbids). */
+export async function waitFor(page: Page, expr: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await page.evaluate(expr))) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${expr}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }

@@ -48,6 +48,7 @@ export class GraphView {
   private graphStack: { id: GraphId; title: string }[] = [];
   private detailsSeq = 0;
   private searchTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastQuery = '';
 
   constructor(container: HTMLElement, private readonly ctx: TabContext, workerUrl: string | undefined) {
     this.dom = buildDom(container);
@@ -82,6 +83,8 @@ export class GraphView {
     if (existing >= 0) this.graphStack.length = existing;
     this.graphStack.push({ id: payload.graph, title: title ?? payload.path[payload.path.length - 1] ?? 'graph' });
     this.vm = new GraphViewModel(payload);
+    this.scene = undefined; // the old scene's items index the old graph: never draw it with the new one
+    this.layout.cancel();
     this.vm.expandToBudget();
     this.selected = -1;
     this.hits = [];
@@ -200,6 +203,7 @@ export class GraphView {
 
   search(query: string): void {
     if (!this.vm) return;
+    this.lastQuery = query;
     this.hits = searchNodes(this.vm, query);
     this.hitIndex = -1;
     this.dom.count.textContent = query.trim() ? `${this.hits.length} hits` : '';
@@ -391,7 +395,7 @@ export class GraphView {
       if (e.key === 'Enter') {
         e.preventDefault();
         clearTimeout(this.searchTimer);
-        if (this.hits.length && this.dom.count.textContent?.includes('/')) void this.nextHit(e.shiftKey ? -1 : 1);
+        if (searchInput.value === this.lastQuery && this.hits.length) void this.nextHit(e.shiftKey ? -1 : 1);
         else this.search(searchInput.value);
       } else if (e.key === 'Escape') {
         searchInput.value = '';

@@ -1,0 +1,142 @@
+// The graph tab in headless Chromium behind the webview CSP, with a scripted host that answers from payloads built
+// by src/engine/graph-payload.ts from real models. Screenshots go to test-artifacts/graph/.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { openModel } from '../../src/formats/registry';
+import { makeTransformer } from '../../scripts/bench/make-transformer';
+import type { GraphPageServer } from './graph-page';
+import { mountGraph, scriptedHostData, startGraphPages, waitFor } from './graph-page';
+
+const artifacts = resolve(__dirname, '../../test-artifacts/graph');
+let pages: GraphPageServer;
+let data: ReturnType<typeof scriptedHostData>;
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  const file = join(mkdtempSync(join(tmpdir(), 'mi-graph-b-')), 'transformer.onnx');
+  writeFileSync(file, makeTransformer(600));
+  data = scriptedHostData(await openModel(file));
+  pages = await startGraphPages();
+});
+after(() => pages?.close());
+
+// Page-side helpers as strings (tsx would inject helpers into functions that do not exist in the page).
+const G = `document.getElementById('root').miGraph`;
+const idx = (id: string) => `${G}.vm.payload.nodes.findIndex((n) => n.id === ${JSON.stringify(id)})`;
+
+test('renders a readable top level through the worker; clicking a node fills the sidebar; weight link navigates', async () => {
+  const { page, problems } = await pages.open('light');
+  await mountGraph(page, data);
+  const info = await page.evaluate(`({ mode: ${G}.timings.layoutMode, boxes: ${G}.scene.count, total: ${G}.vm.n })`) as { mode: string; boxes: number; total: number };
+  assert.equal(info.mode, 'worker');
+  assert.ok(info.boxes < 100 && info.total > 500, JSON.stringify(info));
+  // Reveal a MatMul with a weight, then click its box on the canvas like a user.
+  const main = JSON.parse(data.graphs['']) as { nodes: { id: string; name: string; weights?: number; scope: number }[]; ops: string[]; scopes: string[] };
+  const mm = main.nodes.find((n) => n.weights && n.name.startsWith('MatMul') && main.scopes[n.scope].endsWith('layer.2/attn/q'))!;
+  await page.evaluate(`(async () => { const g = ${G}; g.vm.reveal(${idx(mm.id)}); await g.relayout(); g.view.k = 1; const s = g.scene, b = s.boxOf[${idx(mm.id)}]; g.centerOn(s.x[b] + s.w[b] / 2, s.y[b] + s.h[b] / 2); g.drawNow(); })()`);
+  const box = await page.evaluate(`${G}.screenBox(${idx(mm.id)})`) as { x: number; y: number; w: number; h: number };
+  const canvas = (await page.locator('canvas.view').boundingBox())!;
+  await page.mouse.click(canvas.x + box.x + box.w / 2, canvas.y + box.y + box.h / 2);
+  await page.locator('.side h3', { hasText: 'MatMul' }).waitFor({ timeout: 5000 });
+  const side = await page.locator('.side').innerText();
+  assert.match(side, new RegExp(mm.id.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
+  assert.match(side, /weights/i);
+  assert.match(side, /float32 \[16, 16\] · 256 params/);
+  assert.deepEqual(await page.evaluate('window.__log.selected'), [mm.id]);
+  await page.locator('.side a[data-weight]').first().click();
+  const nav = await page.evaluate('window.__log.navigate') as [string, string][];
+  assert.equal(nav[0][0], 'weights');
+  assert.match(nav[0][1], /layer\.2\/attn\/q\/W/);
+  await page.screenshot({ path: join(artifacts, 'light.png') });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('search finds op types and tensor names, Enter walks the hits and reveals collapsed ones', async () => {
+  const { page, problems } = await pages.open('dark');
+  await mountGraph(page, data);
+  await page.locator('input.search').fill('softmax');
+  await page.locator('input.search').press('Enter');
+  await waitFor(page, `${G}.hitIndex === 0 && ${G}.selected === ${G}.hits[0]`);
+  const layers = (JSON.parse(data.graphs['']) as { scopes: string[] }).scopes.filter((s) => /^encoder\/layer\.\d+$/.test(s)).length;
+  const first = await page.evaluate(`({ hits: ${G}.hits.length, ops: ${G}.hits.slice(0, ${layers}).map((i) => ${G}.vm.payload.ops[${G}.vm.payload.nodes[i].op]), sel: ${G}.selected, drawn: ${G}.scene.boxOf[${G}.selected], text: document.querySelector('.mi-graph .count').textContent })`) as { hits: number; ops: string[]; sel: number; drawn: number; text: string };
+  // Exact op-type matches first (one Softmax per layer), then nodes whose tensors mention it (the MatMul reading probs).
+  assert.deepEqual(first.ops, new Array(layers).fill('Softmax'));
+  assert.equal(first.hits, 2 * layers);
+  assert.ok(first.drawn >= 0, 'the hit was revealed (its groups expanded) and is drawn');
+  await page.locator('input.search').press('Enter');
+  await waitFor(page, `${G}.hitIndex === 1 && ${G}.selected === ${G}.hits[1]`);
+  const second = await page.evaluate(`({ sel: ${G}.selected, drawn: ${G}.scene.boxOf[${G}.selected], text: document.querySelector('.mi-graph .count').textContent })`) as { sel: number; drawn: number; text: string };
+  assert.notEqual(second.sel, first.sel);
+  assert.ok(second.drawn >= 0);
+  assert.equal(second.text, `2 / ${2 * layers}`);
+  // The focused hit is on screen.
+  const box = await page.evaluate(`${G}.screenBox(${G}.selected)`) as { x: number; y: number };
+  const size = page.viewportSize()!;
+  assert.ok(box.x > 0 && box.x < size.width && box.y > 0 && box.y < size.height);
+  // Tensor-name search: the position embedding weight is consumed by exactly one node.
+  await page.locator('input.search').fill('embeddings/position');
+  await page.locator('input.search').press('Enter');
+  await waitFor(page, `${G}.hits.length === 1 && ${G}.selected === ${G}.hits[0]`);
+  await page.locator('.side a[data-weight="/embeddings/position"]').waitFor({ timeout: 5000 });
+  await page.screenshot({ path: join(artifacts, 'dark.png') });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('collapse/expand changes what is drawn; exported SVG parses and holds the visible nodes', async () => {
+  const { page, problems } = await pages.open('light');
+  await mountGraph(page, data);
+  const count = () => page.evaluate(`${G}.scene.count`) as Promise<number>;
+  const top = await count();
+  await page.evaluate(`${G}.collapseAll()`);
+  const collapsed = await count();
+  await page.evaluate(`${G}.expandAll()`);
+  const all = await count();
+  assert.ok(collapsed < top && top < all, `${collapsed} < ${top} < ${all}`);
+  // Clicking a collapsed group opens it in place.
+  await page.evaluate(`${G}.collapseAll()`);
+  const enc = await page.evaluate(`${G}.vm.n + ${G}.vm.payload.scopes.indexOf('encoder')`) as number;
+  const box = await page.evaluate(`${G}.screenBox(${enc})`) as { x: number; y: number; w: number; h: number };
+  const canvas = (await page.locator('canvas.view').boundingBox())!;
+  await page.mouse.click(canvas.x + box.x + box.w / 2, canvas.y + box.y + box.h / 2);
+  await waitFor(page, `${G}.scene.count > ${collapsed}`);
+  const svg = await page.evaluate(`(() => {
+    const text = ${G}.exportSvg();
+    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+    const s = ${G}.scene, vm = ${G}.vm;
+    const drawnNodes = [];
+    for (let i = 0; i < s.count; i++) if (s.kind[i] === 0) drawnNodes.push(vm.payload.nodes[s.item[i]].id);
+    return { error: doc.querySelector('parsererror')?.textContent ?? null, ids: [...doc.querySelectorAll('g.node')].map((g) => g.getAttribute('data-id')), drawnNodes,
+      groups: doc.querySelectorAll('g.group.collapsed').length };
+  })()`) as { error: string | null; ids: string[]; drawnNodes: string[]; groups: number };
+  assert.equal(svg.error, null);
+  assert.deepEqual(svg.ids.sort(), svg.drawnNodes.sort());
+  assert.ok(svg.groups > 0, 'the layers inside the opened encoder are collapsed groups');
+  const png = await page.evaluate(`${G}.exportPng().then((b) => b.arrayBuffer()).then((a) => Array.from(new Uint8Array(a.slice(0, 8))))`) as number[];
+  assert.deepEqual(png, [137, 80, 78, 71, 13, 10, 26, 10]);
+  // An overlay colours nodes and shows its legend.
+  await page.evaluate(`window.__tab.setOverlay({ title: 'weight std', scale: 'sequential', values: Object.fromEntries(${G}.vm.payload.nodes.map((n, i) => [n.id, i])) })`);
+  assert.match(await page.locator('.legend').innerText(), /weight std/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('control flow: an If body opens as its own view with a breadcrumb back', async () => {
+  const model = await openModel('/usr/share/libonnx-testdata/data/node/test_if/model.onnx');
+  const { page, problems } = await pages.open('light');
+  await mountGraph(page, scriptedHostData(model));
+  const ifIndex = await page.evaluate(`${G}.vm.payload.nodes.findIndex((n) => n.subgraphs)`) as number;
+  const box = await page.evaluate(`${G}.screenBox(${ifIndex})`) as { x: number; y: number; w: number; h: number };
+  const canvas = (await page.locator('canvas.view').boundingBox())!;
+  await page.mouse.dblclick(canvas.x + box.x + box.w / 2, canvas.y + box.y + box.h / 2);
+  await waitFor(page, `${G}.vm.payload.graph !== ''`);
+  assert.match(await page.locator('.crumbs').innerText(), /test_if › If/);
+  await page.locator('.crumbs a').click();
+  await waitFor(page, `${G}.vm.payload.graph === ''`);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
