@@ -10,11 +10,11 @@ import { launchBrowser, type Browser } from './driver/browser';
 import { expectedSummary, showsCount } from './driver/expected';
 import { baseUrl, paths } from './driver/paths';
 import {
-  bundleSuite, conformanceModel, installVsix, installedExtensionDir, makeWorkspace, packageVsix, setupCodeServer,
+  bundleSuite, conformanceModel, installVsix, installedExtensionDir, makeWorkspace, packageVsix, resetUserSettings, setupCodeServer,
   startServer, stopServer, timed, vsixLimitBytes,
 } from './driver/server';
 import type { Result } from './suite/index';
-import { Workbench, writeUserSetting, type Theme } from './driver/workbench';
+import { Workbench, type Theme } from './driver/workbench';
 
 const cnn = join(paths.examples, 'tiny-cnn.onnx');
 const tfjsDir = join(paths.examples, 'tiny-mlp-tfjs');
@@ -78,7 +78,7 @@ describe('Model Inspector in code-server', { timeout: 15 * 60_000 }, () => {
     setupCodeServer();
     vsix = packageVsix();
     installVsix(vsix.path);
-    writeUserSetting('workbench.colorTheme', 'Default Dark Modern');
+    resetUserSettings();
     startServer();
     browser = await launchBrowser();
   });

@@ -2,8 +2,8 @@
 // (the shell scripts in test/e2e/scripts do the work so a person can run the same steps by hand), and bundle the
 // in-extension-host test suite.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { paths } from './paths';
 
@@ -48,6 +48,12 @@ export function installedExtensionDir(): string {
   const dir = readdirSync(paths.extensions).find((d) => d.startsWith('model-inspector.model-inspector-'));
   if (!dir) throw new Error(`the VSIX is not installed in ${paths.extensions}`);
   return join(paths.extensions, dir);
+}
+
+/** Starts every run from the committed user settings (dark theme, no telemetry), whatever an earlier run left. */
+export function resetUserSettings(): void {
+  mkdirSync(dirname(paths.userSettings), { recursive: true });
+  copyFileSync(join(paths.root, 'test/e2e/settings.json'), paths.userSettings);
 }
 
 export function startServer(): void {

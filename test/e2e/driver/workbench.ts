@@ -1,8 +1,7 @@
 // Page object for code-server's workbench: the few gestures the scenarios need (Quick Open, command palette,
 // Explorer context menu, theme switch) and the custom editor's webview. Selectors are VS Code 1.100's DOM.
-import { readFileSync, writeFileSync } from 'node:fs';
 import type { FrameLocator, Page } from 'playwright-core';
-import { baseUrl, paths } from './paths';
+import { baseUrl } from './paths';
 
 export type Theme = 'Default Light Modern' | 'Default Dark Modern';
 
@@ -109,10 +108,4 @@ export class Workbench {
     // side bar's title is a click target that does nothing else.
     await this.page.locator('.part.sidebar .composite.title').click({ position: { x: 5, y: 5 } }).catch(() => undefined);
   }
-}
-
-export function writeUserSetting(key: string, value: unknown): void {
-  const settings = JSON.parse(readFileSync(paths.userSettings, 'utf8')) as Record<string, unknown>;
-  settings[key] = value;
-  writeFileSync(paths.userSettings, JSON.stringify(settings, null, 2) + '\n');
 }
