@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onnx } from 'onnx-proto';
@@ -34,6 +34,12 @@ async function rejects(path: string, problem: RegExp): Promise<void> {
 
 test('empty file', async () => {
   await rejects(file('empty.onnx', new Uint8Array(0)), /^is empty \(0 bytes\)$/);
+});
+
+test('a file over 2 GiB (sparse on disk) is refused with the reason, without reading it', async () => {
+  const p = file('huge.onnx', new Uint8Array(0));
+  truncateSync(p, 2 ** 31 + 4096);
+  await rejects(p, /^is larger than 2 GiB, which protobuf cannot hold/);
 });
 
 test('missing file', async () => {

@@ -35,6 +35,9 @@ export const onnxReader: FormatReader = {
       buf = await readFile(path, { signal });
     } catch (e) {
       if ((e as Error).name === 'AbortError') throw e;
+      if ((e as NodeJS.ErrnoException).code === 'ERR_FS_FILE_TOO_LARGE') {
+        throw new ModelError(path, 'is larger than 2 GiB, which protobuf cannot hold (large ONNX models keep weights in external data)');
+      }
       throw new ModelError(path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
     if (buf.byteLength === 0) throw new ModelError(path, 'is empty (0 bytes)');
