@@ -16,7 +16,7 @@ const R = new Float64Array(5);
 function kernelF32(a: Float32Array, u: Uint32Array, from: number, to: number, K: number, hist: Int32Array, cols: Float64Array | undefined, col: number): number {
   let mn = Infinity, mx = -Infinity, s = 0, s2 = 0, z = 0;
   if (cols) {
-    const C = cols.length;
+    // Callers split at row ends, so the column index never wraps inside this loop.
     for (let i = from; i < to; i++) {
       const v = a[i];
       if (v < mn) mn = v;
@@ -24,8 +24,7 @@ function kernelF32(a: Float32Array, u: Uint32Array, from: number, to: number, K:
       const d = v - K;
       s += d;
       s2 += d * d;
-      cols[col] += v * v;
-      if (++col === C) col = 0;
+      cols[col++] += v * v;
       if (v === 0) z++;
       hist[u[i] >>> 16]++;
     }
@@ -47,7 +46,6 @@ function kernelF32(a: Float32Array, u: Uint32Array, from: number, to: number, K:
 
 function kernelF64(a: Float64Array, from: number, to: number, K: number, hist: Int32Array, cols: Float64Array | undefined, col: number): number {
   let mn = Infinity, mx = -Infinity, s = 0, s2 = 0, z = 0;
-  const C = cols ? cols.length : 0;
   for (let i = from; i < to; i++) {
     const v = a[i];
     if (v < mn) mn = v;
@@ -55,10 +53,7 @@ function kernelF64(a: Float64Array, from: number, to: number, K: number, hist: I
     const d = v - K;
     s += d;
     s2 += d * d;
-    if (cols) {
-      cols[col] += v * v;
-      if (++col === C) col = 0;
-    }
+    if (cols) cols[col++] += v * v;
     if (v === 0) z++;
     f32s[0] = v;
     hist[u32s[0] >>> 16]++;
@@ -144,7 +139,13 @@ export class Accumulator {
         i = end;
       }
     } else if (plan?.layout === 'last') {
-      this.segment(a, u, 0, len, this.channelSq, this.count % plan.channels);
+      let i = 0;
+      while (i < len) {
+        const col = (this.count + i) % plan.channels;
+        const end = Math.min(len, i + plan.channels - col);
+        this.segment(a, u, i, end, this.channelSq, col);
+        i = end;
+      }
     } else {
       this.segment(a, u, 0, len, undefined, 0);
     }
