@@ -42,7 +42,7 @@ async function tryOpen(path: string): Promise<Model | undefined> {
 export const runVerb: Verb = {
   name: 'run',
   summary: 'sample inference: synthesized or file inputs, output stats, top-k, latency, execution provider',
-  usage: '<model> [--input [name=]file.npy|.npz|.pb ...] [--dim symbol=value ...] [--ep webgpu,cpu] [--runs N] [--save-outputs DIR] [--json]',
+  usage: '<model> [--input [name=]file.npy|.npz|.pb|image.jpg[#imagenet,bgr] ...] [--dim symbol=value ...] [--ep webgpu,cpu] [--runs N] [--save-outputs DIR] [--json]',
   flags: ['input', 'dim', 'ep', 'runs', 'save-outputs'],
   async run(args, io) {
     const path = modelPathArg(this, args);

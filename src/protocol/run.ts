@@ -13,9 +13,20 @@ export const SYNTH_KINDS: readonly SynthKind[] = ['normal', 'uniform', 'zeros', 
 export interface RunInputSpec {
   /** Graph input name; omitted = the first input not given otherwise. */
   name?: string;
-  /** A .npy / .npz / TensorProto .pb file (npz members map by name, else by order). */
+  /**
+   * A .npy / .npz / TensorProto .pb file (npz members map by name, else by order), or an image (png, jpg, webp, …)
+   * resized to the input, optionally with options after '#': `cat.jpg#imagenet,bgr`.
+   */
   file?: string;
   synth?: SynthKind;
+  image?: ImagePreset;
+}
+
+/** How an image becomes a tensor. Defaults: 0-1 for float inputs (raw for uint8), RGB, layout from the input's shape. */
+export interface ImagePreset {
+  normalize?: '0-1' | '-1-1' | 'imagenet' | 'raw';
+  order?: 'rgb' | 'bgr';
+  layout?: 'nchw' | 'nhwc';
 }
 
 export interface RunParams {
@@ -90,7 +101,12 @@ export type RunMethods = {
 
 const ident = str(256);
 export const runParamsCheck: Check = obj({
-  inputs: optional(arrayOf(obj({ name: optional(ident), file: optional(str(4096)), synth: optional(oneOf(...SYNTH_KINDS)) }), 64)),
+  inputs: optional(arrayOf(obj({
+    name: optional(ident),
+    file: optional(str(4096)),
+    synth: optional(oneOf(...SYNTH_KINDS)),
+    image: optional(obj({ normalize: optional(oneOf('0-1', '-1-1', 'imagenet', 'raw')), order: optional(oneOf('rgb', 'bgr')), layout: optional(oneOf('nchw', 'nhwc')) })),
+  }), 64)),
   synth: optional(oneOf(...SYNTH_KINDS)),
   seed: optional(num(0, 2 ** 31, true)),
   dims: optional((x, p) => {

@@ -9,6 +9,7 @@ import { readArrayFile } from '../formats/arrays/read-array-file';
 import type { InputUsed, RunInputSpec, SynthKind } from '../protocol/run';
 import type { IoInfo } from './session';
 import { concreteShape, defaultKind, synthesize, vocabSize } from './synthesize';
+import { isImagePath, loadImageInput, splitImageOptions } from './image-input';
 
 export interface InputPlan {
   feeds: Map<string, NdArray>;
@@ -59,6 +60,15 @@ export async function planInputs(
     if (!spec.file) {
       const info = spec.name !== undefined ? byName.get(spec.name)! : free();
       if (info) synthKind.set(info.name, spec.synth ?? opts.synth ?? defaultKind(info.dtype));
+      continue;
+    }
+    if (isImagePath(splitImageOptions(spec.file).path)) {
+      const info = spec.name !== undefined ? byName.get(spec.name) : free();
+      if (!info) throw new ModelError(spec.file, 'has no model input left to feed');
+      const file = spec.image ? `${splitImageOptions(spec.file).path}#${Object.values(spec.image).join(',')}` : spec.file;
+      const { array, source } = await loadImageInput(file, info, opts.dims ?? {}, dims);
+      feeds.set(info.name, array);
+      used.push({ name: info.name, dtype: array.dtype, shape: array.shape, source });
       continue;
     }
     const arrays = await readArrayFile(spec.file);

@@ -12,6 +12,8 @@ import { sessions } from '../../src/runtime/load';
 import { openModel } from '../../src/formats/registry';
 import { encodeNpy } from '../../src/formats/arrays/npy';
 import { ModelError } from '../../src/model/errors';
+import { defaultOnnxProviders } from '../../src/runtime/onnx/providers';
+import { tfjsOrder } from '../../src/runtime/tfjs/backend';
 
 const dir = mkdtempSync(join(tmpdir(), 'mi-run-'));
 test.after(async () => {
@@ -144,9 +146,7 @@ test('cancellation stops a long run loop', async () => {
   assert.ok(seen < 1000);
 });
 
-test('settings from the host: provider order and TF.js backend', async () => {
-  const { defaultOnnxProviders } = await import('../../src/runtime/onnx/providers');
-  const { tfjsOrder } = await import('../../src/runtime/tfjs/backend');
+test('settings from the host: provider order and TF.js backend', () => {
   // The setting's default means "this platform's order"; anything else is taken literally.
   assert.deepEqual(defaultOnnxProviders('linux', 'webgpu,cuda,dml,coreml,cpu'), ['webgpu', 'cuda', 'cpu']);
   assert.deepEqual(defaultOnnxProviders('win32', undefined), ['webgpu', 'cuda', 'dml', 'cpu']);

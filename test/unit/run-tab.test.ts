@@ -107,3 +107,22 @@ test('a failing run shows its one-line error and the tab stays usable', async ()
     await v.close();
   }
 });
+
+test('image source sends the path with its scaling and channel order', async () => {
+  const calls: RunParams[] = [];
+  const { v } = await openRunTab(true, calls);
+  try {
+    await v.page.locator('select.mi-run-source[data-input="x"]').selectOption('image');
+    assert.equal(await v.page.locator('select.mi-run-normalize[data-input="x"]').isVisible(), true);
+    await v.page.locator('input.mi-run-file[data-input="x"]').fill('/tmp/cat.png');
+    await v.page.locator('select.mi-run-normalize[data-input="x"]').selectOption('imagenet');
+    await v.page.locator('select.mi-run-order[data-input="x"]').selectOption('bgr');
+    await v.page.locator('#mi-run-button').click();
+    await v.page.locator('#mi-run-error:not([hidden])').waitFor({ timeout: 10_000 });
+    assert.deepEqual(calls[0].inputs, [{ name: 'x', file: '/tmp/cat.png', image: { normalize: 'imagenet', order: 'bgr' } }]);
+    // This model's input is [1, 3]: not an image, and the runtime says so.
+    assert.match(await v.page.locator('#mi-run-error').innerText(), /cat\.png: cannot feed input "x": an image needs a rank-3 or rank-4 input/);
+  } finally {
+    await v.close();
+  }
+});

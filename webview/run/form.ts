@@ -22,9 +22,18 @@ export function createRunForm(inputs: ValueInfo[]): RunForm {
   const rows = inputs.map((info, k) => {
     const select = h('select', { class: 'mi-run-source', 'data-input': info.name, 'aria-label': `source for ${info.name}` },
       SYNTH_KINDS.map((kind) => h('option', { value: kind, selected: kind === (isInt(info.dtype) ? 'range' : 'normal') }, kind)),
-      h('option', { value: 'file' }, 'array file (.npy / .npz / .pb)'));
-    const file = h('input', { type: 'text', class: 'mi-run-file mi-mono', 'data-input': info.name, placeholder: '/path/to/input.npy', hidden: true, 'aria-label': `array file for ${info.name}` });
-    select.addEventListener('change', () => (file.hidden = select.value !== 'file'));
+      h('option', { value: 'file' }, 'array file (.npy / .npz / .pb)'),
+      h('option', { value: 'image' }, 'image file (resized to the input)'));
+    const file = h('input', { type: 'text', class: 'mi-run-file mi-mono', 'data-input': info.name, placeholder: '/path/to/input.npy', hidden: true, 'aria-label': `file for ${info.name}` });
+    const normalize = h('select', { class: 'mi-run-normalize', 'data-input': info.name, hidden: true, 'aria-label': `scaling for ${info.name}` },
+      ['0-1', '-1-1', 'imagenet', 'raw'].map((v) => h('option', { value: v }, v === 'raw' ? '0..255' : v === 'imagenet' ? 'ImageNet mean/std' : v.replace('-1-1', '-1..1').replace('0-1', '0..1'))));
+    const order = h('select', { class: 'mi-run-order', 'data-input': info.name, hidden: true, 'aria-label': `channel order for ${info.name}` },
+      h('option', { value: 'rgb' }, 'RGB'), h('option', { value: 'bgr' }, 'BGR'));
+    select.addEventListener('change', () => {
+      file.hidden = select.value !== 'file' && select.value !== 'image';
+      file.placeholder = select.value === 'image' ? '/path/to/image.jpg' : '/path/to/input.npy';
+      normalize.hidden = order.hidden = select.value !== 'image';
+    });
     const shape = info.shape === null ? '?' : `[${info.shape.join(', ')}]`;
     return {
       info,
@@ -32,7 +41,9 @@ export function createRunForm(inputs: ValueInfo[]): RunForm {
       select,
       file,
       el: h('tr', { 'data-name': info.name },
-        h('td', { class: 'mi-mono' }, info.name), h('td', { class: 'mi-mono' }, `${info.dtype} ${shape}`), h('td', {}, select, ' ', file)),
+        h('td', { class: 'mi-mono' }, info.name), h('td', { class: 'mi-mono' }, `${info.dtype} ${shape}`), h('td', {}, select, ' ', file, ' ', normalize, ' ', order)),
+      normalize,
+      order,
     };
   });
   const dimInputs = symbolicDims(inputs).map((name) => ({
@@ -57,6 +68,9 @@ export function createRunForm(inputs: ValueInfo[]): RunForm {
     params() {
       const specs: RunInputSpec[] = rows.map((r) => {
         if (r.select.value === 'file') return { name: r.info.name, file: r.file.value.trim() };
+        if (r.select.value === 'image') {
+          return { name: r.info.name, file: r.file.value.trim(), image: { normalize: r.normalize.value as '0-1', order: r.order.value as 'rgb' } };
+        }
         return { name: r.info.name, synth: r.select.value as SynthKind };
       });
       const dims: Record<string, number> = {};
