@@ -15,14 +15,20 @@ const nativeExternals = ['onnxruntime-node', '@tensorflow/tfjs-node', '@tensorfl
 
 const common = { bundle: true, sourcemap: true, logLevel: 'warning', legalComments: 'none', minify: !watch && process.env.MI_MINIFY !== '0' };
 
+async function workerSource() {
+  const r = await esbuild.build({ ...common, sourcemap: false, write: false, entryPoints: ['webview/graph/layout-worker.ts'], platform: 'browser', format: 'iife', target: 'chrome120' });
+  return r.outputFiles[0].text;
+}
+
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
 const builds = [
   { ...common, entryPoints: { 'host/extension': 'src/host/extension.ts' }, platform: 'node', format: 'cjs', target: 'node20', outdir: dist, external: ['vscode'] },
   { ...common, entryPoints: { 'engine/main': 'src/engine/main.ts', cli: 'src/cli.ts' }, platform: 'node', format: 'cjs', target: 'node20', outdir: dist, external: nativeExternals },
-  { ...common, entryPoints: { 'webview/main': 'webview/main.ts' }, platform: 'browser', format: 'iife', target: 'chrome120', outdir: dist, loader: { '.ttf': 'file', '.woff2': 'file' } },
-  // The graph's layout Web Worker: its own bundle, loaded from the URL the host puts in body[data-layout-worker].
+  // The graph's layout Web Worker is also inlined into main.js (see below): VS Code serves webview resources from
+  // another origin than the page, so `new Worker(url)` is refused there, while a blob: worker is allowed by the CSP.
+  { ...common, entryPoints: { 'webview/main': 'webview/main.ts' }, platform: 'browser', format: 'iife', target: 'chrome120', outdir: dist, loader: { '.ttf': 'file', '.woff2': 'file' }, define: { __MI_LAYOUT_WORKER_SOURCE__: JSON.stringify(await workerSource()) } },
   { ...common, entryPoints: { 'webview/layout-worker': 'webview/graph/layout-worker.ts' }, platform: 'browser', format: 'iife', target: 'chrome120', outdir: dist },
 ].filter((b) => Object.values(b.entryPoints).every((e) => existsSync(join(root, e))));
 

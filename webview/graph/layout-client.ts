@@ -6,6 +6,15 @@ import { LayoutEngine } from './layout-core';
  * worker cannot be started (no URL, cross-origin refusal) the same engine runs on the main thread in slices.
  * A new request supersedes the previous one: its promise resolves undefined.
  */
+/** Set by scripts/build.mjs to the worker bundle's source; test pages that load the worker by URL leave it undefined. */
+declare const __MI_LAYOUT_WORKER_SOURCE__: string | undefined;
+
+/** A blob: URL for the inlined worker (allowed by the webview CSP's worker-src blob:, unlike a cross-origin URL). */
+function inlinedWorkerUrl(): string | undefined {
+  if (typeof __MI_LAYOUT_WORKER_SOURCE__ !== 'string') return undefined;
+  return URL.createObjectURL(new Blob([__MI_LAYOUT_WORKER_SOURCE__], { type: 'text/javascript' }));
+}
+
 export class LayoutClient {
   private worker: Worker | undefined;
   private fallback: LayoutEngine | undefined;
@@ -15,9 +24,10 @@ export class LayoutClient {
   mode: 'worker' | 'main-thread' = 'main-thread';
 
   constructor(workerUrl: string | undefined) {
-    if (!workerUrl) return;
+    const url = inlinedWorkerUrl() ?? workerUrl;
+    if (!url) return;
     try {
-      this.worker = new Worker(workerUrl);
+      this.worker = new Worker(url);
       this.mode = 'worker';
       this.worker.onmessage = (e: MessageEvent<{ type: string; gen: number; groups?: GroupLayout[]; message?: string }>) => {
         const m = e.data;
