@@ -56,6 +56,8 @@ export class EngineClient {
       maxCrashes: 3,
       crashWindowMs: 60_000,
       ...options,
+      // The host passes `undefined` for "automatic"; the spread above would let it replace the default.
+      maxOldSpaceMb: options.maxOldSpaceMb ?? defaultHeapMb(),
     };
   }
 
