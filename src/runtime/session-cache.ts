@@ -34,7 +34,7 @@ export class SessionCache {
       throw new ModelError(path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
     if ((this.generation.get(path) ?? 0) !== gen) throw new Error(`${path} was closed while its session was being prepared`);
-    const key = JSON.stringify([path, s.mtimeMs, s.size, opts.providers ?? null, !!opts.placement]);
+    const key = JSON.stringify([path, s.mtimeMs, s.size, opts.providers ?? null, opts.placement ?? null]);
     const hit = this.entries.get(key);
     if (hit) {
       this.entries.delete(key); // re-insert: Map order is our recency order

@@ -29,7 +29,7 @@ export interface RuntimeSession {
 export interface LoadOptions {
   /** Ordered providers to try; undefined = the platform default order. */
   providers?: string[];
-  /** Record which provider runs each node on the first run (ORT only; costs one profiled run). */
+  /** Record which provider runs each node on the first run (ORT only; costs one profiled run). Default: on for non-CPU providers. */
   placement?: boolean;
 }
 

@@ -96,7 +96,8 @@ export async function loadOnnx(path: string, opts: LoadOptions = {}): Promise<Ru
       skipped.push({ provider: ep, reason: known });
       continue;
     }
-    const profileDir = opts.placement ? await mkdtemp(join(tmpdir(), 'mi-ort-prof-')) : undefined;
+    // GPU providers always record placement: ORT quietly runs nodes an EP cannot take on CPU, and users need to see it.
+    const profileDir = opts.placement ?? ep !== 'cpu' ? await mkdtemp(join(tmpdir(), 'mi-ort-prof-')) : undefined;
     const t0 = performance.now();
     try {
       const session = await ort.InferenceSession.create(path, {
