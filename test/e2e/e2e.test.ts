@@ -152,7 +152,7 @@ describe('Model Inspector in code-server', { timeout: 15 * 60_000 }, () => {
     });
     ok(results.length > 0, 'no extension-host tests ran');
     for (const r of results) {
-      await t.test(r.name, () => {
+      await t.test(`${r.name} (${r.ms} ms in the extension host)`, () => {
         if (!r.ok) throw new Error(r.error);
       });
     }
