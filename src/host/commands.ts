@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { HostContext } from './host-context';
 import { MODEL_VIEW_TYPE } from './custom-editor';
 import { quickInference } from './quick-inference';
+import { MANAGE_TRUST_ACTION, MANAGE_TRUST_COMMAND, restrictedModeMessage } from './trust';
 
 type CommandFactory = (ctx: HostContext) => (...args: unknown[]) => unknown;
 
@@ -13,7 +14,7 @@ export const commandTable: Record<string, CommandFactory> = {
   'modelInspector.inspect': (ctx) => (uri) => inspect(ctx, uri),
   'modelInspector.inspectPick': (ctx) => () => inspect(ctx, undefined),
   'modelInspector.quickInference': (ctx) => (uri) => quickInference(ctx, uri),
-  'modelInspector.explainPrediction': () => () => notYet('Explain Prediction'),
+  'modelInspector.explainPrediction': (ctx) => () => (ctx.trusted ? notYet('Explain Prediction') : refuseUntrusted('Explain Prediction')),
   'modelInspector.restartEngine': (ctx) => () => restartEngine(ctx),
 };
 
@@ -44,6 +45,12 @@ async function inspect(_ctx: HostContext, arg: unknown): Promise<void> {
     if (!uri) return;
   }
   await vscode.commands.executeCommand('vscode.openWith', uri, MODEL_VIEW_TYPE);
+}
+
+/** Restricted Mode: say why nothing runs, and offer the one action that changes it. */
+export async function refuseUntrusted(feature: string, file?: string): Promise<void> {
+  const pick = await vscode.window.showWarningMessage(restrictedModeMessage(feature, file), MANAGE_TRUST_ACTION);
+  if (pick === MANAGE_TRUST_ACTION) await vscode.commands.executeCommand(MANAGE_TRUST_COMMAND);
 }
 
 function notYet(what: string): void {

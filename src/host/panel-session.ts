@@ -2,15 +2,12 @@
 import type { Handlers, HandlerContext, Transport } from '../protocol/rpc';
 import type { ForwardedMethods } from '../protocol/forwarded';
 import { forwardedMethodNames } from '../protocol/forwarded';
-import { runValidators } from '../protocol/run';
 import type { WebviewMethods } from '../protocol/webview';
 import { RpcError } from '../protocol/wire';
 import type { EngineCaller, ModelHandle } from './model-handle';
 import { withFileName } from './model-handle';
+import { needsTrust, restrictedModeMessage } from './trust';
 import { WebviewChannel, type LogFn } from './webview-channel';
-
-/** Features that execute the model: refused in Restricted Mode (untrusted workspace). */
-const needsTrust: ReadonlySet<string> = new Set(Object.keys(runValidators));
 
 export interface PanelSessionDeps {
   transport: Transport;
@@ -76,8 +73,9 @@ export class PanelSession {
   }
 
   private async forward(method: keyof ForwardedMethods & string, params: unknown, ctx: HandlerContext): Promise<unknown> {
-    if (needsTrust.has(method) && !this.deps.isTrusted()) {
-      throw new RpcError('untrusted', 'Running models is disabled in Restricted Mode. Trust this workspace to run it.');
+    if (needsTrust(method) && !this.deps.isTrusted()) {
+      this.deps.log('warn', `${this.deps.model.fileName}: refused ${method} in Restricted Mode`);
+      throw new RpcError('untrusted', restrictedModeMessage(`Running ${this.deps.model.fileName} (${method})`, 'it'));
     }
     const { modelId } = await this.deps.model.open();
     // The method name is only known at run time here; the validators already checked params against its type.
