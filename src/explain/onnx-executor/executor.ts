@@ -1,0 +1,86 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Graph, Node } from '../../model';
+import { NodeAttributes } from './attributes';
+import type { OpContext, OpFn } from './op-context';
+import { UnsupportedAttributeError } from './op-context';
+import { OPS } from './registry';
+
+/** A node with its operator, attributes and load-time tensors resolved once, not per run. */
+interface Step {
+  node: Node;
+  fn: OpFn;
+  attrs: NodeAttributes;
+  attrTensors: Map<string, tf.Tensor>;
+}
+
+/**
+ * Walks the graph in file order (ONNX requires topological order) inside one tf.tidy: intermediates are freed,
+ * the returned tensors and the weights survive, and tf.grad still sees every op on its tape.
+ */
+export class GraphExecutor {
+  private readonly steps: Step[];
+
+  constructor(
+    private readonly graph: Graph,
+    private readonly weights: Map<string, tf.Tensor>,
+    attrTensors: Map<Node, Map<string, tf.Tensor>>,
+    private readonly opset: number,
+  ) {
+    this.steps = graph.nodes.map((node) => ({
+      node,
+      fn: OPS[node.opType],
+      attrs: new NodeAttributes(node),
+      attrTensors: attrTensors.get(node) ?? new Map(),
+    }));
+  }
+
+  run(inputs: Record<string, tf.Tensor>, wanted: string[]): Record<string, tf.Tensor> {
+    for (const name of this.graph.inputs) {
+      if (!inputs[name]) throw new Error(`input "${name}" is missing (the model takes ${this.graph.inputs.join(', ')})`);
+    }
+    return tf.tidy(() => {
+      const env = new Map<string, tf.Tensor>(this.weights);
+      for (const [name, t] of Object.entries(inputs)) env.set(name, t);
+      for (const step of this.steps) this.runStep(step, env);
+      const out: Record<string, tf.Tensor> = {};
+      for (const name of wanted) {
+        const t = env.get(name);
+        if (!t) throw new Error(`value "${name}" is not computed by the graph`);
+        out[name] = t;
+      }
+      return out;
+    });
+  }
+
+  private runStep(step: Step, env: Map<string, tf.Tensor>): void {
+    const { node } = step;
+    const ctx: OpContext = {
+      node,
+      attrs: step.attrs,
+      opset: this.opset,
+      inputs: node.inputs.map((name) => {
+        if (!name) return undefined;
+        const t = env.get(name);
+        if (!t) throw new Error(`${label(node)}: input "${name}" has no value`);
+        return t;
+      }),
+      attrTensor: (name) => step.attrTensors.get(name),
+    };
+    let result: ReturnType<OpFn>;
+    try {
+      result = step.fn(ctx);
+    } catch (e) {
+      const msg = `${label(node)}: ${(e as Error).message}`;
+      throw e instanceof UnsupportedAttributeError ? new UnsupportedAttributeError(msg) : new Error(msg, { cause: e });
+    }
+    const outs = Array.isArray(result) ? result : [result];
+    node.outputs.forEach((name, i) => {
+      const t = outs[i];
+      if (name && t) env.set(name, t);
+    });
+  }
+}
+
+function label(node: Node): string {
+  return `${node.opType} node "${node.name || node.id}"`;
+}
