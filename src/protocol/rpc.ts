@@ -201,7 +201,7 @@ export class RpcEndpoint<Remote extends MethodMap, Local extends MethodMap, InEv
   }
 
   private receiveEvent(name: string, payload: unknown): void {
-    const check = this.options.eventValidators?.[name];
+    const check = own(this.options.eventValidators, name);
     if (this.options.requireValidators && !check) {
       this.options.log?.('warn', `rejected unknown event "${name.slice(0, 60)}"`);
       return;
@@ -223,7 +223,7 @@ export class RpcEndpoint<Remote extends MethodMap, Local extends MethodMap, InEv
       this.post({ t: 'err', id, error: { code: 'unknown-method', message: `unknown method ${method.slice(0, 60)}` } });
       return;
     }
-    const check = (this.options.validators as Record<string, Check | undefined> | undefined)?.[method];
+    const check = own(this.options.validators as Record<string, Check> | undefined, method);
     if (this.options.requireValidators && !check) {
       this.post({ t: 'err', id, error: { code: 'bad-request', message: `${method} is not accepted on this channel` } });
       return;
@@ -250,6 +250,11 @@ export class RpcEndpoint<Remote extends MethodMap, Local extends MethodMap, InEv
       this.running.delete(id);
     }
   }
+}
+
+/** A table entry by own key only: a name from the other side ("__proto__", "constructor") must not find Object's. */
+function own<T>(table: Record<string, T> | undefined, key: string): T | undefined {
+  return table && Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
 }
 
 /** Throws RpcError('cancelled') when the signal has fired; long loops call this between chunks. */

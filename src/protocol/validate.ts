@@ -31,7 +31,8 @@ export const arrayOf = (c: Check, maxLength = 10_000): Check => (x, p) => {
 /** An object with exactly these keys (unknown keys are rejected: they are a sign of a wrong or forged message). */
 export const obj = (shape: Record<string, Check>): Check => (x, p) => {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return `${p} must be an object`;
-  for (const k of Object.keys(x)) if (!(k in shape)) return `${p} has unexpected field "${k}"`;
+  // Own keys only: `in` would accept inherited names (constructor, toString, __proto__) as known fields.
+  for (const k of Object.keys(x)) if (!Object.prototype.hasOwnProperty.call(shape, k)) return `${p} has unexpected field "${k.slice(0, 60)}"`;
   for (const [k, c] of Object.entries(shape)) {
     const problem = c((x as Record<string, unknown>)[k], `${p}.${k}`);
     if (problem) return problem;
