@@ -15,6 +15,12 @@ export interface WebviewHtmlInput {
   layoutWorkerUri?: string;
 }
 
+/**
+ * The only folders (relative to the extension root) a webview may load from: our bundle and media. Nothing else of
+ * the extension, and never the workspace (a model folder must not be able to feed scripts to the page).
+ */
+export const LOCAL_RESOURCE_ROOTS: readonly (readonly string[])[] = [['dist', 'webview'], ['media']];
+
 /** 128 random bits, base64: a fresh one per render so an old page's nonce never unlocks a new one. */
 export function makeNonce(): string {
   return randomBytes(16).toString('base64');

@@ -1,13 +1,13 @@
 import * as vscode from 'vscode';
 import type { Transport } from '../protocol/rpc';
 import type { ViewKind } from '../protocol/webview';
-import { buildWebviewHtml, makeNonce } from './webview-html';
+import { buildWebviewHtml, LOCAL_RESOURCE_ROOTS, makeNonce } from './webview-html';
 
 /** Webviews may load only our own bundle and media: nothing else in the extension or the workspace. */
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
   return {
     enableScripts: true,
-    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')],
+    localResourceRoots: LOCAL_RESOURCE_ROOTS.map((segments) => vscode.Uri.joinPath(extensionUri, ...segments)),
   };
 }
 
