@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { EngineClient } from '../engine/client';
 import { Config } from './config';
 import type { ModelHandle } from './model-handle';
+import { hostStateSchema, StateStore, type HostState } from './state-store';
 import type { LogFn } from './webview-channel';
 
 /** What the side view needs to hear about (implemented by side-view.ts). */
@@ -17,6 +18,8 @@ export interface ActiveModelListener {
 export class HostContext implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
   readonly config = new Config();
+  /** Everything remembered across sessions goes through this validated store (never globalState directly). */
+  readonly state: StateStore<HostState>;
   private readonly disposables: vscode.Disposable[] = [];
   private engineClient: EngineClient | undefined;
   private readonly crashListeners = new Set<(reason: string) => void>();
@@ -26,6 +29,7 @@ export class HostContext implements vscode.Disposable {
   constructor(readonly extension: vscode.ExtensionContext) {
     this.log = vscode.window.createOutputChannel('Model Inspector', { log: true });
     this.push(this.log);
+    this.state = new StateStore<HostState>(extension.globalState, hostStateSchema, (m) => this.log.warn(m));
   }
 
   get extensionUri(): vscode.Uri {
