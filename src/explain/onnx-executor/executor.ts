@@ -65,6 +65,7 @@ export class GraphExecutor {
         return t;
       }),
       attrTensor: (name) => step.attrTensors.get(name),
+      declaredDType: (i) => this.graph.values.get(node.inputs[i])?.dtype,
     };
     let result: ReturnType<OpFn>;
     try {

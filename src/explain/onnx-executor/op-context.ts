@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Node } from '../../model';
+import type { DType, Node } from '../../model';
 import type { NodeAttributes } from './attributes';
 
 /** What an operator implementation sees: its node, attributes, the default-domain opset, and input tensors. */
@@ -11,6 +11,8 @@ export interface OpContext {
   readonly inputs: (tf.Tensor | undefined)[];
   /** Tensor-valued attributes (Constant `value`, ConstantOfShape `value`), decoded when the model was loaded. */
   attrTensor(name: string): tf.Tensor | undefined;
+  /** The model's declared element type of input i (tfjs tensors only know float32/int32/bool). */
+  declaredDType(i: number): DType | undefined;
 }
 
 /** Returns the node's outputs in order (a single tensor for single-output ops). */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OpContext, OpTable } from '../op-context';
+import { floatToHalf, halfToFloat } from '../../../formats/arrays/ndarray';
 import { input, intTensor, numbers, UnsupportedAttributeError } from '../op-context';
 
 // Constants, casts and pass-throughs. tfjs holds float32/int32/bool only: every float type maps to float32 and every
@@ -15,6 +16,26 @@ export function tfTypeOf(code: number, what: string): tf.DataType {
   const t = ONNX_TYPE[code];
   if (!t) throw new UnsupportedAttributeError(`${what} to ONNX type ${code}`);
   return t;
+}
+
+const HALF_TYPES: Record<number, (v: number) => number> = {
+  10: (v) => halfToFloat(floatToHalf(v)),
+  16: (v) => {
+    // round to nearest even on the top 16 bits of the float32 pattern
+    const u = new Uint32Array(new Float32Array([v]).buffer)[0];
+    if (Number.isNaN(v)) return v;
+    const r = (u + 0x7fff + ((u >>> 16) & 1)) & 0xffff0000;
+    return new Float32Array(new Uint32Array([r >>> 0]).buffer)[0];
+  },
+};
+
+/** float32 → float16/bfloat16 precision, with a straight-through gradient (the rounding has none). */
+function roundTo(x: tf.Tensor, round: (v: number) => number): tf.Tensor {
+  const f = tf.customGrad(((a: tf.Tensor) => {
+    const v = Float32Array.from(a.dataSync() as Float32Array, round);
+    return { value: tf.tensor(v, a.shape, 'float32'), gradFunc: (dy: tf.Tensor) => [dy] };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x.dtype === 'float32' ? x : x.toFloat());
 }
 
 function cast(x: tf.Tensor, to: tf.DataType): tf.Tensor {
@@ -47,8 +68,16 @@ export const constantOps: OpTable = {
     if (!v) return tf.zeros(shape);
     return tf.fill(shape, numbers(v)[0], v.dtype as 'float32' | 'int32');
   },
-  Cast: (ctx) => cast(input(ctx, 0), tfTypeOf(ctx.attrs.int('to', 1), 'Cast')),
-  CastLike: (ctx) => cast(input(ctx, 0), input(ctx, 1).dtype),
+  Cast: (ctx) => {
+    const to = ctx.attrs.int('to', 1);
+    const round = HALF_TYPES[to];
+    return round ? roundTo(input(ctx, 0), round) : cast(input(ctx, 0), tfTypeOf(to, 'Cast'));
+  },
+  CastLike: (ctx) => {
+    const like = ctx.declaredDType(1);
+    const round = like === 'float16' ? HALF_TYPES[10] : like === 'bfloat16' ? HALF_TYPES[16] : undefined;
+    return round ? roundTo(input(ctx, 0), round) : cast(input(ctx, 0), input(ctx, 1).dtype);
+  },
   Identity: (ctx) => input(ctx, 0),
   Dropout: (ctx) => {
     const x = input(ctx, 0);
