@@ -1,5 +1,5 @@
 import type { Check } from './validate';
-import { arrayOf, num, obj, oneOf, optional, str } from './validate';
+import { arrayOf, bool, num, obj, oneOf, optional, str } from './validate';
 
 /**
  * Run feature: webview -> host requests that the host forwards to the engine with the panel's modelId added
@@ -95,12 +95,114 @@ export interface RunSummary {
   latencyMs: { p50: number; p95: number; mean: number; min: number; max: number };
 }
 
+/** The input part of RunParams: what decides the values fed (activations and profiling reuse it). */
+export type RunInputParams = Pick<RunParams, 'inputs' | 'synth' | 'seed' | 'dims' | 'providers'>;
+
+export const MAX_ACTIVATION_VALUES = 64;
+export const MAX_ACTIVATION_BINS = 512;
+
+export interface ActivationParams extends RunInputParams {
+  /** Graph value names (top-level graph); at most MAX_ACTIVATION_VALUES. */
+  values: string[];
+  /** Histogram bins; default 64. */
+  bins?: number;
+}
+
+/** One intermediate value for the current input: statistics over finite elements and a histogram on [min, max]. */
+export interface ActivationSummary {
+  name: string;
+  /** Node id that produces the value (undefined for graph inputs). */
+  nodeId?: string;
+  dtype: string;
+  shape: number[];
+  count: number;
+  /** null when no element is finite (JSON has no NaN). */
+  mean: number | null;
+  std: number | null;
+  min: number | null;
+  max: number | null;
+  meanAbs: number | null;
+  zeros: number;
+  nan: number;
+  inf: number;
+  histogram: { edges: number[]; counts: number[] };
+}
+
+export interface ActivationsResult {
+  provider: string;
+  inputs: InputUsed[];
+  activations: ActivationSummary[];
+}
+
+export type OverlayMeasure = 'meanAbs' | 'std';
+
+/** Per-node numbers to paint on the graph (the webview's NodeOverlay, JSON-safe). */
+export interface WireNodeOverlay {
+  title: string;
+  values: Record<string, number>;
+  scale: 'sequential' | 'diverging';
+  unit?: string;
+}
+
+export interface ActivationOverlayResult {
+  provider: string;
+  overlay: WireNodeOverlay;
+  /** Nodes with a float output that got no value (non-finite everywhere, or the runtime did not return it). */
+  missing: string[];
+}
+
+export interface ProfileParams extends RunInputParams {
+  /** Profiled runs averaged (after one warm-up); default 5. */
+  runs?: number;
+  /**
+   * false (default): ORT graph optimisations off, so every row is one node of the file's graph.
+   * true: the optimised graph that normally runs; fused kernels map back to a node only best-effort.
+   */
+  optimized?: boolean;
+}
+
+export interface ProfileRow {
+  /** Node id in our IR; null when the kernel could not be mapped to a node of the file. */
+  nodeId: string | null;
+  /** The runtime's node / kernel name. */
+  name: string;
+  opType: string;
+  /** Mean time per run in milliseconds. */
+  ms: number;
+  /** ms / sum of all rows' ms. */
+  share: number;
+  provider: string;
+  /** How nodeId was found: the node's name, ORT's generated "<op>_<index>" name, a fused kernel's output value. */
+  mappedBy?: 'name' | 'index' | 'fused-output' | 'kernel';
+}
+
+export interface ProfileResult {
+  provider: string;
+  runs: number;
+  optimized: boolean;
+  /** Sorted by ms, largest first. */
+  rows: ProfileRow[];
+  /** Sum of rows' ms (kernel time per run). */
+  totalMs: number;
+  /** Mean wall time of one run as the runtime measured it. */
+  runMs: number;
+  overlay: WireNodeOverlay;
+  /** Rows that map to no node, and why mapping is partial (e.g. TF.js kernels). */
+  notes: string[];
+}
+
 export type RunMethods = {
   run: { params: RunParams; result: RunSummary };
+  /** Statistics and histograms of intermediate values for one input (summaries only, never tensors). */
+  activations: { params: ActivationParams; result: ActivationsResult };
+  /** One run with every node output exposed, reduced per node to mean|x| or std: a graph overlay. */
+  activationOverlay: { params: RunInputParams & { measure?: OverlayMeasure }; result: ActivationOverlayResult };
+  /** Per-node kernel times averaged over runs (ORT profiling / tf.profile). */
+  profile: { params: ProfileParams; result: ProfileResult };
 };
 
 const ident = str(256);
-export const runParamsCheck: Check = obj({
+const inputChecks: Record<string, Check> = {
   inputs: optional(arrayOf(obj({
     name: optional(ident),
     file: optional(str(4096)),
@@ -120,6 +222,9 @@ export const runParamsCheck: Check = obj({
     return undefined;
   }),
   providers: optional(arrayOf(oneOf('webgpu', 'cuda', 'tensorrt', 'dml', 'coreml', 'cpu', 'tfjs-node', 'tfjs-wasm', 'tfjs-cpu'), 10)),
+};
+export const runParamsCheck: Check = obj({
+  ...inputChecks,
   runs: optional(num(1, 1000, true)),
   warmup: optional(num(0, 100, true)),
   topK: optional(num(0, 100, true)),
@@ -127,4 +232,7 @@ export const runParamsCheck: Check = obj({
 
 export const runValidators: { [K in keyof RunMethods]: Check } = {
   run: runParamsCheck,
+  activations: obj({ ...inputChecks, values: arrayOf(str(4096), MAX_ACTIVATION_VALUES), bins: optional(num(1, MAX_ACTIVATION_BINS, true)) }),
+  activationOverlay: obj({ ...inputChecks, measure: optional(oneOf('meanAbs', 'std')) }),
+  profile: obj({ ...inputChecks, runs: optional(num(1, 100, true)), optimized: optional(bool) }),
 };

@@ -6,7 +6,7 @@ import { ScanBuffers, scanProblem, scanTensor } from './scan';
 import { weightContexts, type WeightContext } from './weight-context';
 
 /** Bins v by comparing with the edges (the index guess from the bin width is corrected at the edges). */
-function binInto(counts: Float64Array, edges: number[], a: Float32Array | Float64Array, len: number): void {
+export function binInto(counts: Float64Array, edges: number[], a: Float32Array | Float64Array, len: number): void {
   const bins = counts.length;
   const lo = edges[0];
   const hi = edges[bins];

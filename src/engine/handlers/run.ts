@@ -2,6 +2,10 @@ import type { WithModel } from '../../protocol/forwarded';
 import type { RunMethods } from '../../protocol/run';
 import { RpcError } from '../../protocol/wire';
 import { releaseModel, runModel } from '../../runtime/run-model';
+import { computeActivationOverlay, computeActivations, releaseActivationSessions, type ActivationContext } from '../../runtime/activations';
+import { profileModel } from '../../runtime/profiling';
+import type { HandlerContext } from '../../protocol/rpc';
+import type { ModelStore } from '../model-store';
 import type { FeatureHandlers } from './types';
 
 const PROGRESS_EVERY_MS = 100;
@@ -33,4 +37,33 @@ export const runHandlers: FeatureHandlers<WithModel<RunMethods>> = (services) =>
       throw e;
     }
   },
+  activations: ({ modelId, ...params }, ctx) => executing(services.store, modelId, ctx, 'activations', (path, c) => computeActivations(path, params, c)),
+  activationOverlay: ({ modelId, ...params }, ctx) => executing(services.store, modelId, ctx, 'activation overlay', (path, c) => computeActivationOverlay(path, params, c)),
+  profile: ({ modelId, ...params }, ctx) => executing(services.store, modelId, ctx, 'profile', (path, c) => profileModel(path, params, c)),
 });
+
+/**
+ * Shared frame of the methods that execute the model besides `run`: the session markers that release cached sessions
+ * on close, throttled progress, and cancellation reported as such.
+ */
+async function executing<T>(store: ModelStore, modelId: string, ctx: HandlerContext, what: string, fn: (path: string, c: ActivationContext) => Promise<T>): Promise<T> {
+  const model = store.get(modelId);
+  await store.resource(modelId, 'run:sessions', () => model.path, (path) => releaseModel(path));
+  await store.resource(modelId, 'run:activation-sessions', () => model.path, (path) => releaseActivationSessions(path));
+  let last = 0;
+  try {
+    return await fn(model.path, {
+      model,
+      signal: ctx.signal,
+      onProgress: (fraction, message) => {
+        const now = performance.now();
+        if (fraction < 1 && now - last < PROGRESS_EVERY_MS) return;
+        last = now;
+        ctx.progress({ fraction, message });
+      },
+    });
+  } catch (e) {
+    if (ctx.signal.aborted) throw new RpcError('cancelled', `${what} was cancelled`);
+    throw e;
+  }
+}

@@ -60,7 +60,7 @@ function dtypeOf(d: string | undefined): DType {
   return d === 'float32' || d === 'int32' || d === 'bool' || d === 'string' || d === 'complex64' ? d : 'float32';
 }
 
-function toTf(a: NdArray, want: DType): tf.Tensor {
+export function toTf(a: NdArray, want: DType): tf.Tensor {
   if (Array.isArray(a.data)) return tf.tensor(a.data as string[], a.shape, 'string');
   const dtype = want === 'int32' || want === 'bool' ? want : 'float32';
   // tfjs holds float32/int32/bool only: other element types are converted (int64 ids, float64 files).
@@ -71,7 +71,7 @@ function toTf(a: NdArray, want: DType): tf.Tensor {
   return tf.tensor(data, a.shape, dtype);
 }
 
-async function fromTf(t: tf.Tensor): Promise<NdArray> {
+export async function fromTf(t: tf.Tensor): Promise<NdArray> {
   const data = await t.data();
   const dtype = dtypeOf(t.dtype);
   return { dtype, shape: [...t.shape], data: Array.isArray(data) ? (data as unknown as string[]) : (data as Float32Array | Int32Array | Uint8Array) };
@@ -80,7 +80,7 @@ async function fromTf(t: tf.Tensor): Promise<NdArray> {
 class TfjsSession implements RuntimeSession {
   readonly placement = undefined;
   constructor(
-    private readonly model: tf.LayersModel | tf.GraphModel,
+    readonly model: tf.LayersModel | tf.GraphModel,
     readonly provider: string,
     readonly skipped: SkippedProvider[],
     readonly loadMs: number,
