@@ -101,8 +101,13 @@ export async function tfjsProfile(path: string, session: RuntimeSession, feeds: 
     if (signal?.aborted) throw Object.assign(new Error('profile was cancelled'), { name: 'AbortError' });
     const t0 = performance.now();
     const info = await tf.profile(async () => {
-      const outs = m instanceof tf.GraphModel ? await execute(path, session, feeds, outputs) : await execute(path, session, feeds, m.outputNames);
-      tf.dispose(outs);
+      if (m instanceof tf.GraphModel) {
+        tf.dispose(await execute(path, session, feeds, outputs));
+        return;
+      }
+      const ins = inputTensors(session, feeds);
+      tf.dispose(m.predict(ins.length === 1 ? ins[0] : ins));
+      tf.dispose(ins);
     });
     wall += performance.now() - t0;
     for (let k = 0; k < info.kernels.length; k++) {
