@@ -1,5 +1,6 @@
 import type { DType } from '../model/dtype';
 import type { Quantization } from '../model/tensor';
+import { float16ToNumber } from '../model/float-bits';
 
 /**
  * Stored bytes -> numbers for every numeric dtype, into a caller-owned Float64Array so that a scan allocates
@@ -23,20 +24,10 @@ let f16Table: Float32Array | undefined;
 let bf16Table: Float32Array | undefined;
 const f8Tables = new Map<DType, Float64Array>();
 
-/** IEEE half: 1 sign, 5 exponent (bias 15), 10 mantissa bits; exponent 0 is subnormal, 31 is Inf/NaN. */
-export function halfToNumber(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return sign * m * 2 ** -24;
-  if (e === 31) return m ? NaN : sign * Infinity;
-  return sign * (1024 + m) * 2 ** (e - 25);
-}
-
 function float16Table(): Float32Array {
   if (!f16Table) {
     f16Table = new Float32Array(65536);
-    for (let h = 0; h < 65536; h++) f16Table[h] = halfToNumber(h);
+    for (let h = 0; h < 65536; h++) f16Table[h] = float16ToNumber(h);
   }
   return f16Table;
 }

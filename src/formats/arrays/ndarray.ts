@@ -1,4 +1,5 @@
 import type { DType } from '../../model/dtype';
+import { bfloat16ToNumber, float16ToNumber } from '../../model/float-bits';
 
 /** Element storage per dtype: typed arrays for numbers, bigint arrays for 64-bit ints, strings for text. */
 export type NdData =
@@ -59,46 +60,10 @@ export function numberAt(a: NdArray, i: number): number {
   const v = a.data[i];
   if (typeof v === 'bigint') return Number(v);
   if (typeof v === 'string') return Number.NaN;
-  if (a.dtype === 'float16') return halfToFloat(v);
-  if (a.dtype === 'bfloat16') return bf16ToFloat(v);
+  if (a.dtype === 'float16') return float16ToNumber(v);
+  if (a.dtype === 'bfloat16') return bfloat16ToNumber(v);
   return v;
 }
 
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-export function bf16ToFloat(bits: number): number {
-  u32[0] = bits << 16;
-  return f32[0];
-}
-
-export function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? Number.NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
-
-export function floatToHalf(x: number): number {
-  f32[0] = x;
-  const b = u32[0];
-  const sign = (b >>> 16) & 0x8000;
-  const exp = (b >>> 23) & 0xff;
-  let mant = b & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const e = exp - 127 + 15;
-  if (e >= 31) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let h = mant >> shift;
-    if ((mant >> (shift - 1)) & 1) h++; // round half up: good enough for synthesized inputs
-    return sign | h;
-  }
-  let h = sign | (e << 10) | (mant >> 13);
-  if (mant & 0x1000) h++;
-  return h;
-}
+// Kept under these names for callers that encode/decode array files.
+export { bfloat16ToNumber as bf16ToFloat, float16ToNumber as halfToFloat, floatToHalf } from '../../model/float-bits';

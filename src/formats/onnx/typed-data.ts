@@ -1,7 +1,7 @@
 import type { DType } from '../../model/dtype';
 import type { Tensor } from '../../model/tensor';
 import type { onnx } from 'onnx-proto';
-import { bfloat16ToNumber, float16ToNumber, float8ToNumber } from './float-bits';
+import { bfloat16ToNumber, float16ToNumber, float8ToNumber } from '../../model/float-bits';
 import { int64Big, type Int64 } from './types';
 
 /**

@@ -4,7 +4,7 @@ import type { Tensor } from '../../model/tensor';
 import { DTYPE_BYTES } from '../../model/dtype';
 import { graphDType } from './dtypes';
 import { isObj } from './keras-config';
-import { halfToFloat } from './quantization';
+import { float16ToNumber } from '../../model/float-bits';
 
 /** A TensorShapeProto in proto3 JSON: `{dim: [{size: "-1"}, ...], unknownRank}`; -1 → null (unknown). */
 export function protoShape(v: unknown): Shape {
@@ -91,7 +91,7 @@ export function inlineTensor(v: unknown, name: string): Tensor {
     const list = t[key];
     if (!Array.isArray(list)) continue;
     if (key === 'stringVal') return { ...base, values: list.map(bytesText), origin: key };
-    const nums = list.map((x) => (typeof x === 'boolean' ? Number(x) : key === 'halfVal' ? halfToFloat(Number(x)) : float(x)));
+    const nums = list.map((x) => (typeof x === 'boolean' ? Number(x) : key === 'halfVal' ? float16ToNumber(Number(x)) : float(x)));
     // A single value stands for every element (how TF writes splat constants); expand only small ones.
     const values = nums.length === 1 && elementCount > 1 && elementCount <= 1 << 20 ? new Array<number>(elementCount).fill(nums[0]) : nums;
     return { ...base, values, origin: key };

@@ -1,5 +1,6 @@
 import type { DType } from '../../model/dtype';
 import type { Quantization, Tensor } from '../../model/tensor';
+import { float16ToNumber } from '../../model/float-bits';
 
 export type TfjsQuantization = Extract<Quantization, { kind: 'tfjs' }>;
 
@@ -27,16 +28,6 @@ export function parseQuantization(q: unknown): { quantization: TfjsQuantization 
 
 export function storedBytesPerElement(q: TfjsQuantization): number {
   return q.dtype === 'uint8' ? 1 : 2;
-}
-
-/** IEEE 754 half → double; exact, so dequantized fp16 equals what tfjs' own decoder produces. */
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 /**
@@ -92,7 +83,7 @@ function reader(view: DataView, d: DType): (i: number) => number {
     case 'int8': return (i) => view.getInt8(i);
     case 'uint16': return (i) => view.getUint16(i * 2, true);
     case 'int16': return (i) => view.getInt16(i * 2, true);
-    case 'float16': return (i) => halfToFloat(view.getUint16(i * 2, true));
+    case 'float16': return (i) => float16ToNumber(view.getUint16(i * 2, true));
     case 'int32': return (i) => view.getInt32(i * 4, true);
     default: return (i) => view.getFloat32(i * 4, true);
   }

@@ -1,8 +1,8 @@
-import type { DType } from '../../model/dtype';
+import type { DType } from './dtype';
 
 /**
- * Bit patterns of the small float types → numbers. ONNX stores float16/bfloat16/float8 values in int32_data as
- * their raw bit patterns, so the reader decodes them here to give `Tensor.values` real numbers.
+ * Bit patterns of the small float types → numbers, shared by every reader and the stats. (ONNX stores float16/bfloat16/float8 values in int32_data as
+ * their raw bit patterns; TF.js and .npy store float16.)
  */
 
 const f32 = new Float32Array(1);
@@ -45,4 +45,27 @@ export function float8ToNumber(bits: number, dtype: DType): number {
     default:
       return NaN;
   }
+}
+
+/** Number → IEEE half bits, rounding to nearest (used to write float16 arrays and test data). */
+export function floatToHalf(x: number): number {
+  f32[0] = x;
+  const b = u32[0];
+  const sign = (b >>> 16) & 0x8000;
+  const exp = (b >>> 23) & 0xff;
+  let mant = b & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 31) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let h = mant >> shift;
+    if ((mant >> (shift - 1)) & 1) h++; // round half up at the subnormal boundary
+    return sign | h;
+  }
+  let h = sign | (e << 10) | (mant >> 13);
+  if (mant & 0x1000) h++;
+  return h;
 }
