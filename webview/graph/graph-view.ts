@@ -185,6 +185,8 @@ export class GraphView {
       renderNodeDetails(this.dom.side, d, {
         showWeight: (name) => this.ctx.navigate('weights', name),
         openSubgraph: (g) => void this.open(g),
+        // Only main-graph values can be exposed as runtime outputs.
+        ...(vm.payload.graph ? {} : { showActivation: (v: string) => this.ctx.navigate('run', { activation: v }) }),
       });
     } catch (e) {
       if (seq === this.detailsSeq) this.dom.side.textContent = `Could not load details: ${e instanceof Error ? e.message : String(e)}`;

@@ -5,6 +5,8 @@ import type { GraphViewModel } from './view-model';
 export interface SidebarActions {
   showWeight(tensorName: string): void;
   openSubgraph(graphId: string): void;
+  /** Opens the Run tab's Activations section on this value. */
+  showActivation?(valueName: string): void;
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
@@ -50,6 +52,14 @@ export function renderNodeDetails(host: HTMLElement, d: GraphNodeDetails, action
   };
   tensors('Inputs', d.inputs);
   tensors('Outputs', d.outputs);
+  if (actions.showActivation && d.outputs.length) {
+    for (const o of d.outputs.filter((x) => !x.weight)) {
+      const b = el('button', d.outputs.length > 1 ? `Activation stats: ${o.name}` : 'Activation stats', 'mi-act-link');
+      b.dataset.value = o.name;
+      b.addEventListener('click', () => actions.showActivation?.(o.name));
+      host.append(b);
+    }
+  }
   const weights = d.inputs.filter((x) => x.weight);
   if (weights.length) {
     host.append(el('h4', 'Weights'));

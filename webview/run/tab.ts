@@ -2,6 +2,8 @@ import type { Tab, TabContext } from '../shell/tab';
 import { custom, h } from '../shell/dom';
 import { createRunForm } from './form';
 import { renderResults } from './results';
+import { createActivationsPanel, type ActivationsPanel } from './activations';
+import { createProfilePanel, type ProfilePanel } from './profile';
 
 /**
  * The Run tab: pick input sources, run the model in the engine, see outputs, top-k, latency and the provider that ran
@@ -22,6 +24,8 @@ export function createRunTab(): Tab {
   const refreshTrust = () => {
     notice.hidden = ctx.trusted;
     runButton.toggleAttribute('disabled', !ctx.trusted || !!running);
+    activations?.refreshTrust();
+    profile?.refreshTrust();
   };
 
   const run = async () => {
@@ -52,6 +56,13 @@ export function createRunTab(): Tab {
     }
   };
   let formRef: ReturnType<typeof createRunForm> | undefined;
+  let activations: ActivationsPanel | undefined;
+  let profile: ProfilePanel | undefined;
+  /** `navigate('run', {activation})` from the graph sidebar. */
+  const pickFrom = (arg: unknown) => {
+    const v = (arg as { activation?: unknown } | undefined)?.activation;
+    if (typeof v === 'string') activations?.pick(v);
+  };
 
   return {
     id: 'run',
@@ -63,12 +74,16 @@ export function createRunTab(): Tab {
       // The shell updates ctx.trusted on the same event; read it after its handler ran.
       ctx.rpc.on('trust', () => queueMicrotask(refreshTrust));
       cancelButton.addEventListener('click', () => running?.abort());
+      const form = formRef;
+      activations = createActivationsPanel(ctx, () => form.params());
+      profile = createProfilePanel(ctx, () => form.params());
       container.replaceChildren(h('div', { class: 'mi-overview mi-run' },
-        notice, formRef.element, h('p', {}, runButton, ' ', cancelButton, ' ', status), error, results));
+        notice, formRef.element, h('p', {}, runButton, ' ', cancelButton, ' ', status), error, results, activations.element, profile.element));
       refreshTrust();
     },
-    show() {
+    show(arg?: unknown) {
       refreshTrust();
+      pickFrom(arg);
     },
   };
 }
