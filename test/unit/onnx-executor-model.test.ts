@@ -106,7 +106,7 @@ for (const [name, build, inputName, shape] of [
 ] as const) {
   test(`${name}: outputs match onnxruntime and gradients match finite differences`, async () => {
     const path = writeModel(dir, `${inputName}.onnx`, build());
-    const data = random(3)(shape.reduce((a, b) => a * b, 1));
+    const data = random(3)(shape.reduce((a: number, b: number) => a * b, 1));
     const want = await viaOrt(path, { [inputName]: { data, dims: [...shape] } });
     const model = await openModel(path);
     const exec = await loadDifferentiable(model);

@@ -63,3 +63,17 @@ export function normAxis(axis: number, rank: number): number {
 export function attrOrInput(ctx: OpContext, name: string, inputIndex: number): number[] | undefined {
   return ctx.attrs.ints(name) ?? optionalNumbers(ctx, inputIndex);
 }
+
+/**
+ * A copy with no gradient history. tfjs backprop fails on any op without a gradient between input and output, even
+ * on paths that only feed a boolean condition (Greater → Where); comparison, logic and int-cast results are
+ * non-differentiable anyway, so they leave the tape here.
+ */
+export function detach(t: tf.Tensor): tf.Tensor {
+  return tf.tensor(t.dataSync(), t.shape, t.dtype);
+}
+
+/** Rounds toward zero (ONNX integer division and float → int casts) with ops that all have gradients. */
+export function trunc(t: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.sign(t), tf.floor(tf.abs(t)));
+}

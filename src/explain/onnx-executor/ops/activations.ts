@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { OpContext, OpTable } from '../op-context';
 import { input, numbers } from '../op-context';
 
-// Activations written with ops that have tfjs gradients (min/max/where/erf), so saliency flows through all of them.
+// Activations written with ops that have tfjs gradients (relu/min/max/step/erf; no comparisons), so saliency flows through all of them.
 
 function clip(ctx: OpContext): tf.Tensor {
   const x = input(ctx, 0);
@@ -42,7 +42,7 @@ export const activationOps: OpTable = {
   Relu: (ctx) => tf.relu(input(ctx, 0)),
   LeakyRelu: (ctx) => {
     const x = input(ctx, 0);
-    return tf.where(tf.greaterEqual(x, 0), x, tf.mul(x, ctx.attrs.float('alpha', 0.01)));
+    return tf.add(tf.relu(x), tf.mul(ctx.attrs.float('alpha', 0.01), tf.minimum(x, 0)));
   },
   PRelu: (ctx) => {
     const x = input(ctx, 0);
@@ -51,13 +51,13 @@ export const activationOps: OpTable = {
   },
   Elu: (ctx) => {
     const x = input(ctx, 0);
-    return tf.where(tf.greater(x, 0), x, tf.mul(ctx.attrs.float('alpha', 1), tf.sub(tf.exp(tf.minimum(x, 0)), 1)));
+    return tf.add(tf.relu(x), tf.mul(ctx.attrs.float('alpha', 1), tf.sub(tf.exp(tf.minimum(x, 0)), 1)));
   },
   Selu: (ctx) => {
     const x = input(ctx, 0);
     const alpha = ctx.attrs.float('alpha', 1.67326319217681884765625);
     const gamma = ctx.attrs.float('gamma', 1.05070102214813232421875);
-    return tf.mul(gamma, tf.where(tf.greater(x, 0), x, tf.mul(alpha, tf.sub(tf.exp(tf.minimum(x, 0)), 1))));
+    return tf.mul(gamma, tf.add(tf.relu(x), tf.mul(alpha, tf.sub(tf.exp(tf.minimum(x, 0)), 1))));
   },
   Celu: (ctx) => {
     const x = input(ctx, 0);
@@ -85,6 +85,6 @@ export const activationOps: OpTable = {
   },
   ThresholdedRelu: (ctx) => {
     const x = input(ctx, 0);
-    return tf.where(tf.greater(x, ctx.attrs.float('alpha', 1)), x, tf.zerosLike(x));
+    return tf.mul(x, tf.step(tf.sub(x, ctx.attrs.float('alpha', 1))));
   },
 };

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OpContext, OpTable } from '../op-context';
 import { floatToHalf, halfToFloat } from '../../../formats/arrays/ndarray';
-import { input, intTensor, numbers, UnsupportedAttributeError } from '../op-context';
+import { detach, input, intTensor, numbers, trunc, UnsupportedAttributeError } from '../op-context';
 
 // Constants, casts and pass-throughs. tfjs holds float32/int32/bool only: every float type maps to float32 and every
 // integer type to int32 (int64 shape values fit; larger ones are clamped when loaded).
@@ -40,11 +40,9 @@ function roundTo(x: tf.Tensor, round: (v: number) => number): tf.Tensor {
 
 function cast(x: tf.Tensor, to: tf.DataType): tf.Tensor {
   if (x.dtype === to) return x;
-  if (to === 'int32' && x.dtype === 'float32') {
-    // ONNX truncates toward zero.
-    return tf.where(tf.less(x, 0), tf.ceil(x), tf.floor(x)).toInt();
-  }
-  return tf.cast(x, to);
+  // ONNX truncates toward zero; integer and bool results carry no gradient.
+  if (to === 'int32' && x.dtype === 'float32') return detach(trunc(x).toInt());
+  return to === 'float32' ? tf.cast(x, to) : detach(tf.cast(x, to));
 }
 
 function constant(ctx: OpContext): tf.Tensor {
@@ -82,7 +80,7 @@ export const constantOps: OpTable = {
   Dropout: (ctx) => {
     const x = input(ctx, 0);
     if (ctx.opset >= 12 && ctx.inputs[2] && numbers(ctx.inputs[2])[0]) throw new UnsupportedAttributeError('Dropout training_mode=true');
-    return [x, tf.onesLike(x).toBool()];
+    return [x, detach(tf.onesLike(x).toBool())];
   },
   Range: (ctx) => {
     const [start, limit, delta] = [0, 1, 2].map((i) => numbers(input(ctx, i))[0]);

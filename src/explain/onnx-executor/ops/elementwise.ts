@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OpContext, OpTable } from '../op-context';
-import { input, UnsupportedAttributeError } from '../op-context';
+import { detach, input, trunc, UnsupportedAttributeError } from '../op-context';
 
 // Numpy-broadcasting arithmetic, comparisons and unary math. tfjs broadcasts the same way ONNX does (opset ≥ 7).
 
@@ -13,13 +13,14 @@ const variadic = (f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor) => (ctx: OpConte
   const xs = ctx.inputs.filter((t): t is tf.Tensor => !!t);
   return xs.slice(1).reduce((acc, t) => f(acc, t), xs[0]);
 };
+/** Comparison/logic results carry no gradient; see `detach`. */
+const logic = (f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor) => binary((a, b) => detach(f(a, b)));
 const asFloat = (t: tf.Tensor) => (t.dtype === 'float32' ? t : t.toFloat());
 
 function divide(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   if (a.dtype === 'int32' && b.dtype === 'int32') {
     // ONNX integer division truncates toward zero; tfjs floors.
-    const q = tf.div(a.toFloat(), b.toFloat());
-    return tf.where(tf.less(q, 0), tf.ceil(q), tf.floor(q)).toInt();
+    return detach(trunc(tf.div(a.toFloat(), b.toFloat())).toInt());
   }
   return tf.div(a, b);
 }
@@ -33,8 +34,7 @@ function mod(ctx: OpContext): tf.Tensor {
   const a = input(ctx, 0);
   const b = input(ctx, 1);
   if (ctx.attrs.int('fmod', 0) === 1) {
-    const q = tf.div(asFloat(a), asFloat(b));
-    const t = tf.where(tf.less(q, 0), tf.ceil(q), tf.floor(q));
+    const t = trunc(tf.div(asFloat(a), asFloat(b)));
     const r = tf.sub(asFloat(a), tf.mul(t, asFloat(b)));
     return a.dtype === 'int32' ? r.toInt() : r;
   }
@@ -76,16 +76,16 @@ export const elementwiseOps: OpTable = {
   Asinh: unary(tf.asinh),
   Acosh: unary(tf.acosh),
   Atanh: unary(tf.atanh),
-  Equal: binary(tf.equal),
-  Less: binary(tf.less),
-  LessOrEqual: binary(tf.lessEqual),
-  Greater: binary(tf.greater),
-  GreaterOrEqual: binary(tf.greaterEqual),
-  And: binary(tf.logicalAnd),
-  Or: binary(tf.logicalOr),
-  Xor: binary(tf.logicalXor),
-  Not: unary(tf.logicalNot),
-  IsNaN: unary(tf.isNaN),
+  Equal: logic(tf.equal),
+  Less: logic(tf.less),
+  LessOrEqual: logic(tf.lessEqual),
+  Greater: logic(tf.greater),
+  GreaterOrEqual: logic(tf.greaterEqual),
+  And: logic(tf.logicalAnd),
+  Or: logic(tf.logicalOr),
+  Xor: logic(tf.logicalXor),
+  Not: unary((x) => detach(tf.logicalNot(x))),
+  IsNaN: unary((x) => detach(tf.isNaN(x))),
   Where: (ctx) => {
     // tf.where broadcasts condition against both branches only when the branches share one shape.
     const c = input(ctx, 0);
@@ -93,7 +93,7 @@ export const elementwiseOps: OpTable = {
     const b = input(ctx, 2);
     const s = broadcastShape(broadcastShape(c.shape, a.shape), b.shape);
     const grow = (t: tf.Tensor) => (t.shape.join() === s.join() ? t : tf.broadcastTo(t, s));
-    return tf.where(grow(c).toBool(), grow(a), grow(b));
+    return tf.where(detach(grow(c).toBool()), grow(a), grow(b));
   },
 };
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OpContext, OpTable } from '../op-context';
-import { input, normAxis, optionalNumbers } from '../op-context';
+import { detach, input, normAxis, optionalNumbers } from '../op-context';
 
 // Reductions: axes moved from an attribute to the second input (ReduceSum at opset 13, the others at 18).
 
@@ -29,8 +29,8 @@ export const reduceOps: OpTable = {
   ReduceL2: reduce((x, a, k) => tf.sqrt(tf.sum(tf.square(x), a, k))),
   ReduceLogSum: reduce((x, a, k) => tf.log(tf.sum(x, a, k))),
   ReduceLogSumExp: reduce((x, a, k) => tf.logSumExp(x, a, k)),
-  ArgMax: (ctx) => argReduce(ctx, tf.argMax),
-  ArgMin: (ctx) => argReduce(ctx, tf.argMin),
+  ArgMax: (ctx) => detach(argReduce(ctx, tf.argMax)),
+  ArgMin: (ctx) => detach(argReduce(ctx, tf.argMin)),
 };
 
 function argReduce(ctx: OpContext, f: (x: tf.Tensor, axis: number) => tf.Tensor): tf.Tensor {
