@@ -1,5 +1,7 @@
 import { ModelError } from '../../model/errors';
 import { onnx } from 'onnx-proto';
+import type { Pacer } from '../pace';
+import { decodeModelSliced } from './sliced-decode';
 
 /** ModelProto field tags that may follow ir_version (field 1) in files written by onnx, PyTorch, tf2onnx, ORT. */
 const MODEL_TAGS_AFTER_IR = new Set([0x12, 0x1a, 0x22, 0x28, 0x32, 0x3a, 0x42, 0x72]);
@@ -27,16 +29,44 @@ function looksLikeJson(buf: Uint8Array): boolean {
 
 /** Bytes → ModelProto through onnx-proto's generated decoder, with every failure turned into a one-line ModelError. */
 export function decodeModel(file: string, buf: Uint8Array): onnx.ModelProto {
-  if (looksLikeJson(buf)) {
-    throw new ModelError(file, 'is not a valid ONNX file (it is JSON text; a TF.js model opens through its model.json)');
-  }
+  refuseJson(file, buf);
   let m: onnx.ModelProto;
   try {
     m = onnx.ModelProto.decode(buf);
   } catch (e) {
-    const reason = e instanceof RangeError && /call stack/i.test(e.message) ? 'messages nested too deeply' : oneLine(e);
-    throw new ModelError(file, `is not a valid ONNX file (truncated or corrupt protobuf: ${reason})`);
+    throw decodeError(file, e);
   }
+  return checkGraph(file, m);
+}
+
+/**
+ * Same result and errors as `decodeModel`, but decoded in slices that pause through `pacer`, so a huge graph
+ * neither blocks the engine nor ignores a cancel. Cancellation surfaces as the signal's AbortError.
+ */
+export async function decodeModelPaced(file: string, buf: Uint8Array, pacer: Pacer): Promise<onnx.ModelProto> {
+  refuseJson(file, buf);
+  let m: onnx.ModelProto;
+  try {
+    m = await decodeModelSliced(buf, pacer);
+  } catch (e) {
+    if ((e as Error)?.name === 'AbortError') throw e;
+    throw decodeError(file, e);
+  }
+  return checkGraph(file, m);
+}
+
+function refuseJson(file: string, buf: Uint8Array): void {
+  if (looksLikeJson(buf)) {
+    throw new ModelError(file, 'is not a valid ONNX file (it is JSON text; a TF.js model opens through its model.json)');
+  }
+}
+
+function decodeError(file: string, e: unknown): ModelError {
+  const reason = e instanceof RangeError && /call stack/i.test(e.message) ? 'messages nested too deeply' : oneLine(e);
+  return new ModelError(file, `is not a valid ONNX file (truncated or corrupt protobuf: ${reason})`);
+}
+
+function checkGraph(file: string, m: onnx.ModelProto): onnx.ModelProto {
   if (!m.graph) throw new ModelError(file, 'is not a valid ONNX file (it has no graph)');
   const g = m.graph;
   if (!g.node?.length && !g.output?.length && !g.input?.length && !g.initializer?.length) {

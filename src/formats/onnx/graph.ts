@@ -3,6 +3,7 @@ import type { Graph, Node, Value } from '../../model/graph';
 import { linkGraph } from '../../model/link';
 import type { Tensor } from '../../model/tensor';
 import type { onnx } from 'onnx-proto';
+import type { Pacer } from '../pace';
 import { convertAttributes } from './attributes';
 import { convertSparse } from './sparse';
 import { convertTensor, type TensorContext } from './tensor';
@@ -49,19 +50,51 @@ export function convertGraph(g: onnx.IGraphProto, ctx: TensorContext, prefix = '
 }
 
 function convertNodes(protos: onnx.INodeProto[], ctx: TensorContext, prefix: string, depth: number): Node[] {
-  return protos.map((np, i) => {
-    const id = `${prefix}n${i}`;
-    const outputs = np.output ?? [];
-    const { attributes, subgraphs } = convertAttributes(np.attribute, {
-      ...ctx,
-      subgraph: (sg, key) => convertGraph(sg, ctx, `${id}/${key}/`, depth + 1),
-    }, { opType: np.opType ?? '', outputs, nodeId: id });
-    const name = np.name ?? '';
-    const node: Node = {
-      id, opType: np.opType ?? '', domain: normalDomain(np.domain), name, scope: scopeOf(name),
-      inputs: np.input ?? [], outputs, attributes, subgraphs,
-    };
-    return np.docString ? { ...node, doc: np.docString } : node;
+  return protos.map((np, i) => convertNode(np, i, ctx, prefix, depth));
+}
+
+function convertNode(np: onnx.INodeProto, i: number, ctx: TensorContext, prefix: string, depth: number): Node {
+  const id = `${prefix}n${i}`;
+  const outputs = np.output ?? [];
+  const { attributes, subgraphs } = convertAttributes(np.attribute, {
+    ...ctx,
+    subgraph: (sg, key) => convertGraph(sg, ctx, `${id}/${key}/`, depth + 1),
+  }, { opType: np.opType ?? '', outputs, nodeId: id });
+  const name = np.name ?? '';
+  const node: Node = {
+    id, opType: np.opType ?? '', domain: normalDomain(np.domain), name, scope: scopeOf(name),
+    inputs: np.input ?? [], outputs, attributes, subgraphs,
+  };
+  return np.docString ? { ...node, doc: np.docString } : node;
+}
+
+/**
+ * The main graph, like `convertGraph`, but pausing through `pacer` between nodes and initializers so a huge graph
+ * can be cancelled (subgraphs inside a node are small and converted in one go).
+ */
+export async function convertGraphPaced(g: onnx.IGraphProto, ctx: TensorContext, pacer: Pacer): Promise<Graph> {
+  const initializers: Tensor[] = [];
+  for (const [i, t] of (g.initializer ?? []).entries()) {
+    initializers.push(convertTensor(t, ctx, t.name || `initializer${i}`));
+    const p = pacer.tick();
+    if (p) await p;
+  }
+  for (const s of g.sparseInitializer ?? []) initializers.push(convertSparse(s, ctx));
+  const nodes: Node[] = [];
+  for (const [i, np] of (g.node ?? []).entries()) {
+    nodes.push(convertNode(np, i, ctx, '', 0));
+    const p = pacer.tick();
+    if (p) await p;
+  }
+  await pacer.pause();
+  const declared = [...(g.input ?? []), ...(g.output ?? []), ...(g.valueInfo ?? [])].map(declaredValue);
+  return linkGraph({
+    name: g.name ?? '',
+    nodes,
+    declared,
+    inputs: (g.input ?? []).map((v) => v.name ?? ''),
+    outputs: (g.output ?? []).map((v) => v.name ?? ''),
+    initializers,
   });
 }
 

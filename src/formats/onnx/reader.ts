@@ -4,9 +4,10 @@ import type { Graph, Model } from '../../model/graph';
 import type { Tensor } from '../../model/tensor';
 import { allGraphs } from '../../model/walk';
 import type { FormatReader, OpenOptions } from '../reader';
-import { decodeModel, looksLikeOnnx } from './decode';
+import { Pacer } from '../pace';
+import { decodeModelPaced, looksLikeOnnx } from './decode';
 import { ExternalData } from './external-data';
-import { convertFunction, convertGraph, normalDomain } from './graph';
+import { convertFunction, convertGraphPaced, normalDomain } from './graph';
 import type { TensorContext } from './tensor';
 import { int64Safe, type Int64 } from './types';
 
@@ -43,15 +44,18 @@ export const onnxReader: FormatReader = {
     if (buf.byteLength === 0) throw new ModelError(path, 'is empty (0 bytes)');
     signal?.throwIfAborted();
 
-    const proto = decodeModel(path, buf);
-    signal?.throwIfAborted();
+    // Decoding and mapping a big graph take seconds: both pause every ~25 ms so the engine stays responsive and a
+    // cancel takes effect (as the signal's AbortError) within one slice.
+    const pacer = new Pacer(signal);
+    const proto = await decodeModelPaced(path, buf, pacer);
+    await pacer.pause();
 
     const external = new ExternalData(path);
     const ctx: TensorContext = { file: path, external };
     let graph: Graph;
     let functions: Graph[];
     try {
-      graph = convertGraph(proto.graph!, ctx);
+      graph = await convertGraphPaced(proto.graph!, ctx, pacer);
       const seen = new Set<string>();
       functions = (proto.functions ?? []).map((f, i) => {
         let id = `${f.domain ?? ''}:${f.name ?? `function${i}`}`;
