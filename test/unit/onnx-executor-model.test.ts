@@ -169,3 +169,33 @@ test('unsupported operators are named, the load is refused', async () => {
     return true;
   });
 });
+
+test('batched MatMul broadcasting and a Shape → Gather → Concat → Reshape chain match onnxruntime', async () => {
+  const r = random(19);
+  const b = new OnnxBuilder()
+    .input('a', 'float32', [2, 1, 3, 4])
+    .initializer('W', 'float32', [5, 4, 2], r(40, 1))
+    .initializer('v', 'float32', [2], [0.5, -1.5])
+    .initializer('i0', 'int64', [1], [0]).initializer('minus1', 'int64', [1], [-1])
+    .node('MatMul', ['a', 'W'], ['m']) // [2,1,3,4] x [5,4,2] → [2,5,3,2]
+    .node('MatMul', ['m', 'v'], ['mv']) // 1-D right operand → [2,5,3]
+    .node('Shape', ['mv'], ['s'])
+    .node('Gather', ['s', 'i0'], ['batch'])
+    .node('Concat', ['batch', 'minus1'], ['target'], { axis: 0 })
+    .node('Reshape', ['mv', 'target'], ['y'])
+    .output('y', 'float32', [2, 15]);
+  const path = writeModel(dir, 'matmul.onnx', b);
+  const data = r(24, 1);
+  const want = await viaOrt(path, { a: { data, dims: [2, 1, 3, 4] } });
+  const exec = await loadDifferentiable(await openModel(path));
+  try {
+    const got = tf.tidy(() => {
+      const y = exec.run({ a: tf.tensor(data, [2, 1, 3, 4]) }).y;
+      assert.deepEqual(y.shape, [2, 15]);
+      return y.dataSync();
+    });
+    assert.ok(maxRelErr(got, want) <= 1e-4, `max relative error ${maxRelErr(got, want)}`);
+  } finally {
+    exec.dispose();
+  }
+});
