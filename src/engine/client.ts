@@ -50,7 +50,6 @@ export class EngineClient {
 
   constructor(options: EngineClientOptions) {
     this.opts = {
-      maxOldSpaceMb: defaultHeapMb(),
       readyTimeoutMs: 20_000,
       defaultTimeoutMs: 0,
       maxCrashes: 3,

@@ -47,25 +47,24 @@ export function float8ToNumber(bits: number, dtype: DType): number {
   }
 }
 
-/** Number → IEEE half bits, rounding to nearest (used to write float16 arrays and test data). */
+/** Number → IEEE half bits, rounding to nearest with ties to even (as numpy and the ONNX spec do). */
 export function floatToHalf(x: number): number {
   f32[0] = x;
   const b = u32[0];
   const sign = (b >>> 16) & 0x8000;
   const exp = (b >>> 23) & 0xff;
-  let mant = b & 0x7fffff;
+  const mant = b & 0x7fffff;
   if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
   const e = exp - 127 + 15;
   if (e >= 31) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let h = mant >> shift;
-    if ((mant >> (shift - 1)) & 1) h++; // round half up at the subnormal boundary
-    return sign | h;
-  }
-  let h = sign | (e << 10) | (mant >> 13);
-  if (mant & 0x1000) h++;
-  return h;
+  // Full significand with its implicit bit, and how many low bits a half drops from it.
+  const sig = exp === 0 ? mant : mant | 0x800000;
+  const shift = e <= 0 ? 14 - e : 13;
+  if (shift > 24) return sign;
+  const kept = Math.floor(sig / 2 ** shift);
+  const rest = sig - kept * 2 ** shift;
+  const half = 2 ** (shift - 1);
+  const rounded = rest > half || (rest === half && (kept & 1) === 1) ? kept + 1 : kept;
+  // Normal halves carry the exponent; a carry out of the mantissa bumps it, which the addition does for us.
+  return e <= 0 ? sign | rounded : sign | ((e << 10) + (rounded - 0x400));
 }

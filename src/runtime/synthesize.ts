@@ -3,7 +3,8 @@ import type { DType } from '../model/dtype';
 import { isFloatDType } from '../model/dtype';
 import type { Dim } from '../model/shape';
 import type { NdArray } from '../formats/arrays/ndarray';
-import { allocData, elementCount, floatToHalf } from '../formats/arrays/ndarray';
+import { allocData, elementCount } from '../formats/arrays/ndarray';
+import { floatToHalf } from '../model/float-bits';
 import type { SynthKind } from '../protocol/run';
 import type { IoInfo } from './session';
 

@@ -65,5 +65,3 @@ export function numberAt(a: NdArray, i: number): number {
   return v;
 }
 
-// Kept under these names for callers that encode/decode array files.
-export { bfloat16ToNumber as bf16ToFloat, float16ToNumber as halfToFloat, floatToHalf } from '../../model/float-bits';

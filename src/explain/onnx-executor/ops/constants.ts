@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OpContext, OpTable } from '../op-context';
-import { floatToHalf, halfToFloat } from '../../../formats/arrays/ndarray';
+import { float16ToNumber, floatToHalf } from '../../../model/float-bits';
 import { detach, input, intTensor, numbers, trunc, UnsupportedAttributeError } from '../op-context';
 
 // Constants, casts and pass-throughs. tfjs holds float32/int32/bool only: every float type maps to float32 and every
@@ -19,7 +19,7 @@ export function tfTypeOf(code: number, what: string): tf.DataType {
 }
 
 const HALF_TYPES: Record<number, (v: number) => number> = {
-  10: (v) => halfToFloat(floatToHalf(v)),
+  10: (v) => float16ToNumber(floatToHalf(v)),
   16: (v) => {
     // round to nearest even on the top 16 bits of the float32 pattern
     const u = new Uint32Array(new Float32Array([v]).buffer)[0];
