@@ -1,5 +1,6 @@
 import { inspectVerb } from './inspect';
 import { runVerb } from './run';
+import { saliencyVerb } from './saliency';
 import { statsVerb } from './stats';
 import type { Verb } from './verb';
 
@@ -7,6 +8,7 @@ import type { Verb } from './verb';
 export const commands: readonly Verb[] = [
   inspectVerb,
   runVerb,
+  saliencyVerb,
   statsVerb,
 ];
 

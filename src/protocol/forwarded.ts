@@ -3,20 +3,23 @@ import type { Check } from './validate';
 import type { GraphMethods } from './graph';
 import type { StatsMethods } from './stats';
 import type { RunMethods } from './run';
+import type { ExplainMethods } from './explain';
 import { graphValidators } from './graph';
 import { statsValidators } from './stats';
 import { runValidators } from './run';
+import { explainValidators } from './explain';
 
 /**
  * Feature requests a view makes about its model. The webview sends them without a modelId; the host checks them
  * with `forwardedValidators`, adds the panel's modelId and forwards them to the engine unchanged.
  */
-export type ForwardedMethods = GraphMethods & StatsMethods & RunMethods;
+export type ForwardedMethods = GraphMethods & StatsMethods & RunMethods & ExplainMethods;
 
 export const forwardedValidators: { [K in keyof ForwardedMethods]: Check } = {
   ...graphValidators,
   ...statsValidators,
   ...runValidators,
+  ...explainValidators,
 };
 
 export const forwardedMethodNames = Object.keys(forwardedValidators) as (keyof ForwardedMethods & string)[];

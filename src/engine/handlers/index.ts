@@ -1,6 +1,7 @@
 import type { EngineMethods } from '../../protocol/engine';
 import type { Handlers } from '../../protocol/rpc';
 import { coreHandlers } from './core';
+import { explainHandlers } from './explain';
 import { graphHandlers } from './graph';
 import { runHandlers } from './run';
 import { statsHandlers } from './stats';
@@ -14,6 +15,7 @@ import type { EngineServices } from './types';
 export function engineHandlers(services: EngineServices): Partial<Handlers<EngineMethods>> {
   return {
     ...coreHandlers(services),
+    ...explainHandlers(services),
     ...graphHandlers(services),
     ...runHandlers(services),
     ...statsHandlers(services),

@@ -146,3 +146,15 @@ export async function loadTfjs(path: string, opts: LoadOptions = {}): Promise<Ru
     throw new ModelError(path, `cannot be loaded by TF.js (${oneLine(e)})`);
   }
 }
+
+/** The tfjs model object itself, on the selected backend (saliency takes gradients through it; inference uses loadTfjs). */
+export async function loadTfjsModel(path: string, opts: LoadOptions = {}): Promise<tf.LayersModel | tf.GraphModel> {
+  await selectTfjsBackend(opts.providers);
+  const { artifacts, kind } = await loadArtifacts(path);
+  const handler: tf.io.IOHandler = { load: async () => artifacts };
+  try {
+    return kind === 'graph' ? await tf.loadGraphModel(handler) : await tf.loadLayersModel(handler);
+  } catch (e) {
+    throw new ModelError(path, `cannot be loaded by TF.js (${oneLine(e)})`);
+  }
+}

@@ -1,0 +1,35 @@
+import type { WithModel } from '../../protocol/forwarded';
+import type { ExplainMethods } from '../../protocol/explain';
+import { RpcError } from '../../protocol/wire';
+import { explainModel } from '../../explain/explain';
+import { releaseModel } from '../../runtime/run-model';
+import type { FeatureHandlers } from './types';
+
+const PROGRESS_EVERY_MS = 100;
+
+/** `explain`: saliency maps and their quality numbers; shares the runtime's session cache with `run`. */
+export const explainHandlers: FeatureHandlers<WithModel<ExplainMethods>> = (services) => ({
+  explain: async ({ modelId, ...params }, ctx) => {
+    const model = services.store.get(modelId);
+    await services.store.resource(modelId, 'run:sessions', () => model.path, (path) => releaseModel(path));
+    let last = 0;
+    try {
+      // `full` stays in the engine: only the small H×W maps cross the channel.
+      const { full: _full, ...result } = await explainModel(model.path, {
+        ...params,
+        model,
+        signal: ctx.signal,
+        onProgress: (fraction, message) => {
+          const now = performance.now();
+          if (fraction < 1 && now - last < PROGRESS_EVERY_MS) return;
+          last = now;
+          ctx.progress({ fraction, message });
+        },
+      });
+      return result;
+    } catch (e) {
+      if (ctx.signal.aborted) throw new RpcError('cancelled', 'explain was cancelled');
+      throw e;
+    }
+  },
+});

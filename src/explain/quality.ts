@@ -1,0 +1,75 @@
+import type { InputLayout } from './layout';
+import { mixByUnits } from './layout';
+import type { Scorer } from './perturbation';
+
+// Numbers that say how much to trust a map. Deletion/insertion AUC (Petsiuk et al., RISE): remove (or insert) units
+// in order of decreasing attribution in DELETION_STEPS equal steps and track the target score; a faithful map makes
+// the score fall fast (low deletion AUC) and rise fast (high insertion AUC). Removed units take the value 0 ("black");
+// insertion starts from all-0 and puts the units back. The curve has DELETION_STEPS + 1 points, x in 0..1, trapezoid
+// rule. Scores are what `Scorer` returns (the target's softmax probability for multi-class outputs).
+
+export const DELETION_STEPS = 16;
+
+function auc(ys: number[]): number {
+  let s = 0;
+  for (let i = 1; i < ys.length; i++) s += (ys[i - 1] + ys[i]) / 2;
+  return s / (ys.length - 1);
+}
+
+export async function deletionInsertion(score: Scorer, x: Float32Array, map: Float32Array, lay: InputLayout, steps = DELETION_STEPS): Promise<{ deletionAuc: number; insertionAuc: number }> {
+  const order = Array.from(map.keys()).sort((a, b) => map[b] - map[a]);
+  const zero = new Float32Array(x.length);
+  const del: Float32Array[] = [];
+  const ins: Float32Array[] = [];
+  for (let k = 0; k <= steps; k++) {
+    const n = Math.round((k / steps) * order.length);
+    const keep = new Float32Array(lay.units).fill(1);
+    const put = new Float32Array(lay.units);
+    for (let i = 0; i < n; i++) {
+      keep[order[i]] = 0;
+      put[order[i]] = 1;
+    }
+    del.push(mixByUnits(x, zero, keep, lay));
+    ins.push(mixByUnits(x, zero, put, lay));
+  }
+  const scores = await score([...del, ...ins]);
+  return { deletionAuc: auc(scores.slice(0, steps + 1)), insertionAuc: auc(scores.slice(steps + 1)) };
+}
+
+/** IG completeness residual: |Σ attr − (f(x) − f(b))| / |f(x) − f(b)| (f = raw target output). */
+export function completeness(attr: Float32Array, fx: number, fb: number): number {
+  let s = 0;
+  for (const v of attr) s += v;
+  const d = fx - fb;
+  return Math.abs(s - d) / Math.max(Math.abs(d), 1e-12);
+}
+
+function ranks(v: Float32Array): Float64Array {
+  const idx = Array.from(v.keys()).sort((a, b) => v[a] - v[b]);
+  const r = new Float64Array(v.length);
+  for (let i = 0; i < idx.length; ) {
+    let j = i;
+    while (j + 1 < idx.length && v[idx[j + 1]] === v[idx[i]]) j++;
+    for (let k = i; k <= j; k++) r[idx[k]] = (i + j) / 2; // ties share their mean rank
+    i = j + 1;
+  }
+  return r;
+}
+
+/** Spearman rank correlation (Pearson on ranks, ties averaged); 0 when either side is constant. */
+export function spearman(a: Float32Array, b: Float32Array): number {
+  const ra = ranks(a);
+  const rb = ranks(b);
+  const n = ra.length;
+  const ma = ra.reduce((s, v) => s + v, 0) / n;
+  const mb = rb.reduce((s, v) => s + v, 0) / n;
+  let num = 0;
+  let da = 0;
+  let db = 0;
+  for (let i = 0; i < n; i++) {
+    num += (ra[i] - ma) * (rb[i] - mb);
+    da += (ra[i] - ma) ** 2;
+    db += (rb[i] - mb) ** 2;
+  }
+  return da && db ? num / Math.sqrt(da * db) : 0;
+}
