@@ -20,9 +20,22 @@ export interface EngineClientOptions {
   crashWindowMs?: number;
   /** Extra environment for the engine (merged over process.env). */
   env?: Record<string, string | undefined>;
+  /**
+   * After a call is cancelled, how long the engine may take to answer a ping before it is deemed stuck in
+   * uninterruptible work (a native inference call) and replaced by a fresh process.
+   */
+  cancelGraceMs?: number;
 }
 
 type Listener<T> = (value: T) => void;
+type Endpoint = RpcEndpoint<EngineMethods, Record<string, never>, EngineEvents>;
+
+/** A forked engine with its channel; `ready` settles with its handshake (or why it never came). */
+interface Launched {
+  child: ChildProcess;
+  endpoint: Endpoint;
+  ready: Promise<EngineReadyInfo>;
+}
 
 /** Default heap: big models keep weights outside the JS heap, but graphs of 100k nodes and stats do not. */
 function defaultHeapMb(): number {
@@ -46,6 +59,9 @@ export class EngineClient {
   private readonly crashListeners = new Set<Listener<string>>();
   private readonly readyListeners = new Set<Listener<EngineReadyInfo>>();
   private info: EngineReadyInfo | undefined;
+  private generationCount = 0;
+  /** While a cancelled call's engine is being checked, new calls wait for the verdict (at most the grace period). */
+  private cancelCheck: Promise<void> | undefined;
   private readonly opts: Required<Omit<EngineClientOptions, 'env'>> & Pick<EngineClientOptions, 'env'>;
 
   constructor(options: EngineClientOptions) {
@@ -53,6 +69,7 @@ export class EngineClient {
       readyTimeoutMs: 20_000,
       defaultTimeoutMs: 0,
       maxCrashes: 3,
+      cancelGraceMs: 250,
       crashWindowMs: 60_000,
       ...options,
       // The host passes `undefined` for "automatic"; the spread above would let it replace the default.
@@ -63,10 +80,21 @@ export class EngineClient {
   /** Calls an engine method, starting (or restarting) the engine first if needed. */
   call<K extends keyof EngineMethods & string>(method: K, params: EngineMethods[K]['params'], opts: CallOptions = {}): Promise<EngineMethods[K]['result']> {
     try {
-      return this.start().then((): Promise<EngineMethods[K]['result']> => {
+      // Calls made right after a cancel would be lost if the engine turns out stuck and is replaced: they wait.
+      const checked = this.cancelCheck ?? Promise.resolve();
+      return checked.then(() => this.start()).then((): Promise<EngineMethods[K]['result']> => {
         if (this.disposed) throw new RpcError('disposed', 'the engine client was disposed');
         if (!this.endpoint) throw new RpcError('crashed', 'the engine exited before the call could be sent');
-        return this.endpoint.call(method, params, opts);
+        const endpoint = this.endpoint;
+        const result = endpoint.call(method, params, opts);
+        const signal = opts.signal;
+        if (signal && !signal.aborted && method !== 'ping') {
+          const onAbort = () => this.checkAfterCancel(endpoint, method);
+          signal.addEventListener('abort', onAbort, { once: true });
+          const off = () => signal.removeEventListener('abort', onAbort);
+          result.then(off, off);
+        }
+        return result;
       });
     } catch (e) {
       return Promise.reject(RpcError.from(e));
@@ -113,6 +141,14 @@ export class EngineClient {
     return () => this.readyListeners.delete(listener);
   }
 
+  /**
+   * Counts engine processes started so far: a model id is only valid in the generation that opened it. Callers
+   * that keep ids (the host's model handles) compare it to reopen after the engine was replaced.
+   */
+  get generation(): number {
+    return this.generationCount;
+  }
+
   get pid(): number | undefined {
     return this.child?.pid;
   }
@@ -132,78 +168,88 @@ export class EngineClient {
   }
 
   private spawn(): Promise<EngineReadyInfo> {
-    return new Promise<EngineReadyInfo>((resolve, reject) => {
-      let child: ChildProcess;
-      try {
-        child = fork(this.opts.enginePath, [], {
-          // Never inherit the host's flags (inspector ports, loaders); only the heap limit.
-          execArgv: [`--max-old-space-size=${this.opts.maxOldSpaceMb}`],
-          env: { ...process.env, ...this.opts.env },
-          serialization: 'advanced',
-          stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-        });
-      } catch (e) {
-        reject(new RpcError('failed', `could not start the engine: ${e instanceof Error ? e.message : String(e)}`));
-        return;
-      }
-      this.child = child;
-      const endpoint = new RpcEndpoint<EngineMethods, Record<string, never>, EngineEvents>(childTransport(child), {}, {
-        defaultTimeoutMs: this.opts.defaultTimeoutMs,
-        log: (level, message) => this.emitLog({ level, message: `engine channel: ${message}` }),
+    let launched: Launched;
+    try {
+      launched = this.launch();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    this.child = launched.child;
+    this.endpoint = launched.endpoint;
+    return this.adopt(launched);
+  }
+
+  /** Waits for a launched engine to be ready and makes it the current one (it is already this.child). */
+  private adopt(launched: Launched): Promise<EngineReadyInfo> {
+    return launched.ready.then(
+      (info) => {
+        this.info = info;
+        this.generationCount++;
+        for (const l of this.readyListeners) safely(() => l(info));
+        return info;
+      },
+      (e: unknown) => {
+        const err = RpcError.from(e);
+        if (err.code === 'timeout' || err.code === 'failed') {
+          if (this.child === launched.child) this.stopChild(err.message);
+          // A hung start is as bad as a crash: without counting it, every call would wait out the timeout again.
+          if (err.code === 'timeout') this.countCrash(err.message);
+        }
+        throw err;
+      },
+    );
+  }
+
+  /** Forks an engine and wires its channel, without making it the current one (a spare stays detached). */
+  private launch(): Launched {
+    let child: ChildProcess;
+    try {
+      child = fork(this.opts.enginePath, [], {
+        // Never inherit the host's flags (inspector ports, loaders); only the heap limit.
+        execArgv: [`--max-old-space-size=${this.opts.maxOldSpaceMb}`],
+        env: { ...process.env, ...this.opts.env },
+        serialization: 'advanced',
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       });
-      this.endpoint = endpoint;
-      endpoint.on('log', (entry) => this.emitLog(entry));
-      forwardLines(child.stdout, (line) => this.emitLog({ level: 'info', message: line }));
-      forwardLines(child.stderr, (line) => this.emitLog({ level: 'warn', message: line }));
+    } catch (e) {
+      throw new RpcError('failed', `could not start the engine: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const endpoint: Endpoint = new RpcEndpoint<EngineMethods, Record<string, never>, EngineEvents>(childTransport(child), {}, {
+      defaultTimeoutMs: this.opts.defaultTimeoutMs,
+      log: (level, message) => this.emitLog({ level, message: `engine channel: ${message}` }),
+    });
+    endpoint.on('log', (entry) => this.emitLog(entry));
+    forwardLines(child.stdout, (line) => this.emitLog({ level: 'info', message: line }));
+    forwardLines(child.stderr, (line) => this.emitLog({ level: 'warn', message: line }));
 
-      let settled = false;
-      const timer = setTimeout(() => {
-        if (settled) return;
-        settled = true;
-        const message = `the engine did not start within ${this.opts.readyTimeoutMs} ms`;
-        this.stopChild('engine start timed out');
-        // A hung start is as bad as a crash: without counting it, every call would wait out the timeout again.
-        this.countCrash(message);
-        reject(new RpcError('timeout', message));
-      }, this.opts.readyTimeoutMs);
-
+    const ready = new Promise<EngineReadyInfo>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new RpcError('timeout', `the engine did not start within ${this.opts.readyTimeoutMs} ms`)), this.opts.readyTimeoutMs);
       child.once('error', (e) => {
         // Spawn failures arrive here (and maybe exit too); 'exit' handles crash bookkeeping.
         this.emitLog({ level: 'error', message: `engine process error: ${e.message}` });
-        if (!settled) {
-          settled = true;
-          clearTimeout(timer);
-          this.stopChild(`engine process error: ${e.message}`);
-          reject(new RpcError('failed', `could not start the engine: ${e.message}`));
-        }
+        clearTimeout(timer);
+        reject(new RpcError('failed', `could not start the engine: ${e.message}`));
       });
       child.once('exit', (code, signal) => {
         const reason = signal ? `the engine was killed by ${signal}` : `the engine exited with code ${code}`;
-        if (!settled) {
-          settled = true;
-          clearTimeout(timer);
-          // Detached by restart()/dispose(): the start was abandoned on purpose, not a crash.
-          reject(this.child === child ? new RpcError('crashed', `${reason} while starting`) : new RpcError('cancelled', 'the engine start was abandoned (restart or dispose)'));
-        }
+        clearTimeout(timer);
+        // Detached by restart()/dispose() (or a spare never used): abandoned on purpose, not a crash.
+        reject(this.child === child ? new RpcError('crashed', `${reason} while starting`) : new RpcError('cancelled', 'the engine start was abandoned (restart or dispose)'));
         this.onExit(child, endpoint, reason);
       });
-
       endpoint.whenReady().then(
         (raw) => {
-          if (settled) return;
-          settled = true;
           clearTimeout(timer);
-          const info = raw as EngineReadyInfo;
-          this.info = info;
-          for (const l of this.readyListeners) safely(() => l(info));
-          resolve(info);
+          resolve(raw as EngineReadyInfo);
         },
         () => {},
       );
     });
+    ready.catch(() => undefined); // observed by adopt(); a spare's failure needs no handler
+    return { child, endpoint, ready };
   }
 
-  private onExit(child: ChildProcess, endpoint: RpcEndpoint<EngineMethods, Record<string, never>, EngineEvents>, reason: string): void {
+  private onExit(child: ChildProcess, endpoint: Endpoint, reason: string): void {
     const expected = this.child !== child; // stopChild() detached it first
     if (this.child === child) {
       this.child = undefined;
@@ -217,6 +263,47 @@ export class EngineClient {
     for (const l of this.crashListeners) safely(() => l(reason));
   }
 
+  /**
+   * A cancelled job must stop the engine's work, not just the caller's wait. Handlers check their signal, but a
+   * native call (onnxruntime-node's session.run) or a long synchronous stretch cannot read the cancel: if the
+   * engine does not answer a ping within the grace period, it is killed and a fresh one started. Other calls in
+   * flight fail with a message saying so; open models are gone (see `generation`). Not counted as a crash.
+   */
+  private checkAfterCancel(endpoint: Endpoint, method: string): void {
+    if (this.endpoint !== endpoint || this.cancelCheck) return;
+    // A replacement starts now, in parallel with the ping, so a stuck engine is swapped out within the grace period
+    // instead of grace + a cold start; it is dropped again when the engine answers.
+    let spare: Launched | undefined;
+    try {
+      spare = this.launch();
+    } catch {
+      spare = undefined; // the check still works; the replacement then starts on demand
+    }
+    const check = endpoint.call('ping', {}, { timeoutMs: this.opts.cancelGraceMs }).then(
+      () => spare && killProcess(spare.child, spare.endpoint, 'spare engine not needed', true),
+      (e: unknown) => {
+        if (this.endpoint !== endpoint || this.disposed || RpcError.from(e).code !== 'timeout') {
+          if (spare) killProcess(spare.child, spare.endpoint, 'spare engine not needed', true);
+          return;
+        }
+        const reason = `the engine was restarted because a cancelled ${method} could not be interrupted; requests in flight were dropped, retry them`;
+        this.emitLog({ level: 'warn', message: reason });
+        this.stopChild(reason, true);
+        if (!spare) return;
+        this.child = spare.child;
+        this.endpoint = spare.endpoint;
+        const p: Promise<EngineReadyInfo> = this.adopt(spare).finally(() => {
+          if (this.starting === p) this.starting = undefined;
+        });
+        this.starting = p;
+        p.catch(() => undefined);
+      },
+    ).finally(() => {
+      if (this.cancelCheck === check) this.cancelCheck = undefined;
+    });
+    this.cancelCheck = check;
+  }
+
   /** Remembers a crash (or a start that hung) and stops restarting after too many in the window. */
   private countCrash(reason: string): void {
     const now = Date.now();
@@ -228,26 +315,31 @@ export class EngineClient {
   }
 
   /** Detaches and kills the current child; its exit is then not counted as a crash. */
-  private stopChild(reason: string): void {
+  private stopChild(reason: string, now = false): void {
     const child = this.child;
     const endpoint = this.endpoint;
     this.child = undefined;
     this.endpoint = undefined;
     this.info = undefined;
-    endpoint?.dispose(reason);
-    if (child && child.exitCode === null && child.signalCode === null) {
-      safely(() => child.disconnect());
-      safely(() => child.kill('SIGTERM'));
-      // A native call that ignores SIGTERM must not outlive the host's intent.
-      const t = setTimeout(() => safely(() => child.kill('SIGKILL')), 2000);
-      t.unref();
-      child.once('exit', () => clearTimeout(t));
-    }
+    if (child && endpoint) killProcess(child, endpoint, reason, now);
+    else endpoint?.dispose(reason);
   }
 
   private emitLog(entry: EngineEvents['log']): void {
     for (const l of this.logListeners) safely(() => l(entry));
   }
+}
+
+/** Closes the channel (pending calls fail with `reason`) and kills the process: at once when `now` (it is stuck). */
+function killProcess(child: ChildProcess, endpoint: Endpoint, reason: string, now: boolean): void {
+  endpoint.dispose(reason);
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  safely(() => child.disconnect());
+  safely(() => child.kill(now ? 'SIGKILL' : 'SIGTERM'));
+  // A native call that ignores SIGTERM must not outlive the host's intent.
+  const t = setTimeout(() => safely(() => child.kill('SIGKILL')), 2000);
+  t.unref();
+  child.once('exit', () => clearTimeout(t));
 }
 
 function childTransport(child: ChildProcess): Transport {

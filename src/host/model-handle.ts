@@ -10,11 +10,17 @@ export interface EngineCaller {
   call<K extends keyof EngineMethods & string>(method: K, params: EngineMethods[K]['params'], opts?: CallOptions): Promise<EngineMethods[K]['result']>;
   readonly isDown?: boolean;
   restart?(): Promise<unknown>;
+  /** Which engine process answers; a model id is valid only in the generation that opened it. */
+  readonly generation?: number;
 }
 
 export interface OpenModel {
   modelId: string;
   summary: ModelSummary;
+}
+
+interface Opened extends OpenModel {
+  generation: number | undefined;
 }
 
 /** Messages shown to the user name the file first, like ModelError's. */
@@ -27,8 +33,8 @@ export function withFileName(fileName: string, message: string): string {
  * After an engine crash the modelId is gone with the process: `invalidate` forgets it so the next use reopens.
  */
 export class ModelHandle {
-  private opening: Promise<OpenModel> | undefined;
-  private opened: OpenModel | undefined;
+  private opening: Promise<Opened> | undefined;
+  private opened: Opened | undefined;
   private closed = false;
 
   constructor(
@@ -46,6 +52,12 @@ export class ModelHandle {
 
   open(): Promise<OpenModel> {
     if (this.closed) return Promise.reject(new RpcError('disposed', withFileName(this.fileName, 'the editor was closed')));
+    // The engine was replaced (a cancelled job that could not be interrupted): reopen on the new one, so panels
+    // keep working with a fresh model id. Node ids are stable between opens, so the pages' state stays valid.
+    if (this.opened && this.opened.generation !== this.engine().generation) {
+      this.log('info', `${this.fileName}: the engine was replaced; reopening the model`);
+      this.invalidate();
+    }
     this.opening ??= this.doOpen();
     return this.opening;
   }
@@ -69,7 +81,7 @@ export class ModelHandle {
     const opened = this.opened;
     this.opening = undefined;
     this.opened = undefined;
-    if (!opened) return;
+    if (!opened || opened.generation !== this.engine().generation) return; // gone with its engine
     try {
       await this.engine().call('close', { modelId: opened.modelId }, { timeoutMs: 10_000 });
     } catch (e) {
@@ -77,11 +89,14 @@ export class ModelHandle {
     }
   }
 
-  private async doOpen(): Promise<OpenModel> {
+  private async doOpen(): Promise<Opened> {
     const started = Date.now();
     try {
       if (!this.path) throw new RpcError('failed', this.unreadable);
-      const opened = await this.engine().call('open', { path: this.path });
+      const engine = this.engine();
+      const result = await engine.call('open', { path: this.path });
+      // Read after the call: a fresh engine started for it counts, not the one before.
+      const opened: Opened = { ...result, generation: engine.generation };
       if (this.closed) {
         void this.engine().call('close', { modelId: opened.modelId }).catch(() => undefined);
         throw new RpcError('disposed', 'the editor was closed');
@@ -91,6 +106,8 @@ export class ModelHandle {
       return opened;
     } catch (e) {
       const err = RpcError.from(e);
+      // Dropped by an engine replacement, not a property of the file: the next use tries again.
+      if (err.code === 'disposed' && !this.closed) this.opening = undefined;
       this.log('error', `could not open ${this.path ?? this.fileName} (${err.code}): ${err.message}`);
       throw new RpcError(err.code, withFileName(this.fileName, err.message));
     }
