@@ -86,7 +86,7 @@ function batchOf(samples: { pixels: Float32Array }[]): Float32Array {
 async function main(): Promise<void> {
   await tf.setBackend('cpu');
   const t0 = performance.now();
-  const train = makeShapes(Number(process.env.SAMPLES ?? 1500), 1);
+  const train = makeShapes(Number(process.env.SAMPLES ?? 900), 1);
   // A fixed shuffle (tfjs' own shuffle uses Math.random).
   const next = shapesRng(2);
   for (let i = train.length - 1; i > 0; i--) {
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   const model = buildNetwork();
   model.compile({ optimizer: tf.train.adam(0.01), loss: (y, p) => tf.losses.softmaxCrossEntropy(y, p), metrics: ['accuracy'] });
   await model.fit(xs, ys, {
-    epochs: Number(process.env.EPOCHS ?? 6), batchSize: 50, shuffle: false, verbose: 0,
+    epochs: Number(process.env.EPOCHS ?? 4), batchSize: 50, shuffle: false, verbose: 0,
     callbacks: { onEpochEnd: (e, logs) => console.log(`epoch ${e + 1}: loss ${logs?.loss.toFixed(4)} acc ${logs?.acc?.toFixed(3)}`) },
   });
   const test = makeShapes(300, 9001);

@@ -15,7 +15,7 @@ export const explainHandlers: FeatureHandlers<WithModel<ExplainMethods>> = (serv
     let last = 0;
     try {
       // `full` stays in the engine: only the small H×W maps cross the channel.
-      const { full: _full, ...result } = await explainModel(model.path, {
+      const result = await explainModel(model.path, {
         ...params,
         model,
         signal: ctx.signal,
@@ -26,7 +26,8 @@ export const explainHandlers: FeatureHandlers<WithModel<ExplainMethods>> = (serv
           ctx.progress({ fraction, message });
         },
       });
-      return result;
+      const { target, score, top, inputName, inputShape, image, maps } = result;
+      return { target, score, top, inputName, inputShape, image, maps };
     } catch (e) {
       if (ctx.signal.aborted) throw new RpcError('cancelled', 'explain was cancelled');
       throw e;

@@ -1,0 +1,56 @@
+// `npm run bench -- saliency [model.onnx] [--method occlusion|rise|...] [--repeat N]`: wall time of one explain call
+// (method + deletion/insertion quality passes) against the same forward passes, with the same batch sizes, on a bare
+// onnxruntime InferenceSession in this process. The batch sizes are recorded from the runtime session our code used.
+// Prints one line per method: {"model","method","passes","ms","rawForwardMs","ratio"}. Default model: the shapes example.
+import { resolve } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { explainModel } from '../../src/explain/explain';
+import { openModel } from '../../src/formats/registry';
+import { sessions } from '../../src/runtime/load';
+import type { ExplainMethod } from '../../src/protocol/explain';
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+export async function run(args: string[]): Promise<void> {
+  const positional = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
+  const path = resolve(positional[0] ?? resolve(__dirname, '../../examples/shapes/model.onnx'));
+  const methods = (flag(args, 'method') ?? 'occlusion,rise').split(',') as ExplainMethod[];
+  const repeat = Number(flag(args, 'repeat') ?? 3);
+  const model = await openModel(path);
+  const { session } = await sessions.get(path, { providers: ['cpu'] });
+  // Record every batch our code sends (shape of the explained input) without changing what runs.
+  const batches: number[][] = [];
+  const inner = session.run.bind(session);
+  session.run = (feeds) => {
+    const first = feeds.get(session.inputs[0].name);
+    if (first) batches.push(first.shape.slice());
+    return inner(feeds);
+  };
+  const raw = await ort.InferenceSession.create(path, { executionProviders: ['cpu'] });
+  const name = raw.inputNames[0];
+  for (const method of methods) {
+    await explainModel(path, { methods: [method], model, providers: ['cpu'], seed: 1 }); // warm-up
+    let best = Infinity;
+    let bestRaw = Infinity;
+    let passes = 0;
+    for (let r = 0; r < repeat; r++) {
+      batches.length = 0;
+      const t0 = performance.now();
+      await explainModel(path, { methods: [method], model, providers: ['cpu'], seed: 1 });
+      best = Math.min(best, performance.now() - t0);
+      const shapes = batches.slice();
+      passes = shapes.reduce((a, s) => a + s[0], 0);
+      const feeds = shapes.map((s) => ({ [name]: new ort.Tensor('float32', new Float32Array(s.reduce((a, b) => a * b, 1)).fill(0.5), s) }));
+      const t1 = performance.now();
+      for (const f of feeds) await raw.run(f);
+      bestRaw = Math.min(bestRaw, performance.now() - t1);
+    }
+    console.log(JSON.stringify({ model: path, method, passes, ms: +best.toFixed(2), rawForwardMs: +bestRaw.toFixed(2), ratio: +(best / bestRaw).toFixed(3) }));
+  }
+  await raw.release();
+  await sessions.clear();
+  await model.dispose?.();
+}

@@ -1,0 +1,165 @@
+import type { Tab, TabContext } from '../shell/tab';
+import { custom, h } from '../shell/dom';
+import type { ExplainMap, ExplainMethod, ExplainParams, ExplainResult } from '../../src/protocol/explain';
+import { EXPLAIN_METHODS } from '../../src/protocol/explain';
+
+// The Explain tab: pick an input (synthesized or a file path: .npy or image), a target (top-k of a first run or an
+// index) and methods; the engine computes small H×W maps that are drawn over the input with an opacity slider.
+// Magnitude maps use a sequential colormap, signed maps a diverging one. Quality numbers sit under each map.
+
+const MEANINGS: Record<string, string> = {
+  deletion: 'deletion AUC: score left while removing the top pixels first (lower = the map found what matters)',
+  insertion: 'insertion AUC: score while adding the top pixels first (higher is better)',
+  completeness: 'IG completeness residual: attributions vs the score change (near 0 is right)',
+  sanity: 'rank correlation with the map of a re-randomized model (should be low)',
+};
+
+/** Sequential: black → yellow (viridis-like ramp); diverging: blue ← white → red. */
+export function colormap(v: number, signed: boolean): [number, number, number] {
+  if (signed) {
+    const t = Math.max(-1, Math.min(1, v));
+    return t >= 0 ? [255, Math.round(255 * (1 - t)), Math.round(255 * (1 - t))] : [Math.round(255 * (1 + t)), Math.round(255 * (1 + t)), 255];
+  }
+  const t = Math.max(0, Math.min(1, v));
+  return [Math.round(68 + t * (253 - 68)), Math.round(1 + t * (231 - 1)), Math.round(84 + t * (37 - 84))];
+}
+
+function drawMap(canvas: HTMLCanvasElement, m: ExplainMap, image: number[] | undefined, opacity: number): void {
+  const [H, W] = m.shape.length === 2 ? m.shape : [1, m.values.length];
+  canvas.width = W;
+  canvas.height = H;
+  const g = canvas.getContext('2d');
+  if (!g) return;
+  const px = g.createImageData(W, H);
+  const scale = Math.max(1e-12, ...m.values.map(Math.abs));
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of image ?? []) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  for (let i = 0; i < H * W; i++) {
+    const base = image ? Math.round(((image[i] - lo) / (hi - lo || 1)) * 255) : 0;
+    const c = colormap(m.values[i] / scale, m.signed);
+    const a = image ? opacity : 1;
+    px.data.set([0, 1, 2].map((k) => Math.round(base * (1 - a) + c[k] * a)).concat(255), i * 4);
+  }
+  g.putImageData(px, 0, 0);
+}
+
+export function createExplainTab(): Tab {
+  let ctx: TabContext;
+  let running: AbortController | undefined;
+  let last: ExplainResult | undefined;
+  const notice = h('p', { id: 'mi-explain-untrusted', class: 'mi-warnings', hidden: true },
+    'Explaining runs the model, which is disabled in Restricted Mode: nothing runs until you trust this workspace.');
+  const file = h('input', { id: 'mi-explain-file', type: 'text', placeholder: 'input file (.npy or image); empty = synthesized', size: '40' });
+  const target = h('input', { id: 'mi-explain-target', type: 'number', min: '0', placeholder: 'target (default: top-1)' });
+  const boxes = EXPLAIN_METHODS.map((m) => {
+    const box = h('input', { type: 'checkbox', value: m, id: `mi-explain-m-${m}` });
+    box.checked = m === 'vanilla' || m === 'gradcam' || m === 'occlusion';
+    return { m, box, label: h('label', {}, box, ` ${m}`) };
+  });
+  const sanity = h('input', { type: 'checkbox', id: 'mi-explain-sanity' });
+  const opacity = h('input', { id: 'mi-explain-opacity', type: 'range', min: '0', max: '100', value: '60' });
+  const runButton = custom('vscode-button', { id: 'mi-explain-run' }, 'Explain');
+  const cancelButton = custom('vscode-button', { id: 'mi-explain-cancel', secondary: true, hidden: true }, 'Cancel');
+  const status = h('span', { id: 'mi-explain-status', class: 'mi-muted', role: 'status' });
+  const error = h('p', { id: 'mi-explain-error', class: 'mi-error mi-wrap', hidden: true });
+  const topRow = h('div', { id: 'mi-explain-top', class: 'mi-muted' });
+  const grid = h('div', { id: 'mi-explain-maps', style: 'display:flex;flex-wrap:wrap;gap:12px' });
+
+  const render = () => {
+    if (!last) return;
+    const r = last;
+    topRow.replaceChildren(`target ${r.target} (score ${r.score.toFixed(3)}) — top: `,
+      ...r.top.map((t) => {
+        const b = h('a', { href: '#', title: 'explain this index' }, `#${t.index} ${(t.p * 100).toFixed(1)}% `);
+        b.addEventListener('click', (e) => {
+          e.preventDefault();
+          target.value = String(t.index);
+          void run();
+        });
+        return b;
+      }));
+    grid.replaceChildren(...r.maps.map((m) => {
+      const cell = h('figure', { class: 'mi-explain-map', 'data-method': m.method, style: 'margin:0;max-width:260px' });
+      if (m.error) {
+        cell.append(h('figcaption', {}, m.method), h('p', { class: 'mi-error mi-wrap' }, m.error));
+        return cell;
+      }
+      const canvas = h('canvas', { style: 'width:240px;image-rendering:pixelated;border:1px solid var(--vscode-panel-border)' });
+      drawMap(canvas, m, r.image, Number(opacity.value) / 100);
+      const q = [
+        h('div', { title: MEANINGS.deletion }, `deletion AUC ${m.deletionAuc.toFixed(3)}`),
+        h('div', { title: MEANINGS.insertion }, `insertion AUC ${m.insertionAuc.toFixed(3)}`),
+      ];
+      if (m.completeness !== undefined) q.push(h('div', { title: MEANINGS.completeness }, `completeness residual ${m.completeness.toExponential(2)}`));
+      if (m.randomizationSpearman !== undefined) q.push(h('div', { title: MEANINGS.sanity }, `randomization ρ ${m.randomizationSpearman.toFixed(2)}`));
+      cell.append(h('figcaption', {}, `${m.method} (${m.signed ? 'signed' : 'magnitude'}, ${m.ms.toFixed(0)} ms)`), canvas, h('div', { class: 'mi-muted' }, ...q));
+      return cell;
+    }));
+  };
+
+  const refresh = () => {
+    notice.hidden = ctx.trusted;
+    runButton.toggleAttribute('disabled', !ctx.trusted || !!running);
+  };
+
+  const run = async () => {
+    refresh();
+    if (!ctx.trusted || running) return;
+    const methods = boxes.filter((b) => b.box.checked).map((b) => b.m as ExplainMethod);
+    if (!methods.length) return;
+    const params: ExplainParams = { methods, sanity: sanity.checked };
+    if (file.value.trim()) params.inputs = [{ file: file.value.trim() }];
+    if (target.value !== '') params.target = Number(target.value);
+    running = new AbortController();
+    cancelButton.hidden = false;
+    error.hidden = true;
+    refresh();
+    try {
+      last = await ctx.rpc.call('explain', params, {
+        signal: running.signal,
+        timeoutMs: 0,
+        onProgress: (p) => (status.textContent = `${p.message ?? ''}${p.fraction !== undefined ? ` (${Math.round(p.fraction * 100)}%)` : ''}`),
+      });
+      status.textContent = '';
+      render();
+    } catch (e) {
+      status.textContent = '';
+      error.textContent = e instanceof Error ? e.message : String(e);
+      error.hidden = false;
+    } finally {
+      running = undefined;
+      cancelButton.hidden = true;
+      refresh();
+    }
+  };
+
+  return {
+    id: 'explain',
+    title: 'Explain',
+    mount(container, c) {
+      ctx = c;
+      runButton.addEventListener('click', () => void run());
+      cancelButton.addEventListener('click', () => running?.abort());
+      opacity.addEventListener('input', render);
+      container.append(
+        notice,
+        h('div', { class: 'mi-explain-form' },
+          h('div', {}, 'input ', file, ' target ', target),
+          h('div', {}, ...boxes.map((b) => b.label), h('label', { title: MEANINGS.sanity }, sanity, ' sanity check')),
+          h('div', {}, runButton, ' ', cancelButton, ' ', status, ' overlay opacity ', opacity)),
+        error, topRow, grid,
+      );
+      refresh();
+    },
+    show() {
+      refresh();
+    },
+  };
+}
+
+/** The shell's Explain tab (one per webview). */
+export const explainTab: Tab = createExplainTab();
