@@ -9,11 +9,13 @@ const dist = join(root, 'dist');
 const watch = process.argv.includes('--watch');
 const target = (process.argv.find((a) => a.startsWith('--target=')) ?? `--target=${process.platform}-${process.arch}`).slice(9);
 const [platform, arch] = target.split('-');
+// A build for a named target is for the VSIX: leave out source maps (they were a third of the package).
+const packaging = process.argv.some((a) => a.startsWith('--target='));
 
 // Loaded at run time from dist/node_modules (native) or optional (tfjs-node): never bundled.
 const nativeExternals = ['onnxruntime-node', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'sharp'];
 
-const common = { bundle: true, sourcemap: true, logLevel: 'warning', legalComments: 'none', minify: !watch && process.env.MI_MINIFY !== '0' };
+const common = { bundle: true, sourcemap: !packaging, logLevel: 'warning', legalComments: 'none', minify: !watch && process.env.MI_MINIFY !== '0' };
 
 async function workerSource() {
   const r = await esbuild.build({ ...common, sourcemap: false, write: false, entryPoints: ['webview/graph/layout-worker.ts'], platform: 'browser', format: 'iife', target: 'chrome120' });
@@ -49,14 +51,15 @@ const wasmSrc = join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
 mkdirSync(join(dist, 'wasm'), { recursive: true });
 for (const f of readdirSync(wasmSrc).filter((f) => f.endsWith('.wasm'))) cpSync(join(wasmSrc, f), join(dist, 'wasm', f));
 
-// onnxruntime-node (+ its JS dependency onnxruntime-common) for the target platform only.
+// onnxruntime-node (+ its JS dependency onnxruntime-common) for the target platform only, without types and maps.
+const runtimeFiles = { recursive: true, filter: (src) => !/\.(map|d\.ts)$/.test(src) };
 const ortSrc = join(root, 'node_modules/onnxruntime-node');
 const ortDst = join(dist, 'node_modules/onnxruntime-node');
-for (const f of ['package.json', 'dist', 'LICENSE', 'README.md']) if (existsSync(join(ortSrc, f))) cpSync(join(ortSrc, f), join(ortDst, f), { recursive: true });
+for (const f of ['package.json', 'dist', 'LICENSE', 'README.md']) if (existsSync(join(ortSrc, f))) cpSync(join(ortSrc, f), join(ortDst, f), runtimeFiles);
 for (const napi of readdirSync(join(ortSrc, 'bin'))) {
   const from = join(ortSrc, 'bin', napi, platform, arch);
   if (existsSync(from)) cpSync(from, join(ortDst, 'bin', napi, platform, arch), { recursive: true });
 }
-cpSync(join(root, 'node_modules/onnxruntime-common'), join(dist, 'node_modules/onnxruntime-common'), { recursive: true });
+cpSync(join(root, 'node_modules/onnxruntime-common'), join(dist, 'node_modules/onnxruntime-common'), runtimeFiles);
 
 console.log(`built ${builds.length} bundles for ${target} into dist/`);
