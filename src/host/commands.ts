@@ -16,6 +16,8 @@ export const commandTable: Record<string, CommandFactory> = {
   'modelInspector.quickInference': (ctx) => (uri) => quickInference(ctx, uri),
   'modelInspector.explainPrediction': (ctx) => () => (ctx.trusted ? notYet('Explain Prediction') : refuseUntrusted('Explain Prediction')),
   'modelInspector.restartEngine': (ctx) => () => restartEngine(ctx),
+  // Test-only, never contributed to menus: registered only when the engine's test hooks are on (e2e crash isolation).
+  ...(process.env.MODEL_INSPECTOR_TEST_HOOKS === '1' ? { 'modelInspector.crashEngineForTest': (ctx: HostContext) => () => crashEngineForTest(ctx) } : {}),
 };
 
 export function registerCommands(ctx: HostContext): void {
@@ -55,6 +57,19 @@ export async function refuseUntrusted(feature: string, file?: string): Promise<v
 
 function notYet(what: string): void {
   void vscode.window.showInformationMessage(`${what} is not available yet in this version of Model Inspector.`);
+}
+
+/** Kills the engine while a job runs on it; resolves with the error that job got (the crash as callers see it). */
+async function crashEngineForTest(ctx: HostContext): Promise<string> {
+  const engine = ctx.engine();
+  const job = engine.call('sleepForTest', { ms: 60_000 }, { timeoutMs: 0 });
+  void engine.call('crashForTest', { afterMs: 200 }, { timeoutMs: 0 }).catch(() => undefined);
+  try {
+    await job;
+    return 'the job finished: the engine did not crash';
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
 }
 
 async function restartEngine(ctx: HostContext): Promise<void> {
