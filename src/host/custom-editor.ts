@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { HostContext } from './host-context';
 import { ModelHandle } from './model-handle';
 import { PanelSession, reportEngineStop } from './panel-session';
+import { saveExport } from './save-export';
 import { setupWebview, webviewTransport } from './webview-setup';
 
 export const MODEL_VIEW_TYPE = 'modelInspector.modelViewer';
@@ -57,6 +58,8 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
       isTrusted: () => ctx.trusted,
       log: ctx.logFn,
       onSelectNode: (nodeId) => ctx.nodeSelected(model, nodeId),
+      prefs: ctx.state,
+      saveExport: (params) => saveExport(ctx, document.uri, params),
     });
     document.sessions.add(session);
     // The side view follows the active model panel; refresh it once the summary is known.

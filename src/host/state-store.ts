@@ -85,10 +85,13 @@ function envelopeProblem(raw: unknown, version: number): string | undefined {
 
 /** What the host remembers. Per-model entries use the model's path as `sub`. */
 export type HostState = {
-  /** The Run tab's last inputs for a model (same validator as the wire: a stored value is as untrusted as a message). */
-  runInputs: RunParams;
+  /**
+   * The Run tab's last inputs for a model (same validator as the wire: a stored value is as untrusted as a message);
+   * null when none are remembered (or what was stored was discarded).
+   */
+  runInputs: RunParams | null;
 };
 
 export const hostStateSchema: { [K in keyof HostState]: KeySchema<HostState[K]> } = {
-  runInputs: { version: 1, check: runParamsCheck, fallback: {} },
+  runInputs: { version: 1, check: runParamsCheck, fallback: null },
 };

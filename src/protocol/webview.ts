@@ -1,20 +1,47 @@
 import type { ForwardedMethods } from './forwarded';
 import { forwardedValidators } from './forwarded';
 import type { ModelSummary } from './summary';
+import type { RunParams } from './run';
+import { runParamsCheck } from './run';
 import type { Check } from './validate';
 import { nothing, obj, str, oneOf } from './validate';
+
+/** Remembered Run tab inputs are small (dims, sources, presets): anything bigger is not a form's worth. */
+export const MAX_RUN_PREFS_CHARS = 16 * 1024;
+/** Largest graph export the host will save (decoded bytes). */
+export const MAX_EXPORT_BYTES = 20 * 1024 * 1024;
+
+export interface SaveExportParams {
+  kind: 'svg' | 'png';
+  /** Suggested plain file name (no folders), with the kind's extension. */
+  fileName: string;
+  /** SVG text, or the PNG as base64. */
+  data: string;
+}
 
 /** Webview -> host requests. The webview is untrusted input: every params type has a validator below. */
 export type CoreWebviewMethods = {
   getOverview: { params: Record<string, never>; result: ModelSummary };
   retry: { params: Record<string, never>; result: void };
+  /** The Run tab's remembered inputs for this model (host state, keyed by the model's path); null when none. */
+  getRunPrefs: { params: Record<string, never>; result: RunParams | null };
+  setRunPrefs: { params: { prefs: RunParams }; result: void };
+  /** Saves a graph export through a save dialog; the saved path, or null when the user cancelled. */
+  saveExport: { params: SaveExportParams; result: { path: string } | null };
 };
+
+const sizeLimited = (check: Check, maxChars: number): Check => (x, p) =>
+  check(x, p) ?? (JSON.stringify(x).length > maxChars ? `${p} is larger than ${maxChars} characters` : undefined);
 
 export type WebviewMethods = CoreWebviewMethods & ForwardedMethods;
 
 export const webviewValidators: { [K in keyof WebviewMethods]: Check } = {
   getOverview: nothing,
   retry: nothing,
+  getRunPrefs: nothing,
+  setRunPrefs: obj({ prefs: sizeLimited(runParamsCheck, MAX_RUN_PREFS_CHARS) }),
+  // Base64 is 4/3 of the bytes; the host checks the decoded size and the name (see host/export-target.ts).
+  saveExport: obj({ kind: oneOf('svg', 'png'), fileName: str(255), data: str(Math.ceil(MAX_EXPORT_BYTES / 3) * 4) }),
   ...forwardedValidators,
 };
 

@@ -6,6 +6,7 @@ import type { NdArray } from '../formats/arrays/ndarray';
 import { allocData, elementCount } from '../formats/arrays/ndarray';
 import { floatToHalf } from '../model/float-bits';
 import type { SynthKind } from '../protocol/run';
+import { defaultDimValue } from '../protocol/dim-defaults';
 import type { IoInfo } from './session';
 
 /** Seeded PRNG (mulberry32): the same seed gives the same inputs on every machine. */
@@ -27,27 +28,15 @@ function normal(next: () => number): () => number {
   };
 }
 
-const BATCH = /^(n|b|bs|batch.*|.*_batch|unk__\d+|batch_size|num_samples)$/i;
-const SEQ = /(seq|len|token|time|step|position|past)/i;
-const SPATIAL = /^(h|w|height|width|img.*|image.*|size)$/i;
-
 /**
- * The value for one unknown dimension: the user's --dim first, then a guess from its name and position
- * (batch-like → 1, sequence-like → 16, spatial → 224), else 1. Returns the key it is reported under.
+ * The value for one unknown dimension: the user's --dim first, then the shared guess from its name and position
+ * (protocol/dim-defaults). Returns the key it is reported under.
  */
 function resolveDim(d: Dim, axis: number, input: IoInfo, user: Record<string, number>): { key: string; value: number } | number {
   if (typeof d === 'number') return d;
   const key = typeof d === 'string' && d ? d : `${input.name}[${axis}]`;
   if (user[key] !== undefined) return { key, value: user[key] };
-  if (axis === 0 || (typeof d === 'string' && BATCH.test(d))) return { key, value: 1 };
-  if (typeof d === 'string' && SEQ.test(d)) return { key, value: 16 };
-  if (typeof d === 'string' && SPATIAL.test(d)) return { key, value: 224 };
-  // Unnamed H/W of an image-like input: rank 4 with 1 or 3 channels next to them.
-  const shape = input.shape ?? [];
-  if (shape.length === 4 && isFloatDType(input.dtype) && (axis === 2 || axis === 3) && (shape[1] === 3 || shape[1] === 1)) return { key, value: 224 };
-  if (shape.length === 4 && isFloatDType(input.dtype) && (axis === 1 || axis === 2) && (shape[3] === 3 || shape[3] === 1)) return { key, value: 224 };
-  if (input.dtype.startsWith('int') && shape.length === 2 && axis === 1) return { key, value: 16 };
-  return { key, value: 1 };
+  return { key, value: defaultDimValue(d, axis, { dtype: input.dtype, shape: input.shape ?? [] }) };
 }
 
 /** Concrete shape for an input plus the symbolic values used (merged into `used`). */
