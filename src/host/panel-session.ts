@@ -2,10 +2,11 @@
 import type { Handlers, HandlerContext, Transport } from '../protocol/rpc';
 import type { ForwardedMethods } from '../protocol/forwarded';
 import { forwardedMethodNames } from '../protocol/forwarded';
-import type { WebviewMethods } from '../protocol/webview';
+import type { SaveExportParams, WebviewMethods } from '../protocol/webview';
 import { RpcError } from '../protocol/wire';
 import type { EngineCaller, ModelHandle } from './model-handle';
 import { withFileName } from './model-handle';
+import { runPrefsHandlers, type RunPrefsState } from './run-prefs';
 import { needsTrust, restrictedModeMessage } from './trust';
 import { WebviewChannel, type LogFn } from './webview-channel';
 
@@ -16,6 +17,10 @@ export interface PanelSessionDeps {
   isTrusted(): boolean;
   log: LogFn;
   onSelectNode?(nodeId: string): void;
+  /** Where the Run tab's inputs are remembered per model (none: nothing is remembered). */
+  prefs?: RunPrefsState;
+  /** Saves a graph export (the save dialog lives in save-export.ts); none: exports cannot be saved. */
+  saveExport?(params: SaveExportParams): Promise<{ path: string } | null>;
 }
 
 /**
@@ -65,6 +70,13 @@ export class PanelSession {
       },
       retry: async () => {
         await model.reset();
+      },
+      ...(this.deps.prefs
+        ? runPrefsHandlers(this.deps.prefs, model, this.deps.log)
+        : { getRunPrefs: () => null, setRunPrefs: () => undefined }),
+      saveExport: (params) => {
+        if (!this.deps.saveExport) throw new RpcError('failed', `${model.fileName}: saving exports is not available here`);
+        return this.deps.saveExport(params);
       },
     };
     const table = handlers as Record<string, (params: unknown, ctx: HandlerContext) => Promise<unknown>>;
