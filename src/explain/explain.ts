@@ -211,7 +211,7 @@ export async function explainModel(path: string, p: ExplainRunOptions): Promise<
         entry.completeness = completeness(r.attr, fx, fb);
       }
       if (p.sanity && gm) {
-        const restore = await gm.randomizeTop(2, (p.seed ?? 0) + 7);
+        const restore = await gm.randomizeTop(o.randomizeLayers ?? 2, (p.seed ?? 0) + 7);
         try {
           const rs = new Scoring(gradForward(gm, shape), target);
           rs.useSoftmax = scoring.useSoftmax;

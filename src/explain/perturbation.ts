@@ -72,7 +72,7 @@ function riseMask(next: () => number, grid: number, p: number, H: number, W: num
 
 /**
  * RISE: saliency = Σ_i score(x ⊙ M_i) · M_i / (N · p) over N random smooth masks (masked parts set to `fill`).
- * Non-negative when scores are probabilities.
+ * Non-negative when scores are probabilities (they saturate on very confident models, which flattens the map).
  */
 export async function rise(score: Scorer, x: Float32Array, lay: InputLayout, o: { masks: number; grid: number; keep: number; fill: number; seed: number; chunk: number; onProgress?: (f: number) => void; signal?: AbortSignal }): Promise<Float32Array> {
   const H = lay.image ? lay.height! : 1;

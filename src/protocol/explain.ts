@@ -31,6 +31,8 @@ export interface ExplainOptions {
   masks?: number;
   grid?: number;
   keep?: number;
+  /** Sanity check: how many of the last weighted layers to re-randomize (default 2). */
+  randomizeLayers?: number;
 }
 
 export interface ExplainParams extends Pick<RunParams, 'inputs' | 'synth' | 'seed' | 'dims' | 'providers'> {
@@ -90,7 +92,7 @@ export const explainParamsCheck: Check = (x, p) => {
         noise: optional(num(0, 10)), samples: optional(num(1, 500, true)), steps: optional(num(1, 1000, true)),
         baseline: optional(oneOf('black', 'blurred', 'noise')), layer: optional(str(256)),
         window: optional(num(1, 4096, true)), stride: optional(num(1, 4096, true)), fill: optional(num()),
-        masks: optional(num(1, 10000, true)), grid: optional(num(2, 64, true)), keep: optional(num(0.01, 0.99)),
+        masks: optional(num(1, 10000, true)), grid: optional(num(2, 64, true)), keep: optional(num(0.01, 0.99)), randomizeLayers: optional(num(1, 1000, true)),
       })),
     })({ methods, target, options, sanity }, p)
   );
