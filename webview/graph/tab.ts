@@ -1,5 +1,6 @@
 import type { NodeOverlay, Tab, TabContext } from '../shell/tab';
 import { GraphView } from './graph-view';
+import { saveExportsThroughHost } from './host-save';
 
 let view: GraphView | undefined;
 let pendingOverlay: NodeOverlay | undefined;
@@ -18,6 +19,7 @@ export const graphTab: Tab = {
     if (pendingOverlay) view.setOverlay(pendingOverlay);
     view.dom.buttons.prev.addEventListener('click', () => void view?.nextHit(-1));
     view.dom.buttons.next.addEventListener('click', () => void view?.nextHit(1));
+    saveExportsThroughHost(view.dom.root, view.dom.status, ctx.rpc);
     loaded = view.open();
   },
   show(arg?: unknown) {

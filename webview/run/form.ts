@@ -1,5 +1,6 @@
 import type { RunInputSpec, RunParams, SynthKind } from '../../src/protocol/run';
 import { SYNTH_KINDS } from '../../src/protocol/run';
+import { defaultDimValue } from '../../src/protocol/dim-defaults';
 import type { ValueInfo } from '../../src/protocol/summary';
 import { h } from '../shell/dom';
 
@@ -7,15 +8,21 @@ import { h } from '../shell/dom';
 export interface RunForm {
   readonly element: HTMLElement;
   params(): RunParams;
+  /** Pre-fills the form from remembered prefs (entries for inputs or dims the model no longer has are ignored). */
+  apply(prefs: RunParams): void;
 }
 
 const isInt = (dtype: string) => /^u?int/.test(dtype);
 
-/** Symbolic dimension names across the inputs, in first-seen order. */
-export function symbolicDims(inputs: ValueInfo[]): string[] {
-  const names: string[] = [];
-  for (const i of inputs) for (const d of i.shape ?? []) if (typeof d === 'string' && d !== '?' && !names.includes(d)) names.push(d);
-  return names;
+/** Symbolic dimension names across the inputs, in first-seen order, with the value the runtime would default to. */
+export function symbolicDims(inputs: ValueInfo[]): { name: string; value: number }[] {
+  const dims: { name: string; value: number }[] = [];
+  for (const i of inputs) {
+    (i.shape ?? []).forEach((d, axis) => {
+      if (typeof d === 'string' && d !== '?' && !dims.some((x) => x.name === d)) dims.push({ name: d, value: defaultDimValue(d, axis, { dtype: i.dtype, shape: i.shape ?? [] }) });
+    });
+  }
+  return dims;
 }
 
 export function createRunForm(inputs: ValueInfo[]): RunForm {
@@ -46,9 +53,10 @@ export function createRunForm(inputs: ValueInfo[]): RunForm {
       order,
     };
   });
-  const dimInputs = symbolicDims(inputs).map((name) => ({
+  // Pre-filled with the runtime's default (batch 1, …): the user confirms or edits them once; a run remembers them.
+  const dimInputs = symbolicDims(inputs).map(({ name, value }) => ({
     name,
-    input: h('input', { type: 'number', min: 1, step: 1, class: 'mi-run-dim', 'data-dim': name, placeholder: 'auto', 'aria-label': `value of ${name}` }),
+    input: h('input', { type: 'number', min: 1, step: 1, class: 'mi-run-dim', 'data-dim': name, value, 'data-default': value, 'aria-label': `value of ${name}` }),
   }));
   const runs = h('input', { type: 'number', id: 'mi-run-runs', min: 1, max: 1000, step: 1, value: 10, 'aria-label': 'timed runs' });
   const seed = h('input', { type: 'number', id: 'mi-run-seed', min: 0, step: 1, value: 0, 'aria-label': 'random seed' });
@@ -59,7 +67,8 @@ export function createRunForm(inputs: ValueInfo[]): RunForm {
     h('table', { class: 'mi-table', id: 'mi-run-inputs' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', {}, 'Type'), h('th', {}, 'Values'))),
       h('tbody', {}, rows.map((r) => r.el))),
-    dimInputs.length > 0 && h('p', { id: 'mi-run-dims' }, 'Symbolic dimensions: ', dimInputs.flatMap((d) => [h('label', {}, `${d.name} `, d.input), ' '])),
+    dimInputs.length > 0 && h('p', { id: 'mi-run-dims' }, 'Symbolic dimensions: ', dimInputs.flatMap((d) => [h('label', {}, `${d.name} `, d.input), ' ']),
+      h('span', { class: 'mi-muted' }, ' (defaults guessed from the names; the values you run with are remembered for this model)')),
     h('p', {}, h('label', {}, 'Runs ', runs), ' ', h('label', {}, 'Seed ', seed), ' ', h('label', {}, 'Providers ', providers)),
   );
 
@@ -82,6 +91,26 @@ export function createRunForm(inputs: ValueInfo[]): RunForm {
       const list = providers.value.split(',').map((s) => s.trim()).filter(Boolean);
       if (list.length) p.providers = list;
       return p;
+    },
+    apply(prefs) {
+      for (const spec of prefs.inputs ?? []) {
+        const r = rows.find((x) => x.info.name === spec.name);
+        if (!r) continue;
+        if (spec.file !== undefined) {
+          r.select.value = spec.image ? 'image' : 'file';
+          r.file.value = spec.file;
+          if (spec.image?.normalize) r.normalize.value = spec.image.normalize;
+          if (spec.image?.order) r.order.value = spec.image.order;
+        } else if (spec.synth) r.select.value = spec.synth;
+        r.select.dispatchEvent(new Event('change'));
+      }
+      for (const d of dimInputs) {
+        const v = prefs.dims?.[d.name];
+        if (v !== undefined) d.input.value = String(v);
+      }
+      if (prefs.runs !== undefined) runs.value = String(prefs.runs);
+      if (prefs.seed !== undefined) seed.value = String(prefs.seed);
+      if (prefs.providers) providers.value = prefs.providers.join(', ');
     },
   };
 }

@@ -38,13 +38,16 @@ export function createRunTab(): Tab {
     status.textContent = 'starting…';
     refreshTrust();
     try {
-      const summary = await ctx.rpc.call('run', form.params(), {
+      const params = form.params();
+      const summary = await ctx.rpc.call('run', params, {
         signal: running.signal,
         timeoutMs: 0, // a big model on CPU may take minutes; the user has Cancel
         onProgress: (p) => (status.textContent = `${p.message ?? ''}${p.fraction !== undefined ? ` (${Math.round(p.fraction * 100)}%)` : ''}`),
       });
       status.textContent = '';
       results.replaceChildren(renderResults(summary));
+      // What ran is what the user confirmed: remember it for this model (best effort; the run already succeeded).
+      ctx.rpc.call('setRunPrefs', { prefs: params }).catch(() => undefined);
     } catch (e) {
       status.textContent = '';
       error.textContent = e instanceof Error ? e.message : String(e);
@@ -64,6 +67,17 @@ export function createRunTab(): Tab {
     if (typeof v === 'string') activations?.pick(v);
   };
 
+  /** Remembered inputs pre-fill the form; `data-prefs` says when that is settled (tests wait on it). */
+  const loadPrefs = async (form: ReturnType<typeof createRunForm>, el: HTMLElement) => {
+    try {
+      const prefs = await ctx.rpc.call('getRunPrefs', {});
+      if (prefs) form.apply(prefs);
+      el.dataset.prefs = prefs ? 'loaded' : 'none';
+    } catch {
+      el.dataset.prefs = 'none'; // a host without prefs (or an older one): the defaults stand
+    }
+  };
+
   return {
     id: 'run',
     title: 'Run',
@@ -80,6 +94,7 @@ export function createRunTab(): Tab {
       container.replaceChildren(h('div', { class: 'mi-overview mi-run' },
         notice, formRef.element, h('p', {}, runButton, ' ', cancelButton, ' ', status), error, results, activations.element, profile.element));
       refreshTrust();
+      void loadPrefs(form, formRef.element);
     },
     show(arg?: unknown) {
       refreshTrust();
