@@ -91,7 +91,11 @@ test('untrusted: viewing works, every executing method is refused with "untruste
 
   const executing = forwardedMethodNames.filter(needsTrust);
   assert.ok(executing.includes('run'));
-  const minimal: Record<string, unknown> = { run: { runs: 1, providers: ['cpu'] } };
+  const minimal: Record<string, unknown> = {
+    run: { runs: 1, providers: ['cpu'] },
+    activations: { values: ['h'] },
+    explain: { methods: ['occlusion'] },
+  };
   for (const m of executing) {
     // Valid params, so the refusal is about trust, not about the request.
     const params = minimal[m] ?? {};
