@@ -30,3 +30,12 @@ export function displayedNumbers(text: string): { value: number; exact: boolean 
 export function showsCount(text: string, expected: number): boolean {
   return displayedNumbers(text).some(({ value, exact }) => (exact ? value === expected : Math.abs(value - expected) <= 0.05 * expected));
 }
+
+/** Nodes and weight tensors as the project's reader sees them: main-graph op count (what the Graph tab's status
+ *  counts) and initializers of all graphs (the Weights tab's rows). */
+export async function expectedCounts(path: string): Promise<{ mainNodes: number; weights: number }> {
+  const { openModel } = await import('../../../src/formats/registry.js');
+  const { allWeights } = await import('../../../src/model/walk.js');
+  const model = await openModel(path);
+  return { mainNodes: model.graph.nodes.length, weights: allWeights(model).length };
+}

@@ -17,8 +17,10 @@ export function timed<T>(label: string, fn: () => T): T {
   return r;
 }
 
-function sh(script: string, ...args: string[]): string {
-  return execFileSync('bash', [join(paths.scripts, script), ...args], { cwd: paths.root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+function sh(script: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): string {
+  return execFileSync('bash', [join(paths.scripts, script), ...args], {
+    cwd: paths.root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env },
+  });
 }
 
 export const vsixLimitBytes = 40 * 1024 * 1024;
@@ -40,7 +42,7 @@ export function setupCodeServer(): void {
 }
 
 export function installVsix(vsix: string): void {
-  process.stdout.write(sh('install-vsix.sh', vsix));
+  process.stdout.write(sh('install-vsix.sh', [vsix]));
 }
 
 /** The folder code-server unpacked our VSIX into. */
@@ -50,14 +52,21 @@ export function installedExtensionDir(): string {
   return join(paths.extensions, dir);
 }
 
-/** Starts every run from the committed user settings (dark theme, no telemetry), whatever an earlier run left. */
+/** Starts every run from the committed user settings (dark theme, no telemetry) and keybindings (a key for the
+ *  test-only crash command, which has no menu entry), whatever an earlier run left. */
 export function resetUserSettings(): void {
   mkdirSync(dirname(paths.userSettings), { recursive: true });
   copyFileSync(join(paths.root, 'test/e2e/settings.json'), paths.userSettings);
+  copyFileSync(join(paths.root, 'test/e2e/keybindings.json'), join(dirname(paths.userSettings), 'keybindings.json'));
 }
 
+/** The key test/e2e/keybindings.json binds to modelInspector.crashEngineForTest. */
+export const crashEngineKey = 'Control+Alt+Shift+F9';
+
+/** Starts code-server with the engine's test hooks on: the extension host inherits the server's environment, and the
+ *  engine client forwards it to the forked engine (crashForTest / sleepForTest answer only then). */
 export function startServer(): void {
-  process.stdout.write(sh('start.sh', paths.workspaces));
+  process.stdout.write(sh('start.sh', [paths.workspaces], { MODEL_INSPECTOR_TEST_HOOKS: '1' }));
 }
 
 export function stopServer(): void {

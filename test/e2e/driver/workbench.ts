@@ -85,9 +85,40 @@ export class Workbench {
     await this.page.keyboard.press('Enter');
   }
 
-  /** The custom editor's content: outer webview iframe → inner #active-frame. */
+  /** The custom editor's content: outer webview iframe → inner #active-frame. VS Code marks each outer iframe's
+   *  URL with its purpose, which tells the editor apart from our side view. */
   webview(): FrameLocator {
-    return this.page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
+    return this.page.frameLocator('iframe.webview.ready[src*="purpose=customEditor"]').first().frameLocator('#active-frame');
+  }
+
+  /** The Explanations side view's content. */
+  sideView(): FrameLocator {
+    return this.page.frameLocator('iframe.webview.ready[src*="purpose=webviewView"]').first().frameLocator('#active-frame');
+  }
+
+  /** Shows our activity-bar container (the Explanations view). */
+  async openSideView(): Promise<void> {
+    const item = this.page.locator('.activitybar .action-item a[aria-label^="Model Inspector"]');
+    // Clicking the active container's icon hides the side bar again: click only when it is not the shown one.
+    if ((await item.getAttribute('aria-expanded')) !== 'true') await item.click();
+    await this.page.locator('iframe.webview.ready[src*="purpose=webviewView"]').waitFor({ timeout: 30_000 });
+  }
+
+  /** Clicks a tab of the model panel (Overview, Graph, Weights, Run, Explain) by its id. */
+  async openTab(id: string): Promise<void> {
+    await this.webview().locator(`#mi-tab-${id}`).click();
+    await this.webview().locator(`[data-tab-body="${id}"]`).waitFor({ state: 'visible', timeout: 15_000 });
+  }
+
+  /** Presses a key combination with the focus in the workbench (bound in test/e2e/keybindings.json, say). */
+  async press(keys: string): Promise<void> {
+    await this.focusWorkbench();
+    await this.page.keyboard.press(keys);
+  }
+
+  /** Notification toasts whose text contains `text`. */
+  notification(text: string | RegExp) {
+    return this.page.locator('.notifications-toasts .notification-toast', { hasText: text });
   }
 
   /** Switches the colour theme the way a user does (Preferences: Color Theme) and waits for it to apply. */

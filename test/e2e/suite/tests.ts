@@ -92,4 +92,17 @@ export const tests: Record<string, () => Promise<void>> = {
       await session.release();
     }
   },
+
+  async 'the extension host outlives an engine killed mid-job'() {
+    // Needs code-server started with MODEL_INSPECTOR_TEST_HOOKS=1 (test/e2e/driver/server.ts does).
+    ok((await vscode.commands.getCommands(true)).includes('modelInspector.crashEngineForTest'), 'the test-only crash command is not registered');
+    const first = await vscode.commands.executeCommand<string>('modelInspector.crashEngineForTest');
+    ok(/exit|crash|signal|SIGKILL/i.test(first) && !/did not crash/.test(first), `the job on the killed engine ended with "${first}"`);
+    ok(ourExtension().isActive, 'the extension was deactivated by the engine crash');
+    // The next job starts a fresh engine: the same command runs its sleep there and sees that engine die too.
+    const second = await vscode.commands.executeCommand<string>('modelInspector.crashEngineForTest');
+    ok(/exit|crash|signal|SIGKILL/i.test(second) && !/while starting|stopped/.test(second), `the job on the restarted engine ended with "${second}"`);
+    await vscode.commands.executeCommand('modelInspector.restartEngine');
+    ok(ourExtension().isActive, 'the extension is no longer active');
+  },
 };

@@ -1,0 +1,44 @@
+// Commands through the workbench UI: Quick Inference from the palette, and crash isolation (the engine killed mid-job
+// by the test-only command bound in test/e2e/keybindings.json) with the error view, Retry, and a live extension host.
+import { ok } from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { checkOverview, shot } from '../driver/harness';
+import { crashEngineKey } from '../driver/server';
+import type { Workbench } from '../driver/workbench';
+
+/** Runs "Model Inspector: Quick Inference"; with no model editor active it asks for the file, answered with `path`.
+ *  Returns the notification's text ("<file>: <top-1> · cpu · p50 … ms"). */
+export async function quickInference(page: Page, wb: Workbench, opts: { file: string; path?: string; screenshot: string }): Promise<string> {
+  await wb.runCommand('Model Inspector: Quick Inference');
+  if (opts.path) await wb.answerQuickInput(opts.path);
+  const toast = wb.notification(`${opts.file}:`);
+  await toast.waitFor({ timeout: 90_000 });
+  const text = (await toast.locator('.notification-list-item-message').innerText()).trim();
+  ok(/·\s*cpu\s*·\s*p50 [\d.]+ ms/.test(text), `Quick Inference said "${text}", not "<result> · cpu · p50 … ms"`);
+  ok(!/failed|error/i.test(text), `Quick Inference reported a failure: "${text}"`);
+  console.log(`  quick inference: ${text}`);
+  await shot(page, opts.screenshot);
+  return text;
+}
+
+export async function crashScenario(page: Page, wb: Workbench, opts: { model: string; path: string }): Promise<void> {
+  await wb.quickOpen(opts.model);
+  await checkOverview(wb, opts.path);
+  const t0 = performance.now();
+  await wb.press(crashEngineKey);
+  const error = wb.webview().locator('#mi-error');
+  await error.waitFor({ timeout: 30_000 });
+  const message = (await error.innerText()).trim();
+  console.log(`  error view after ${((performance.now() - t0) / 1000).toFixed(1)}s: ${message.replace(/\s+/g, ' ')}`);
+  ok(message.includes(opts.model), `the error view does not name ${opts.model}: "${message}"`);
+  ok(/engine/i.test(message), `the error view does not say the engine stopped: "${message}"`);
+  const retry = wb.webview().locator('#mi-retry');
+  ok(await retry.isVisible(), 'the error view has no Retry button');
+  await shot(page, 'crash-error-view.png');
+  const t1 = performance.now();
+  await retry.click();
+  await checkOverview(wb, opts.path);
+  console.log(`  Retry brought the Overview back in ${((performance.now() - t1) / 1000).toFixed(1)}s`);
+  // The extension host outlived the engine: another of our commands still runs, on a new engine.
+  await quickInference(page, wb, { file: opts.model, screenshot: 'crash-then-quick-inference.png' });
+}
