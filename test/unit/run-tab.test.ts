@@ -2,7 +2,14 @@
 // own WebviewChannel, whose `run` handler calls the real runtime layer on a real conformance model.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { onnx } from 'onnx-proto';
+import type { Handlers } from '../../src/protocol/rpc';
+import type { WebviewMethods } from '../../src/protocol/webview';
+import { runPrefsHandlers } from '../../src/host/run-prefs';
+import { hostStateSchema, StateStore, type HostState, type MementoLike } from '../../src/host/state-store';
 import { openModel } from '../../src/formats/registry';
 import { summarize } from '../../src/formats/summarize';
 import type { RunParams } from '../../src/protocol/run';
@@ -21,9 +28,9 @@ after(async () => {
   await sessions.clear();
 });
 
-async function openRunTab(trusted: boolean, calls: RunParams[]): Promise<{ v: OpenedView; setTrust(t: boolean): void }> {
-  const m = await openModel(model);
-  const summary = summarize(m, statSync(model).size);
+async function openRunTab(trusted: boolean, calls: RunParams[], path = model, extra: Partial<Handlers<WebviewMethods>> = {}): Promise<{ v: OpenedView; setTrust(t: boolean): void }> {
+  const m = await openModel(path);
+  const summary = summarize(m, statSync(path).size);
   let host: Parameters<Parameters<Harness['open']>[0]['onReady']>[0] | undefined;
   const v = await harness.open({
     view: 'panel',
@@ -32,9 +39,10 @@ async function openRunTab(trusted: boolean, calls: RunParams[]): Promise<{ v: Op
       getOverview: () => summary,
       run: async (params, ctx) => {
         calls.push(params);
-        const r = await runModel(model, { ...params, signal: ctx.signal, onProgress: (fraction, message) => ctx.progress({ fraction, message }) });
+        const r = await runModel(path, { ...params, signal: ctx.signal, onProgress: (fraction, message) => ctx.progress({ fraction, message }) });
         return r.summary;
       },
+      ...extra,
     },
     onReady: (rpc) => {
       host = rpc;
@@ -124,5 +132,66 @@ test('image source sends the path with its scaling and channel order', async () 
     assert.match(await v.page.locator('#mi-run-error').innerText(), /cat\.png: cannot feed input "x": an image needs a rank-3 or rank-4 input/);
   } finally {
     await v.close();
+  }
+});
+
+/** Softmax over x: float32 [batch, 3], with a symbolic batch dimension. */
+function symbolicModel(): Uint8Array {
+  const io = (name: string): onnx.IValueInfoProto => ({
+    name,
+    type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: 3 }] } } },
+  });
+  return onnx.ModelProto.encode({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: { name: 'sym', node: [{ opType: 'Softmax', input: ['x'], output: ['y'], name: 'sm' }], input: [io('x')], output: [io('y')] },
+  }).finish();
+}
+
+test('symbolic dims: pre-filled with the default (batch 1), remembered per model after a run, pre-filled next time', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mi-runprefs-'));
+  const path = join(dir, 'sym.onnx');
+  writeFileSync(path, symbolicModel());
+  // The host's real prefs handlers over its real state store (globalState's get/update shape).
+  const map = new Map<string, unknown>();
+  const memento: MementoLike = { get: (k) => map.get(k), update: (k, v) => (v === undefined ? map.delete(k) : map.set(k, JSON.parse(JSON.stringify(v))), Promise.resolve()) };
+  const warnings: string[] = [];
+  const state = new StateStore<HostState>(memento, hostStateSchema, (w) => warnings.push(w));
+  const prefs = runPrefsHandlers(state, { path, fileName: 'sym.onnx' }, () => undefined);
+  try {
+    const calls: RunParams[] = [];
+    const first = await openRunTab(true, calls, path, prefs);
+    try {
+      await first.v.page.locator('.mi-run-form[data-prefs="none"]').waitFor({ timeout: 10_000 });
+      const dim = first.v.page.locator('input.mi-run-dim[data-dim="batch"]');
+      assert.equal(await dim.inputValue(), '1', 'batch defaults to 1');
+      await dim.fill('2');
+      await first.v.page.locator('select.mi-run-source[data-input="x"]').selectOption('ones');
+      await first.v.page.locator('#mi-run-runs').fill('3');
+      await first.v.page.locator('#mi-run-button').click();
+      await first.v.page.locator('#mi-run-results').waitFor({ timeout: 20_000 });
+      assert.deepEqual(calls[0].dims, { batch: 2 });
+      assert.deepEqual(calls[0].inputs, [{ name: 'x', synth: 'ones' }]);
+      assert.match(await first.v.page.locator('#mi-run-outputs tr[data-name="y"]').innerText(), /\[2, 3\]/);
+      // Saved after the run (asynchronously): the store holds exactly what ran.
+      const until = Date.now() + 5000;
+      while (!state.get('runInputs', path) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(state.get('runInputs', path), calls[0]);
+      assert.deepEqual(first.v.problems, []);
+    } finally {
+      await first.v.close();
+    }
+    const second = await openRunTab(true, [], path, prefs);
+    try {
+      await second.v.page.locator('.mi-run-form[data-prefs="loaded"]').waitFor({ timeout: 10_000 });
+      assert.equal(await second.v.page.locator('input.mi-run-dim[data-dim="batch"]').inputValue(), '2', 'the remembered dim is pre-filled');
+      assert.equal(await second.v.page.locator('select.mi-run-source[data-input="x"]').inputValue(), 'ones');
+      assert.equal(await second.v.page.locator('#mi-run-runs').inputValue(), '3');
+    } finally {
+      await second.v.close();
+    }
+    assert.deepEqual(warnings, []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
