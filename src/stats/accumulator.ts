@@ -14,7 +14,10 @@ const u32s = new Uint32Array(f32s.buffer);
 const R = new Float64Array(5);
 
 function kernelF32(a: Float32Array, u: Uint32Array, from: number, to: number, K: number, hist: Int32Array, cols: Float64Array | undefined, col: number): number {
-  let mn = Infinity, mx = -Infinity, s = 0, s2 = 0, z = 0;
+  let mn = Infinity, mx = -Infinity, s = 0, s2 = 0;
+  // Zeros are not counted here: +0 and -0 land in fine bins 0 and 0x8000, so only a segment that touched those bins
+  // (rare outside pruned weights) is recounted exactly below. That keeps the hot loop one compare shorter.
+  const nearZero = hist[0] + hist[0x8000];
   if (cols) {
     // Callers split at row ends, so the column index never wraps inside this loop.
     for (let i = from; i < to; i++) {
@@ -25,7 +28,6 @@ function kernelF32(a: Float32Array, u: Uint32Array, from: number, to: number, K:
       s += d;
       s2 += d * d;
       cols[col++] += v * v;
-      if (v === 0) z++;
       hist[u[i] >>> 16]++;
     }
   } else {
@@ -36,10 +38,11 @@ function kernelF32(a: Float32Array, u: Uint32Array, from: number, to: number, K:
       const d = v - K;
       s += d;
       s2 += d * d;
-      if (v === 0) z++;
       hist[u[i] >>> 16]++;
     }
   }
+  let z = 0;
+  if (hist[0] + hist[0x8000] !== nearZero) for (let i = from; i < to; i++) if (a[i] === 0) z++;
   R[0] = mn; R[1] = mx; R[2] = s; R[3] = s2; R[4] = z;
   return col;
 }
