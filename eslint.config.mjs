@@ -40,4 +40,11 @@ export default tseslint.config(
   // The webview runs in a browser: no Node, no native, nothing from the engine side except protocol and IR types.
   zone(['webview/**/*.ts'], ['vscode', ...nodeBuiltins, ...native, '**/src/formats/*', '**/src/engine/*', '**/src/host/*', '**/src/runtime/*', '**/src/stats/*', '**/src/explain/*', '**/src/cli'],
     'webview/ imports only src/protocol and src/model types.'),
+  // The webview may use the IR's shapes, not its code: src/model only through `import type`.
+  {
+    files: ['webview/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['**/src/model/*', '**/src/model'], allowTypeImports: true, message: 'webview/ imports IR types only (import type).' }] }],
+    },
+  },
 );
