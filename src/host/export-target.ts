@@ -9,7 +9,6 @@ const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** The bytes to write, or a one-line problem. The name must be a plain file name with the kind's extension. */
 export function exportBytes(p: SaveExportParams): { bytes: Uint8Array } | { problem: string } {
   const name = p.fileName;
-  // eslint-disable-next-line no-control-regex
   if (!name || name.length > 255 || /[\\/:*?"<>|\u0000-\u001f]/.test(name) || name === '.' || name === '..' || name.startsWith('.')) {
     return { problem: `"${name.slice(0, 80)}" is not a plain file name` };
   }

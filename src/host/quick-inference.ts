@@ -1,69 +1,141 @@
 import * as vscode from 'vscode';
+import { open as openFile } from 'node:fs/promises';
 import type { RunSummary } from '../protocol/run';
 import { RpcError } from '../protocol/wire';
 import type { HostContext } from './host-context';
+import { MODEL_VIEW_TYPE } from './custom-editor';
+import { rememberedRunDefaults } from './run-prefs';
+import {
+  ARRAY_EXTENSIONS, IMAGE_EXTENSIONS, describeRun, headline, inputOptions, isModelPath, looksLikeTfjsHead, orderCandidates, quickRunParams, type InputChoice,
+} from './quick-inference-plan';
+import { MANAGE_TRUST_ACTION, MANAGE_TRUST_COMMAND, restrictedModeMessage } from './trust';
 
-// "Quick Inference": one run of the model with synthesized inputs, from the Explorer or the palette, without opening
-// the Run tab. The engine does the work; this shows the answer (top-1, provider, latency) and logs the details.
-
-const isModel = (u: vscode.Uri | undefined): u is vscode.Uri => !!u && (/\.onnx$/i.test(u.path) || /(^|\/)model\.json$/i.test(u.path));
+// "Quick Inference": one run of a model from the Explorer or the palette, without opening the Run tab. Pick a model
+// (active / workspace / file dialog) and an input (synthesized / image / array file / the Run tab's remembered
+// inputs); the engine runs it under a cancellable progress notification; the answer is a notification (top-k or an
+// output summary) with "Open in Panel", and the details go to the output channel.
 
 function activeModel(): vscode.Uri | undefined {
   const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
   const uri = input instanceof vscode.TabInputCustom || input instanceof vscode.TabInputText ? input.uri : undefined;
-  return isModel(uri) ? uri : undefined;
+  return uri && isModelPath(uri.path) ? uri : undefined;
 }
 
-/** The details written to the log: everything the Run tab would show, as text. */
-export function describeRun(file: string, s: RunSummary): string {
-  const lines = [`${file}: ran on ${s.provider} (load ${s.loadMs.toFixed(1)} ms)`];
-  for (const k of s.skipped) lines.push(`  skipped ${k.provider}: ${k.reason}`);
-  for (const i of s.inputs) lines.push(`  input ${i.name} ${i.dtype} [${i.shape.join(', ')}] ← ${i.source}`);
-  for (const o of s.outputs) {
-    lines.push(`  output ${o.name} ${o.dtype} [${o.shape.join(', ')}] mean ${o.mean} std ${o.std} min ${o.min} max ${o.max}`);
-    if (o.top.length) lines.push(`    top: ${o.top.map((t) => `${t.label ?? '#' + t.index} ${(t.p * 100).toFixed(1)}%`).join(', ')}`);
+const fileName = (u: vscode.Uri) => u.path.split('/').pop() ?? u.fsPath;
+
+/** The first 4 KB of a file on disk (a model.json may hold megabytes of topology; only its keys matter). */
+async function head(path: string): Promise<string> {
+  const fh = await openFile(path, 'r');
+  try {
+    const buf = Buffer.alloc(4096);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return buf.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await fh.close();
   }
-  lines.push(`  latency p50 ${s.latencyMs.p50.toFixed(3)} ms, p95 ${s.latencyMs.p95.toFixed(3)} ms over ${s.runs} runs`);
-  return lines.join('\n');
 }
 
-/** One line for the notification: the top prediction when there is one, else the first output's shape. */
-export function headline(file: string, s: RunSummary): string {
-  const top = s.outputs.find((o) => o.top.length)?.top[0];
-  const what = top ? `${top.label ?? `class ${top.index}`} (${(top.p * 100).toFixed(1)}%)` : s.outputs[0] ? `${s.outputs[0].name} [${s.outputs[0].shape.join(', ')}]` : 'no outputs';
-  return `${file}: ${what} · ${s.provider} · p50 ${s.latencyMs.p50.toFixed(2)} ms`;
+async function workspaceModels(): Promise<vscode.Uri[]> {
+  const [onnx, json] = await Promise.all([
+    vscode.workspace.findFiles('**/*.onnx', '**/node_modules/**', 200),
+    vscode.workspace.findFiles('**/model.json', '**/node_modules/**', 200),
+  ]);
+  const tfjs = await Promise.all(json.map(async (u) => (u.scheme === 'file' && looksLikeTfjsHead(await head(u.fsPath).catch(() => '')) ? u : undefined)));
+  return [...onnx, ...tfjs.filter((u): u is vscode.Uri => !!u)];
+}
+
+async function pickModel(): Promise<vscode.Uri | undefined> {
+  const active = activeModel();
+  const found = await workspaceModels();
+  const byKey = new Map<string, vscode.Uri>([...found, ...(active ? [active] : [])].map((u) => [u.toString(), u]));
+  const ordered = orderCandidates(active?.toString(), found.map((u) => u.toString())).map((k) => byKey.get(k)!);
+  type Item = vscode.QuickPickItem & { uri?: vscode.Uri };
+  const items: Item[] = ordered.map((u) => ({
+    label: `$(file) ${vscode.workspace.asRelativePath(u)}`,
+    description: u.toString() === active?.toString() ? 'active editor' : undefined,
+    uri: u,
+  }));
+  items.push({ label: '$(folder-opened) Browse…', description: 'choose a model file' });
+  const pick = await vscode.window.showQuickPick(items, { title: 'Quick Inference: model', placeHolder: 'Model to run', matchOnDescription: true });
+  if (!pick) return undefined;
+  if (pick.uri) return pick.uri;
+  const chosen = await vscode.window.showOpenDialog({ title: 'Quick Inference', openLabel: 'Run', canSelectMany: false, filters: { Models: ['onnx', 'json'] } });
+  return chosen?.[0];
+}
+
+async function pickInput(remembered: ReturnType<typeof rememberedRunDefaults>): Promise<InputChoice | undefined> {
+  const options = inputOptions(remembered.inputs);
+  const pick = await vscode.window.showQuickPick(options.map((o) => ({ label: o.label, description: o.description, o })), { title: 'Quick Inference: input', placeHolder: 'Values to feed' });
+  if (!pick) return undefined;
+  const c = pick.o.choice;
+  if (c.kind === 'image' || c.kind === 'array') {
+    const filters: Record<string, string[]> = c.kind === 'image' ? { Images: IMAGE_EXTENSIONS } : { Arrays: ARRAY_EXTENSIONS };
+    const file = (await vscode.window.showOpenDialog({ title: `Quick Inference: ${c.kind} file`, openLabel: 'Use', canSelectMany: false, filters }))?.[0];
+    if (!file) return undefined;
+    if (file.scheme !== 'file') {
+      void vscode.window.showErrorMessage(`${fileName(file)}: is not a file on disk (${file.scheme}: URIs are not supported)`);
+      return undefined;
+    }
+    return { kind: c.kind, file: file.fsPath };
+  }
+  return c;
 }
 
 export async function quickInference(ctx: HostContext, arg: unknown): Promise<void> {
-  let uri = arg instanceof vscode.Uri ? arg : activeModel();
-  if (!uri) {
-    uri = (await vscode.window.showOpenDialog({ title: 'Quick Inference', openLabel: 'Run', canSelectMany: false, filters: { Models: ['onnx', 'json'] } }))?.[0];
-    if (!uri) return;
-  }
-  const file = uri.path.split('/').pop() ?? uri.fsPath;
+  // Refused before anything is picked: running executes the model file (native runtimes, custom ops).
   if (!ctx.trusted) {
-    const manage = 'Manage Workspace Trust';
-    const pick = await vscode.window.showWarningMessage(`Quick Inference is disabled in Restricted Mode: trust this workspace to run ${file}.`, manage);
-    if (pick === manage) await vscode.commands.executeCommand('workbench.trust.manage');
+    const pick = await vscode.window.showWarningMessage(restrictedModeMessage('Quick Inference', arg instanceof vscode.Uri ? fileName(arg) : undefined), MANAGE_TRUST_ACTION);
+    if (pick === MANAGE_TRUST_ACTION) await vscode.commands.executeCommand(MANAGE_TRUST_COMMAND);
     return;
   }
+  const uri = arg instanceof vscode.Uri ? arg : await pickModel();
+  if (!uri) return;
+  const file = fileName(uri);
   if (uri.scheme !== 'file') {
     void vscode.window.showErrorMessage(`${file}: is not a file on disk (${uri.scheme}: URIs are not supported)`);
     return;
   }
-  const engine = ctx.engine();
+  const remembered = rememberedRunDefaults(ctx.state, uri.fsPath);
+  const choice = await pickInput(remembered);
+  if (!choice) return;
+  const params = quickRunParams(choice, remembered);
+  ctx.log.info(`quick inference on ${uri.fsPath}: ${JSON.stringify(params)}`);
+  let summary: RunSummary;
   try {
-    const summary = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Running ${file}`, cancellable: true },
-      async (progress, token) => {
-        const abort = new AbortController();
-        token.onCancellationRequested(() => abort.abort());
-        const { modelId } = await engine.call('open', { path: uri.fsPath }, { signal: abort.signal });
+    summary = await runWithProgress(ctx, uri, file, params);
+  } catch (e) {
+    if (e instanceof RpcError && e.code === 'cancelled') {
+      ctx.log.info(`quick inference on ${file} cancelled`);
+      return;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    ctx.log.error(`quick inference on ${file} failed: ${message}`);
+    void vscode.window.showErrorMessage(message.startsWith(`${file}:`) ? message : `${file}: ${message}`);
+    return;
+  }
+  ctx.log.info(describeRun(file, summary));
+  const openPanel = 'Open in Panel';
+  const details = 'Show Details';
+  const pick = await vscode.window.showInformationMessage(headline(file, summary), openPanel, details);
+  if (pick === openPanel) await vscode.commands.executeCommand('vscode.openWith', uri, MODEL_VIEW_TYPE);
+  else if (pick === details) ctx.log.show(true);
+}
+
+function runWithProgress(ctx: HostContext, uri: vscode.Uri, file: string, params: ReturnType<typeof quickRunParams>): Thenable<RunSummary> {
+  const engine = ctx.engine();
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Running ${file}`, cancellable: true },
+    async (progress, token) => {
+      const abort = new AbortController();
+      const sub = token.onCancellationRequested(() => abort.abort());
+      try {
+        progress.report({ message: 'opening' });
+        const { modelId } = await engine.call('open', { path: uri.fsPath }, { signal: abort.signal, timeoutMs: 0 });
         try {
           let last = 0;
-          return await engine.call('run', { modelId, runs: 10 }, {
+          return await engine.call('run', { ...params, modelId }, {
             signal: abort.signal,
-            timeoutMs: 0,
+            timeoutMs: 0, // a big model on CPU may take minutes; the notification has Cancel
             onProgress: (p) => {
               const f = p.fraction ?? last;
               progress.report({ message: p.message, increment: Math.max(0, (f - last) * 100) });
@@ -73,16 +145,9 @@ export async function quickInference(ctx: HostContext, arg: unknown): Promise<vo
         } finally {
           await engine.call('close', { modelId }).catch(() => undefined);
         }
-      },
-    );
-    ctx.log.info(describeRun(file, summary));
-    const details = 'Show Details';
-    const pick = await vscode.window.showInformationMessage(headline(file, summary), details);
-    if (pick === details) ctx.log.show(true);
-  } catch (e) {
-    if (e instanceof RpcError && e.code === 'cancelled') return;
-    const message = e instanceof Error ? e.message : String(e);
-    ctx.log.error(`quick inference on ${file} failed: ${message}`);
-    void vscode.window.showErrorMessage(message.startsWith(`${file}:`) ? message : `${file}: ${message}`);
-  }
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
 }

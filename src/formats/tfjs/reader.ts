@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { ModelError } from '../../model/errors';
+import { TFJS_MODEL_KEYS } from './detect';
 import type { Graph, Model, ModelFormat } from '../../model/graph';
 import { linkGraph } from '../../model/link';
 import type { Tensor } from '../../model/tensor';
@@ -15,7 +16,7 @@ export { decodeTfjsStrings } from './strings';
 /** A model.json is structure only; anything this big is not one, and parsing it would eat the engine's memory. */
 const MAX_JSON_BYTES = 512 * 1024 * 1024;
 
-const MODEL_KEYS = /"(modelTopology|weightsManifest)"\s*:|"format"\s*:\s*"(layers|graph)-model"/;
+const MODEL_KEYS = TFJS_MODEL_KEYS;
 
 export const tfjsReader: FormatReader = {
   id: 'tfjs',
