@@ -7,20 +7,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onnx } from 'onnx-proto';
 import * as tf from '@tensorflow/tfjs';
+// The same seeded generator the runtime uses for synthesized inputs: examples must not change between runs.
+import { rng } from '../src/runtime/synthesize';
 
 const here = __dirname;
-
-/** Small deterministic PRNG (mulberry32): examples must not change between runs. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function floats(n: number, scale: number, next: () => number): Float32Array {
   const out = new Float32Array(n);

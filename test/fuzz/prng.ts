@@ -1,14 +1,13 @@
-/** Small seeded PRNG (mulberry32) so a fuzz run is reproducible from its seed. */
+import { rng } from '../../src/runtime/synthesize';
+
+/** The runtime's seeded generator with the helpers a fuzzer needs, so a fuzz run is reproducible from its seed. */
 export class Prng {
-  private s: number;
+  private readonly draw: () => number;
   constructor(seed: number) {
-    this.s = seed >>> 0;
+    this.draw = rng(seed);
   }
   next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.draw();
   }
   int(maxExclusive: number): number {
     return Math.floor(this.next() * maxExclusive);
