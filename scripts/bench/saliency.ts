@@ -1,13 +1,17 @@
 // `npm run bench -- saliency [model.onnx] [--method occlusion|rise|...] [--repeat N]`: wall time of one explain call
 // (method + deletion/insertion quality passes) against the same forward passes, with the same batch sizes, on a bare
 // onnxruntime InferenceSession in this process. The batch sizes are recorded from the runtime session our code used.
-// Prints one line per method: {"model","method","passes","ms","rawForwardMs","ratio"}. Default model: the shapes example.
-import { resolve } from 'node:path';
+// Prints one line per method: {"model","method","passes","ms","rawForwardMs","ratio"}. Default model: a generated
+// 3×64×64 CNN (make-cnn.ts) with real convolution work per pass, so the ratio shows our overhead against it.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { explainModel } from '../../src/explain/explain';
 import { openModel } from '../../src/formats/registry';
 import { sessions } from '../../src/runtime/load';
 import type { ExplainMethod } from '../../src/protocol/explain';
+import { makeCnn } from './make-cnn';
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
@@ -16,7 +20,8 @@ function flag(args: string[], name: string): string | undefined {
 
 export async function run(args: string[]): Promise<void> {
   const positional = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
-  const path = resolve(positional[0] ?? resolve(__dirname, '../../examples/shapes/model.onnx'));
+  const tmp = positional[0] ? undefined : mkdtempSync(join(tmpdir(), 'bench-saliency-'));
+  const path = positional[0] ? resolve(positional[0]) : makeCnn(tmp!);
   const methods = (flag(args, 'method') ?? 'occlusion,rise').split(',') as ExplainMethod[];
   const repeat = Number(flag(args, 'repeat') ?? 3);
   const model = await openModel(path);
@@ -53,4 +58,5 @@ export async function run(args: string[]): Promise<void> {
   await raw.release();
   await sessions.clear();
   await model.dispose?.();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
 }

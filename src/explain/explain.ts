@@ -3,11 +3,9 @@ import type { Model } from '../model/graph';
 import { ModelError } from '../model/errors';
 import { isFloatDType } from '../model/dtype';
 import type { NdArray } from '../formats/arrays/ndarray';
-import { numberAt } from '../formats/arrays/ndarray';
 import { sessions } from '../runtime/load';
 import { planInputs } from '../runtime/inputs';
 import { oneLine } from '../runtime/session';
-import type { RuntimeSession } from '../runtime/session';
 import type { ExplainMap, ExplainMethod, ExplainParams, ExplainResult } from '../protocol/explain';
 import { GRADIENT_METHODS } from '../protocol/explain';
 import { rng } from '../runtime/synthesize';
@@ -17,11 +15,9 @@ import { loadGradModel } from './grad-model';
 import { gradCam, gradXInput, integratedGradients, smoothGrad, vanilla } from './gradients';
 import type { InputLayout } from './layout';
 import { blurred, inputLayout, reduceToMap } from './layout';
-import type { Scorer } from './perturbation';
 import { occlusion, rise } from './perturbation';
+import { batchSizeFor, gradForward, isProbabilities, scoreArrays, Scoring, sessionForward, softmaxAt, toFloat32 } from './scoring';
 import { completeness, deletionInsertion, spearman } from './quality';
-
-const BATCH = 32;
 
 export interface ExplainRunOptions extends ExplainParams {
   model?: Model;
@@ -32,76 +28,6 @@ export interface ExplainRunOptions extends ExplainParams {
 /** Full-resolution result for the CLI (`attribution` keeps the unreduced values for non-image inputs). */
 export interface ExplainFull extends ExplainResult {
   full: Map<ExplainMethod, Float32Array>;
-}
-
-function toFloat32(a: NdArray): Float32Array {
-  return a.data instanceof Float32Array ? a.data.slice() : Float32Array.from({ length: a.data.length }, (_, i) => numberAt(a, i));
-}
-
-function softmaxAt(row: Float32Array | number[], k: number): number {
-  let m = -Infinity;
-  for (const v of row) m = Math.max(m, v);
-  let s = 0;
-  for (const v of row) s += Math.exp(v - m);
-  return Math.exp(row[k] - m) / s;
-}
-
-/** Multi-class outputs that are not already probabilities are scored by softmax; the rest by their raw value. */
-function isProbabilities(row: Float32Array): boolean {
-  let s = 0;
-  for (const v of row) {
-    if (v < 0 || v > 1) return false;
-    s += v;
-  }
-  return Math.abs(s - 1) < 1e-3;
-}
-
-class Scoring {
-  useSoftmax = false;
-  constructor(
-    private readonly forward: (xs: Float32Array[]) => Promise<Float32Array[]>,
-    readonly target: number,
-  ) {}
-  raw: Scorer = async (xs) => (await this.forward(xs)).map((r) => r[this.target]);
-  prob: Scorer = async (xs) => (await this.forward(xs)).map((r) => (this.useSoftmax ? softmaxAt(r, this.target) : r[this.target]));
-}
-
-/** Batched forward passes through the runtime session (batch dim when dynamic, else one by one). */
-function sessionForward(session: RuntimeSession, feeds: Map<string, NdArray>, name: string, shape: number[], batchable: boolean) {
-  return async (xs: Float32Array[]): Promise<Float32Array[]> => {
-    const out: Float32Array[] = [];
-    const chunk = batchable ? BATCH : 1;
-    for (let i = 0; i < xs.length; i += chunk) {
-      const part = xs.slice(i, i + chunk);
-      const data = new Float32Array(part.length * part[0].length);
-      part.forEach((p, k) => data.set(p, k * p.length));
-      const f = new Map(feeds);
-      f.set(name, { dtype: 'float32', shape: [part.length, ...shape.slice(1)], data });
-      const r = await session.run(f);
-      const y = r.get(session.outputs[0].name) ?? [...r.values()][0];
-      const flat = toFloat32(y);
-      const per = flat.length / part.length;
-      for (let k = 0; k < part.length; k++) out.push(flat.subarray(k * per, (k + 1) * per));
-    }
-    return out;
-  };
-}
-
-function gradForward(gm: GradModel, shape: number[]) {
-  return async (xs: Float32Array[]): Promise<Float32Array[]> => {
-    const out: Float32Array[] = [];
-    for (let i = 0; i < xs.length; i += BATCH) {
-      const part = xs.slice(i, i + BATCH);
-      const data = new Float32Array(part.length * part[0].length);
-      part.forEach((p, k) => data.set(p, k * p.length));
-      const y = tf.tidy(() => gm.forward(tf.tensor(data, [part.length, ...shape.slice(1)])).y.reshape([part.length, -1]));
-      const flat = y.dataSync() as Float32Array;
-      y.dispose();
-      const per = flat.length / part.length;
-      for (let k = 0; k < part.length; k++) out.push(flat.slice(k * per, (k + 1) * per));
-    }
-    return out;
-  };
 }
 
 const SIGNED: Record<ExplainMethod, boolean> = { vanilla: false, gradxinput: true, smoothgrad: false, ig: true, gradcam: false, occlusion: true, rise: false };
@@ -119,19 +45,21 @@ export async function explainModel(path: string, p: ExplainRunOptions): Promise<
   if (!info) throw new ModelError(path, 'has no floating-point input to explain');
   const arr = plan.feeds.get(info.name)!;
   if (arr.shape[0] !== 1 && arr.shape.length > 1) throw new ModelError(path, `explains one sample at a time; input "${info.name}" has batch ${arr.shape[0]}`);
-  const x = toFloat32(arr);
+  const x = toFloat32(arr).slice();
   const shape = arr.shape;
   const feeds = new Map<string, NdArray>([...plan.feeds].map(([k, v]) => [k, k === info.name ? { dtype: 'float32', shape, data: x } : v]));
   const d0 = info.shape?.[0];
   const batchable = shape.length > 1 && (d0 === null || typeof d0 === 'string');
   const lay: InputLayout = inputLayout(shape);
-  const fwd = sessionForward(session, feeds, info.name, shape, batchable);
-  const [row] = await fwd([x]);
+  const batch = batchSizeFor(x.length, batchable);
+  const fwd = sessionForward(session, feeds, info.name, shape, batch);
+  let row = new Float32Array(0);
+  await fwd(1, (_, dst) => dst.set(x), (_, r) => (row = r.slice()));
   const target = p.target ?? row.indexOf(Math.max(...row));
   if (target >= row.length) throw new ModelError(path, `target ${target} is out of range: the first output has ${row.length} values per sample`);
-  const scoring = new Scoring(fwd, target);
-  scoring.useSoftmax = row.length > 1 && !isProbabilities(row);
-  const top = Array.from(row.keys()).map((i) => ({ index: i, p: scoring.useSoftmax ? softmaxAt(row, i) : row[i] })).sort((a, b) => b.p - a.p).slice(0, 5);
+  const useSoftmax = row.length > 1 && !isProbabilities(row);
+  const scoring = new Scoring(fwd, target, useSoftmax);
+  const top = Array.from(row.keys()).map((i) => ({ index: i, p: useSoftmax ? softmaxAt(row, i) : row[i] })).sort((a, b) => b.p - a.p).slice(0, 5);
 
   let gm: GradModel | undefined;
   let gmError: string | undefined;
@@ -173,8 +101,10 @@ export async function explainModel(path: string, p: ExplainRunOptions): Promise<
         if (!layer) throw new Error('Grad-CAM found no layer with spatial output; pass a layer name');
         return { attr: gradCam(model!, x, shape, target, layer, channelsLast, lay.height!, lay.width!), unitLevel: true };
       }
-      case 'occlusion': return { attr: await occlusion(score.raw, x, lay, { window: o.window ?? 6, stride: o.stride ?? 3, fill: o.fill ?? 0 }), unitLevel: true };
-      case 'rise': return { attr: await rise(score.prob, x, lay, { masks: o.masks ?? 500, grid: o.grid ?? 6, keep: o.keep ?? 0.5, fill: o.fill ?? 0, seed, chunk: batchable ? BATCH : 1, signal: p.signal }), unitLevel: true };
+      // Both perturbation methods score the raw output (the logit of a classifier without a final softmax): it does
+      // not saturate on a confident model the way the probability does.
+      case 'occlusion': return { attr: await occlusion(score.raw, x, lay, { window: o.window ?? 6, stride: o.stride ?? 3, fill: o.fill ?? 0, signal: p.signal }), unitLevel: true };
+      case 'rise': return { attr: await rise(score.raw, x, lay, { masks: o.masks ?? 500, grid: o.grid ?? 6, keep: o.keep ?? 0.5, fill: o.fill ?? 0, seed, chunk: batch, signal: p.signal }), unitLevel: true };
     }
   };
   const toMap = (method: ExplainMethod, r: { attr: Float32Array; unitLevel: boolean }) =>
@@ -207,14 +137,13 @@ export async function explainModel(path: string, p: ExplainRunOptions): Promise<
       const entry: ExplainMap = { method, shape: shapeOut, values: Array.from(map), signed, ...q, ms: 0 };
       if (method === 'ig') {
         const b = baselineOf();
-        const [fx, fb] = await scoring.raw([x, b]);
+        const [fx, fb] = await scoreArrays(scoring.raw, [x, b]);
         entry.completeness = completeness(r.attr, fx, fb);
       }
       if (p.sanity && gm) {
         const restore = await gm.randomizeTop(o.randomizeLayers ?? 2, (p.seed ?? 0) + 7);
         try {
-          const rs = new Scoring(gradForward(gm, shape), target);
-          rs.useSoftmax = scoring.useSoftmax;
+          const rs = new Scoring(gradForward(gm, shape, batch), target, useSoftmax);
           const r2 = await compute(method, gm, rs);
           const a = toMap(method, r2);
           entry.randomizationSpearman = spearman(map, a);
@@ -230,5 +159,5 @@ export async function explainModel(path: string, p: ExplainRunOptions): Promise<
   }
   p.onProgress?.(1, 'done');
   const image = lay.image ? Array.from(reduceToMap(x, lay, 'signed'), (v) => v / (x.length / lay.units)) : undefined;
-  return { target, score: scoring.useSoftmax ? softmaxAt(row, target) : row[target], top, inputName: info.name, inputShape: shape, image, maps, full };
+  return { target, score: useSoftmax ? softmaxAt(row, target) : row[target], top, inputName: info.name, inputShape: shape, image, maps, full };
 }

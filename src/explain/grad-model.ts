@@ -10,7 +10,7 @@ import { toTfTensor } from './onnx-executor/load-tensor';
  * models (tf.LayersModel) and ONNX models (through the differentiable executor) provide it.
  */
 export interface GradModel {
-  /** The first output, for input `x` (other inputs held at their fed values); optionally an intermediate too. */
+  /** The first output (the logits feeding it when it is a Softmax), for input `x` (other inputs held at their fed values); optionally an intermediate too. */
   forward(x: tf.Tensor, layer?: string): { y: tf.Tensor; act?: tf.Tensor };
   /** Layers/values with a spatial (rank-4) output, in graph order: Grad-CAM candidates. */
   spatialLayers(): string[];
@@ -72,16 +72,24 @@ class TfjsGradModel implements GradModel {
 }
 
 class OnnxGradModel implements GradModel {
+  /** What gradients differentiate: the first output, or the logits feeding it when it comes out of a Softmax. */
+  private readonly scored: string;
   constructor(
     private readonly dm: Awaited<ReturnType<typeof loadDifferentiable>>,
     private readonly model: Model,
     private readonly inputName: string,
     private readonly fixed: Record<string, tf.Tensor>,
-  ) {}
+  ) {
+    // The softmax probability of a confident prediction is flat (its gradient vanishes); the logit's is not.
+    const out = dm.outputNames[0];
+    const softmax = model.graph.nodes.find((n) => n.outputs[0] === out && n.opType === 'Softmax');
+    this.scored = softmax?.inputs[0] ?? out;
+  }
 
   forward(x: tf.Tensor, layer?: string): { y: tf.Tensor; act?: tf.Tensor } {
-    const r = this.dm.run({ ...this.fixed, [this.inputName]: x }, layer ? [layer] : []);
-    return { y: r[this.dm.outputNames[0]], act: layer ? r[layer] : undefined };
+    const extra = [...(this.scored !== this.dm.outputNames[0] ? [this.scored] : []), ...(layer ? [layer] : [])];
+    const r = this.dm.run({ ...this.fixed, [this.inputName]: x }, extra);
+    return { y: r[this.scored], act: layer ? r[layer] : undefined };
   }
 
   spatialLayers(): string[] {

@@ -94,7 +94,9 @@ export function gradCam(gm: GradModel, x: Float32Array, shape: number[], target:
     const a = channelsLast ? act! : act!.transpose([0, 2, 3, 1]);
     const alpha = g.mean([1, 2], true); // [1,1,1,C]
     const map = a.mul(alpha).sum(3, true).relu(); // [1,h,w,1]
-    return tf.image.resizeBilinear(map as tf.Tensor4D, [H, W], true).reshape([H * W]);
+    // Half-pixel centres: cell i of an s-times smaller map sits at pixel s·i + (s − 1)/2, as it does in the network
+    // (corner alignment would stretch the map and shift it towards the top-left).
+    return tf.image.resizeBilinear(map as tf.Tensor4D, [H, W], false, true).reshape([H * W]);
   });
   const data = cam.dataSync() as Float32Array;
   tf.dispose([cam, value, ...grads, act!, input]);

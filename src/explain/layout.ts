@@ -48,14 +48,13 @@ export function reduceToMap(attr: Float32Array, lay: InputLayout, mode: 'abs' | 
   return out;
 }
 
-/** x where the unit mask is 1, `base` where it is 0, linear in between. */
-export function mixByUnits(x: Float32Array, base: Float32Array, mask: Float32Array, lay: InputLayout): Float32Array {
-  const out = new Float32Array(x.length);
+/** dst = x where the unit mask is 1, `base` where it is 0, linear in between (written in place: no allocation). */
+export function writeMixed(dst: Float32Array, x: Float32Array, base: Float32Array, mask: Float32Array, lay: InputLayout): void {
+  const unitOf = lay.unitOf;
   for (let i = 0; i < x.length; i++) {
-    const m = mask[lay.unitOf[i]];
-    out[i] = x[i] * m + base[i] * (1 - m);
+    const m = mask[unitOf[i]];
+    dst[i] = base[i] + (x[i] - base[i]) * m;
   }
-  return out;
 }
 
 /** Box blur of each channel over H×W (radius r): the 'blurred' baseline. Non-images: the mean value everywhere. */

@@ -1,93 +1,144 @@
 import type { InputLayout } from './layout';
-import { mixByUnits } from './layout';
+import { writeMixed } from './layout';
+import type { Scorer } from './scoring';
 import { rng } from '../runtime/synthesize';
 
-// Perturbation methods: they only need forward passes, so they work on any model and runtime. `Scorer` scores a list
-// of inputs (batched through the batch dimension when the caller can), returning the target score of each.
+// Perturbation methods: they only need forward passes, so they work on any model and runtime. Every perturbed input
+// is written straight into the scorer's reused batch buffer (see scoring.ts); masks live in buffers allocated once.
 
-export type Scorer = (xs: Float32Array[]) => Promise<number[]>;
+/** Occlusion windows' top-left corners: every `stride`, plus one flush with the far edge so the edge is covered. */
+function starts(size: number, win: number, stride: number): number[] {
+  const out: number[] = [];
+  for (let p = 0; p + win <= size; p += stride) out.push(p);
+  if (out[out.length - 1] + win < size) out.push(size - win);
+  return out;
+}
 
 /**
  * Occlusion: slide a window × window patch (stride `stride`) of value `fill` over the image (or over the elements of a
  * non-image), record score(x) − score(occluded), and give every unit the mean drop of the windows covering it.
  * Signed: a negative value means hiding the unit raised the score.
  */
-export async function occlusion(score: Scorer, x: Float32Array, lay: InputLayout, o: { window: number; stride: number; fill: number; onProgress?: (f: number) => void }): Promise<Float32Array> {
+export async function occlusion(score: Scorer, x: Float32Array, lay: InputLayout, o: { window: number; stride: number; fill: number; signal?: AbortSignal }): Promise<Float32Array> {
   const H = lay.image ? lay.height! : 1;
   const W = lay.image ? lay.width! : lay.units;
   const win = Math.min(o.window, H === 1 ? W : Math.min(H, W));
   const wy = H === 1 ? 1 : win;
   const positions: [number, number][] = [];
-  const ys = [];
-  for (let y = 0; y + wy <= H; y += H === 1 ? 1 : o.stride) ys.push(y);
-  if (ys[ys.length - 1] + wy < H) ys.push(H - wy);
-  const xsPos = [];
-  for (let c = 0; c + win <= W; c += o.stride) xsPos.push(c);
-  if (xsPos[xsPos.length - 1] + win < W) xsPos.push(W - win);
-  for (const y of ys) for (const c of xsPos) positions.push([y, c]);
+  for (const y of starts(H, wy, H === 1 ? 1 : o.stride)) for (const c of starts(W, win, o.stride)) positions.push([y, c]);
   const fill = new Float32Array(x.length).fill(o.fill);
-  const inputs = positions.map(([y0, x0]) => {
-    const mask = new Float32Array(lay.units).fill(1);
-    for (let y = y0; y < y0 + wy; y++) for (let c = x0; c < x0 + win; c++) mask[y * W + c] = 0;
-    return mixByUnits(x, fill, mask, lay);
+  const mask = new Float32Array(lay.units).fill(1);
+  const setWindow = ([y0, x0]: [number, number], v: number) => {
+    for (let y = y0; y < y0 + wy; y++) mask.fill(v, y * W + x0, y * W + x0 + win);
+  };
+  const [base] = await score(1, (_, dst) => dst.set(x));
+  o.signal?.throwIfAborted();
+  const scores = await score(positions.length, (k, dst) => {
+    setWindow(positions[k], 0);
+    writeMixed(dst, x, fill, mask, lay);
+    setWindow(positions[k], 1);
   });
-  const [base] = await score([x]);
-  const scores = await score(inputs);
-  o.onProgress?.(1);
   const sum = new Float32Array(lay.units);
   const count = new Float32Array(lay.units);
   positions.forEach(([y0, x0], k) => {
+    const drop = base - scores[k];
     for (let y = y0; y < y0 + wy; y++) {
-      for (let c = x0; c < x0 + win; c++) {
-        sum[y * W + c] += base - scores[k];
-        count[y * W + c]++;
+      for (let c = y * W + x0; c < y * W + x0 + win; c++) {
+        sum[c] += drop;
+        count[c]++;
       }
     }
   });
   return sum.map((s, i) => (count[i] ? s / count[i] : 0));
 }
 
-/** A grid × grid random binary mask (keep probability p), upsampled bilinearly with a random sub-cell shift. */
-function riseMask(next: () => number, grid: number, p: number, H: number, W: number): Float32Array {
-  const g = new Float32Array((grid + 1) * (grid + 1)).map(() => (next() < p ? 1 : 0));
-  const cy = Math.ceil(H / grid);
-  const cx = Math.ceil(W / grid);
-  const sy = next() * cy;
-  const sx = next() * cx;
-  const m = new Float32Array(H * W);
-  for (let y = 0; y < H; y++) {
-    const fy = (y + sy) / cy;
-    const iy = Math.min(grid - 1, Math.floor(fy));
-    const ty = fy - iy;
+/**
+ * RISE masks, written into `out` (H·W values): a grid × grid field of random keep (1, probability p) / drop (0) cells,
+ * upsampled bilinearly to cells of ⌈H/grid⌉ × ⌈W/grid⌉ pixels and shifted by a random fraction of a cell (Petsiuk et
+ * al. 2018). The field has grid + 2 points per side so every shifted pixel interpolates between real points.
+ */
+export class RiseMasks {
+  private readonly field: Float32Array;
+  private readonly iy: Int32Array;
+  private readonly ty: Float32Array;
+  private readonly ix: Int32Array;
+  private readonly tx: Float32Array;
+  constructor(private readonly next: () => number, private readonly grid: number, private readonly p: number, private readonly H: number, private readonly W: number) {
+    this.field = new Float32Array((grid + 2) * (grid + 2));
+    this.iy = new Int32Array(H);
+    this.ty = new Float32Array(H);
+    this.ix = new Int32Array(W);
+    this.tx = new Float32Array(W);
+  }
+
+  write(out: Float32Array): void {
+    const { grid, H, W, field, iy, ty, ix, tx } = this;
+    const G = grid + 2;
+    for (let i = 0; i < field.length; i++) field[i] = this.next() < this.p ? 1 : 0;
+    const cy = Math.ceil(H / grid);
+    const cx = Math.ceil(W / grid);
+    const sy = this.next() * cy;
+    const sx = this.next() * cx;
+    for (let y = 0; y < H; y++) {
+      const f = (y + sy) / cy;
+      iy[y] = Math.floor(f);
+      ty[y] = f - iy[y];
+    }
     for (let x = 0; x < W; x++) {
-      const fx = (x + sx) / cx;
-      const ix = Math.min(grid - 1, Math.floor(fx));
-      const tx = fx - ix;
-      const at = (a: number, b: number) => g[a * (grid + 1) + b];
-      m[y * W + x] = (1 - ty) * ((1 - tx) * at(iy, ix) + tx * at(iy, ix + 1)) + ty * ((1 - tx) * at(iy + 1, ix) + tx * at(iy + 1, ix + 1));
+      const f = (x + sx) / cx;
+      ix[x] = Math.floor(f);
+      tx[x] = f - ix[x];
+    }
+    for (let y = 0; y < H; y++) {
+      const r0 = iy[y] * G;
+      const r1 = r0 + G;
+      const b = ty[y];
+      for (let x = 0; x < W; x++) {
+        const c = ix[x];
+        const a = tx[x];
+        const top = field[r0 + c] + a * (field[r0 + c + 1] - field[r0 + c]);
+        const bottom = field[r1 + c] + a * (field[r1 + c + 1] - field[r1 + c]);
+        out[y * W + x] = top + b * (bottom - top);
+      }
     }
   }
-  return m;
 }
 
 /**
- * RISE: saliency = Σ_i score(x ⊙ M_i) · M_i / (N · p) over N random smooth masks (masked parts set to `fill`).
- * Non-negative when scores are probabilities (they saturate on very confident models, which flattens the map).
+ * RISE: saliency(u) = Σ_i (s_i − s̄) · M_i(u) / (N · p) over N random smooth masks M_i that keep (1) or hide (set to
+ * `fill`, 0) pixels, s_i the score of x ⊙ M_i and s̄ the mean score. The mean is subtracted because Σ s̄·M_i/(N·p) is
+ * the same for every pixel (up to sampling noise): it says nothing about where the evidence is, yet on a confident
+ * model it is most of the plain sum and flattens the map. So the map is the score's gain when u is kept, ≥ 0 where
+ * keeping u helps. Masks are built `chunk` at a time into one reused buffer.
  */
 export async function rise(score: Scorer, x: Float32Array, lay: InputLayout, o: { masks: number; grid: number; keep: number; fill: number; seed: number; chunk: number; onProgress?: (f: number) => void; signal?: AbortSignal }): Promise<Float32Array> {
   const H = lay.image ? lay.height! : 1;
   const W = lay.image ? lay.width! : lay.units;
-  const next = rng(o.seed);
+  const U = lay.units;
+  const gen = new RiseMasks(rng(o.seed), Math.min(o.grid, Math.max(H, W)), o.keep, H, W);
   const fill = new Float32Array(x.length).fill(o.fill);
-  const sal = new Float32Array(lay.units);
+  const buf = new Float32Array(o.chunk * U);
+  const sum = new Float64Array(U); // Σ s_i M_i
+  const cover = new Float64Array(U); // Σ M_i
+  let total = 0;
   for (let i = 0; i < o.masks; i += o.chunk) {
     o.signal?.throwIfAborted();
-    const masks = Array.from({ length: Math.min(o.chunk, o.masks - i) }, () => riseMask(next, Math.min(o.grid, Math.max(H, W)), o.keep, H, W));
-    const scores = await score(masks.map((m) => mixByUnits(x, fill, m, lay)));
-    masks.forEach((m, k) => {
-      for (let u = 0; u < sal.length; u++) sal[u] += scores[k] * m[u];
-    });
-    o.onProgress?.(Math.min(1, (i + masks.length) / o.masks));
+    const n = Math.min(o.chunk, o.masks - i);
+    for (let k = 0; k < n; k++) gen.write(buf.subarray(k * U, (k + 1) * U));
+    const scores = await score(n, (k, dst) => writeMixed(dst, x, fill, buf.subarray(k * U, (k + 1) * U), lay));
+    for (let k = 0; k < n; k++) {
+      const s = scores[k];
+      total += s;
+      const off = k * U;
+      for (let u = 0; u < U; u++) {
+        sum[u] += s * buf[off + u];
+        cover[u] += buf[off + u];
+      }
+    }
+    o.onProgress?.(Math.min(1, (i + n) / o.masks));
   }
-  return sal.map((v) => v / (o.masks * o.keep));
+  const mean = total / o.masks;
+  const out = new Float32Array(U);
+  for (let u = 0; u < U; u++) out[u] = (sum[u] - mean * cover[u]) / (o.masks * o.keep);
+  return out;
 }

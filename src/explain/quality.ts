@@ -1,6 +1,6 @@
 import type { InputLayout } from './layout';
-import { mixByUnits } from './layout';
-import type { Scorer } from './perturbation';
+import { writeMixed } from './layout';
+import type { Scorer } from './scoring';
 
 // Numbers that say how much to trust a map. Deletion/insertion AUC (Petsiuk et al., RISE): remove (or insert) units
 // in order of decreasing attribution in DELETION_STEPS equal steps and track the target score; a faithful map makes
@@ -19,21 +19,16 @@ function auc(ys: number[]): number {
 export async function deletionInsertion(score: Scorer, x: Float32Array, map: Float32Array, lay: InputLayout, steps = DELETION_STEPS): Promise<{ deletionAuc: number; insertionAuc: number }> {
   const order = Array.from(map.keys()).sort((a, b) => map[b] - map[a]);
   const zero = new Float32Array(x.length);
-  const del: Float32Array[] = [];
-  const ins: Float32Array[] = [];
-  for (let k = 0; k <= steps; k++) {
-    const n = Math.round((k / steps) * order.length);
-    const keep = new Float32Array(lay.units).fill(1);
-    const put = new Float32Array(lay.units);
-    for (let i = 0; i < n; i++) {
-      keep[order[i]] = 0;
-      put[order[i]] = 1;
-    }
-    del.push(mixByUnits(x, zero, keep, lay));
-    ins.push(mixByUnits(x, zero, put, lay));
-  }
-  const scores = await score([...del, ...ins]);
-  return { deletionAuc: auc(scores.slice(0, steps + 1)), insertionAuc: auc(scores.slice(steps + 1)) };
+  const mask = new Float32Array(lay.units);
+  // Sample k ≤ steps: deletion step k (the top n(k) units set to 0); sample steps + 1 + k: insertion step k.
+  const scores = await score(2 * (steps + 1), (k, dst) => {
+    const insert = k > steps;
+    const n = Math.round(((insert ? k - steps - 1 : k) / steps) * order.length);
+    mask.fill(insert ? 0 : 1);
+    for (let i = 0; i < n; i++) mask[order[i]] = insert ? 1 : 0;
+    writeMixed(dst, x, zero, mask, lay);
+  });
+  return { deletionAuc: auc(Array.from(scores.subarray(0, steps + 1))), insertionAuc: auc(Array.from(scores.subarray(steps + 1))) };
 }
 
 /** IG completeness residual: |Σ attr − (f(x) − f(b))| / |f(x) − f(b)| (f = raw target output). */
