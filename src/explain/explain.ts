@@ -104,7 +104,7 @@ export async function explainModel(path: string, p: ExplainRunOptions): Promise<
       // Both perturbation methods score the raw output (the logit of a classifier without a final softmax): it does
       // not saturate on a confident model the way the probability does.
       case 'occlusion': return { attr: await occlusion(score.raw, x, lay, { window: o.window ?? 6, stride: o.stride ?? 3, fill: o.fill ?? 0, signal: p.signal }), unitLevel: true };
-      case 'rise': return { attr: await rise(score.raw, x, lay, { masks: o.masks ?? 500, grid: o.grid ?? 6, keep: o.keep ?? 0.5, fill: o.fill ?? 0, seed, chunk: batch, signal: p.signal }), unitLevel: true };
+      case 'rise': return { attr: await rise(score.rawStream, x, lay, { masks: o.masks ?? 500, grid: o.grid ?? 6, keep: o.keep ?? 0.5, fill: o.fill ?? 0, seed, batch, signal: p.signal }), unitLevel: true };
     }
   };
   const toMap = (method: ExplainMethod, r: { attr: Float32Array; unitLevel: boolean }) =>

@@ -50,6 +50,17 @@ export function reduceToMap(attr: Float32Array, lay: InputLayout, mode: 'abs' | 
 
 /** dst = x where the unit mask is 1, `base` where it is 0, linear in between (written in place: no allocation). */
 export function writeMixed(dst: Float32Array, x: Float32Array, base: Float32Array, mask: Float32Array, lay: InputLayout): void {
+  if (lay.layout !== 'nhwc') {
+    // Units repeat every `units` elements (channel planes, or one unit per element): no index table needed.
+    const U = lay.units;
+    for (let off = 0; off < x.length; off += U) {
+      for (let u = 0; u < U; u++) {
+        const i = off + u;
+        dst[i] = base[i] + (x[i] - base[i]) * mask[u];
+      }
+    }
+    return;
+  }
   const unitOf = lay.unitOf;
   for (let i = 0; i < x.length; i++) {
     const m = mask[unitOf[i]];

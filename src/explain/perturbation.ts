@@ -1,6 +1,6 @@
 import type { InputLayout } from './layout';
 import { writeMixed } from './layout';
-import type { Scorer } from './scoring';
+import type { Scorer, StreamScorer } from './scoring';
 import { rng } from '../runtime/synthesize';
 
 // Perturbation methods: they only need forward passes, so they work on any model and runtime. Every perturbed input
@@ -109,34 +109,35 @@ export class RiseMasks {
  * `fill`, 0) pixels, s_i the score of x ⊙ M_i and s̄ the mean score. The mean is subtracted because Σ s̄·M_i/(N·p) is
  * the same for every pixel (up to sampling noise): it says nothing about where the evidence is, yet on a confident
  * model it is most of the plain sum and flattens the map. So the map is the score's gain when u is kept, ≥ 0 where
- * keeping u helps. Masks are built `chunk` at a time into one reused buffer.
+ * keeping u helps. Each mask is built when its sample is written, into a ring of 2·`batch` rows (the scorer
+ * hands a score back before it writes the sample 2·batch later), so nothing is allocated per mask.
  */
-export async function rise(score: Scorer, x: Float32Array, lay: InputLayout, o: { masks: number; grid: number; keep: number; fill: number; seed: number; chunk: number; onProgress?: (f: number) => void; signal?: AbortSignal }): Promise<Float32Array> {
+export async function rise(score: StreamScorer, x: Float32Array, lay: InputLayout, o: { masks: number; grid: number; keep: number; fill: number; seed: number; batch: number; onProgress?: (f: number) => void; signal?: AbortSignal }): Promise<Float32Array> {
   const H = lay.image ? lay.height! : 1;
   const W = lay.image ? lay.width! : lay.units;
   const U = lay.units;
   const gen = new RiseMasks(rng(o.seed), Math.min(o.grid, Math.max(H, W)), o.keep, H, W);
   const fill = new Float32Array(x.length).fill(o.fill);
-  const buf = new Float32Array(o.chunk * U);
+  const rows = 2 * o.batch;
+  const ring = new Float32Array(rows * U);
   const sum = new Float64Array(U); // Σ s_i M_i
   const cover = new Float64Array(U); // Σ M_i
   let total = 0;
-  for (let i = 0; i < o.masks; i += o.chunk) {
+  await score(o.masks, (k, dst) => {
     o.signal?.throwIfAborted();
-    const n = Math.min(o.chunk, o.masks - i);
-    for (let k = 0; k < n; k++) gen.write(buf.subarray(k * U, (k + 1) * U));
-    const scores = await score(n, (k, dst) => writeMixed(dst, x, fill, buf.subarray(k * U, (k + 1) * U), lay));
-    for (let k = 0; k < n; k++) {
-      const s = scores[k];
-      total += s;
-      const off = k * U;
-      for (let u = 0; u < U; u++) {
-        sum[u] += s * buf[off + u];
-        cover[u] += buf[off + u];
-      }
+    const m = ring.subarray((k % rows) * U, (k % rows + 1) * U);
+    gen.write(m);
+    writeMixed(dst, x, fill, m, lay);
+  }, (k, s) => {
+    total += s;
+    const off = (k % rows) * U;
+    for (let u = 0; u < U; u++) {
+      const m = ring[off + u];
+      sum[u] += s * m;
+      cover[u] += m;
     }
-    o.onProgress?.(Math.min(1, (i + n) / o.masks));
-  }
+    if (k % o.batch === o.batch - 1) o.onProgress?.((k + 1) / o.masks);
+  });
   const mean = total / o.masks;
   const out = new Float32Array(U);
   for (let u = 0; u < U; u++) out[u] = (sum[u] - mean * cover[u]) / (o.masks * o.keep);

@@ -15,6 +15,8 @@ export type WriteSample = (k: number, dst: Float32Array) => void;
 export type Forward = (n: number, write: WriteSample, onRow: (k: number, row: Float32Array) => void) => Promise<void>;
 /** One target score per sample. */
 export type Scorer = (n: number, write: WriteSample) => Promise<Float32Array>;
+/** Target scores handed over batch by batch, in order, as they come (same ordering guarantee as `Forward`). */
+export type StreamScorer = (n: number, write: WriteSample, onScore: (k: number, score: number) => void) => Promise<void>;
 
 /** Up to 64 samples and about 16 MB of input per batch: big enough to amortise a call, small enough for any model. */
 export function batchSizeFor(sampleLength: number, batchable: boolean): number {
@@ -25,22 +27,37 @@ export function toFloat32(a: NdArray): Float32Array {
   return a.data instanceof Float32Array ? a.data : Float32Array.from({ length: a.data.length }, (_, i) => numberAt(a, i));
 }
 
-/** Forward passes through a runtime session (ORT or TF.js), other inputs held at their fed values. */
+/**
+ * Forward passes through a runtime session (ORT or TF.js), other inputs held at their fed values. Pipelined: batch
+ * b + 1 is written into the second of two buffers while the runtime works on batch b, so our per-sample work hides
+ * behind the model's. Order guarantee for callers that keep per-sample state in a ring: `write` of sample k + 2·batch
+ * only happens after `onRow` of sample k.
+ */
 export function sessionForward(session: RuntimeSession, feeds: Map<string, NdArray>, name: string, shape: number[], batch: number): Forward {
   const len = shape.reduce((a, b) => a * b, 1);
-  const buf = new Float32Array(batch * len);
-  const f = new Map(feeds);
+  const bufs = [new Float32Array(batch * len), new Float32Array(batch * len)];
   const outName = session.outputs[0].name;
   return async (n, write, onRow) => {
-    for (let i = 0; i < n; i += batch) {
-      const count = Math.min(batch, n - i);
-      for (let k = 0; k < count; k++) write(i + k, buf.subarray(k * len, (k + 1) * len));
-      f.set(name, { dtype: 'float32', shape: [count, ...shape.slice(1)], data: count === batch ? buf : buf.subarray(0, count * len) });
-      const r = await session.run(f);
+    let pending: { start: number; count: number; result: Promise<Map<string, NdArray>> } | undefined;
+    const finish = async () => {
+      if (!pending) return;
+      const { start, count, result } = pending;
+      pending = undefined;
+      const r = await result;
       const flat = toFloat32(r.get(outName) ?? [...r.values()][0]);
       const per = flat.length / count;
-      for (let k = 0; k < count; k++) onRow(i + k, flat.subarray(k * per, (k + 1) * per));
+      for (let k = 0; k < count; k++) onRow(start + k, flat.subarray(k * per, (k + 1) * per));
+    };
+    for (let i = 0, b = 0; i < n; i += batch, b++) {
+      const count = Math.min(batch, n - i);
+      const buf = bufs[b & 1];
+      for (let k = 0; k < count; k++) write(i + k, buf.subarray(k * len, (k + 1) * len));
+      await finish();
+      const f = new Map(feeds);
+      f.set(name, { dtype: 'float32', shape: [count, ...shape.slice(1)], data: count === batch ? buf : buf.subarray(0, count * len) });
+      pending = { start: i, count, result: session.run(f) };
     }
+    await finish();
   };
 }
 
@@ -77,6 +94,7 @@ export function softmaxAt(row: ArrayLike<number>, k: number): number {
 export class Scoring {
   constructor(private readonly forward: Forward, readonly target: number, readonly useSoftmax: boolean) {}
   raw: Scorer = (n, write) => this.score(n, write, false);
+  rawStream: StreamScorer = (n, write, onScore) => this.forward(n, write, (k, row) => onScore(k, row[this.target]));
   prob: Scorer = (n, write) => this.score(n, write, this.useSoftmax);
 
   private async score(n: number, write: WriteSample, softmax: boolean): Promise<Float32Array> {

@@ -58,6 +58,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
       isTrusted: () => ctx.trusted,
       log: ctx.logFn,
       onSelectNode: (nodeId) => ctx.nodeSelected(model, nodeId),
+      onExplained: (items) => ctx.explained(model, items),
       prefs: ctx.state,
       saveExport: (params) => saveExport(ctx, document.uri, params),
     });

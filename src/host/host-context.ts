@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { EngineClient } from '../engine/client';
 import { Config } from './config';
 import type { ModelHandle } from './model-handle';
+import type { ExplanationSummary } from '../protocol/explain-summary';
 import { hostStateSchema, StateStore, type HostState } from './state-store';
 import type { LogFn } from './webview-channel';
 
@@ -9,6 +10,7 @@ import type { LogFn } from './webview-channel';
 export interface ActiveModelListener {
   activeModelChanged(model: ModelHandle | undefined): void;
   nodeSelected(model: ModelHandle, nodeId: string): void;
+  explained(model: ModelHandle, items: ExplanationSummary[]): void;
 }
 
 /**
@@ -107,6 +109,11 @@ export class HostContext implements vscode.Disposable {
 
   nodeSelected(model: ModelHandle, nodeId: string): void {
     if (this.activeModel === model) this.activeListener?.nodeSelected(model, nodeId);
+  }
+
+  /** The side view shows the newest explanation of any open model (it names the file). */
+  explained(model: ModelHandle, items: ExplanationSummary[]): void {
+    this.activeListener?.explained(model, items);
   }
 
   dispose(): void {

@@ -1,6 +1,9 @@
 // vscode-free: what one model panel's webview may ask the host, and what the host tells it.
 import type { Handlers, HandlerContext, Transport } from '../protocol/rpc';
 import type { ForwardedMethods } from '../protocol/forwarded';
+import type { ExplainResult } from '../protocol/explain';
+import type { ExplanationSummary } from '../protocol/explain-summary';
+import { summarizeExplanation } from '../protocol/explain-summary';
 import { forwardedMethodNames } from '../protocol/forwarded';
 import type { SaveExportParams, WebviewMethods } from '../protocol/webview';
 import { RpcError } from '../protocol/wire';
@@ -17,6 +20,8 @@ export interface PanelSessionDeps {
   isTrusted(): boolean;
   log: LogFn;
   onSelectNode?(nodeId: string): void;
+  /** An explain call finished: its per-method summaries (for the side view's "last explanation"). */
+  onExplained?(items: ExplanationSummary[]): void;
   /** Where the Run tab's inputs are remembered per model (none: nothing is remembered). */
   prefs?: RunPrefsState;
   /** Saves a graph export (the save dialog lives in save-export.ts); none: exports cannot be saved. */
@@ -92,7 +97,9 @@ export class PanelSession {
     const { modelId } = await this.deps.model.open();
     // The method name is only known at run time here; the validators already checked params against its type.
     const engine = this.deps.engine() as unknown as { call(m: string, p: unknown, o: object): Promise<unknown> };
-    return engine.call(method, { ...(params as object), modelId }, { signal: ctx.signal, onProgress: ctx.progress });
+    const result = await engine.call(method, { ...(params as object), modelId }, { signal: ctx.signal, onProgress: ctx.progress });
+    if (method === 'explain') this.deps.onExplained?.(summarizeExplanation(this.deps.model.fileName, result as ExplainResult));
+    return result;
   }
 }
 

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { ActiveModelListener, HostContext } from './host-context';
 import type { ModelHandle } from './model-handle';
+import type { ExplanationSummary } from '../protocol/explain-summary';
 import { WebviewChannel } from './webview-channel';
 import { setupWebview, webviewTransport } from './webview-setup';
 
@@ -8,12 +9,13 @@ export const SIDE_VIEW_ID = 'modelInspector.explanations';
 
 /**
  * The Explanations view in its own activity-bar container: a short summary of the active model, the selected
- * node and (later) the last explanation. It only listens: the page makes no requests.
+ * node and the last explanation (kept here so a view opened later still shows it). It only listens: the page makes no requests.
  */
 export class SideViewProvider implements vscode.WebviewViewProvider, ActiveModelListener {
   private channel: WebviewChannel | undefined;
   private model: ModelHandle | undefined;
   private selected: string | undefined;
+  private explanation: ExplanationSummary[] | undefined;
 
   constructor(private readonly ctx: HostContext) {}
 
@@ -33,6 +35,7 @@ export class SideViewProvider implements vscode.WebviewViewProvider, ActiveModel
         rpc.emit('init', { view: 'sidebar', fileName: this.model?.fileName ?? '', trusted: this.ctx.trusted });
         rpc.emit('activeModel', { summary: this.model?.summary ?? null });
         if (this.selected) rpc.emit('nodeSelected', { nodeId: this.selected });
+        if (this.explanation) rpc.emit('explanation', { items: this.explanation });
       },
       this.ctx.logFn,
     );
@@ -52,5 +55,10 @@ export class SideViewProvider implements vscode.WebviewViewProvider, ActiveModel
   nodeSelected(_model: ModelHandle, nodeId: string): void {
     this.selected = nodeId;
     this.channel?.emit('nodeSelected', { nodeId });
+  }
+
+  explained(_model: ModelHandle, items: ExplanationSummary[]): void {
+    this.explanation = items;
+    this.channel?.emit('explanation', { items });
   }
 }

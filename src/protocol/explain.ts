@@ -1,5 +1,5 @@
 import type { Check } from './validate';
-import { arrayOf, bool, num, obj, oneOf, optional, str } from './validate';
+import { arrayOf, bool, nothing, num, obj, oneOf, optional, str } from './validate';
 import { runParamsCheck } from './run';
 import type { RunParams } from './run';
 
@@ -76,6 +76,8 @@ export interface ExplainResult {
 
 export type ExplainMethods = {
   explain: { params: ExplainParams; result: ExplainResult };
+  /** Example inputs shipped next to the model (`*.npy` in its folder, at most 20), absolute paths, sorted. */
+  explainInputs: { params: Record<string, never>; result: { files: string[] } };
 };
 
 const runCheck = runParamsCheck;
@@ -100,4 +102,5 @@ export const explainParamsCheck: Check = (x, p) => {
 
 export const explainValidators: { [K in keyof ExplainMethods]: Check } = {
   explain: explainParamsCheck,
+  explainInputs: nothing,
 };

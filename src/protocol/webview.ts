@@ -1,6 +1,7 @@
 import type { ForwardedMethods } from './forwarded';
 import { forwardedValidators } from './forwarded';
 import type { ModelSummary } from './summary';
+import type { ExplanationSummary } from './explain-summary';
 import type { RunParams } from './run';
 import { runParamsCheck } from './run';
 import type { Check } from './validate';
@@ -60,6 +61,8 @@ export type HostEvents = {
   activeModel: { summary: ModelSummary | null };
   /** Side view only: a node was selected in the active model's panel. */
   nodeSelected: { nodeId: string };
+  /** Side view only: the last explanation's methods (newest call), each with its quality numbers and thumbnail. */
+  explanation: { items: ExplanationSummary[] };
 };
 
 /** Webview -> host events. */

@@ -2,16 +2,20 @@ import type { Tab, TabContext } from '../shell/tab';
 import { custom, h } from '../shell/dom';
 import type { ExplainMap, ExplainMethod, ExplainParams, ExplainResult } from '../../src/protocol/explain';
 import { EXPLAIN_METHODS } from '../../src/protocol/explain';
+import { MAX_COMPLETENESS, MAX_RANDOMIZATION_SPEARMAN } from '../../src/protocol/explain-summary';
 
-// The Explain tab: pick an input (synthesized or a file path: .npy or image), a target (top-k of a first run or an
-// index) and methods; the engine computes small H×W maps that are drawn over the input with an opacity slider.
-// Magnitude maps use a sequential colormap, signed maps a diverging one. Quality numbers sit under each map.
+// The Explain tab: pick an input (synthesized, a file path: .npy or image, or an example .npy shipped next to the
+// model), a target (top-k of the last explanation or an index) and methods; the engine computes small H×W maps that
+// are drawn side by side over the input with an opacity slider. Magnitude maps use a sequential colormap, signed maps
+// a diverging one. Quality numbers sit under each map with a one-line meaning.
+// Stable DOM ids (the e2e tests use them): mi-explain-source, -file, -target, -m-<method>, -sanity, -run, -cancel,
+// -status, -error, -top, -maps, -opacity, -untrusted; each map is a figure.mi-explain-map[data-method].
 
 const MEANINGS: Record<string, string> = {
-  deletion: 'deletion AUC: score left while removing the top pixels first (lower = the map found what matters)',
-  insertion: 'insertion AUC: score while adding the top pixels first (higher is better)',
-  completeness: 'IG completeness residual: attributions vs the score change (near 0 is right)',
-  sanity: 'rank correlation with the map of a re-randomized model (should be low)',
+  deletion: 'score left while the top pixels are removed first: lower = the map found what matters',
+  insertion: 'score while the top pixels are put back first: higher = the map found what matters',
+  completeness: 'IG attributions vs the score change they should add up to: near 0 is right (> 0.05: more steps)',
+  sanity: 'rank correlation with the map after re-randomizing the top layers: should be low (> 0.5: suspicious)',
 };
 
 /** Sequential: black → yellow (viridis-like ramp); diverging: blue ← white → red. */
@@ -53,7 +57,23 @@ export function createExplainTab(): Tab {
   let last: ExplainResult | undefined;
   const notice = h('p', { id: 'mi-explain-untrusted', class: 'mi-warnings', hidden: true },
     'Explaining runs the model, which is disabled in Restricted Mode: nothing runs until you trust this workspace.');
-  const file = h('input', { id: 'mi-explain-file', type: 'text', placeholder: 'input file (.npy or image); empty = synthesized', size: '40' });
+  const source = h('select', { id: 'mi-explain-source', title: 'what to explain' },
+    h('option', { value: 'synth' }, 'synthesized input'), h('option', { value: 'file' }, 'file path…'));
+  const file = h('input', { id: 'mi-explain-file', type: 'text', placeholder: 'input file (.npy or image)', size: '40', hidden: true });
+  let examplesLoaded = false;
+  const loadExamples = async () => {
+    if (examplesLoaded || !ctx.trusted) return;
+    examplesLoaded = true;
+    try {
+      const { files } = await ctx.rpc.call('explainInputs', {});
+      for (const f of files) source.append(h('option', { value: `example:${f}` }, `example: ${f.split(/[\\/]/).pop()}`));
+    } catch {
+      examplesLoaded = false; // e.g. the model failed to open: try again next time the tab shows
+    }
+  };
+  source.addEventListener('change', () => {
+    file.hidden = source.value !== 'file';
+  });
   const target = h('input', { id: 'mi-explain-target', type: 'number', min: '0', placeholder: 'target (default: top-1)' });
   const boxes = EXPLAIN_METHODS.map((m) => {
     const box = h('input', { type: 'checkbox', value: m, id: `mi-explain-m-${m}` });
@@ -90,12 +110,14 @@ export function createExplainTab(): Tab {
       }
       const canvas = h('canvas', { style: 'width:240px;image-rendering:pixelated;border:1px solid var(--vscode-panel-border)' });
       drawMap(canvas, m, r.image, Number(opacity.value) / 100);
+      const line = (value: string, meaning: string, bad = false) =>
+        h('div', { class: bad ? 'mi-warnings' : '' }, h('strong', {}, value), h('div', { class: 'mi-muted', style: 'font-size:90%' }, meaning));
       const q = [
-        h('div', { title: MEANINGS.deletion }, `deletion AUC ${m.deletionAuc.toFixed(3)}`),
-        h('div', { title: MEANINGS.insertion }, `insertion AUC ${m.insertionAuc.toFixed(3)}`),
+        line(`deletion AUC ${m.deletionAuc.toFixed(3)}`, MEANINGS.deletion),
+        line(`insertion AUC ${m.insertionAuc.toFixed(3)}`, MEANINGS.insertion),
       ];
-      if (m.completeness !== undefined) q.push(h('div', { title: MEANINGS.completeness }, `completeness residual ${m.completeness.toExponential(2)}`));
-      if (m.randomizationSpearman !== undefined) q.push(h('div', { title: MEANINGS.sanity }, `randomization ρ ${m.randomizationSpearman.toFixed(2)}`));
+      if (m.completeness !== undefined) q.push(line(`completeness residual ${m.completeness.toExponential(2)}`, MEANINGS.completeness, !(m.completeness <= MAX_COMPLETENESS)));
+      if (m.randomizationSpearman !== undefined) q.push(line(`randomization ρ ${m.randomizationSpearman.toFixed(2)}`, MEANINGS.sanity, !(m.randomizationSpearman <= MAX_RANDOMIZATION_SPEARMAN)));
       cell.append(h('figcaption', {}, `${m.method} (${m.signed ? 'signed' : 'magnitude'}, ${m.ms.toFixed(0)} ms)`), canvas, h('div', { class: 'mi-muted' }, ...q));
       return cell;
     }));
@@ -112,7 +134,8 @@ export function createExplainTab(): Tab {
     const methods = boxes.filter((b) => b.box.checked).map((b) => b.m as ExplainMethod);
     if (!methods.length) return;
     const params: ExplainParams = { methods, sanity: sanity.checked };
-    if (file.value.trim()) params.inputs = [{ file: file.value.trim() }];
+    if (source.value === 'file' && file.value.trim()) params.inputs = [{ file: file.value.trim() }];
+    else if (source.value.startsWith('example:')) params.inputs = [{ file: source.value.slice('example:'.length) }];
     if (target.value !== '') params.target = Number(target.value);
     running = new AbortController();
     cancelButton.hidden = false;
@@ -148,15 +171,17 @@ export function createExplainTab(): Tab {
       container.append(
         notice,
         h('div', { class: 'mi-explain-form' },
-          h('div', {}, 'input ', file, ' target ', target),
+          h('div', {}, 'input ', source, ' ', file, ' target ', target),
           h('div', {}, ...boxes.map((b) => b.label), h('label', { title: MEANINGS.sanity }, sanity, ' sanity check')),
           h('div', {}, runButton, ' ', cancelButton, ' ', status, ' overlay opacity ', opacity)),
         error, topRow, grid,
       );
       refresh();
+      void loadExamples();
     },
     show() {
       refresh();
+      void loadExamples();
     },
   };
 }

@@ -1,9 +1,9 @@
 import type { Tab } from './tab';
 import { createOverviewTab } from '../overview/tab';
 import { graphTab } from '../graph/tab';
-import { comingSoon } from './placeholder-tab';
 import { createRunTab } from '../run/tab';
 import { weightsTab } from '../weights/tab';
+import { createExplainTab } from '../explain/tab';
 
 /**
  * The panel's tabs, in order. A feature plugs in by replacing its `comingSoon(...)` line with its factory from
@@ -14,5 +14,5 @@ export const tabFactories: (() => Tab)[] = [
   () => graphTab,
   () => weightsTab,
   createRunTab,
-  () => comingSoon('explain', 'Explain', 'Saliency maps that show which parts of an input drove a prediction.'),
+  createExplainTab,
 ];

@@ -1,16 +1,17 @@
 import type { ModelSummary } from '../../src/protocol/summary';
+import type { ExplanationSummary } from '../../src/protocol/explain-summary';
 import type { Connection } from '../messaging/connect';
 import { h } from '../shell/dom';
 import { formatBytes, formatCount, formatName, formatShape } from '../overview/format';
 
 /**
  * The Explanations side view: a short summary of the model in the active editor, the selected node, and
- * the last explanation (filled in by the saliency feature; a placeholder until then).
+ * the last explanation (one thumbnail per method with its quality numbers and any failed check).
  */
 export function mountSidePanel(root: HTMLElement, { rpc }: Connection): void {
   const summaryBox = h('section', { id: 'mi-side-summary', class: 'mi-side-section' });
   const selected = h('p', { id: 'mi-side-selected', class: 'mi-muted' }, 'No node selected. Select a node in the Graph tab.');
-  const explanation = h('p', { id: 'mi-side-explanation', class: 'mi-muted' }, 'No explanation yet. Run “Explain Prediction” on a model.');
+  const explanation = h('div', { id: 'mi-side-explanation', class: 'mi-muted' }, 'No explanation yet. Use the Explain tab of a model.');
   root.replaceChildren(
     summaryBox,
     h('section', { class: 'mi-side-section' }, h('h2', {}, 'Selected node'), selected),
@@ -27,6 +28,42 @@ export function mountSidePanel(root: HTMLElement, { rpc }: Connection): void {
     selected.textContent = nodeId;
     selected.classList.remove('mi-muted');
   });
+  rpc.on('explanation', ({ items }) => {
+    explanation.classList.toggle('mi-muted', items.length === 0);
+    explanation.replaceChildren(...(items.length ? items.map(renderExplanation) : ['The last explanation produced no map.']));
+  });
+}
+
+/** Same ramps as the Explain tab: sequential dark → yellow for magnitudes, blue ← white → red for signed maps. */
+function thumbColor(v: number, signed: boolean): [number, number, number] {
+  if (signed) {
+    const t = Math.max(-1, Math.min(1, v));
+    return t >= 0 ? [255, Math.round(255 * (1 - t)), Math.round(255 * (1 - t))] : [Math.round(255 * (1 + t)), Math.round(255 * (1 + t)), 255];
+  }
+  const t = Math.max(0, Math.min(1, v));
+  return [Math.round(68 + t * 185), Math.round(1 + t * 230), Math.round(84 - t * 47)];
+}
+
+function renderExplanation(e: ExplanationSummary): HTMLElement {
+  const [H, W] = e.thumbnail.shape;
+  const canvas = h('canvas', { class: 'mi-side-thumb', width: String(W), height: String(H), style: 'width:64px;image-rendering:pixelated' });
+  const g = canvas.getContext('2d');
+  if (g) {
+    const px = g.createImageData(W, H);
+    const scale = Math.max(1e-12, ...e.thumbnail.values.map(Math.abs));
+    e.thumbnail.values.forEach((v, i) => px.data.set([...thumbColor(v / scale, e.thumbnail.signed), 255], i * 4));
+    g.putImageData(px, 0, 0);
+  }
+  const facts = [
+    `deletion AUC ${e.deletionAuc.toFixed(3)}`, `insertion AUC ${e.insertionAuc.toFixed(3)}`,
+    ...(e.completeness !== undefined ? [`completeness residual ${e.completeness.toExponential(1)}`] : []),
+    ...(e.randomizationSpearman !== undefined ? [`randomization ρ ${e.randomizationSpearman.toFixed(2)}`] : []),
+  ];
+  return h('div', { class: 'mi-side-explanation-item', 'data-method': e.method },
+    h('h3', {}, `${e.method} — ${e.fileName}, target ${e.target} (score ${e.score.toFixed(3)})`),
+    canvas,
+    h('div', { class: 'mi-muted' }, facts.join(' · ')),
+    ...e.warnings.map((w) => h('p', { class: 'mi-warnings mi-wrap' }, `⚠ ${w}`)));
 }
 
 function renderSummary(box: HTMLElement, s: ModelSummary | null): void {

@@ -1,3 +1,5 @@
+import { readdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { WithModel } from '../../protocol/forwarded';
 import type { ExplainMethods } from '../../protocol/explain';
 import { RpcError } from '../../protocol/wire';
@@ -32,5 +34,10 @@ export const explainHandlers: FeatureHandlers<WithModel<ExplainMethods>> = (serv
       if (ctx.signal.aborted) throw new RpcError('cancelled', 'explain was cancelled');
       throw e;
     }
+  },
+  explainInputs: async ({ modelId }) => {
+    const dir = dirname(services.store.get(modelId).path);
+    const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => /\.npy$/i.test(n)).sort().slice(0, 20);
+    return { files: names.map((n) => join(dir, n)) };
   },
 });

@@ -1,0 +1,57 @@
+// The `saliency` CLI verb on the shipped example model: its --json contract and the .npy map it writes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../support/tfjs-fixtures';
+import { parseNpy } from '../../src/formats/arrays/npy';
+import { CLASSES, SIZE } from '../../examples/shapes-data';
+import { openModel } from '../../src/formats/registry';
+import { explainModel } from '../../src/explain/explain';
+
+const ROOT = join(__dirname, '../..');
+const MODEL = join(ROOT, 'examples/shapes/model.onnx');
+const cli = (args: string[]) => execFileSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'saliency', ...args], { cwd: ROOT, encoding: 'utf8' });
+
+const CROSS = join(ROOT, 'examples/shapes/cross.npy'); // a held-back image (train-example.ts writes it)
+
+test('saliency --json --out: JSON contract, and the .npy is the float32 H×W map the library computes', async () => {
+  const { dir, cleanup } = await tempDir('saliency-cli-');
+  try {
+    const out = join(dir, 'map.npy');
+    const json = JSON.parse(cli([MODEL, '--input', CROSS, '--method', 'occlusion', '--out', out, '--json']));
+    assert.deepEqual(Object.keys(json).sort(), ['deletionAuc', 'insertionAuc', 'method', 'shape', 'target']);
+    assert.equal(json.method, 'occlusion');
+    assert.equal(json.target, CLASSES.indexOf('cross')); // the model's top-1 on its held-back example
+    assert.deepEqual(json.shape, [SIZE, SIZE]);
+    for (const k of ['deletionAuc', 'insertionAuc']) assert.ok(json[k] >= 0 && json[k] <= 1, `${k} ${json[k]}`);
+    const map = parseNpy(out, readFileSync(out));
+    assert.equal(map.dtype, 'float32');
+    assert.deepEqual(map.shape, [SIZE, SIZE]);
+    // Occlusion is deterministic: the file holds exactly the map the library computes for the same input.
+    const model = await openModel(MODEL);
+    try {
+      const r = await explainModel(MODEL, { methods: ['occlusion'], inputs: [{ file: CROSS }], model });
+      assert.deepEqual(Array.from(map.data as Float32Array), Array.from(r.full.get('occlusion')!));
+      assert.equal(r.maps[0].deletionAuc, json.deletionAuc);
+    } finally {
+      await model.dispose?.();
+    }
+  } finally {
+    await cleanup();
+  }
+});
+
+test('saliency --json for IG carries the completeness residual; --target picks the class', () => {
+  const json = JSON.parse(cli([MODEL, '--input', join(ROOT, 'examples/shapes/square.npy'), '--method', 'ig', '--target', '2', '--json']));
+  assert.equal(json.method, 'ig');
+  assert.equal(json.target, 2);
+  assert.ok(typeof json.completeness === 'number' && json.completeness < 0.1, `completeness ${json.completeness}`);
+});
+
+test('saliency with an unknown method is a usage error naming the choices', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'saliency', MODEL, '--method', 'lime'], { cwd: ROOT, encoding: 'utf8' });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /--method must be one of vanilla, gradxinput/);
+});
