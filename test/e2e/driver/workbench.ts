@@ -88,7 +88,7 @@ export class Workbench {
   /** The custom editor's content: outer webview iframe → inner #active-frame. VS Code marks each outer iframe's
    *  URL with its purpose, which tells the editor apart from our side view. */
   webview(): FrameLocator {
-    return this.page.frameLocator('iframe.webview.ready[src*="purpose=customEditor"]').first().frameLocator('#active-frame');
+    return this.page.frameLocator('iframe.webview.ready:not([src*="purpose=webviewView"])').first().frameLocator('#active-frame');
   }
 
   /** The Explanations side view's content. */
@@ -106,7 +106,7 @@ export class Workbench {
 
   /** Clicks a tab of the model panel (Overview, Graph, Weights, Run, Explain) by its id. */
   async openTab(id: string): Promise<void> {
-    await this.webview().locator(`#mi-tab-${id}`).click();
+    await this.webview().locator(`vscode-tab-header[data-tab="${id}"]`).click(); // vscode-tab-header replaces its own id
     await this.webview().locator(`[data-tab-body="${id}"]`).waitFor({ state: 'visible', timeout: 15_000 });
   }
 
@@ -116,10 +116,6 @@ export class Workbench {
     await this.page.keyboard.press(keys);
   }
 
-  /** Notification toasts whose text contains `text`. */
-  notification(text: string | RegExp) {
-    return this.page.locator('.notifications-toasts .notification-toast', { hasText: text });
-  }
 
   /** Switches the colour theme the way a user does (Preferences: Color Theme) and waits for it to apply. */
   async setTheme(theme: Theme): Promise<void> {

@@ -11,9 +11,14 @@ import type { Workbench } from '../driver/workbench';
 export async function quickInference(page: Page, wb: Workbench, opts: { file: string; path?: string; screenshot: string }): Promise<string> {
   await wb.runCommand('Model Inspector: Quick Inference');
   if (opts.path) await wb.answerQuickInput(opts.path);
-  const toast = wb.notification(`${opts.file}:`);
-  await toast.waitFor({ timeout: 90_000 });
-  const text = (await toast.locator('.notification-list-item-message').innerText()).trim();
+  // The result toast starts with "<file>:"; the progress toast ("Running <file>: …") must not match.
+  const escaped = opts.file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const message = page.locator('.notifications-toasts .notification-list-item-message', { hasText: new RegExp(`^${escaped}: `) }).first();
+  await message.waitFor({ timeout: 90_000 });
+  const text = (await message.innerText()).trim();
+  // The progress toast closes once the run is done.
+  await page.locator('.notifications-toasts .notification-list-item-message', { hasText: `Running ${opts.file}` }).waitFor({ state: 'detached', timeout: 10_000 })
+    .catch(() => console.log('  note: the "Running …" progress toast was still shown 10 s after the result'));
   ok(/·\s*cpu\s*·\s*p50 [\d.]+ ms/.test(text), `Quick Inference said "${text}", not "<result> · cpu · p50 … ms"`);
   ok(!/failed|error/i.test(text), `Quick Inference reported a failure: "${text}"`);
   console.log(`  quick inference: ${text}`);
