@@ -57,7 +57,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
       engine: () => ctx.engine(),
       isTrusted: () => ctx.trusted,
       log: ctx.logFn,
-      onSelectNode: (nodeId) => ctx.nodeSelected(model, nodeId),
+      onSelectNode: (nodeId, graph) => ctx.nodeSelected(model, nodeId, graph),
       onExplained: (items) => ctx.explained(model, items),
       prefs: ctx.state,
       saveExport: (params) => saveExport(ctx, document.uri, params),

@@ -9,7 +9,7 @@ import type { LogFn } from './webview-channel';
 /** What the side view needs to hear about (implemented by side-view.ts). */
 export interface ActiveModelListener {
   activeModelChanged(model: ModelHandle | undefined): void;
-  nodeSelected(model: ModelHandle, nodeId: string): void;
+  nodeSelected(model: ModelHandle, nodeId: string, graph?: string): void;
   explained(model: ModelHandle, items: ExplanationSummary[]): void;
 }
 
@@ -107,8 +107,8 @@ export class HostContext implements vscode.Disposable {
     if (this.activeModel === model) this.activeListener?.activeModelChanged(model);
   }
 
-  nodeSelected(model: ModelHandle, nodeId: string): void {
-    if (this.activeModel === model) this.activeListener?.nodeSelected(model, nodeId);
+  nodeSelected(model: ModelHandle, nodeId: string, graph?: string): void {
+    if (this.activeModel === model) this.activeListener?.nodeSelected(model, nodeId, graph);
   }
 
   /** The side view shows the newest explanation of any open model (it names the file). */

@@ -19,7 +19,7 @@ export interface PanelSessionDeps {
   engine: () => EngineCaller;
   isTrusted(): boolean;
   log: LogFn;
-  onSelectNode?(nodeId: string): void;
+  onSelectNode?(nodeId: string, graph?: string): void;
   /** An explain call finished: its per-method summaries (for the side view's "last explanation"). */
   onExplained?(items: ExplanationSummary[]): void;
   /** Where the Run tab's inputs are remembered per model (none: nothing is remembered). */
@@ -39,7 +39,7 @@ export class PanelSession {
   constructor(private readonly deps: PanelSessionDeps) {
     this.channel = new WebviewChannel(deps.transport, this.handlers(), (rpc) => {
       rpc.emit('init', { view: 'panel', fileName: deps.model.fileName, trusted: deps.isTrusted() });
-      rpc.on('selectNode', ({ nodeId }) => deps.onSelectNode?.(nodeId));
+      rpc.on('selectNode', ({ nodeId, graph }) => deps.onSelectNode?.(nodeId, graph || undefined));
       rpc.on('log', ({ level, message }) => deps.log(level, `${deps.model.fileName} view: ${message}`));
     }, deps.log);
   }

@@ -3,6 +3,7 @@ import type { ActiveModelListener, HostContext } from './host-context';
 import type { ModelHandle } from './model-handle';
 import type { ExplanationSummary } from '../protocol/explain-summary';
 import { WebviewChannel } from './webview-channel';
+import { explainSelection, type NodeSelectedPayload } from './node-explanation';
 import { setupWebview, webviewTransport } from './webview-setup';
 
 export const SIDE_VIEW_ID = 'modelInspector.explanations';
@@ -14,7 +15,9 @@ export const SIDE_VIEW_ID = 'modelInspector.explanations';
 export class SideViewProvider implements vscode.WebviewViewProvider, ActiveModelListener {
   private channel: WebviewChannel | undefined;
   private model: ModelHandle | undefined;
-  private selected: string | undefined;
+  private selected: NodeSelectedPayload | undefined;
+  /** Bumped by every selection and model change: a slower explanation of an older selection is dropped. */
+  private selectSeq = 0;
   private explanation: ExplanationSummary[] | undefined;
 
   constructor(private readonly ctx: HostContext) {}
@@ -34,7 +37,7 @@ export class SideViewProvider implements vscode.WebviewViewProvider, ActiveModel
       (rpc) => {
         rpc.emit('init', { view: 'sidebar', fileName: this.model?.fileName ?? '', trusted: this.ctx.trusted });
         rpc.emit('activeModel', { summary: this.model?.summary ?? null });
-        if (this.selected) rpc.emit('nodeSelected', { nodeId: this.selected });
+        if (this.selected) rpc.emit('nodeSelected', this.selected);
         if (this.explanation) rpc.emit('explanation', { items: this.explanation });
       },
       this.ctx.logFn,
@@ -47,14 +50,22 @@ export class SideViewProvider implements vscode.WebviewViewProvider, ActiveModel
   }
 
   activeModelChanged(model: ModelHandle | undefined): void {
-    if (model !== this.model) this.selected = undefined;
+    if (model !== this.model) {
+      this.selected = undefined;
+      this.selectSeq++;
+    }
     this.model = model;
     this.channel?.emit('activeModel', { summary: model?.summary ?? null });
   }
 
-  nodeSelected(_model: ModelHandle, nodeId: string): void {
-    this.selected = nodeId;
-    this.channel?.emit('nodeSelected', { nodeId });
+  nodeSelected(model: ModelHandle, nodeId: string, graph?: string): void {
+    const seq = ++this.selectSeq;
+    void explainSelection(() => this.ctx.engine(), model, nodeId, graph, (payload) => {
+      if (seq !== this.selectSeq) return false;
+      this.selected = payload;
+      this.channel?.emit('nodeSelected', payload);
+      return true;
+    });
   }
 
   explained(_model: ModelHandle, items: ExplanationSummary[]): void {

@@ -2,10 +2,11 @@ import type { ForwardedMethods } from './forwarded';
 import { forwardedValidators } from './forwarded';
 import type { ModelSummary } from './summary';
 import type { ExplanationSummary } from './explain-summary';
+import type { NodeExplanation } from './node-explanation';
 import type { RunParams } from './run';
 import { runParamsCheck } from './run';
 import type { Check } from './validate';
-import { nothing, obj, str, oneOf } from './validate';
+import { nothing, obj, optional, str, oneOf } from './validate';
 
 /** Remembered Run tab inputs are small (dims, sources, presets): anything bigger is not a form's worth. */
 export const MAX_RUN_PREFS_CHARS = 16 * 1024;
@@ -59,8 +60,11 @@ export type HostEvents = {
   trust: { trusted: boolean };
   /** Side view only: the model in the active editor (null when none). */
   activeModel: { summary: ModelSummary | null };
-  /** Side view only: a node was selected in the active model's panel. */
-  nodeSelected: { nodeId: string };
+  /**
+   * Side view only: a node was selected in the active model's panel. Sent first with the id alone, then again with
+   * the explanation once the host has it (and a third time when the weight health is known).
+   */
+  nodeSelected: { nodeId: string; explanation?: NodeExplanation; error?: string };
   /** Side view only: the last explanation's methods (newest call), each with its quality numbers and thumbnail. */
   explanation: { items: ExplanationSummary[] };
 };
@@ -68,13 +72,14 @@ export type HostEvents = {
 /** Webview -> host events. */
 export type WebviewEvents = {
   log: { level: 'info' | 'warn' | 'error'; message: string };
-  selectNode: { nodeId: string };
+  /** `graph`: the subgraph the node is in (absent or '' for the main graph). */
+  selectNode: { nodeId: string; graph?: string };
   tab: { tab: string };
 };
 
 export const webviewEventValidators: { [K in keyof WebviewEvents]: Check } = {
   log: obj({ level: oneOf('info', 'warn', 'error'), message: str(2000) }),
-  selectNode: obj({ nodeId: str(1000) }),
+  selectNode: obj({ nodeId: str(1000), graph: optional(str(2000)) }),
   tab: obj({ tab: str(40) }),
 };
 

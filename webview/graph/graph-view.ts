@@ -176,7 +176,7 @@ export class GraphView {
       renderGroupDetailsForValue(this.dom.side, node.kind, v.name, v.dtype, v.shape);
       return;
     }
-    this.ctx.selectNode(node.id);
+    this.ctx.selectNode(node.id, vm.payload.graph || undefined);
     const seq = ++this.detailsSeq;
     this.dom.side.textContent = 'Loading…';
     try {

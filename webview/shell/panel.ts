@@ -50,7 +50,7 @@ export function mountPanel(root: HTMLElement, { rpc, init }: Connection): void {
         bar?.find('graph')?.setOverlay?.(overlay);
         if (overlay) bar?.select('graph');
       },
-      selectNode: (nodeId) => rpc.emit('selectNode', { nodeId }),
+      selectNode: (nodeId, graph) => rpc.emit('selectNode', graph ? { nodeId, graph } : { nodeId }),
     };
     bar = createTabBar(tabFactories.map((f) => f()), ctx, saved.tab ?? 'overview', (tab) => {
       saved.tab = tab;

@@ -26,8 +26,8 @@ export interface TabContext {
   navigate(tab: TabId, arg?: unknown): void;
   /** Shows an overlay on the Graph tab (undefined clears it). */
   setOverlay(overlay: NodeOverlay | undefined): void;
-  /** Tells the host (and the side panel) that a node is selected. */
-  selectNode(nodeId: string): void;
+  /** Tells the host (and the side panel) that a node is selected; `graph` names the subgraph it is in. */
+  selectNode(nodeId: string, graph?: string): void;
 }
 
 /** A tab is mounted lazily on first show; `show` is called every time it becomes visible. */

@@ -3,6 +3,7 @@ import type { ExplanationSummary } from '../../src/protocol/explain-summary';
 import type { Connection } from '../messaging/connect';
 import { h } from '../shell/dom';
 import { formatBytes, formatCount, formatName, formatShape } from '../overview/format';
+import { renderSelectedNode } from './node-view';
 
 /**
  * The Explanations side view: a short summary of the model in the active editor, the selected node, and
@@ -10,7 +11,7 @@ import { formatBytes, formatCount, formatName, formatShape } from '../overview/f
  */
 export function mountSidePanel(root: HTMLElement, { rpc }: Connection): void {
   const summaryBox = h('section', { id: 'mi-side-summary', class: 'mi-side-section' });
-  const selected = h('p', { id: 'mi-side-selected', class: 'mi-muted' }, 'No node selected. Select a node in the Graph tab.');
+  const selected = h('div', { id: 'mi-side-selected' });
   const explanation = h('div', { id: 'mi-side-explanation', class: 'mi-muted' }, 'No explanation yet. Use the Explain tab of a model.');
   root.replaceChildren(
     summaryBox,
@@ -18,16 +19,13 @@ export function mountSidePanel(root: HTMLElement, { rpc }: Connection): void {
     h('section', { class: 'mi-side-section' }, h('h2', {}, 'Last explanation'), explanation),
   );
   renderSummary(summaryBox, null);
+  renderSelectedNode(selected, null);
 
   rpc.on('activeModel', ({ summary }) => {
     renderSummary(summaryBox, summary);
-    selected.textContent = 'No node selected. Select a node in the Graph tab.';
-    selected.classList.add('mi-muted');
+    renderSelectedNode(selected, null);
   });
-  rpc.on('nodeSelected', ({ nodeId }) => {
-    selected.textContent = nodeId;
-    selected.classList.remove('mi-muted');
-  });
+  rpc.on('nodeSelected', (p) => renderSelectedNode(selected, p));
   rpc.on('explanation', ({ items }) => {
     explanation.classList.toggle('mi-muted', items.length === 0);
     explanation.replaceChildren(...(items.length ? items.map(renderExplanation) : ['The last explanation produced no map.']));
