@@ -185,14 +185,14 @@ test('unknown and malformed host messages are ignored; host requests the page do
   }
 });
 
-test('the side view shows the active model and the selected node', async () => {
+test('the side view shows the active model and explains the selected node', async () => {
   const summary = await summaryOf('pytorch-converted/test_Conv2d');
   for (const theme of ['light', 'dark'] as const) {
     const v = await harness.open({
       view: 'sidebar',
       theme,
       width: 320,
-      height: 600,
+      height: 900,
       handlers: {},
       onReady: (rpc) => {
         rpc.emit('init', { view: 'sidebar', fileName: '', trusted: true });
@@ -207,8 +207,41 @@ test('the side view shows the active model and the selected node', async () => {
       assert.equal(await text(v, '#mi-side-title'), 'model.onnx');
       assert.match(await text(v, '#mi-side-summary'), /76/);
       v.channel.emit('nodeSelected', { nodeId: 'conv_0' });
-      await v.page.waitForFunction(() => document.getElementById('mi-side-selected')?.textContent === 'conv_0', undefined, { timeout: 5000 });
-      await v.page.screenshot({ path: join(artifacts, `sidebar-${theme}.png`) });
+      await v.page.waitForFunction(() => document.getElementById('mi-side-node-title')?.textContent === 'conv_0', undefined, { timeout: 5000 });
+      assert.match(await text(v, '#mi-side-selected'), /Loading details/);
+      // What the host sends next (shape of src/host/node-explanation.ts's output); the text is shown as given.
+      const description = 'Slides learned filters over the input and sums the products at each position.';
+      const base = {
+        nodeId: 'conv_0', opType: 'Conv', domain: '', name: 'conv1', description,
+        attributes: ['kernel_shape = [3, 3]', 'pads = [1, 1, 1, 1]'], attributesOmitted: 2,
+        inputs: [{ name: 'input', dtype: 'float32' as const, shape: [1, 3, 32, 32] }],
+        outputs: [{ name: 'conv_out', dtype: 'float32' as const, shape: [1, 16, 32, 32] }],
+        parameterCount: 448,
+      };
+      const weights = [
+        { name: 'conv.weight', dtype: 'float32' as const, shape: [16, 3, 3, 3], count: 432 },
+        { name: 'conv.bias', dtype: 'float32' as const, shape: [16], count: 16 },
+      ];
+      v.channel.emit('nodeSelected', { nodeId: 'conv_0', explanation: { ...base, weights } });
+      await v.page.locator('#mi-side-node-description').waitFor({ timeout: 5000 });
+      assert.equal(await text(v, '#mi-side-node-title'), 'Conv — conv1');
+      assert.equal(await text(v, '#mi-side-node-description'), description);
+      assert.match(await text(v, '#mi-side-node-params'), /448/);
+      assert.match(await text(v, '#mi-side-node-attributes'), /kernel_shape = \[3, 3\][\s\S]*and 2 more/);
+      assert.equal(await v.page.locator('#mi-side-node-weights [data-health="pending"]').count(), 2);
+      v.channel.emit('nodeSelected', { nodeId: 'conv_0', explanation: { ...base, weights: [
+        { ...weights[0], health: { severity: 'error' as const, message: '3 NaN values of 432' } },
+        { ...weights[1], health: 'ok' as const },
+      ] } });
+      await v.page.locator('#mi-side-node-weights [data-health="error"]').waitFor({ timeout: 5000 });
+      const rows = await v.page.locator('#mi-side-node-weights li').allInnerTexts();
+      assert.equal(rows.length, 2);
+      assert.match(rows[0], /conv\.weight[\s\S]*\[16, 3, 3, 3\][\s\S]*432 params[\s\S]*3 NaN values of 432/);
+      assert.match(rows[1], /conv\.bias[\s\S]*healthy/);
+      await v.page.screenshot({ path: join(artifacts, `sidebar-${theme}.png`), fullPage: true });
+      // A new model clears the selection.
+      v.channel.emit('activeModel', { summary });
+      await v.page.waitForFunction(() => !document.getElementById('mi-side-node-title'), undefined, { timeout: 5000 });
       assert.deepEqual(v.problems, []);
     } finally {
       await v.close();
