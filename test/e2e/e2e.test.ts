@@ -173,8 +173,7 @@ describe('Model Inspector in code-server', { timeout: 15 * 60_000 }, () => {
       const ws = makeWorkspace('quick-inference', { 'tiny-cnn.onnx': cnn });
       const wb = new Workbench(page);
       await wb.open(ws, { expectFile: 'tiny-cnn.onnx' });
-      // No model editor is active, so the command asks for the file (code-server's simple file dialog).
-      await quickInference(page, wb, { file: 'tiny-cnn.onnx', path: join(ws, 'tiny-cnn.onnx'), screenshot: 'quick-inference.png' });
+      await quickInference(page, wb, { file: 'tiny-cnn.onnx', screenshot: 'quick-inference.png' });
     }));
 
   test('k) crash isolation: the engine dies mid-job, the editor shows Retry, Retry recovers, the host lives on', () =>
@@ -199,7 +198,7 @@ describe('Model Inspector in code-server', { timeout: 15 * 60_000 }, () => {
       const ws = makeWorkspace('explain', { 'model.onnx': join(shapesDir, 'model.onnx'), 'labels.txt': join(shapesDir, 'labels.txt'), 'circle.npy': join(shapesDir, 'circle.npy') });
       const wb = new Workbench(page);
       await wb.open(ws, { expectFile: 'model.onnx' });
-      outcome = await explainScenario(page, wb, { model: 'model.onnx', input: join(ws, 'circle.npy') });
+      outcome = await explainScenario(page, wb, { model: 'model.onnx', input: 'circle.npy' });
     });
     if (outcome.skipped) {
       t.skip(outcome.skipped);

@@ -6,11 +6,13 @@ import { checkOverview, shot } from '../driver/harness';
 import { crashEngineKey } from '../driver/server';
 import type { Workbench } from '../driver/workbench';
 
-/** Runs "Model Inspector: Quick Inference"; with no model editor active it asks for the file, answered with `path`.
+/** Runs "Model Inspector: Quick Inference", picks the workspace model `file` and a synthesized input.
  *  Returns the notification's text ("<file>: <top-1> · cpu · p50 … ms"). */
-export async function quickInference(page: Page, wb: Workbench, opts: { file: string; path?: string; screenshot: string }): Promise<string> {
+export async function quickInference(page: Page, wb: Workbench, opts: { file: string; screenshot: string }): Promise<string> {
   await wb.runCommand('Model Inspector: Quick Inference');
-  if (opts.path) await wb.answerQuickInput(opts.path);
+  // Two quick picks: the model (workspace models, the active one marked) and the input (synthesized random normal).
+  await wb.answerQuickInput(opts.file); // the row's label starts with a file icon: Enter takes the one filtered row
+  await wb.answerQuickInput('Random normal', 'Random normal');
   // The result toast starts with "<file>:"; the progress toast ("Running <file>: …") must not match.
   const escaped = opts.file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const message = page.locator('.notifications-toasts .notification-list-item-message', { hasText: new RegExp(`^${escaped}: `) }).first();

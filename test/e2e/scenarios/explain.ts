@@ -13,7 +13,11 @@ export async function explainScenario(page: Page, wb: Workbench, opts: { model: 
   if (!(await run.isVisible({ timeout: 3_000 }).catch(() => false))) {
     return { skipped: 'the Explain tab is not registered in webview/shell/tabs.ts yet (still the coming-soon placeholder)' };
   }
-  await wb.webview().locator('#mi-explain-file').fill(opts.input);
+  // The tab offers the example .npy files found next to the model; pick the one asked for.
+  const source = wb.webview().locator('#mi-explain-source');
+  const label = `example: ${opts.input}`;
+  ok(await eventually(async () => (await source.locator('option', { hasText: label }).count()) > 0, 30_000), `the input list has no "${label}"`);
+  await source.selectOption({ label });
   await run.click();
   const maps = wb.webview().locator('.mi-explain-map canvas');
   const error = wb.webview().locator('#mi-explain-error');
