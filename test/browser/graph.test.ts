@@ -140,3 +140,29 @@ test('control flow: an If body opens as its own view with a breadcrumb back', as
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('the graph fills the height below the header and follows window resizes; Fit keeps nodes out from under the minimap', async () => {
+  const { page, problems } = await pages.open('dark', { width: 1000, height: 900 });
+  // Like the panel shell: a header above the tab, and a container whose height is not set (no percentage to resolve).
+  await page.evaluate(`(() => { const r = document.getElementById('root'); r.style.height = 'auto'; const hd = document.createElement('div'); hd.style.height = '150px'; r.before(hd); })()`);
+  await mountGraph(page, data);
+  const heights = () => page.evaluate(`({ graph: document.querySelector('.mi-graph').getBoundingClientRect().height, top: document.querySelector('.mi-graph').getBoundingClientRect().top, stage: ${G}.dom.stage.clientHeight, vh: innerHeight })`) as Promise<{ graph: number; top: number; stage: number; vh: number }>;
+  await waitFor(page, `Math.abs(document.querySelector('.mi-graph').getBoundingClientRect().bottom - innerHeight) <= 2`);
+  const tall = await heights();
+  assert.ok(tall.stage > 600, `canvas stage ${tall.stage} px in a ${tall.vh} px window below a ${tall.top} px header`);
+  await page.setViewportSize({ width: 1000, height: 600 });
+  await waitFor(page, `Math.abs(document.querySelector('.mi-graph').getBoundingClientRect().bottom - innerHeight) <= 2`);
+  const short = await heights();
+  assert.ok(short.graph < tall.graph - 250, `shrinks with the window: ${tall.graph} -> ${short.graph}`);
+  // Fit: no drawn box overlaps the minimap (both in stage coordinates).
+  await page.evaluate(`(() => { ${G}.fit(); ${G}.drawNow(); })()`);
+  const r = await page.evaluate(`(() => { const g = ${G}, st = g.dom.stage.getBoundingClientRect(), m = g.dom.minimap.getBoundingClientRect();
+    const boxes = []; for (let i = 0; i < g.vm.n; i++) { const b = g.screenBox(i); if (b) boxes.push(b); }
+    return { boxes, mini: { x: m.left - st.left, y: m.top - st.top, w: m.width, h: m.height } }; })()`) as { boxes: { x: number; y: number; w: number; h: number }[]; mini: { x: number; y: number; w: number; h: number } };
+  assert.ok(r.boxes.length > 3);
+  const hidden = r.boxes.filter((b) => b.x < r.mini.x + r.mini.w && b.x + b.w > r.mini.x && b.y < r.mini.y + r.mini.h && b.y + b.h > r.mini.y);
+  assert.deepEqual(hidden, [], 'boxes under the minimap after Fit');
+  await page.screenshot({ path: join(artifacts, 'fill-height-dark.png') });
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -6,6 +6,7 @@ import { sceneToPng, sceneToSvg } from './export';
 import { LayoutClient } from './layout-client';
 import type { RankDir } from './layout-core';
 import { Minimap } from './minimap';
+import { fillViewportHeight } from './fill-height';
 import type { OverlayScale, View } from './renderer';
 import { draw, overlayScale, rampColor } from './renderer';
 import type { Scene } from './scene';
@@ -60,6 +61,7 @@ export class GraphView {
     new MutationObserver(() => { this.theme = readTheme(container); this.refreshMinimap(); this.requestDraw(); })
       .observe(document.body, { attributes: true, attributeFilter: ['class', 'style'] });
     new ResizeObserver(() => this.requestDraw()).observe(this.dom.stage);
+    fillViewportHeight(this.dom.root);
   }
 
   /** Loads a graph (main graph or a control-flow body) and draws its readable top level. */
@@ -232,15 +234,31 @@ export class GraphView {
 
   // ---- view --------------------------------------------------------------------------------------------------
 
-  /** Fits the whole view; `readable` (on open) keeps text legible instead, showing the top of a tall graph. */
+  /**
+   * Fits the whole view; `readable` (on open) keeps text legible instead, showing the top of a tall graph.
+   * The minimap and legend float over the bottom corners, so the graph is fitted into the larger of the strip
+   * above them and the column between them, never under them.
+   */
   fit(readable = false): void {
     const s = this.scene;
     if (!s) return;
     const W = this.dom.stage.clientWidth || 800, H = this.dom.stage.clientHeight || 600;
-    const k = Math.min(1.5, (W - 40) / Math.max(1, s.width), (H - 40) / Math.max(1, s.height));
+    const pad = 20;
+    const size = (e: HTMLElement) => (e.hidden || !e.offsetParent ? [0, 0] : [e.offsetWidth + 16, e.offsetHeight + 16]);
+    const [mw, mh] = size(this.dom.minimap), [lw, lh] = size(this.dom.legend);
+    const regions = [
+      { x: 0, y: 0, w: W, h: H - Math.max(mh, lh) }, // above both corners
+      { x: lw, y: 0, w: W - lw - mw, h: H }, // between them
+      { x: 0, y: 0, w: W, h: H }, // nothing sensible left (tiny stage): the whole stage
+    ].filter((r) => r.w > 120 && r.h > 120);
+    let best = { x: 0, y: 0, w: W, h: H }, k = 0;
+    for (const r of regions) {
+      const rk = Math.min(1.5, (r.w - 2 * pad) / Math.max(1, s.width), (r.h - 2 * pad) / Math.max(1, s.height));
+      if (rk > k * 1.001) [best, k] = [r, rk];
+    }
     this.view.k = readable ? Math.max(k, 0.6) : Math.max(0.005, k);
-    this.view.tx = (W - s.width * this.view.k) / 2;
-    this.view.ty = Math.max(24, (H - s.height * this.view.k) / 2);
+    this.view.tx = best.x + (best.w - s.width * this.view.k) / 2;
+    this.view.ty = best.y + Math.max(24, (best.h - s.height * this.view.k) / 2);
     this.requestDraw();
   }
   zoom(factor: number, sx?: number, sy?: number): void {

@@ -12,7 +12,8 @@ const css = `
 .mi-graph .main { position: relative; flex: 1; display: flex; min-height: 0; }
 .mi-graph .stage { position: relative; flex: 1; min-width: 0; overflow: hidden; }
 .mi-graph .stage canvas.view { position: absolute; inset: 0; width: 100%; height: 100%; cursor: grab; }
-.mi-graph .minimap { position: absolute; right: 8px; bottom: 8px; width: 180px; height: 120px; border: 1px solid var(--vscode-panel-border, #8886); background: var(--vscode-editor-background); cursor: pointer; }
+.mi-graph .minimap { position: absolute; right: 8px; bottom: 8px; width: 160px; height: 110px; border: 1px solid var(--vscode-panel-border, #8886); background: var(--vscode-editor-background); opacity: 0.85; cursor: pointer; }
+.mi-graph .minimap:hover { opacity: 1; }
 .mi-graph .legend { position: absolute; left: 8px; bottom: 8px; padding: 4px 6px; font-size: 11px; background: var(--vscode-editorWidget-background, #8881); border: 1px solid var(--vscode-panel-border, #8884); max-width: 260px; }
 .mi-graph .legend .sw { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: middle; border: 1px solid #8886; }
 .mi-graph .legend .ramp { height: 8px; margin: 3px 0; }
