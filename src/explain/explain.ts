@@ -18,6 +18,7 @@ import { blurred, inputLayout, reduceToMap } from './layout';
 import { occlusion, rise } from './perturbation';
 import { batchSizeFor, gradForward, isProbabilities, scoreArrays, Scoring, sessionForward, softmaxAt, toFloat32 } from './scoring';
 import { completeness, deletionInsertion, spearman } from './quality';
+import { findLabels } from '../runtime/labels';
 
 export interface ExplainRunOptions extends ExplainParams {
   model?: Model;
@@ -59,7 +60,8 @@ export async function explainModel(path: string, p: ExplainRunOptions): Promise<
   if (target >= row.length) throw new ModelError(path, `target ${target} is out of range: the first output has ${row.length} values per sample`);
   const useSoftmax = row.length > 1 && !isProbabilities(row);
   const scoring = new Scoring(fwd, target, useSoftmax);
-  const top = Array.from(row.keys()).map((i) => ({ index: i, p: useSoftmax ? softmaxAt(row, i) : row[i] })).sort((a, b) => b.p - a.p).slice(0, 5);
+  const labels = await findLabels(path, p.model?.metadata);
+  const top = Array.from(row.keys()).map((i) => ({ index: i, p: useSoftmax ? softmaxAt(row, i) : row[i], label: labels?.[i] })).sort((a, b) => b.p - a.p).slice(0, 5);
 
   let gm: GradModel | undefined;
   let gmError: string | undefined;

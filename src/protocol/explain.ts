@@ -66,7 +66,7 @@ export interface ExplainResult {
   target: number;
   /** Target score (softmax probability for multi-class outputs) and the output's top-5 indices for the target picker. */
   score: number;
-  top: { index: number; p: number }[];
+  top: { index: number; p: number; label?: string }[];
   inputName: string;
   inputShape: number[];
   /** The explained input reduced to the map's shape (channel mean), for the overlay; absent for non-images. */

@@ -94,7 +94,7 @@ export function createExplainTab(): Tab {
     const r = last;
     topRow.replaceChildren(`target ${r.target} (score ${r.score.toFixed(3)}) — top: `,
       ...r.top.map((t) => {
-        const b = h('a', { href: '#', title: 'explain this index' }, `#${t.index} ${(t.p * 100).toFixed(1)}% `);
+        const b = h('a', { href: '#', title: 'explain this index' }, `${t.label ? `${t.label} (#${t.index})` : `#${t.index}`} ${(t.p * 100).toFixed(1)}% `);
         b.addEventListener('click', (e) => {
           e.preventDefault();
           target.value = String(t.index);
@@ -108,7 +108,7 @@ export function createExplainTab(): Tab {
         cell.append(h('figcaption', {}, m.method), h('p', { class: 'mi-error mi-wrap' }, m.error));
         return cell;
       }
-      const canvas = h('canvas', { style: 'width:240px;image-rendering:pixelated;border:1px solid var(--vscode-panel-border)' });
+      const canvas = h('canvas', { class: 'mi-explain-canvas' });
       drawMap(canvas, m, r.image, Number(opacity.value) / 100);
       const line = (value: string, meaning: string, bad = false) =>
         h('div', { class: bad ? 'mi-warnings' : '' }, h('strong', {}, value), h('div', { class: 'mi-muted', style: 'font-size:90%' }, meaning));
