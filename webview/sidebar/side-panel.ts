@@ -44,7 +44,10 @@ function thumbColor(v: number, signed: boolean): [number, number, number] {
 
 function renderExplanation(e: ExplanationSummary): HTMLElement {
   const [H, W] = e.thumbnail.shape;
-  const canvas = h('canvas', { class: 'mi-side-thumb', width: String(W), height: String(H), style: 'width:64px;image-rendering:pixelated' });
+  const canvas = h('canvas', { class: 'mi-side-thumb', width: String(W), height: String(H) });
+  // CSSOM, not a style attribute: the webview CSP blocks inline style attributes.
+  canvas.style.width = '64px';
+  canvas.style.imageRendering = 'pixelated';
   const g = canvas.getContext('2d');
   if (g) {
     const px = g.createImageData(W, H);
