@@ -5,20 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 t0=$(date +%s)
-need=()
-for p in chromium libkrb5-dev ripgrep g++ make python3 curl; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
-if (( ${#need[@]} )); then
-  if [[ $(id -u) == 0 ]]; then
-    echo "== apt-get install ${need[*]}"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-  else
-    echo "missing system packages: ${need[*]} — run: sudo apt-get install ${need[*]}" >&2; exit 1
-  fi
-fi
-if [[ ! -d node_modules/onnxruntime-node || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  echo "== npm ci"; ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
-fi
-echo "== code-server"; bash test/e2e/scripts/setup.sh
+bash scripts/ensure-deps.sh
 echo "== npm run package"; npm run --silent package >/dev/null
 vsix=dist-vsix/model-inspector-linux-x64.vsix
 echo "VSIX: $vsix ($(du -h "$vsix" | cut -f1))"
@@ -28,7 +15,7 @@ bash test/e2e/scripts/install-vsix.sh "$vsix"
 # A workspace with the committed examples (and a conformance model when Debian's libonnx-testdata is installed).
 ws=$R/ws/demo
 rm -rf "$ws" && mkdir -p "$ws"
-cp -r examples/tiny-cnn.onnx examples/tiny-mlp-tfjs "$ws/"
+cp -r examples/tiny-cnn.onnx examples/tiny-mlp-tfjs examples/shapes "$ws/"
 conv=/usr/share/libonnx-testdata/data/pytorch-converted/test_Conv2d/model.onnx
 [[ -f $conv ]] && cp "$conv" "$ws/conv2d.onnx"
 [[ -f $R/ud/User/settings.json ]] || { mkdir -p "$R/ud/User"; cp test/e2e/settings.json "$R/ud/User/settings.json"; }
@@ -40,7 +27,7 @@ cat <<MSG
 Model Inspector is running in VS Code (code-server) after $(( $(date +%s) - t0 ))s.
   Open:        http://127.0.0.1:$MI_E2E_PORT/?folder=$ws
                (remote machine: ssh -L $MI_E2E_PORT:127.0.0.1:$MI_E2E_PORT <host>, then open the same URL locally)
-  Try:         click tiny-cnn.onnx; right-click tiny-mlp-tfjs/model.json → Inspect Model
+  Try:         click tiny-cnn.onnx or shapes/model.onnx (Explain tab: example inputs beside it); right-click tiny-mlp-tfjs/model.json → Inspect Model
   Screenshot:  test-artifacts/demo/overview.png
   Logs:        $R/code-server.log and $R/ud/logs/ (extension: exthost*/model-inspector.model-inspector/)
   Stop:        bash test/e2e/scripts/stop.sh

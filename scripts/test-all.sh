@@ -13,6 +13,8 @@ step() {
   if "$@"; then echo "=== $name: ok ($(( $(date +%s) - t0 ))s)"
   else echo "=== $name: FAILED ($(( $(date +%s) - t0 ))s)"; failed+=("$name"); return 1; fi
 }
+# A fresh machine gets its packages first (no-op when they are there), so `npm test` stands on its own.
+bash scripts/ensure-deps.sh || { echo "npm test: could not install what the tests need"; exit 1; }
 node_test() { node --import tsx --test --test-concurrency=1 --test-reporter=spec "$@"; }
 
 step lint npx eslint .
