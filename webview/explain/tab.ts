@@ -87,7 +87,7 @@ export function createExplainTab(): Tab {
   const status = h('span', { id: 'mi-explain-status', class: 'mi-muted', role: 'status' });
   const error = h('p', { id: 'mi-explain-error', class: 'mi-error mi-wrap', hidden: true });
   const topRow = h('div', { id: 'mi-explain-top', class: 'mi-muted' });
-  const grid = h('div', { id: 'mi-explain-maps', style: 'display:flex;flex-wrap:wrap;gap:12px' });
+  const grid = h('div', { id: 'mi-explain-maps', class: 'mi-explain-grid' });
 
   const render = () => {
     if (!last) return;
@@ -103,7 +103,7 @@ export function createExplainTab(): Tab {
         return b;
       }));
     grid.replaceChildren(...r.maps.map((m) => {
-      const cell = h('figure', { class: 'mi-explain-map', 'data-method': m.method, style: 'margin:0;max-width:260px' });
+      const cell = h('figure', { class: 'mi-explain-map', 'data-method': m.method });
       if (m.error) {
         cell.append(h('figcaption', {}, m.method), h('p', { class: 'mi-error mi-wrap' }, m.error));
         return cell;
@@ -111,7 +111,7 @@ export function createExplainTab(): Tab {
       const canvas = h('canvas', { class: 'mi-explain-canvas' });
       drawMap(canvas, m, r.image, Number(opacity.value) / 100);
       const line = (value: string, meaning: string, bad = false) =>
-        h('div', { class: bad ? 'mi-warnings' : '' }, h('strong', {}, value), h('div', { class: 'mi-muted', style: 'font-size:90%' }, meaning));
+        h('div', { class: bad ? 'mi-warnings' : '' }, h('strong', {}, value), h('div', { class: 'mi-muted mi-explain-meaning' }, meaning));
       const q = [
         line(`deletion AUC ${m.deletionAuc.toFixed(3)}`, MEANINGS.deletion),
         line(`insertion AUC ${m.insertionAuc.toFixed(3)}`, MEANINGS.insertion),
