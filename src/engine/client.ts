@@ -1,8 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { totalmem } from 'node:os';
 import type { EngineEvents, EngineMethods, EngineReadyInfo } from '../protocol/engine';
-import { RpcEndpoint, type CallOptions, type Transport } from '../protocol/rpc';
-import { RpcError, type WireMessage } from '../protocol/wire';
+import { RpcEndpoint, type CallOptions } from '../protocol/rpc';
+import { RpcError } from '../protocol/wire';
+import { childTransport, forwardLines, isAlive, killProcess, safely } from './child-process';
 
 export type EngineLogLevel = EngineEvents['log']['level'];
 
@@ -37,6 +38,12 @@ interface Launched {
   ready: Promise<EngineReadyInfo>;
 }
 
+/**
+ * Jobs that spend their time in native code (onnxruntime's run, tfjs kernels) cannot read a cancel. While such jobs
+ * are in use, a standby engine is kept started, so a cancel that must replace the engine swaps to a warm process.
+ */
+const NATIVE_METHODS: ReadonlySet<string> = new Set(['run', 'activations', 'activationOverlay', 'profile', 'explain']);
+
 /** Default heap: big models keep weights outside the JS heap, but graphs of 100k nodes and stats do not. */
 function defaultHeapMb(): number {
   const half = Math.floor(totalmem() / 2 / 2 ** 20);
@@ -62,6 +69,8 @@ export class EngineClient {
   private generationCount = 0;
   /** While a cancelled call's engine is being checked, new calls wait for the verdict (at most the grace period). */
   private cancelCheck: Promise<void> | undefined;
+  /** A started, detached engine to swap in when a cancelled native job leaves the current one stuck. */
+  private standby: Launched | undefined;
   private readonly opts: Required<Omit<EngineClientOptions, 'env'>> & Pick<EngineClientOptions, 'env'>;
 
   constructor(options: EngineClientOptions) {
@@ -86,6 +95,7 @@ export class EngineClient {
         if (this.disposed) throw new RpcError('disposed', 'the engine client was disposed');
         if (!this.endpoint) throw new RpcError('crashed', 'the engine exited before the call could be sent');
         const endpoint = this.endpoint;
+        if (NATIVE_METHODS.has(method)) this.warmStandby();
         const result = endpoint.call(method, params, opts);
         const signal = opts.signal;
         if (signal && !signal.aborted && method !== 'ping') {
@@ -162,6 +172,7 @@ export class EngineClient {
     if (this.disposed) return;
     this.disposed = true;
     this.stopChild('engine client disposed');
+    this.dropStandby('engine client disposed');
     this.logListeners.clear();
     this.crashListeners.clear();
     this.readyListeners.clear();
@@ -273,17 +284,23 @@ export class EngineClient {
     if (this.endpoint !== endpoint || this.cancelCheck) return;
     // A replacement starts now, in parallel with the ping, so a stuck engine is swapped out within the grace period
     // instead of grace + a cold start; it is dropped again when the engine answers.
-    let spare: Launched | undefined;
+    let spare = this.takeStandby();
     try {
-      spare = this.launch();
+      spare ??= this.launch();
     } catch {
       spare = undefined; // the check still works; the replacement then starts on demand
     }
+    // A spare that was not needed goes back to standby rather than being killed and forked again.
+    const keep = () => {
+      if (!spare) return;
+      if (this.standby || this.disposed) killProcess(spare.child, spare.endpoint, 'spare engine not needed', true);
+      else this.standby = spare;
+    };
     const check = endpoint.call('ping', {}, { timeoutMs: this.opts.cancelGraceMs }).then(
-      () => spare && killProcess(spare.child, spare.endpoint, 'spare engine not needed', true),
+      keep,
       (e: unknown) => {
         if (this.endpoint !== endpoint || this.disposed || RpcError.from(e).code !== 'timeout') {
-          if (spare) killProcess(spare.child, spare.endpoint, 'spare engine not needed', true);
+          keep();
           return;
         }
         const reason = `the engine was restarted because a cancelled ${method} could not be interrupted; requests in flight were dropped, retry them`;
@@ -302,6 +319,27 @@ export class EngineClient {
       if (this.cancelCheck === check) this.cancelCheck = undefined;
     });
     this.cancelCheck = check;
+  }
+
+  /** Starts the standby engine if there is none (or it died). */
+  private warmStandby(): void {
+    if (this.disposed || (this.standby && isAlive(this.standby.child))) return;
+    try {
+      this.standby = this.launch();
+    } catch {
+      this.standby = undefined; // a cancel then starts its replacement cold
+    }
+  }
+
+  private takeStandby(): Launched | undefined {
+    const s = this.standby;
+    this.standby = undefined;
+    return s && isAlive(s.child) ? s : undefined;
+  }
+
+  private dropStandby(reason: string): void {
+    const s = this.takeStandby();
+    if (s) killProcess(s.child, s.endpoint, reason, true);
   }
 
   /** Remembers a crash (or a start that hung) and stops restarting after too many in the window. */
@@ -327,54 +365,5 @@ export class EngineClient {
 
   private emitLog(entry: EngineEvents['log']): void {
     for (const l of this.logListeners) safely(() => l(entry));
-  }
-}
-
-/** Closes the channel (pending calls fail with `reason`) and kills the process: at once when `now` (it is stuck). */
-function killProcess(child: ChildProcess, endpoint: Endpoint, reason: string, now: boolean): void {
-  endpoint.dispose(reason);
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  safely(() => child.disconnect());
-  safely(() => child.kill(now ? 'SIGKILL' : 'SIGTERM'));
-  // A native call that ignores SIGTERM must not outlive the host's intent.
-  const t = setTimeout(() => safely(() => child.kill('SIGKILL')), 2000);
-  t.unref();
-  child.once('exit', () => clearTimeout(t));
-}
-
-function childTransport(child: ChildProcess): Transport {
-  return {
-    send: (msg: WireMessage) => {
-      if (child.connected) child.send(msg, undefined, undefined, () => {});
-    },
-    listen: (handler) => {
-      child.on('message', handler);
-      return () => child.off('message', handler);
-    },
-  };
-}
-
-function forwardLines(stream: NodeJS.ReadableStream | null, emit: (line: string) => void): void {
-  if (!stream) return;
-  let buf = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    buf += chunk;
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i).trimEnd();
-      buf = buf.slice(i + 1);
-      if (line) emit(line);
-    }
-    if (buf.length > 64 * 1024) buf = buf.slice(-64 * 1024);
-  });
-  stream.on('end', () => buf.trim() && emit(buf.trim()));
-}
-
-function safely(f: () => void): void {
-  try {
-    f();
-  } catch {
-    // Listener and kill failures must never reach the host's stack.
   }
 }
