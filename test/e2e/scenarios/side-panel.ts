@@ -27,9 +27,12 @@ export async function sidePanelScenario(page: Page, wb: Workbench, opts: { model
     return { id: g.vm.payload.nodes[i].id, x: (g.scene.x[b] + g.scene.w[b] / 2) * g.view.k + g.view.tx, y: (g.scene.y[b] + g.scene.h[b] / 2) * g.view.k + g.view.ty };
   });
   await wb.webview().locator('[data-tab-body="graph"] canvas.view').click({ position: { x: target.x, y: target.y } });
-  const selected = side.locator('#mi-side-selected');
-  ok(await eventually(async () => (await selected.innerText()).trim() === target.id, 15_000),
-    `the side panel shows "${await selected.innerText().catch(String)}", not the clicked node ${target.id}`);
+  // The side panel explains the clicked node: its title carries the node id, and a description in plain words follows.
+  const title = side.locator('#mi-side-node-title');
+  ok(await eventually(async () => (await title.getAttribute('title')) === target.id, 15_000),
+    `the side panel shows "${await side.locator('#mi-side-selected').innerText().catch(String)}", not the clicked node ${target.id}`);
+  const description = (await side.locator('#mi-side-node-description').innerText({ timeout: 5_000 })).trim();
+  ok(description.length > 20, `the side panel has no description of the node: "${description}"`);
   strictEqual(await wb.webview().locator('[data-tab-body="graph"] .side').isVisible(), true, 'the graph sidebar did not open for the clicked node');
   console.log(`  clicked node ${target.id} at (${target.x.toFixed(0)}, ${target.y.toFixed(0)}); side panel follows`);
   await shot(page, 'side-panel.png');
