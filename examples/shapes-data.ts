@@ -1,3 +1,4 @@
+import { rng } from '../src/runtime/synthesize';
 // Generated "shapes" images, shared by the training script (examples/train-example.ts) and the saliency tests: the
 // class depends only on which shape is drawn (0 square outline, 1 cross, 2 filled circle), the shape sits at a random
 // place on a noisy background, and each sample carries the shape's bounding box so a test can check that a saliency
@@ -14,17 +15,8 @@ export interface ShapeSample {
   box: { x0: number; y0: number; x1: number; y1: number };
 }
 
-/** mulberry32: tiny, seedable, identical on every platform. */
-export function shapesRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The runtime's seeded generator (mulberry32): identical on every platform, so held-back images are reproducible. */
+export const shapesRng = rng;
 
 /** One image of class `label` (random when omitted). Background: uniform noise in 0..0.3; shape: intensity 0.8..1. */
 export function makeShape(next: () => number, label = Math.floor(next() * 3)): ShapeSample {
