@@ -2,19 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { guardHandlers, oneLine } from '../../src/engine/guard';
 import { ModelError } from '../../src/model/errors';
-import { RpcEndpoint, type Transport } from '../../src/protocol/rpc';
-import { RpcError, type WireMessage } from '../../src/protocol/wire';
+import { RpcEndpoint } from '../../src/protocol/rpc';
+import { RpcError } from '../../src/protocol/wire';
+import { memoryChannel } from '../support/memory-channel';
 
 /** Two RPC endpoints over an asynchronous JSON channel, like the engine's IPC. */
-function pair(): [Transport, Transport] {
-  const ls: (((m: unknown) => void) | undefined)[] = [undefined, undefined];
-  const mk = (i: 0 | 1): Transport => ({
-    send: (m: WireMessage) => setImmediate(() => ls[1 - i]?.(JSON.parse(JSON.stringify(m)))),
-    listen: (h) => ((ls[i] = h), () => (ls[i] = undefined)),
-  });
-  return [mk(0), mk(1)];
-}
-
 type M = {
   bug: { params: Record<string, never>; result: void };
   syncBug: { params: Record<string, never>; result: void };
@@ -25,7 +17,7 @@ type M = {
 
 test('whatever a handler throws reaches the caller as a one-line RpcError; bugs are logged with their stack', async () => {
   const logs: string[] = [];
-  const [a, b] = pair();
+  const [a, b] = memoryChannel();
   const server = new RpcEndpoint<Record<string, never>, M>(b, guardHandlers<M>({
     bug: async () => {
       const o = undefined as unknown as { x: { y: number } };

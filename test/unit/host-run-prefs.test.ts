@@ -3,38 +3,15 @@
 // with globalState's get/update shape. No engine is needed: prefs never reach it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RpcEndpoint, type Transport } from '../../src/protocol/rpc';
-import type { WireMessage } from '../../src/protocol/wire';
+import { RpcEndpoint } from '../../src/protocol/rpc';
 import type { HostEvents, HostMethods, WebviewEvents, WebviewMethods } from '../../src/protocol/webview';
 import type { RunParams } from '../../src/protocol/run';
 import { ModelHandle, type EngineCaller } from '../../src/host/model-handle';
 import { PanelSession } from '../../src/host/panel-session';
 import { rememberedRunDefaults } from '../../src/host/run-prefs';
 import { hostStateSchema, StateStore, type HostState, type MementoLike } from '../../src/host/state-store';
-
-class MapMemento implements MementoLike {
-  readonly map = new Map<string, unknown>();
-  get(key: string): unknown {
-    return this.map.get(key);
-  }
-  update(key: string, value: unknown): Promise<void> {
-    if (value === undefined) this.map.delete(key);
-    else this.map.set(key, JSON.parse(JSON.stringify(value)));
-    return Promise.resolve();
-  }
-}
-
-function channel(): [Transport, Transport] {
-  const listeners: (((m: unknown) => void) | undefined)[] = [undefined, undefined];
-  const mk = (self: 0 | 1): Transport => ({
-    send: (m: WireMessage) => setImmediate(() => listeners[1 - self]?.(structuredClone(m))),
-    listen: (h) => {
-      listeners[self] = h;
-      return () => (listeners[self] = undefined);
-    },
-  });
-  return [mk(0), mk(1)];
-}
+import { MapMemento } from '../support/map-memento';
+import { memoryChannel } from '../support/memory-channel';
 
 const noEngine = (): EngineCaller => {
   throw new Error('prefs must not use the engine');
@@ -44,7 +21,7 @@ async function panel(path: string | undefined, memento: MementoLike, opts: { tru
   const warnings: string[] = [];
   const logs: string[] = [];
   const state = new StateStore<HostState>(memento, hostStateSchema, (m) => warnings.push(m));
-  const [hostSide, pageSide] = channel();
+  const [hostSide, pageSide] = memoryChannel();
   const model = new ModelHandle(path, path?.split('/').pop() ?? 'remote.onnx', noEngine, () => undefined);
   const session = new PanelSession({
     transport: hostSide,

@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { EngineClient } from '../../src/engine/client';
 import { openModel } from '../../src/formats/registry';
 import { summarize } from '../../src/formats/summarize';
-import { RpcEndpoint, type Transport } from '../../src/protocol/rpc';
-import type { WireMessage } from '../../src/protocol/wire';
+import { RpcEndpoint } from '../../src/protocol/rpc';
 import type { HostEvents, HostMethods, WebviewEvents, WebviewMethods } from '../../src/protocol/webview';
 import { ModelHandle } from '../../src/host/model-handle';
 import { PanelSession, reportEngineStop } from '../../src/host/panel-session';
 import { onnx } from 'onnx-proto';
 import { buildEngine } from '../support/build-engine';
+import { memoryChannel } from '../support/memory-channel';
 
 // The host's panel glue against the real engine process (built from src/engine) and a webview-side RpcEndpoint
 // joined by an asynchronous in-memory channel that clones messages like postMessage does.
@@ -33,18 +33,6 @@ function slowModel(): Uint8Array {
     opsetImport: [{ domain: '', version: 17 }],
     graph: { name: 'slow', node: [{ opType: 'MatMul', input: ['a', 'b'], output: ['c'], name: 'mm' }], input: [square('a'), square('b')], output: [square('c')] },
   }).finish();
-}
-
-function channel(): [Transport, Transport] {
-  const listeners: (((m: unknown) => void) | undefined)[] = [undefined, undefined];
-  const mk = (self: 0 | 1): Transport => ({
-    send: (m: WireMessage) => setImmediate(() => listeners[1 - self]?.(structuredClone(m))),
-    listen: (h) => {
-      listeners[self] = h;
-      return () => (listeners[self] = undefined);
-    },
-  });
-  return [mk(0), mk(1)];
 }
 
 type Page = RpcEndpoint<WebviewMethods, HostMethods, HostEvents, WebviewEvents>;
@@ -69,7 +57,7 @@ function recordingEngine() {
 }
 
 function open(path: string, opts: { trusted?: boolean; engine?: EngineClient } = {}) {
-  const [hostSide, pageSide] = channel();
+  const [hostSide, pageSide] = memoryChannel();
   const eng = () => opts.engine ?? engine;
   const logs: string[] = [];
   const selected: string[] = [];

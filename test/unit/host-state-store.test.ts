@@ -1,21 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hostStateSchema, StateStore, type HostState, type MementoLike } from '../../src/host/state-store';
+import { hostStateSchema, StateStore, type HostState } from '../../src/host/state-store';
 import { num, obj, str } from '../../src/protocol/validate';
+import { MapMemento } from '../support/map-memento';
 
 /** A Memento: vscode's globalState has exactly this get/update shape and stores JSON-clonable values. */
-class MapMemento implements MementoLike {
-  readonly map = new Map<string, unknown>();
-  get(key: string): unknown {
-    return this.map.get(key);
-  }
-  update(key: string, value: unknown): Promise<void> {
-    if (value === undefined) this.map.delete(key);
-    else this.map.set(key, JSON.parse(JSON.stringify(value)));
-    return Promise.resolve();
-  }
-}
-
 type S = { zoom: number; panel: { tab: string } };
 const schema = {
   zoom: { version: 1, check: num(0.1, 10), fallback: 1 },

@@ -8,34 +8,22 @@ import { join } from 'node:path';
 import { EngineClient } from '../../src/engine/client';
 import { forwardedMethodNames, forwardedValidators } from '../../src/protocol/forwarded';
 import { graphValidators } from '../../src/protocol/graph';
-import { RpcEndpoint, type Transport } from '../../src/protocol/rpc';
+import { RpcEndpoint } from '../../src/protocol/rpc';
 import { statsValidators } from '../../src/protocol/stats';
 import type { HostEvents, HostMethods, WebviewEvents, WebviewMethods } from '../../src/protocol/webview';
-import type { WireMessage } from '../../src/protocol/wire';
 import { ModelHandle, type EngineCaller } from '../../src/host/model-handle';
 import { PanelSession } from '../../src/host/panel-session';
 import { MANAGE_TRUST_COMMAND, needsTrust, restrictedModeMessage } from '../../src/host/trust';
 import { writeWeightsModel } from '../support/big-onnx';
 import { buildEngine, removeBuild } from '../support/build-engine';
 import { hasMapping } from '../support/proc-watch';
+import { memoryChannel } from '../support/memory-channel';
 
 let enginePath: string;
 let tmp: string;
 let model: string;
 const engines: EngineClient[] = [];
 const ORT = /libonnxruntime/;
-
-function channel(): [Transport, Transport] {
-  const listeners: (((m: unknown) => void) | undefined)[] = [undefined, undefined];
-  const mk = (self: 0 | 1): Transport => ({
-    send: (m: WireMessage) => setImmediate(() => listeners[1 - self]?.(structuredClone(m))),
-    listen: (h) => {
-      listeners[self] = h;
-      return () => (listeners[self] = undefined);
-    },
-  });
-  return [mk(0), mk(1)];
-}
 
 /** A panel over the real engine; `asked` records every method the host sent to the engine. */
 async function panel(engine: EngineClient, trusted: boolean) {
@@ -47,7 +35,7 @@ async function panel(engine: EngineClient, trusted: boolean) {
     }) as EngineCaller['call'],
   };
   const logs: string[] = [];
-  const [hostSide, pageSide] = channel();
+  const [hostSide, pageSide] = memoryChannel();
   const handle = new ModelHandle(model, 'weights.onnx', () => caller, (l, m) => logs.push(`${l}: ${m}`));
   const session = new PanelSession({ transport: hostSide, model: handle, engine: () => caller, isTrusted: () => trusted, log: (l, m) => logs.push(`${l}: ${m}`) });
   const page = new RpcEndpoint<WebviewMethods, HostMethods, HostEvents, WebviewEvents>(pageSide, {}, { defaultTimeoutMs: 60_000 });

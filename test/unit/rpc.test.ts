@@ -1,21 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RpcEndpoint, type Transport } from '../../src/protocol/rpc';
+import { RpcEndpoint } from '../../src/protocol/rpc';
+import { memoryChannel } from '../support/memory-channel';
 import type { WireMessage } from '../../src/protocol/wire';
 import { obj, str } from '../../src/protocol/validate';
-
-/** Two endpoints joined by an in-memory channel that delivers asynchronously, like postMessage/IPC. */
-function pair() {
-  const listeners: [((m: unknown) => void) | undefined, ((m: unknown) => void) | undefined] = [undefined, undefined];
-  const mk = (self: 0 | 1): Transport => ({
-    send: (m: WireMessage) => setImmediate(() => listeners[1 - self]?.(JSON.parse(JSON.stringify(m)))),
-    listen: (h) => {
-      listeners[self] = h;
-      return () => (listeners[self] = undefined);
-    },
-  });
-  return [mk(0), mk(1)] as const;
-}
 
 type Methods = {
   echo: { params: { text: string }; result: string };
@@ -23,7 +11,7 @@ type Methods = {
 };
 
 test('request/response round-trips and validates params', async () => {
-  const [a, b] = pair();
+  const [a, b] = memoryChannel();
   const server = new RpcEndpoint<Record<string, never>, Methods>(b, {
     echo: ({ text }) => text.toUpperCase(),
     slow: () => 'never',
@@ -37,7 +25,7 @@ test('request/response round-trips and validates params', async () => {
 });
 
 test('cancellation reaches the handler and rejects the caller', async () => {
-  const [a, b] = pair();
+  const [a, b] = memoryChannel();
   let handlerSawAbort = false;
   const server = new RpcEndpoint<Record<string, never>, Methods>(b, {
     echo: (p) => p.text,
@@ -63,7 +51,7 @@ test('cancellation reaches the handler and rejects the caller', async () => {
 });
 
 test('timeouts and dispose reject pending calls', async () => {
-  const [a, b] = pair();
+  const [a, b] = memoryChannel();
   const server = new RpcEndpoint<Record<string, never>, Methods>(b, {
     echo: (p) => p.text,
     slow: ({ ms }) => new Promise((r) => setTimeout(() => r('late'), ms)),
@@ -78,7 +66,7 @@ test('timeouts and dispose reject pending calls', async () => {
 });
 
 test('malformed messages and unknown methods are rejected, not thrown', async () => {
-  const [a, b] = pair();
+  const [a, b] = memoryChannel();
   const warnings: string[] = [];
   const server = new RpcEndpoint<Record<string, never>, Methods>(b, { echo: (p) => p.text }, { log: (_l, m) => warnings.push(m) });
   a.send({ t: 'bogus' } as unknown as WireMessage);
@@ -92,7 +80,7 @@ test('malformed messages and unknown methods are rejected, not thrown', async ()
 });
 
 test('ready handshake resolves waiters registered before and after', async () => {
-  const [a, b] = pair();
+  const [a, b] = memoryChannel();
   const server = new RpcEndpoint(b, {});
   const client = new RpcEndpoint(a, {});
   const early = client.whenReady();
