@@ -1,23 +1,23 @@
 import type { GraphId, GraphPayload } from '../../src/protocol/graph';
 import type { NodeOverlay, TabContext } from '../shell/tab';
-import { categoryLabels, opCategory } from './categories';
-import type { OpCategory } from './categories';
 import { sceneToPng, sceneToSvg } from './export';
 import { LayoutClient } from './layout-client';
 import type { RankDir } from './layout-core';
+import { FRAME } from './layout-core';
 import { Minimap } from './minimap';
 import { fillViewportHeight } from './fill-height';
 import type { OverlayScale, View } from './renderer';
-import { draw, overlayScale, rampColor } from './renderer';
+import { draw, overlayScale } from './renderer';
 import type { Scene } from './scene';
-import { BoxKind, buildScene, hitTest, layoutInput } from './scene';
+import { buildScene, layoutInput } from './scene';
 import { searchNodes } from './search';
 import { renderGroupDetails, renderNodeDetails } from './sidebar';
-import { FRAME } from './layout-core';
 import type { Theme } from './theme';
 import { readTheme } from './theme';
 import { GraphViewModel } from './view-model';
 import { buildDom } from './dom';
+import { wireGraphInput } from './graph-input';
+import { renderLegend } from './legend';
 import type { GraphDom } from './dom';
 
 /** Timings of the last load/layout, for the bench and tests (read through the container's `miGraph`). */
@@ -48,15 +48,15 @@ export class GraphView {
   private frame = 0;
   private graphStack: { id: GraphId; title: string }[] = [];
   private detailsSeq = 0;
-  private searchTimer: ReturnType<typeof setTimeout> | undefined;
-  private lastQuery = '';
+  /** The query of the last search, so Enter in the box steps through hits instead of searching again. */
+  lastQuery = '';
 
   constructor(container: HTMLElement, private readonly ctx: TabContext, workerUrl: string | undefined) {
     this.dom = buildDom(container);
     this.theme = readTheme(container);
     this.layout = new LayoutClient(workerUrl);
     this.minimap = new Minimap(this.dom.minimap, (wx, wy) => this.centerOn(wx, wy));
-    this.wire();
+    wireGraphInput(this);
     // Re-read colours when VS Code switches theme (it rewrites the body's class and style).
     new MutationObserver(() => { this.theme = readTheme(container); this.refreshMinimap(); this.requestDraw(); })
       .observe(document.body, { attributes: true, attributeFilter: ['class', 'style'] });
@@ -93,7 +93,7 @@ export class GraphView {
     this.hitIndex = -1;
     this.overlayScale = this.overlay ? overlayScale(this.vm, this.overlay) : undefined;
     this.renderCrumbs();
-    this.renderLegend();
+    renderLegend(this.dom.legend, this.overlayScale, this.vm, this.theme);
     this.dom.side.hidden = true;
     return this.relayout('readable').then(() => {
       this.timings.firstPaintMs = performance.now() - t0;
@@ -131,7 +131,7 @@ export class GraphView {
   setOverlay(overlay: NodeOverlay | undefined): void {
     this.overlay = overlay;
     this.overlayScale = overlay && this.vm ? overlayScale(this.vm, overlay) : undefined;
-    this.renderLegend();
+    renderLegend(this.dom.legend, this.overlayScale, this.vm, this.theme);
     this.refreshMinimap();
     this.requestDraw();
   }
@@ -324,6 +324,14 @@ export class GraphView {
     return this.vm && this.scene ? sceneToPng(this.vm, this.scene, this.theme, this.overlayScale) : undefined;
   }
 
+  /** Goes back to the enclosing graph of a control-flow body; false at the main graph. */
+  back(): boolean {
+    if (this.graphStack.length < 2) return false;
+    const g = this.graphStack[this.graphStack.length - 2];
+    void this.open(g.id, g.title);
+    return true;
+  }
+
   dispose(): void {
     this.layout.dispose();
   }
@@ -347,135 +355,8 @@ export class GraphView {
     });
   }
 
-  private renderLegend(): void {
-    const l = this.dom.legend;
-    l.replaceChildren();
-    if (this.overlayScale) {
-      const o = this.overlayScale;
-      const title = document.createElement('div');
-      title.textContent = `${o.overlay.title}${o.overlay.unit ? ` (${o.overlay.unit})` : ''}`;
-      const ramp = document.createElement('div');
-      ramp.className = 'ramp';
-      const div = o.overlay.scale === 'diverging';
-      ramp.style.background = `linear-gradient(to right, ${[0, 0.25, 0.5, 0.75, 1].map((t) => rampColor(t, div)).join(', ')})`;
-      const range = document.createElement('div');
-      const lim = Math.max(Math.abs(o.min), Math.abs(o.max));
-      range.textContent = Number.isFinite(o.min) ? (div ? `−${lim.toPrecision(3)} … 0 … ${lim.toPrecision(3)}` : `${o.min.toPrecision(3)} … ${o.max.toPrecision(3)}`) : 'no values';
-      l.append(title, ramp, range);
-      return;
-    }
-    if (!this.vm) return;
-    const present = new Set<OpCategory>(this.vm.payload.ops.map(opCategory));
-    for (const cat of Object.keys(categoryLabels) as OpCategory[]) {
-      if (!present.has(cat)) continue;
-      const row = document.createElement('div');
-      const sw = document.createElement('span');
-      sw.className = 'sw';
-      sw.style.background = this.theme.category[cat];
-      row.append(sw, categoryLabels[cat]);
-      l.append(row);
-    }
-  }
-
-  private wire(): void {
-    const { canvas, searchInput } = this.dom;
-    let drag: { x: number; y: number; moved: boolean } | undefined;
-    canvas.addEventListener('pointerdown', (e) => {
-      canvas.setPointerCapture(e.pointerId);
-      drag = { x: e.clientX, y: e.clientY, moved: false };
-      canvas.focus();
-    });
-    canvas.addEventListener('pointermove', (e) => {
-      if (!drag) return;
-      const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
-      if (!drag.moved && Math.hypot(dx, dy) < 4) return;
-      drag.moved = true;
-      this.view.tx += dx;
-      this.view.ty += dy;
-      drag.x = e.clientX;
-      drag.y = e.clientY;
-      this.requestDraw();
-    });
-    canvas.addEventListener('pointerup', (e) => {
-      const wasDrag = drag?.moved;
-      drag = undefined;
-      if (!wasDrag) void this.clickAt(e.offsetX, e.offsetY, false);
-    });
-    canvas.addEventListener('dblclick', (e) => void this.clickAt(e.offsetX, e.offsetY, true));
-    canvas.addEventListener('wheel', (e) => {
-      e.preventDefault();
-      this.zoom(Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015)), e.offsetX, e.offsetY);
-    }, { passive: false });
-    this.dom.root.addEventListener('keydown', (e) => this.onKey(e));
-    searchInput.addEventListener('input', () => {
-      clearTimeout(this.searchTimer);
-      this.searchTimer = setTimeout(() => this.search(searchInput.value), 120);
-    });
-    searchInput.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter') {
-        e.preventDefault();
-        clearTimeout(this.searchTimer);
-        if (searchInput.value === this.lastQuery && this.hits.length) void this.nextHit(e.shiftKey ? -1 : 1);
-        else this.search(searchInput.value);
-      } else if (e.key === 'Escape') {
-        searchInput.value = '';
-        this.search('');
-        canvas.focus();
-      }
-      e.stopPropagation();
-    });
-    const b = this.dom.buttons;
-    b.fit.addEventListener('click', () => this.fit());
-    b.expand.addEventListener('click', () => void this.expandAll());
-    b.collapse.addEventListener('click', () => void this.collapseAll());
-    this.dom.dirButton.addEventListener('click', () => void this.setDirection(this.rankdir === 'TB' ? 'LR' : 'TB'));
-    b.svg.addEventListener('click', () => this.save('svg'));
-    b.png.addEventListener('click', () => this.save('png'));
-  }
-
-  private async clickAt(sx: number, sy: number, dbl: boolean): Promise<void> {
-    const s = this.scene, vm = this.vm;
-    if (!s || !vm) return;
-    const wx = (sx - this.view.tx) / this.view.k, wy = (sy - this.view.ty) / this.view.k;
-    const b = hitTest(s, wx, wy);
-    if (b < 0) return this.select(-1);
-    const item = s.item[b];
-    if (s.kind[b] === BoxKind.Group) return this.toggleGroup(vm.scopeOf(item));
-    if (s.kind[b] === BoxKind.Frame) {
-      if (wy - s.y[b] <= FRAME.top) return this.toggleGroup(vm.scopeOf(item));
-      return this.select(item);
-    }
-    const node = vm.payload.nodes[item];
-    if (dbl && node.subgraphs) return this.open(`${node.id}:0`);
-    return this.select(item);
-  }
-
-  private onKey(e: KeyboardEvent): void {
-    if ((e.target as HTMLElement).tagName === 'INPUT') return;
-    const k = e.key;
-    const handled = true;
-    if ((k === 'f' && (e.ctrlKey || e.metaKey)) || k === '/') this.dom.searchInput.focus();
-    else if (k === 'f' || k === '0') this.fit();
-    else if (k === '+' || k === '=') this.zoom(1.25);
-    else if (k === '-') this.zoom(0.8);
-    else if (k === 'ArrowLeft') { this.view.tx += 60; this.requestDraw(); }
-    else if (k === 'ArrowRight') { this.view.tx -= 60; this.requestDraw(); }
-    else if (k === 'ArrowUp') { this.view.ty += 60; this.requestDraw(); }
-    else if (k === 'ArrowDown') { this.view.ty -= 60; this.requestDraw(); }
-    else if (k === 'F3' || (k === 'n' && !e.shiftKey)) void this.nextHit(e.shiftKey ? -1 : 1);
-    else if (k === 'N') void this.nextHit(-1);
-    else if (k === 'E') void this.expandAll();
-    else if (k === 'C') void this.collapseAll();
-    else if (k === 'l') void this.setDirection(this.rankdir === 'TB' ? 'LR' : 'TB');
-    else if (k === 'Enter' && this.vm && this.selected >= this.vm.n) void this.toggleGroup(this.vm.scopeOf(this.selected));
-    else if (k === 'Escape') void this.select(-1);
-    else if (k === 'Backspace' && this.graphStack.length > 1) { const g = this.graphStack[this.graphStack.length - 2]; void this.open(g.id, g.title); }
-    else return;
-    if (handled) e.preventDefault();
-  }
-
   /** Downloads an export; the shell may intercept the `graph-export` event to save through the host instead. */
-  private async save(kind: 'svg' | 'png'): Promise<void> {
+  async save(kind: 'svg' | 'png'): Promise<void> {
     const data = kind === 'svg' ? this.exportSvg() : await this.exportPng();
     if (!data) return;
     const blob = typeof data === 'string' ? new Blob([data], { type: 'image/svg+xml' }) : data;
