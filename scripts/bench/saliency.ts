@@ -36,6 +36,13 @@ export async function run(args: string[]): Promise<void> {
   };
   const raw = await ort.InferenceSession.create(path, { executionProviders: ['cpu'] });
   const name = raw.inputNames[0];
+  const inputs = new Map<string, ort.Tensor>();
+  const rawInput = (s: number[]): ort.Tensor => {
+    const key = s.join('x');
+    let t = inputs.get(key);
+    if (!t) inputs.set(key, (t = new ort.Tensor('float32', new Float32Array(s.reduce((a, b) => a * b, 1)).fill(0.5), s)));
+    return t;
+  };
   for (const method of methods) {
     await explainModel(path, { methods: [method], model, providers: ['cpu'], seed: 1 }); // warm-up
     let best = Infinity;
@@ -48,7 +55,9 @@ export async function run(args: string[]): Promise<void> {
       best = Math.min(best, performance.now() - t0);
       const shapes = batches.slice();
       passes = shapes.reduce((a, s) => a + s[0], 0);
-      const feeds = shapes.map((s) => ({ [name]: new ort.Tensor('float32', new Float32Array(s.reduce((a, b) => a * b, 1)).fill(0.5), s) }));
+      // One input tensor per distinct batch shape, made once: fresh ~26 MB of feeds every repeat left garbage whose
+      // collection landed in the next timed explain call, charging the raw loop's allocations to our side.
+      const feeds = shapes.map((s) => ({ [name]: rawInput(s) }));
       const t1 = performance.now();
       for (const f of feeds) await raw.run(f);
       bestRaw = Math.min(bestRaw, performance.now() - t1);

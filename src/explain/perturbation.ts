@@ -1,5 +1,5 @@
 import type { InputLayout } from './layout';
-import { writeMixed } from './layout';
+import { writeMixed, writeMixedFill, writeWindow } from './layout';
 import type { Scorer, StreamScorer } from './scoring';
 import { rng } from '../runtime/synthesize';
 
@@ -31,9 +31,14 @@ export async function occlusion(score: Scorer, x: Float32Array, lay: InputLayout
   const setWindow = ([y0, x0]: [number, number], v: number) => {
     for (let y = y0; y < y0 + wy; y++) mask.fill(v, y * W + x0, y * W + x0 + win);
   };
+  const f = fill[0];
+  // A window touches a few dozen units: copy x and write only those (same values as mixing with a 0/1 mask, which
+  // needs x and fill finite); otherwise the general mix.
+  const fast = Number.isFinite(f) && x.every(Number.isFinite);
   const [base] = await score(1, (_, dst) => dst.set(x));
   o.signal?.throwIfAborted();
   const scores = await score(positions.length, (k, dst) => {
+    if (fast) return writeWindow(dst, x, f, lay, positions[k][0], wy, positions[k][1], win, W);
     setWindow(positions[k], 0);
     writeMixed(dst, x, fill, mask, lay);
     setWindow(positions[k], 1);
@@ -63,12 +68,15 @@ export class RiseMasks {
   private readonly ty: Float32Array;
   private readonly ix: Int32Array;
   private readonly tx: Float32Array;
+  /** Each field row interpolated along x (doubles, so the values are exactly those computed per pixel before). */
+  private readonly rowsX: Float64Array;
   constructor(private readonly next: () => number, private readonly grid: number, private readonly p: number, private readonly H: number, private readonly W: number) {
     this.field = new Float32Array((grid + 2) * (grid + 2));
     this.iy = new Int32Array(H);
     this.ty = new Float32Array(H);
     this.ix = new Int32Array(W);
     this.tx = new Float32Array(W);
+    this.rowsX = new Float64Array((grid + 2) * W);
   }
 
   write(out: Float32Array): void {
@@ -89,16 +97,25 @@ export class RiseMasks {
       ix[x] = Math.floor(f);
       tx[x] = f - ix[x];
     }
-    for (let y = 0; y < H; y++) {
-      const r0 = iy[y] * G;
-      const r1 = r0 + G;
-      const b = ty[y];
+    // Horizontal pass once per field row (G·W), not twice per pixel; then a vertical lerp per pixel.
+    const rowsX = this.rowsX;
+    const rowsUsed = Math.min(G, iy[H - 1] + 2);
+    for (let r = 0; r < rowsUsed; r++) {
+      const f0 = r * G;
       for (let x = 0; x < W; x++) {
-        const c = ix[x];
+        const c = f0 + ix[x];
         const a = tx[x];
-        const top = field[r0 + c] + a * (field[r0 + c + 1] - field[r0 + c]);
-        const bottom = field[r1 + c] + a * (field[r1 + c + 1] - field[r1 + c]);
-        out[y * W + x] = top + b * (bottom - top);
+        rowsX[r * W + x] = field[c] + a * (field[c + 1] - field[c]);
+      }
+    }
+    for (let y = 0; y < H; y++) {
+      const t0 = iy[y] * W;
+      const t1 = t0 + W;
+      const b = ty[y];
+      const o = y * W;
+      for (let x = 0; x < W; x++) {
+        const top = rowsX[t0 + x];
+        out[o + x] = top + b * (rowsX[t1 + x] - top);
       }
     }
   }
@@ -117,7 +134,7 @@ export async function rise(score: StreamScorer, x: Float32Array, lay: InputLayou
   const W = lay.image ? lay.width! : lay.units;
   const U = lay.units;
   const gen = new RiseMasks(rng(o.seed), Math.min(o.grid, Math.max(H, W)), o.keep, H, W);
-  const fill = new Float32Array(x.length).fill(o.fill);
+  const fill = Math.fround(o.fill);
   const rows = 2 * o.batch;
   const ring = new Float32Array(rows * U);
   const sum = new Float64Array(U); // Σ s_i M_i
@@ -127,7 +144,7 @@ export async function rise(score: StreamScorer, x: Float32Array, lay: InputLayou
     o.signal?.throwIfAborted();
     const m = ring.subarray((k % rows) * U, (k % rows + 1) * U);
     gen.write(m);
-    writeMixed(dst, x, fill, m, lay);
+    writeMixedFill(dst, x, fill, m, lay);
   }, (k, s) => {
     total += s;
     const off = (k % rows) * U;
