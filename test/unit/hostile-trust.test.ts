@@ -11,13 +11,14 @@ import { graphValidators } from '../../src/protocol/graph';
 import { RpcEndpoint } from '../../src/protocol/rpc';
 import { statsValidators } from '../../src/protocol/stats';
 import type { HostEvents, HostMethods, WebviewEvents, WebviewMethods } from '../../src/protocol/webview';
-import { ModelHandle, type EngineCaller } from '../../src/host/model-handle';
+import { ModelHandle } from '../../src/host/model-handle';
 import { PanelSession } from '../../src/host/panel-session';
 import { MANAGE_TRUST_COMMAND, needsTrust, restrictedModeMessage } from '../../src/host/trust';
 import { writeWeightsModel } from '../support/big-onnx';
 import { buildEngine, removeBuild } from '../support/build-engine';
 import { hasMapping } from '../support/proc-watch';
 import { memoryChannel } from '../support/memory-channel';
+import { recordingCaller } from '../support/recording-caller';
 
 let enginePath: string;
 let tmp: string;
@@ -28,12 +29,7 @@ const ORT = /libonnxruntime/;
 /** A panel over the real engine; `asked` records every method the host sent to the engine. */
 async function panel(engine: EngineClient, trusted: boolean) {
   const asked: string[] = [];
-  const caller: EngineCaller = {
-    call: ((method: string, params: unknown, opts?: object) => {
-      asked.push(method);
-      return (engine.call as (m: string, p: unknown, o?: object) => Promise<unknown>).call(engine, method, params, opts);
-    }) as EngineCaller['call'],
-  };
+  const caller = recordingCaller(engine, asked);
   const logs: string[] = [];
   const [hostSide, pageSide] = memoryChannel();
   const handle = new ModelHandle(model, 'weights.onnx', () => caller, (l, m) => logs.push(`${l}: ${m}`));

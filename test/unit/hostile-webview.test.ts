@@ -7,11 +7,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EngineClient } from '../../src/engine/client';
 import { buildWebviewHtml, LOCAL_RESOURCE_ROOTS, makeNonce } from '../../src/host/webview-html';
-import { ModelHandle, type EngineCaller } from '../../src/host/model-handle';
+import { ModelHandle } from '../../src/host/model-handle';
 import { PanelSession } from '../../src/host/panel-session';
 import type { Transport } from '../../src/protocol/rpc';
 import type { WireMessage } from '../../src/protocol/wire';
 import { buildEngine, removeBuild } from '../support/build-engine';
+import { recordingCaller } from '../support/recording-caller';
 
 const root = resolve(__dirname, '../..');
 const conv = '/usr/share/libonnx-testdata/data/pytorch-converted/test_Conv2d/model.onnx';
@@ -93,12 +94,7 @@ function rawPanel() {
     },
   };
   const asked: string[] = [];
-  const caller: EngineCaller = {
-    call: ((method: string, params: unknown, opts?: object) => {
-      asked.push(method);
-      return (engine.call as (m: string, p: unknown, o?: object) => Promise<unknown>).call(engine, method, params, opts);
-    }) as EngineCaller['call'],
-  };
+  const caller = recordingCaller(engine, asked);
   const logs: string[] = [];
   const log = (l: string, m: string) => logs.push(`${l}: ${m}`);
   const selected: string[] = [];

@@ -3,6 +3,7 @@ import { custom, h } from '../shell/dom';
 import type { ExplainMap, ExplainMethod, ExplainParams, ExplainResult } from '../../src/protocol/explain';
 import { EXPLAIN_METHODS } from '../../src/protocol/explain';
 import { MAX_COMPLETENESS, MAX_RANDOMIZATION_SPEARMAN } from '../../src/protocol/explain-summary';
+import { progressText } from '../shell/progress';
 
 // The Explain tab: pick an input (synthesized, a file path: .npy or image, or an example .npy shipped next to the
 // model), a target (top-k of the last explanation or an index) and methods; the engine computes small H×W maps that
@@ -145,7 +146,7 @@ export function createExplainTab(): Tab {
       last = await ctx.rpc.call('explain', params, {
         signal: running.signal,
         timeoutMs: 0,
-        onProgress: (p) => (status.textContent = `${p.message ?? ''}${p.fraction !== undefined ? ` (${Math.round(p.fraction * 100)}%)` : ''}`),
+        onProgress: (p) => (status.textContent = progressText(p)),
       });
       status.textContent = '';
       render();

@@ -4,6 +4,7 @@ import { createRunForm } from './form';
 import { renderResults } from './results';
 import { createActivationsPanel, type ActivationsPanel } from './activations';
 import { createProfilePanel, type ProfilePanel } from './profile';
+import { progressText } from '../shell/progress';
 
 /**
  * The Run tab: pick input sources, run the model in the engine, see outputs, top-k, latency and the provider that ran
@@ -42,7 +43,7 @@ export function createRunTab(): Tab {
       const summary = await ctx.rpc.call('run', params, {
         signal: running.signal,
         timeoutMs: 0, // a big model on CPU may take minutes; the user has Cancel
-        onProgress: (p) => (status.textContent = `${p.message ?? ''}${p.fraction !== undefined ? ` (${Math.round(p.fraction * 100)}%)` : ''}`),
+        onProgress: (p) => (status.textContent = progressText(p)),
       });
       status.textContent = '';
       results.replaceChildren(renderResults(summary));

@@ -38,15 +38,7 @@ export function convertGraph(g: onnx.IGraphProto, ctx: TensorContext, prefix = '
   const initializers: Tensor[] = (g.initializer ?? []).map((t, i) => convertTensor(t, ctx, t.name || `${prefix}initializer${i}`));
   for (const s of g.sparseInitializer ?? []) initializers.push(convertSparse(s, ctx));
   const nodes = convertNodes(g.node ?? [], ctx, prefix, depth);
-  const declared = [...(g.input ?? []), ...(g.output ?? []), ...(g.valueInfo ?? [])].map(declaredValue);
-  return linkGraph({
-    name: g.name ?? '',
-    nodes,
-    declared,
-    inputs: (g.input ?? []).map((v) => v.name ?? ''),
-    outputs: (g.output ?? []).map((v) => v.name ?? ''),
-    initializers,
-  });
+  return linkOnnxGraph(g, nodes, initializers);
 }
 
 function convertNodes(protos: onnx.INodeProto[], ctx: TensorContext, prefix: string, depth: number): Node[] {
@@ -87,15 +79,7 @@ export async function convertGraphPaced(g: onnx.IGraphProto, ctx: TensorContext,
     if (p) await p;
   }
   await pacer.pause();
-  const declared = [...(g.input ?? []), ...(g.output ?? []), ...(g.valueInfo ?? [])].map(declaredValue);
-  return linkGraph({
-    name: g.name ?? '',
-    nodes,
-    declared,
-    inputs: (g.input ?? []).map((v) => v.name ?? ''),
-    outputs: (g.output ?? []).map((v) => v.name ?? ''),
-    initializers,
-  });
+  return linkOnnxGraph(g, nodes, initializers);
 }
 
 /** "ai.onnx" is the default domain spelled out; the IR uses '' for it. */
@@ -115,4 +99,17 @@ export function convertFunction(f: onnx.IFunctionProto, ctx: TensorContext, id: 
     initializers: [],
   });
   return { ...graph, attributes: f.attribute ?? [] };
+}
+
+/** Wires converted nodes and initializers with the graph's declared inputs, outputs and value infos. */
+function linkOnnxGraph(g: onnx.IGraphProto, nodes: Node[], initializers: Tensor[]): Graph {
+  const declared = [...(g.input ?? []), ...(g.output ?? []), ...(g.valueInfo ?? [])].map(declaredValue);
+  return linkGraph({
+    name: g.name ?? '',
+    nodes,
+    declared,
+    inputs: (g.input ?? []).map((v) => v.name ?? ''),
+    outputs: (g.output ?? []).map((v) => v.name ?? ''),
+    initializers,
+  });
 }
