@@ -18,10 +18,13 @@ export interface ShapeSample {
 /** The runtime's seeded generator (mulberry32): identical on every platform, so held-back images are reproducible. */
 export const shapesRng = rng;
 
-/** One image of class `label` (random when omitted). Background: uniform noise in 0..0.3; shape: intensity 0.8..1. */
-export function makeShape(next: () => number, label = Math.floor(next() * 3)): ShapeSample {
+/**
+ * One image of class `label` (random when omitted). Background: uniform noise in 0..`noise` (0.3 unless training asks
+ * for more); shape: intensity 0.8..1.
+ */
+export function makeShape(next: () => number, label = Math.floor(next() * 3), noise = 0.3): ShapeSample {
   const px = new Float32Array(SIZE * SIZE);
-  for (let i = 0; i < px.length; i++) px[i] = next() * 0.3;
+  for (let i = 0; i < px.length; i++) px[i] = next() * noise;
   const s = 9 + Math.floor(next() * 4); // side 9..12
   const x0 = 1 + Math.floor(next() * (SIZE - s - 1));
   const y0 = 1 + Math.floor(next() * (SIZE - s - 1));
@@ -41,8 +44,11 @@ export function makeShape(next: () => number, label = Math.floor(next() * 3)): S
   return { pixels: px, label, box: { x0, y0, x1, y1 } };
 }
 
-/** `n` samples from `seed`, classes balanced by cycling. Training uses seed 1; tests use held-back seed 9001. */
-export function makeShapes(n: number, seed: number): ShapeSample[] {
+/**
+ * `n` samples from `seed`, classes balanced by cycling. Training uses seed 1 with `noise` varying per sample; tests
+ * use held-back seeds and the plain 0.3 background.
+ */
+export function makeShapes(n: number, seed: number, noise: (i: number) => number = () => 0.3): ShapeSample[] {
   const next = shapesRng(seed);
-  return Array.from({ length: n }, (_, i) => makeShape(next, i % 3));
+  return Array.from({ length: n }, (_, i) => makeShape(next, i % 3, noise(i)));
 }

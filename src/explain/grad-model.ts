@@ -19,11 +19,15 @@ export interface GradModel {
   dispose(): void;
 }
 
-/** Random normal weights with each tensor's own std (so activations keep their scale). */
+/**
+ * Random normal weights, zero-mean, with the tensor's own root-mean-square as their std, so activations keep their
+ * scale. (The std about the tensor's mean would shrink a tensor of like-signed values, or a single value, to almost
+ * nothing: a dead layer and a flat map, which "passes" the check for no reason.)
+ */
 function redraw(t: tf.Tensor, seed: number): tf.Tensor {
   return tf.tidy(() => {
-    const std = tf.moments(t).variance.sqrt().dataSync()[0] || 0.05;
-    return tf.randomNormal(t.shape, 0, std, 'float32', seed);
+    const rms = t.square().mean().sqrt().dataSync()[0] || 0.05;
+    return tf.randomNormal(t.shape, 0, rms, 'float32', seed);
   });
 }
 
@@ -93,14 +97,11 @@ class OnnxGradModel implements GradModel {
   }
 
   spatialLayers(): string[] {
-    // Values with a declared rank-4 shape, else the outputs of Conv-family nodes (shape inference is not ours).
+    // Shapes as computed on this input (declared shapes are often missing and shape inference is not ours): every
+    // node output of rank 4 with a spatial extent, in graph order. Any op qualifies (Conv, Relu, Mul, Add, ...).
     const out: string[] = [];
-    for (const n of this.model.graph.nodes) {
-      if (/^(Conv|ConvTranspose|Relu|MaxPool|AveragePool|BatchNormalization|Add)$/.test(n.opType)) {
-        const v = n.outputs[0];
-        const shape = this.model.graph.values.get(v)?.shape;
-        if (shape === undefined ? /^(Conv|Relu|MaxPool|AveragePool)$/.test(n.opType) : shape.length === 4) out.push(v);
-      }
+    for (const [name, shape] of this.dm.shapes(this.fixed)) {
+      if (shape.length === 4 && shape[2] > 1 && shape[3] > 1) out.push(name);
     }
     return out;
   }

@@ -52,6 +52,20 @@ export class GraphExecutor {
     });
   }
 
+  /** The shape of every node output for these inputs, in graph order (one forward pass; tensors freed). */
+  shapes(inputs: Record<string, tf.Tensor>): Map<string, number[]> {
+    const out = new Map<string, number[]>();
+    tf.tidy(() => {
+      const env = new Map<string, tf.Tensor>(this.weights);
+      for (const [name, t] of Object.entries(inputs)) env.set(name, t);
+      for (const step of this.steps) {
+        this.runStep(step, env);
+        for (const name of step.node.outputs) if (name && env.has(name)) out.set(name, env.get(name)!.shape);
+      }
+    });
+    return out;
+  }
+
   private runStep(step: Step, env: Map<string, tf.Tensor>): void {
     const { node } = step;
     const ctx: OpContext = {

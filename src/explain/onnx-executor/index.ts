@@ -15,6 +15,8 @@ export interface DifferentiableModel {
   readonly outputNames: string[];
   /** Runs the graph inside the caller's tf scope; inputs by name; returns every graph output (and any extra value names asked). */
   run(inputs: Record<string, tf.Tensor>, extraOutputs?: string[]): Record<string, tf.Tensor>;
+  /** Every node output's shape for these inputs, in graph order (one forward pass). */
+  shapes(inputs: Record<string, tf.Tensor>): Map<string, number[]>;
   /** Replaces initializer values in memory (model-randomization sanity check). */
   setWeights(values: Record<string, tf.Tensor>): void;
   /** Float initializers (the trainable weights); integer initializers are shape data and are left out. */
@@ -78,6 +80,7 @@ export async function loadDifferentiable(model: Model, opts: { signal?: AbortSig
     inputNames: model.graph.inputs.slice(),
     outputNames,
     run: (inputs, extra = []) => exec.run(inputs, [...outputNames, ...extra.filter((n) => !outputNames.includes(n))]),
+    shapes: (inputs) => exec.shapes(inputs),
     setWeights(values) {
       for (const [name, t] of Object.entries(values)) {
         const old = weights.get(name);
