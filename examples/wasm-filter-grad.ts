@@ -8,11 +8,13 @@ export function registerWasmConv2dFilterGrad(): void {
     backendName: 'wasm',
     kernelFunc: ({ inputs, attrs }) => {
       const { x, dy } = inputs as { x: tf.Tensor4D; dy: tf.Tensor4D };
-      const { strides, pad, filterShape, dataFormat, dilations } = attrs as unknown as { strides: [number, number] | number; pad: 'same' | 'valid' | number; filterShape: [number, number, number, number]; dataFormat: string; dilations?: number };
+      const { strides, pad, filterShape, dataFormat, dilations } = attrs as unknown as { strides: [number, number] | number; pad: 'same' | 'valid' | number; filterShape: [number, number, number, number]; dataFormat: string; dilations?: number | number[] };
       if (dataFormat && dataFormat !== 'NHWC') throw new Error('Conv2DBackpropFilter (wasm shim): NHWC only');
       if (typeof pad === 'number' || typeof pad === 'object') throw new Error('Conv2DBackpropFilter (wasm shim): same/valid padding only');
       const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
+      // Strided filter gradients from the 3-D kernel disagreed with tfjs' CPU backend when this was written: refuse.
       if (sh !== 1 || sw !== 1) throw new Error('Conv2DBackpropFilter (wasm shim): stride 1 only');
+      if (dilations !== undefined && dilations !== 1 && !(Array.isArray(dilations) && dilations.every((d) => d === 1))) throw new Error('Conv2DBackpropFilter (wasm shim): no dilation');
       const x5 = tf.reshape(x, [x.shape[0], 1, x.shape[1], x.shape[2], x.shape[3]]);
       const dy5 = tf.reshape(dy, [dy.shape[0], 1, dy.shape[1], dy.shape[2], dy.shape[3]]);
       const g = tf.engine().runKernel('Conv3DBackpropFilterV2', { x: x5, dy: dy5 }, { strides: [1, sh, sw], pad, filterShape: [1, ...filterShape] }) as tf.Tensor;

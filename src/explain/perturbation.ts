@@ -2,6 +2,7 @@ import type { InputLayout } from './layout';
 import { writeMixed, writeMixedFill, writeWindow } from './layout';
 import type { Scorer, StreamScorer } from './scoring';
 import { rng } from '../runtime/synthesize';
+import { RiseMixer } from './kernels/rise-mix';
 
 // Perturbation methods: they only need forward passes, so they work on any model and runtime. Every perturbed input
 // is written straight into the scorer's reused batch buffer (see scoring.ts); masks live in buffers allocated once.
@@ -58,65 +59,102 @@ export async function occlusion(score: Scorer, x: Float32Array, lay: InputLayout
 }
 
 /**
- * RISE masks, written into `out` (H·W values): a grid × grid field of random keep (1, probability p) / drop (0) cells,
- * upsampled bilinearly to cells of ⌈H/grid⌉ × ⌈W/grid⌉ pixels and shifted by a random fraction of a cell (Petsiuk et
- * al. 2018). The field has grid + 2 points per side so every shifted pixel interpolates between real points.
+ * RISE masks (Petsiuk et al. 2018): a grid × grid field of random keep (1, probability p) / drop (0) cells, upsampled
+ * bilinearly to cells of ⌈H/grid⌉ × ⌈W/grid⌉ pixels and shifted by a random whole number of pixels within a cell, as
+ * the paper's code does. The field has grid + 2 points per side so every shifted pixel interpolates between real
+ * points. For a given shift the mask is linear in its field, which lets `rise` sum the fields per shift and upsample
+ * each sum once at the end instead of adding every full-size mask into the map.
  */
 export class RiseMasks {
-  private readonly field: Float32Array;
+  readonly fieldSize: number;
+  readonly shifts: number;
+  readonly G: number;
+  private readonly cy: number;
+  private readonly cx: number;
+  /** Per shift: source row/column and interpolation weight of every pixel row (y) and column (x). */
   private readonly iy: Int32Array;
-  private readonly ty: Float32Array;
+  private readonly ty: Float64Array;
   private readonly ix: Int32Array;
-  private readonly tx: Float32Array;
-  /** Each field row interpolated along x (doubles, so the values are exactly those computed per pixel before). */
+  private readonly tx: Float64Array;
+  /** Each field row interpolated along x. */
   private readonly rowsX: Float64Array;
-  constructor(private readonly next: () => number, private readonly grid: number, private readonly p: number, private readonly H: number, private readonly W: number) {
-    this.field = new Float32Array((grid + 2) * (grid + 2));
-    this.iy = new Int32Array(H);
-    this.ty = new Float32Array(H);
-    this.ix = new Int32Array(W);
-    this.tx = new Float32Array(W);
-    this.rowsX = new Float64Array((grid + 2) * W);
+  constructor(private readonly next: () => number, grid: number, private readonly p: number, readonly H: number, readonly W: number) {
+    const G = (this.G = grid + 2);
+    this.fieldSize = G * G;
+    this.cy = Math.ceil(H / grid);
+    this.cx = Math.ceil(W / grid);
+    this.shifts = this.cy * this.cx;
+    this.iy = new Int32Array(this.cy * H);
+    this.ty = new Float64Array(this.cy * H);
+    this.ix = new Int32Array(this.cx * W);
+    this.tx = new Float64Array(this.cx * W);
+    const table = (n: number, cell: number, idx: Int32Array, t: Float64Array) => {
+      for (let s = 0; s < cell; s++) {
+        for (let i = 0; i < n; i++) {
+          const f = (i + s) / cell;
+          idx[s * n + i] = Math.floor(f);
+          t[s * n + i] = f - Math.floor(f);
+        }
+      }
+    };
+    table(H, this.cy, this.iy, this.ty);
+    table(W, this.cx, this.ix, this.tx);
+    this.rowsX = new Float64Array(G * W);
   }
 
-  write(out: Float32Array): void {
-    const { grid, H, W, field, iy, ty, ix, tx } = this;
-    const G = grid + 2;
-    for (let i = 0; i < field.length; i++) field[i] = this.next() < this.p ? 1 : 0;
-    const cy = Math.ceil(H / grid);
-    const cx = Math.ceil(W / grid);
-    const sy = this.next() * cy;
-    const sx = this.next() * cx;
-    for (let y = 0; y < H; y++) {
-      const f = (y + sy) / cy;
-      iy[y] = Math.floor(f);
-      ty[y] = f - iy[y];
-    }
-    for (let x = 0; x < W; x++) {
-      const f = (x + sx) / cx;
-      ix[x] = Math.floor(f);
-      tx[x] = f - ix[x];
-    }
-    // Horizontal pass once per field row (G·W), not twice per pixel; then a vertical lerp per pixel.
-    const rowsX = this.rowsX;
-    const rowsUsed = Math.min(G, iy[H - 1] + 2);
+  /** Draws one mask: its keep/drop field into `field` (fieldSize values); returns its shift's index. */
+  draw(field: Float32Array): number {
+    for (let i = 0; i < this.fieldSize; i++) field[i] = this.next() < this.p ? 1 : 0;
+    const sy = Math.min(this.cy - 1, Math.floor(this.next() * this.cy));
+    const sx = Math.min(this.cx - 1, Math.floor(this.next() * this.cx));
+    return sy * this.cx + sx;
+  }
+
+  /** Pixel row y of masks with vertical shift `sy` interpolates field rows rowOf[y] and rowOf[y] + 1 by weight[y]. */
+  rowTable(sy: number): { rowOf: Int32Array; weight: Float64Array } {
+    return { rowOf: this.iy.subarray(sy * this.H, (sy + 1) * this.H), weight: this.ty.subarray(sy * this.H, (sy + 1) * this.H) };
+  }
+
+  /** How many vertical shifts there are (cell height in pixels). */
+  get verticalShifts(): number {
+    return this.cy;
+  }
+
+  verticalShift(shift: number): number {
+    return Math.floor(shift / this.cx);
+  }
+
+  /** Horizontal pass: each field row the masks of `shift` use, interpolated along x into `rows` (G·W values). */
+  interpolateRows(field: ArrayLike<number>, shift: number, rows: Float32Array | Float64Array): void {
+    const { G, W, ix, tx } = this;
+    const ox = (shift % this.cx) * W;
+    const rowsUsed = Math.min(G, this.iy[this.verticalShift(shift) * this.H + this.H - 1] + 2);
     for (let r = 0; r < rowsUsed; r++) {
       const f0 = r * G;
       for (let x = 0; x < W; x++) {
-        const c = f0 + ix[x];
-        const a = tx[x];
-        rowsX[r * W + x] = field[c] + a * (field[c + 1] - field[c]);
+        const c = f0 + ix[ox + x];
+        rows[r * W + x] = field[c] + tx[ox + x] * (field[c + 1] - field[c]);
       }
     }
+  }
+
+  /** The H·W mask of `field` at `shift` written into `out` (or added to it). */
+  render(field: ArrayLike<number>, shift: number, out: Float32Array | Float64Array, add = false): void {
+    this.interpolateRows(field, shift, this.rowsX);
+    this.interpolateColumns(this.rowsX, this.verticalShift(shift), out, add);
+  }
+
+  /** Vertical pass: rows made by `interpolateRows` (or sums of them) → H·W values for vertical shift `sy`. */
+  interpolateColumns(rows: Float64Array, sy: number, out: Float32Array | Float64Array, add = false): void {
+    const { H, W } = this;
+    const { rowOf, weight } = this.rowTable(sy);
     for (let y = 0; y < H; y++) {
-      const t0 = iy[y] * W;
+      const t0 = rowOf[y] * W;
       const t1 = t0 + W;
-      const b = ty[y];
+      const b = weight[y];
       const o = y * W;
-      for (let x = 0; x < W; x++) {
-        const top = rowsX[t0 + x];
-        out[o + x] = top + b * (rowsX[t1 + x] - top);
-      }
+      if (add) for (let x = 0; x < W; x++) out[o + x] += rows[t0 + x] + b * (rows[t1 + x] - rows[t0 + x]);
+      else for (let x = 0; x < W; x++) out[o + x] = rows[t0 + x] + b * (rows[t1 + x] - rows[t0 + x]);
     }
   }
 }
@@ -126,8 +164,9 @@ export class RiseMasks {
  * `fill`, 0) pixels, s_i the score of x ⊙ M_i and s̄ the mean score. The mean is subtracted because Σ s̄·M_i/(N·p) is
  * the same for every pixel (up to sampling noise): it says nothing about where the evidence is, yet on a confident
  * model it is most of the plain sum and flattens the map. So the map is the score's gain when u is kept, ≥ 0 where
- * keeping u helps. Each mask is built when its sample is written, into a ring of 2·`batch` rows (the scorer
- * hands a score back before it writes the sample 2·batch later), so nothing is allocated per mask.
+ * keeping u helps. Per mask only its small field is kept (in a ring of 2·`batch` rows: the scorer hands a score back
+ * before it writes the sample 2·batch later) and the score-weighted fields are summed per shift; the full-size sums
+ * are made once per shift at the end. Nothing is allocated per mask.
  */
 export async function rise(score: StreamScorer, x: Float32Array, lay: InputLayout, o: { masks: number; grid: number; keep: number; fill: number; seed: number; batch: number; onProgress?: (f: number) => void; signal?: AbortSignal }): Promise<Float32Array> {
   const H = lay.image ? lay.height! : 1;
@@ -135,28 +174,62 @@ export async function rise(score: StreamScorer, x: Float32Array, lay: InputLayou
   const U = lay.units;
   const gen = new RiseMasks(rng(o.seed), Math.min(o.grid, Math.max(H, W)), o.keep, H, W);
   const fill = Math.fround(o.fill);
+  const F = gen.fieldSize;
   const rows = 2 * o.batch;
-  const ring = new Float32Array(rows * U);
-  const sum = new Float64Array(U); // Σ s_i M_i
-  const cover = new Float64Array(U); // Σ M_i
+  const ring = new Float32Array(rows * F);
+  const ringShift = new Int32Array(rows);
+  const mask = new Float32Array(U);
+  // The SIMD kernel builds and mixes each sample; the plain loops remain for layouts it does not take.
+  const mixer = RiseMixer.create(gen, x, fill, lay);
+  // Per shift: Σ s_i·field_i and Σ field_i over the masks drawn with that shift.
+  const weighted = new Float64Array(gen.shifts * F);
+  const counted = new Float64Array(gen.shifts * F);
+  const used = new Uint8Array(gen.shifts);
   let total = 0;
   await score(o.masks, (k, dst) => {
     o.signal?.throwIfAborted();
-    const m = ring.subarray((k % rows) * U, (k % rows + 1) * U);
-    gen.write(m);
-    writeMixedFill(dst, x, fill, m, lay);
+    const r = k % rows;
+    const field = ring.subarray(r * F, (r + 1) * F);
+    const shift = (ringShift[r] = gen.draw(field));
+    if (mixer) return mixer.write(field, shift, dst);
+    gen.render(field, shift, mask);
+    writeMixedFill(dst, x, fill, mask, lay);
   }, (k, s) => {
     total += s;
-    const off = (k % rows) * U;
-    for (let u = 0; u < U; u++) {
-      const m = ring[off + u];
-      sum[u] += s * m;
-      cover[u] += m;
+    const r = k % rows;
+    const shift = ringShift[r];
+    used[shift] = 1;
+    const off = r * F;
+    const at = shift * F;
+    for (let j = 0; j < F; j++) {
+      const m = ring[off + j];
+      weighted[at + j] += s * m;
+      counted[at + j] += m;
     }
     if (k % o.batch === o.batch - 1) o.onProgress?.((k + 1) / o.masks);
   });
   const mean = total / o.masks;
+  // Σ_i (s_i − s̄)·M_i = Σ_shift upsample(Σ s_i·field_i − s̄·Σ field_i): upsampling is linear, and so is each of
+  // its two passes, so the horizontal passes of all shifts sharing a vertical shift are summed before one vertical pass.
+  const acc = new Float64Array(U);
+  const field = new Float64Array(F);
+  const shiftRows = new Float64Array(gen.G * W);
+  const rowSum = new Float64Array(gen.G * W);
+  const perRow = gen.shifts / gen.verticalShifts;
+  for (let sy = 0; sy < gen.verticalShifts; sy++) {
+    rowSum.fill(0);
+    let any = false;
+    for (let sh = sy * perRow; sh < (sy + 1) * perRow; sh++) {
+      if (!used[sh]) continue;
+      any = true;
+      for (let j = 0; j < F; j++) field[j] = weighted[sh * F + j] - mean * counted[sh * F + j];
+      shiftRows.fill(0);
+      gen.interpolateRows(field, sh, shiftRows);
+      for (let j = 0; j < shiftRows.length; j++) rowSum[j] += shiftRows[j];
+    }
+    if (any) gen.interpolateColumns(rowSum, sy, acc, true);
+  }
   const out = new Float32Array(U);
-  for (let u = 0; u < U; u++) out[u] = (sum[u] - mean * cover[u]) / (o.masks * o.keep);
+  for (let u = 0; u < U; u++) out[u] = acc[u] / (o.masks * o.keep);
   return out;
 }

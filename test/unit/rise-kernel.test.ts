@@ -1,0 +1,53 @@
+// The WebAssembly SIMD kernel that builds RISE samples must write what the plain JS path writes (to float32
+// rounding), for every layout it accepts, and step aside for the ones it does not.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { RiseMasks } from '../../src/explain/perturbation';
+import { RiseMixer } from '../../src/explain/kernels/rise-mix';
+import { inputLayout, writeMixedFill } from '../../src/explain/layout';
+import { rng } from '../../src/runtime/synthesize';
+
+function compare(shape: number[], grid: number, fill: number): number {
+  const lay = inputLayout(shape);
+  const H = lay.height!;
+  const W = lay.width!;
+  const next = rng(7);
+  const x = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => next() * 2 - 0.5);
+  const masks = new RiseMasks(rng(11), grid, 0.5, H, W);
+  const mixer = RiseMixer.create(masks, x, Math.fround(fill), lay);
+  assert.ok(mixer, `the kernel takes ${shape}`);
+  const field = new Float32Array(masks.fieldSize);
+  const mask = new Float32Array(H * W);
+  const want = new Float32Array(x.length);
+  const got = new Float32Array(x.length);
+  let worst = 0;
+  for (let k = 0; k < 40; k++) {
+    const shift = masks.draw(field);
+    masks.render(field, shift, mask);
+    writeMixedFill(want, x, Math.fround(fill), mask, lay);
+    mixer.write(field, shift, got);
+    for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+  }
+  return worst;
+}
+
+test('RISE kernel: same samples as the JS path (NCHW with 3 channels, 1 channel, NHWC with 1 channel)', () => {
+  for (const [shape, grid, fill] of [[[1, 3, 64, 64], 6, 0], [[1, 1, 32, 32], 16, 0.25], [[1, 28, 28, 1], 7, -1], [[3, 40, 24], 5, 0.5]] as const) {
+    const worst = compare([...shape], grid, fill);
+    assert.ok(worst < 1e-5, `${shape} grid ${grid}: max difference ${worst}`);
+  }
+});
+
+test('RISE kernel: interleaved channels and rows that are not whole 4-float vectors stay on the JS path', () => {
+  const masks = (H: number, W: number) => new RiseMasks(rng(1), 4, 0.5, H, W);
+  assert.equal(RiseMixer.create(masks(32, 32), new Float32Array(32 * 32 * 3), 0, inputLayout([1, 32, 32, 3])), undefined);
+  assert.equal(RiseMixer.create(masks(30, 30), new Float32Array(30 * 30), 0, inputLayout([1, 1, 30, 30])), undefined);
+  assert.equal(RiseMixer.create(masks(1, 64), new Float32Array(64), 0, inputLayout([1, 64])), undefined);
+});
+
+test('the committed kernel binary is what rise-mix.wat compiles to', () => {
+  // Exits 1 and names the file when the generated module is stale.
+  execFileSync(process.execPath, [join(__dirname, '../../scripts/build-wasm.mjs'), '--check'], { stdio: 'pipe' });
+});
