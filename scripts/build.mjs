@@ -62,4 +62,12 @@ for (const napi of readdirSync(join(ortSrc, 'bin'))) {
 }
 cpSync(join(root, 'node_modules/onnxruntime-common'), join(dist, 'node_modules/onnxruntime-common'), runtimeFiles);
 
+// sharp (image files as inputs), its JS dependencies, and its native parts for the target platform only. The
+// bundles require it lazily, so a build without it still runs (image inputs then say why they cannot).
+for (const pkg of ['sharp', '@img/colour', 'detect-libc', 'semver', `@img/sharp-${platform}-${arch}`, `@img/sharp-libvips-${platform}-${arch}`]) {
+  const from = join(root, 'node_modules', pkg);
+  if (existsSync(from)) cpSync(from, join(dist, 'node_modules', pkg), runtimeFiles);
+  else console.warn(`build: ${pkg} is not installed here; image inputs will be unavailable in this build`);
+}
+
 console.log(`built ${builds.length} bundles for ${target} into dist/`);

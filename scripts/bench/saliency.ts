@@ -1,6 +1,6 @@
-// `npm run bench -- saliency [model.onnx] [--method occlusion|rise|...] [--repeat N]`: wall time of one explain call
+// `npm run bench -- saliency [model.onnx] [--method occlusion|rise|...] [--repeat N] [--ep cpu|webgpu|cuda|...]`: wall time of one explain call
 // (method + deletion/insertion quality passes) against the same forward passes, with the same batch sizes, on a bare
-// onnxruntime InferenceSession in this process. The batch sizes are recorded from the runtime session our code used.
+// onnxruntime InferenceSession in this process, on the same execution provider (--ep, default cpu). The batch sizes are recorded from the runtime session our code used.
 // Prints one line per method: {"model","method","passes","ms","rawForwardMs","ratio"}. Default model: a generated
 // 3×64×64 CNN (make-cnn.ts) with real convolution work per pass, so the ratio shows our overhead against it.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,8 +24,11 @@ export async function run(args: string[]): Promise<void> {
   const path = positional[0] ? resolve(positional[0]) : makeCnn(tmp!);
   const methods = (flag(args, 'method') ?? 'occlusion,rise').split(',') as ExplainMethod[];
   const repeat = Number(flag(args, 'repeat') ?? 3);
+  const ep = flag(args, 'ep') ?? 'cpu';
   const model = await openModel(path);
-  const { session } = await sessions.get(path, { providers: ['cpu'] });
+  const { session } = await sessions.get(path, { providers: [ep] });
+  const provider = session.provider;
+  if (provider !== ep) throw new Error(`${ep} did not run here (${provider} would have): nothing to compare`);
   // Record every batch our code sends (shape of the explained input) without changing what runs.
   const batches: number[][] = [];
   const inner = session.run.bind(session);
@@ -34,7 +37,7 @@ export async function run(args: string[]): Promise<void> {
     if (first) batches.push(first.shape.slice());
     return inner(feeds);
   };
-  const raw = await ort.InferenceSession.create(path, { executionProviders: ['cpu'] });
+  const raw = await ort.InferenceSession.create(path, { executionProviders: [ep] });
   const name = raw.inputNames[0];
   const inputs = new Map<string, ort.Tensor>();
   const rawInput = (s: number[]): ort.Tensor => {
@@ -44,14 +47,14 @@ export async function run(args: string[]): Promise<void> {
     return t;
   };
   for (const method of methods) {
-    await explainModel(path, { methods: [method], model, providers: ['cpu'], seed: 1 }); // warm-up
+    await explainModel(path, { methods: [method], model, providers: [ep], seed: 1 }); // warm-up
     let best = Infinity;
     let bestRaw = Infinity;
     let passes = 0;
     for (let r = 0; r < repeat; r++) {
       batches.length = 0;
       const t0 = performance.now();
-      await explainModel(path, { methods: [method], model, providers: ['cpu'], seed: 1 });
+      await explainModel(path, { methods: [method], model, providers: [ep], seed: 1 });
       best = Math.min(best, performance.now() - t0);
       const shapes = batches.slice();
       passes = shapes.reduce((a, s) => a + s[0], 0);
@@ -62,7 +65,7 @@ export async function run(args: string[]): Promise<void> {
       for (const f of feeds) await raw.run(f);
       bestRaw = Math.min(bestRaw, performance.now() - t1);
     }
-    console.log(JSON.stringify({ model: path, method, passes, ms: +best.toFixed(2), rawForwardMs: +bestRaw.toFixed(2), ratio: +(best / bestRaw).toFixed(3) }));
+    console.log(JSON.stringify({ model: path, method, ep, passes, ms: +best.toFixed(2), rawForwardMs: +bestRaw.toFixed(2), ratio: +(best / bestRaw).toFixed(3) }));
   }
   await raw.release();
   await sessions.clear();

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import type SharpModule from 'sharp';
 import type { DType } from '../model/dtype';
 import { ModelError } from '../model/errors';
 import type { NdArray } from '../formats/arrays/ndarray';
@@ -13,6 +13,23 @@ import { concreteShape } from './synthesize';
 
 const IMAGE_EXT = /\.(png|jpe?g|webp|gif|tiff?|avif|bmp)$/i;
 const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+
+let sharpModule: typeof SharpModule | undefined;
+/**
+ * sharp (native libvips) is loaded on first use, not at start-up: if a build lacks it for this platform, only image
+ * inputs fail, with a message, while the engine and the command line keep working.
+ */
+function loadSharp(path: string): typeof SharpModule {
+  if (!sharpModule) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (see above); CJS bundle
+      sharpModule = require('sharp') as typeof SharpModule;
+    } catch (e) {
+      throw new ModelError(path, `cannot be decoded: image support (the sharp package) is not available in this build (${(e as Error).message.split('\n')[0]})`);
+    }
+  }
+  return sharpModule;
+}
 
 export function isImagePath(path: string): boolean {
   return IMAGE_EXT.test(path);
@@ -54,6 +71,7 @@ export async function loadImageInput(file: string, info: IoInfo, userDims: Recor
   }
   const [C, H, W] = [shape[axes.c], shape[axes.h], shape[axes.w]];
   if (![1, 3, 4].includes(C)) throw new ModelError(path, `cannot feed input "${info.name}": ${C} channels (images give 1, 3 or 4)`);
+  const sharp = loadSharp(path);
   let pixels: Buffer;
   try {
     let img = sharp(path).resize(W, H, { fit: 'fill' });
@@ -94,5 +112,5 @@ export async function loadImageInput(file: string, info: IoInfo, userDims: Recor
     }
   }
   const layout = axes.c < axes.h ? 'NCHW' : 'NHWC';
-  return { array: { dtype, shape, data }, source: `image:${path} (${W}×${H} ${layout} ${bgr ? 'BGR' : 'RGB'} ${norm})` };
+  return { array: { dtype, shape, data }, source: `image:${path} (${W}×${H} ${layout} ${C === 1 ? 'grey' : bgr ? 'BGR' : C === 4 ? 'RGBA' : 'RGB'} ${norm})` };
 }

@@ -2,9 +2,12 @@
 // Debian's Chromium by playwright-core. Run: node --import tsx --test test/e2e/e2e.test.ts  (after test/e2e/scripts/setup.sh
 // has installed code-server; the test runs it if needed). Screenshots go to test-artifacts/e2e/.
 import { ok, strictEqual } from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import sharp from 'sharp';
 import { makeTransformer } from '../../scripts/bench/make-transformer';
 import { launchBrowser, type Browser } from './driver/browser';
 import { expectedCounts, expectedSummary } from './driver/expected';
@@ -57,6 +60,17 @@ describe('Model Inspector in code-server', { timeout: 15 * 60_000 }, () => {
     strictEqual(manifest.version, ours.version);
     ok(existsSync(join(dir, 'dist/host/extension.js')), 'the installed extension has no dist/host/extension.js');
     console.log(`  installed at ${dir}`);
+  });
+
+  test('a2) the installed bundles run on their own: CLI from the extension folder, an image input (sharp), no repo packages', async () => {
+    const dir = installedExtensionDir();
+    ok(!dir.startsWith(paths.root), `extensions must be installed outside the repository, not in ${dir}`);
+    const png = join(tmpdir(), `mi-e2e-${process.pid}.png`);
+    await sharp({ create: { width: 12, height: 9, channels: 3, background: { r: 200, g: 30, b: 10 } } }).png().toFile(png);
+    const out = execFileSync(process.execPath, [join(dir, 'dist/cli.js'), 'run', cnn, '--input', png, '--ep', 'cpu', '--json'], { cwd: tmpdir(), env: { ...process.env, NODE_PATH: '' }, encoding: 'utf8' });
+    const r = JSON.parse(out) as { provider: string; inputs: { source: string }[] };
+    strictEqual(r.provider, 'cpu');
+    ok(r.inputs[0].source.startsWith(`image:${png} (8×8 NCHW grey`), r.inputs[0].source);
   });
 
   test('b) Quick Open on a .onnx file shows the Overview with the right counts', () =>

@@ -79,7 +79,7 @@ export function createExplainTab(): Tab {
   const boxes = EXPLAIN_METHODS.map((m) => {
     const box = h('input', { type: 'checkbox', value: m, id: `mi-explain-m-${m}` });
     box.checked = m === 'vanilla' || m === 'gradcam' || m === 'occlusion';
-    return { m, box, label: h('label', {}, box, ` ${m}`) };
+    return { m, box, label: h('label', { class: 'mi-choice' }, box, ` ${m}`) };
   });
   const sanity = h('input', { type: 'checkbox', id: 'mi-explain-sanity' });
   const opacity = h('input', { id: 'mi-explain-opacity', type: 'range', min: '0', max: '100', value: '60' });
@@ -173,7 +173,7 @@ export function createExplainTab(): Tab {
         notice,
         h('div', { class: 'mi-explain-form' },
           h('div', {}, 'input ', source, ' ', file, ' target ', target),
-          h('div', {}, ...boxes.map((b) => b.label), h('label', { title: MEANINGS.sanity }, sanity, ' sanity check')),
+          h('div', {}, ...boxes.map((b) => b.label), h('label', { class: 'mi-choice', title: MEANINGS.sanity }, sanity, ' sanity check')),
           h('div', {}, runButton, ' ', cancelButton, ' ', status, ' overlay opacity ', opacity)),
         error, topRow, grid,
       );

@@ -1,6 +1,7 @@
 // Where the e2e harness keeps things. Everything it writes goes under .e2e/ (git-ignored), except the screenshots,
 // which go to test-artifacts/e2e/ for CI to keep.
 import { join, resolve } from 'node:path';
+import { userInfo } from 'node:os';
 
 const root = resolve(__dirname, '../../..');
 const state = process.env.MI_E2E_DIR ?? join(root, '.e2e');
@@ -10,7 +11,8 @@ export const paths = {
   state,
   scripts: join(root, 'test/e2e/scripts'),
   workspaces: join(state, 'ws'),
-  extensions: join(state, 'exts'),
+  // Outside the repository, as in scripts/env.sh: see there why.
+  extensions: process.env.MI_E2E_EXTS ?? `/tmp/model-inspector-e2e-exts-${userInfo().uid}`,
   userSettings: join(state, 'ud/User/settings.json'),
   suiteBundle: join(state, 'suite/index.js'),
   suiteResults: join(state, 'suite/results.json'),

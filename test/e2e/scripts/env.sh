@@ -5,7 +5,10 @@ ROOT=$(cd "$E2E_DIR/../.." && pwd)
 export ROOT E2E_DIR
 export R=${MI_E2E_DIR:-$ROOT/.e2e}
 export MI_E2E_PORT=${MI_E2E_PORT:-8080}
-mkdir -p "$R"/{tmp,xdg/config,xdg/data,xdg/cache,home,ud/User,exts,ws}
+# Extensions go outside the repository: installed there, the extension cannot resolve a package from the repo's
+# node_modules, so one missing from the VSIX fails the tests instead of passing unnoticed.
+export MI_E2E_EXTS=${MI_E2E_EXTS:-/tmp/model-inspector-e2e-exts-$(id -u)}
+mkdir -p "$R"/{tmp,xdg/config,xdg/data,xdg/cache,home,ud/User,ws} "$MI_E2E_EXTS"
 export TMPDIR=$R/tmp XDG_CONFIG_HOME=$R/xdg/config XDG_DATA_HOME=$R/xdg/data XDG_CACHE_HOME=$R/xdg/cache
 export npm_config_cache=${npm_config_cache:-$R/npm-cache}
 CODE_SERVER=$E2E_DIR/node_modules/.bin/code-server

@@ -4,5 +4,5 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 vsix=${1:?usage: install-vsix.sh <file.vsix>}
 t0=$(now)
-"$CODE_SERVER" --user-data-dir "$R/ud" --extensions-dir "$R/exts" --install-extension "$vsix" --force 2>&1 | tail -3
+"$CODE_SERVER" --user-data-dir "$R/ud" --extensions-dir "$MI_E2E_EXTS" --install-extension "$vsix" --force 2>&1 | tail -3
 echo "TIMING install VSIX: $(since "$t0")s"

@@ -13,7 +13,7 @@ fi
 printf 'bind-addr: 127.0.0.1:%s\nauth: none\ncert: false\n' "$MI_E2E_PORT" > "$R/cs-config.yaml"
 [[ -f $R/ud/User/settings.json ]] || cp "$E2E_DIR/settings.json" "$R/ud/User/settings.json"
 t0=$(now)
-setsid "$CODE_SERVER" --config "$R/cs-config.yaml" --user-data-dir "$R/ud" --extensions-dir "$R/exts" \
+setsid "$CODE_SERVER" --config "$R/cs-config.yaml" --user-data-dir "$R/ud" --extensions-dir "$MI_E2E_EXTS" \
   --disable-telemetry --disable-update-check --disable-workspace-trust --disable-getting-started-override \
   --ignore-last-opened "$folder" > "$R/code-server.log" 2>&1 < /dev/null &
 echo $! > "$R/cs.pid"
