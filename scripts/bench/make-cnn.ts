@@ -4,14 +4,16 @@
 import { OnnxBuilder, writeModel } from '../../test/support/onnx-builder';
 import { rng } from '../../src/runtime/synthesize';
 
-export function makeCnn(dir: string, name = 'bench-cnn.onnx'): string {
+/** `widen` multiplies every convolution's channel count (4 → 32/64/64/128 channels, about 16× the work per pass). */
+export function makeCnn(dir: string, name = 'bench-cnn.onnx', widen = 1): string {
   const next = rng(7);
   const gauss = () => Math.sqrt(-2 * Math.log(Math.max(next(), 1e-12))) * Math.cos(2 * Math.PI * next());
   const weights = (n: number, fanIn: number) => Float32Array.from({ length: n }, () => gauss() * Math.sqrt(2 / fanIn));
   const b = new OnnxBuilder('bench_cnn').input('image', 'float32', ['N', 3, 64, 64]);
   let x = 'image';
   let cin = 3;
-  [[8, 1], [16, 2], [16, 1], [32, 2]].forEach(([cout, stride], k) => {
+  [[8, 1], [16, 2], [16, 1], [32, 2]].forEach(([c, stride], k) => {
+    const cout = c * widen;
     b.initializer(`w${k}`, 'float32', [cout, cin, 3, 3], weights(cout * cin * 9, cin * 9));
     b.initializer(`b${k}`, 'float32', [cout], new Float32Array(cout));
     b.node('Conv', [x, `w${k}`, `b${k}`], [`c${k}`], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [stride, stride] });

@@ -88,19 +88,24 @@ export function writeMixedFill(dst: Float32Array, x: Float32Array, fill: number,
 /**
  * dst = x except on the units [from, to) of `rows` (each row `rowStep` units apart), which take `fill`: an occlusion
  * window written as one copy plus its few units. Equal to `writeMixed` with a 0/1 mask for finite x and fill (x − f + f
- * rounds back to x in float32), with the window's elements computed by the same formula.
+ * rounds back to x in float32), with the window's elements computed by the same formula. When dst already holds x with
+ * another window of the same size at `previous` (the last sample written into this slot), only that window is put
+ * back from x instead of copying all of x.
  */
-export function writeWindow(dst: Float32Array, x: Float32Array, fill: number, lay: InputLayout, y0: number, rows: number, x0: number, cols: number, rowStep: number): void {
-  dst.set(x);
+export function writeWindow(dst: Float32Array, x: Float32Array, fill: number, lay: InputLayout, y0: number, rows: number, x0: number, cols: number, rowStep: number, previous?: readonly [number, number]): void {
+  if (previous) forWindow(lay, x.length, previous[0], rows, previous[1], cols, rowStep, (i) => (dst[i] = x[i]));
+  else dst.set(x);
+  forWindow(lay, x.length, y0, rows, x0, cols, rowStep, (i) => (dst[i] = fill + (x[i] - fill) * 0));
+}
+
+/** Calls `fn` with the element index of every channel of every unit in the window. */
+function forWindow(lay: InputLayout, n: number, y0: number, rows: number, x0: number, cols: number, rowStep: number, fn: (i: number) => void): void {
   const U = lay.units;
-  const C = x.length / U;
+  const C = n / U;
   for (let y = y0; y < y0 + rows; y++) {
     for (let u = y * rowStep + x0; u < y * rowStep + x0 + cols; u++) {
-      for (let c = 0; c < C; c++) {
-        // nhwc: a unit's channels are adjacent; otherwise units repeat every U elements.
-        const i = lay.layout === 'nhwc' ? u * C + c : c * U + u;
-        dst[i] = fill + (x[i] - fill) * 0;
-      }
+      // nhwc: a unit's channels are adjacent; otherwise units repeat every U elements.
+      for (let c = 0; c < C; c++) fn(lay.layout === 'nhwc' ? u * C + c : c * U + u);
     }
   }
 }

@@ -38,8 +38,17 @@ export async function occlusion(score: Scorer, x: Float32Array, lay: InputLayout
   const fast = Number.isFinite(f) && x.every(Number.isFinite);
   const [base] = await score(1, (_, dst) => dst.set(x));
   o.signal?.throwIfAborted();
+  // The scorer reuses its batch slots: remember which window each slot holds (slots are told apart by their buffer
+  // and offset), so the next window there only undoes that one. Only this call writes them while it runs.
+  const held = new WeakMap<ArrayBufferLike, Map<number, readonly [number, number]>>();
   const scores = await score(positions.length, (k, dst) => {
-    if (fast) return writeWindow(dst, x, f, lay, positions[k][0], wy, positions[k][1], win, W);
+    if (fast) {
+      let slots = held.get(dst.buffer);
+      if (!slots) held.set(dst.buffer, (slots = new Map()));
+      writeWindow(dst, x, f, lay, positions[k][0], wy, positions[k][1], win, W, slots.get(dst.byteOffset));
+      slots.set(dst.byteOffset, positions[k]);
+      return;
+    }
     setWindow(positions[k], 0);
     writeMixed(dst, x, fill, mask, lay);
     setWindow(positions[k], 1);

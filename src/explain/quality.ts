@@ -16,16 +16,48 @@ function auc(ys: number[]): number {
   return s / (ys.length - 1);
 }
 
+/**
+ * Unit indices by decreasing attribution, ties (and NaN, ranked last) in index order. Each value's float32 bits
+ * become an order-preserving integer, packed with the index into one exactly representable double, so a native
+ * numeric sort does the work (a comparator sort of 4,096 units cost about as much as 20 forward passes here).
+ */
+export function rankUnits(map: Float32Array): Uint32Array {
+  const n = map.length;
+  const bits = Math.max(1, Math.ceil(Math.log2(n)));
+  if (bits > 21) return Uint32Array.from(Array.from(map.keys()).sort((a, b) => (map[b] || -Infinity) - (map[a] || -Infinity) || a - b));
+  const f = new Float32Array(1);
+  const u = new Uint32Array(f.buffer);
+  const keys = new Float64Array(n);
+  const scale = 2 ** bits;
+  for (let i = 0; i < n; i++) {
+    f[0] = Number.isNaN(map[i]) ? -Infinity : map[i] === 0 ? 0 : map[i]; // -0 ties with 0, as in a comparator
+    const b = u[0];
+    const ascending = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0; // larger value → larger key
+    keys[i] = (0xffffffff - ascending) * scale + i; // larger value → smaller key; then index
+  }
+  keys.sort();
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) out[i] = keys[i] % scale;
+  return out;
+}
+
 export async function deletionInsertion(score: Scorer, x: Float32Array, map: Float32Array, lay: InputLayout, steps = DELETION_STEPS): Promise<{ deletionAuc: number; insertionAuc: number }> {
-  const order = Array.from(map.keys()).sort((a, b) => map[b] - map[a]);
+  const order = rankUnits(map);
   const zero = new Float32Array(x.length);
   const mask = new Float32Array(lay.units);
-  // Sample k ≤ steps: deletion step k (the top n(k) units set to 0); sample steps + 1 + k: insertion step k.
+  // Sample k ≤ steps: deletion step k (the top n(k) units set to 0); sample steps + 1 + k: insertion step k. Samples
+  // come in order (the scorers write them so), so the mask only gains each new step's units; out of order, it is rebuilt.
+  let done = 0;
+  let last = -1;
   const scores = await score(2 * (steps + 1), (k, dst) => {
     const insert = k > steps;
+    if (k === 0 || k === steps + 1 || k !== last + 1) {
+      mask.fill(insert ? 0 : 1);
+      done = 0;
+    }
+    last = k;
     const n = Math.round(((insert ? k - steps - 1 : k) / steps) * order.length);
-    mask.fill(insert ? 0 : 1);
-    for (let i = 0; i < n; i++) mask[order[i]] = insert ? 1 : 0;
+    for (; done < n; done++) mask[order[done]] = insert ? 1 : 0;
     writeMixed(dst, x, zero, mask, lay);
   });
   return { deletionAuc: auc(Array.from(scores.subarray(0, steps + 1))), insertionAuc: auc(Array.from(scores.subarray(steps + 1))) };

@@ -28,16 +28,39 @@ export function toFloat32(a: NdArray): Float32Array {
 }
 
 /**
- * Forward passes through a runtime session (ORT or TF.js), other inputs held at their fed values. Pipelined: batch
- * b + 1 is written into the second of two buffers while the runtime works on batch b, so our per-sample work hides
- * behind the model's. Order guarantee for callers that keep per-sample state in a ring: `write` of sample k + 2·batch
- * only happens after `onRow` of sample k.
+ * Batch buffers kept between calls (fresh ones every call cost collections inside the work), at most 32 MiB of them so
+ * an idle engine does not sit on more.
+ */
+const spareBuffers: Float32Array[] = [];
+const SPARE_BYTES = 32 << 20;
+function takeBuffer(length: number): Float32Array {
+  const i = spareBuffers.findIndex((b) => b.length === length);
+  return i >= 0 ? spareBuffers.splice(i, 1)[0] : new Float32Array(length);
+}
+function giveBuffer(b: Float32Array): void {
+  spareBuffers.push(b);
+  while (spareBuffers.reduce((a, x) => a + x.byteLength, 0) > SPARE_BYTES) spareBuffers.shift();
+}
+
+/**
+ * Forward passes through a runtime session (ORT or TF.js), other inputs held at their fed values. The run of batch b
+ * is started before batch b + 1 is written into the second of two buffers: runtimes that compute off the JS thread
+ * (tfjs-node, GPU work) overlap with our per-sample work; onnxruntime-node computes on the JS thread, so there it
+ * only saves a turn of the event loop. Order guarantee for callers that keep per-sample state in a ring: `write` of
+ * sample k + 2·batch only happens after `onRow` of sample k. Each call borrows its two buffers and gives them back.
  */
 export function sessionForward(session: RuntimeSession, feeds: Map<string, NdArray>, name: string, shape: number[], batch: number): Forward {
   const len = shape.reduce((a, b) => a * b, 1);
-  const bufs = [new Float32Array(batch * len), new Float32Array(batch * len)];
   const outName = session.outputs[0].name;
   return async (n, write, onRow) => {
+    const bufs = [takeBuffer(batch * len), takeBuffer(batch * len)];
+    try {
+      await forwardWith(bufs, n, write, onRow);
+    } finally {
+      bufs.forEach(giveBuffer);
+    }
+  };
+  async function forwardWith(bufs: Float32Array[], n: number, write: Parameters<Forward>[1], onRow: Parameters<Forward>[2]): Promise<void> {
     let pending: { start: number; count: number; result: Promise<Map<string, NdArray>> } | undefined;
     const finish = async () => {
       if (!pending) return;
@@ -58,7 +81,7 @@ export function sessionForward(session: RuntimeSession, feeds: Map<string, NdArr
       pending = { start: i, count, result: session.run(f) };
     }
     await finish();
-  };
+  }
 }
 
 /** Forward passes through a GradModel (the sanity check re-scores perturbation maps on the randomized model). */
