@@ -100,14 +100,17 @@ export function writeWindow(dst: Float32Array, x: Float32Array, fill: number, la
 
 /** Calls `fn` with the element index of every channel of every unit in the window. */
 function forWindow(lay: InputLayout, n: number, y0: number, rows: number, x0: number, cols: number, rowStep: number, fn: (i: number) => void): void {
+  for (let y = y0; y < y0 + rows; y++) {
+    for (let u = y * rowStep + x0; u < y * rowStep + x0 + cols; u++) forUnit(lay, n, u, fn);
+  }
+}
+
+/** Calls `fn` with the element index of every channel of unit `u` (n: the input's element count). */
+export function forUnit(lay: InputLayout, n: number, u: number, fn: (i: number) => void): void {
   const U = lay.units;
   const C = n / U;
-  for (let y = y0; y < y0 + rows; y++) {
-    for (let u = y * rowStep + x0; u < y * rowStep + x0 + cols; u++) {
-      // nhwc: a unit's channels are adjacent; otherwise units repeat every U elements.
-      for (let c = 0; c < C; c++) fn(lay.layout === 'nhwc' ? u * C + c : c * U + u);
-    }
-  }
+  // nhwc: a unit's channels are adjacent; otherwise units repeat every U elements.
+  for (let c = 0; c < C; c++) fn(lay.layout === 'nhwc' ? u * C + c : c * U + u);
 }
 
 /** Box blur of each channel over H×W (radius r): the 'blurred' baseline. Non-images: the mean value everywhere. */

@@ -133,11 +133,25 @@ export class RiseMasks {
     return Math.floor(shift / this.cx);
   }
 
+  /** Column x of masks with horizontal shift `sx` interpolates field columns colOf[x] and colOf[x] + 1 by weight[x]. */
+  columnTable(sx: number): { colOf: Int32Array; weight: Float64Array } {
+    return { colOf: this.ix.subarray(sx * this.W, (sx + 1) * this.W), weight: this.tx.subarray(sx * this.W, (sx + 1) * this.W) };
+  }
+
+  get horizontalShifts(): number {
+    return this.cx;
+  }
+
+  /** How many field rows the masks of vertical shift `sy` read. */
+  rowsUsed(sy: number): number {
+    return Math.min(this.G, this.iy[sy * this.H + this.H - 1] + 2);
+  }
+
   /** Horizontal pass: each field row the masks of `shift` use, interpolated along x into `rows` (G·W values). */
-  interpolateRows(field: ArrayLike<number>, shift: number, rows: Float32Array | Float64Array): void {
+  interpolateRows(field: ArrayLike<number>, shift: number, rows: Float64Array): void {
     const { G, W, ix, tx } = this;
     const ox = (shift % this.cx) * W;
-    const rowsUsed = Math.min(G, this.iy[this.verticalShift(shift) * this.H + this.H - 1] + 2);
+    const rowsUsed = this.rowsUsed(this.verticalShift(shift));
     for (let r = 0; r < rowsUsed; r++) {
       const f0 = r * G;
       for (let x = 0; x < W; x++) {

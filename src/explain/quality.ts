@@ -1,5 +1,5 @@
 import type { InputLayout } from './layout';
-import { writeMixed } from './layout';
+import { forUnit, writeMixedFill } from './layout';
 import type { Scorer } from './scoring';
 
 // Numbers that say how much to trust a map. Deletion/insertion AUC (Petsiuk et al., RISE): remove (or insert) units
@@ -43,22 +43,31 @@ export function rankUnits(map: Float32Array): Uint32Array {
 
 export async function deletionInsertion(score: Scorer, x: Float32Array, map: Float32Array, lay: InputLayout, steps = DELETION_STEPS): Promise<{ deletionAuc: number; insertionAuc: number }> {
   const order = rankUnits(map);
-  const zero = new Float32Array(x.length);
   const mask = new Float32Array(lay.units);
   // Sample k ≤ steps: deletion step k (the top n(k) units set to 0); sample steps + 1 + k: insertion step k. Samples
-  // come in order (the scorers write them so), so the mask only gains each new step's units; out of order, it is rebuilt.
+  // come in order (the scorers write them so): each is the previous sample (still in its slot) with the new step's
+  // units changed; out of order, it is written whole.
   let done = 0;
   let last = -1;
+  let prev: Float32Array | undefined;
   const scores = await score(2 * (steps + 1), (k, dst) => {
     const insert = k > steps;
-    if (k === 0 || k === steps + 1 || k !== last + 1) {
+    const whole = k === 0 || k === steps + 1 || k !== last + 1 || !prev;
+    if (whole) {
       mask.fill(insert ? 0 : 1);
       done = 0;
     }
-    last = k;
     const n = Math.round(((insert ? k - steps - 1 : k) / steps) * order.length);
-    for (; done < n; done++) mask[order[done]] = insert ? 1 : 0;
-    writeMixed(dst, x, zero, mask, lay);
+    if (whole) {
+      for (; done < n; done++) mask[order[done]] = insert ? 1 : 0;
+      writeMixedFill(dst, x, 0, mask, lay);
+    } else {
+      if (prev !== dst) dst.set(prev!);
+      // The same values as mixing with the mask: 0 + (x − 0)·1 = x, 0 + (x − 0)·0 = 0.
+      for (; done < n; done++) forUnit(lay, x.length, order[done], insert ? (i) => (dst[i] = x[i]) : (i) => (dst[i] = 0));
+    }
+    last = k;
+    prev = dst;
   });
   return { deletionAuc: auc(Array.from(scores.subarray(0, steps + 1))), insertionAuc: auc(Array.from(scores.subarray(steps + 1))) };
 }
