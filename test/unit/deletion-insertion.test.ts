@@ -22,7 +22,7 @@ test('rankUnits equals a stable comparator sort (ties, NaN, ±0, ±Infinity, lar
 test('deletion/insertion samples written step by step equal the whole mix, in any batch size', async () => {
   for (const [shape, batch] of [[[1, 3, 12, 12], 4], [[1, 12, 12, 3], 1], [[1, 50], 64], [[1, 1, 8, 8], 7]] as const) {
     const lay = inputLayout([...shape]);
-    const n = shape.reduce((a, b) => a * b, 1);
+    const n = shape.reduce((a: number, b: number) => a * b, 1);
     const x = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 2);
     const map = Float32Array.from({ length: lay.units }, (_, u) => ((u * 37) % 11) - 3);
     const samples: Float32Array[] = [];
