@@ -23,7 +23,7 @@ export interface ExplainOptions {
   baseline?: IgBaseline;
   /** Grad-CAM layer (TF.js layer name or ONNX value name); default: the last layer with spatial output. */
   layer?: string;
-  /** Occlusion: window and stride in pixels (default 6 and 3), fill value (default 0). */
+  /** Occlusion: window and stride in pixels (default: a tenth of the shorter side, at least 2, and half that), fill value (default 0). */
   window?: number;
   stride?: number;
   fill?: number;

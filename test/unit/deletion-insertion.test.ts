@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deletionInsertion, rankUnits } from '../../src/explain/quality';
 import { inputLayout, writeMixed } from '../../src/explain/layout';
+import { defaultWindow } from '../../src/explain/explain';
 
 test('rankUnits equals a stable comparator sort (ties, NaN, ±0, ±Infinity, large maps)', () => {
   for (const n of [1, 2, 7, 4096, 70000]) {
@@ -51,4 +52,9 @@ test('deletion/insertion samples written step by step equal the whole mix, in an
       assert.deepEqual(samples[k], want, `${shape} batch ${batch} sample ${k}`);
     }
   }
+});
+
+test('occlusion default window scales with the input: a tenth of the shorter side (≥ 2 px), or of the length (≥ 1)', () => {
+  const cases: [number[], number][] = [[[1, 1, 32, 32], 3], [[1, 3, 64, 64], 6], [[1, 224, 224, 3], 22], [[1, 3, 8, 8], 2], [[1, 3, 32, 200], 3], [[1, 50], 5], [[1, 5], 1]];
+  for (const [shape, want] of cases) assert.equal(defaultWindow(inputLayout(shape)), want, `${shape}`);
 });
