@@ -78,6 +78,7 @@ class TfjsGradModel implements GradModel {
 class OnnxGradModel implements GradModel {
   /** What gradients differentiate: the first output, or the logits feeding it when it comes out of a Softmax. */
   private readonly scored: string;
+  private spatial: string[] | undefined;
   constructor(
     private readonly dm: Awaited<ReturnType<typeof loadDifferentiable>>,
     private readonly model: Model,
@@ -99,11 +100,9 @@ class OnnxGradModel implements GradModel {
   spatialLayers(): string[] {
     // Shapes as computed on this input (declared shapes are often missing and shape inference is not ours): every
     // node output of rank 4 with a spatial extent, in graph order. Any op qualifies (Conv, Relu, Mul, Add, ...).
-    const out: string[] = [];
-    for (const [name, shape] of this.dm.shapes(this.fixed)) {
-      if (shape.length === 4 && shape[2] > 1 && shape[3] > 1) out.push(name);
-    }
-    return out;
+    // One forward pass, once: the sanity check asks again for the randomized model, whose shapes are the same.
+    this.spatial ??= [...this.dm.shapes(this.fixed)].filter(([, s]) => s.length === 4 && s[2] > 1 && s[3] > 1).map(([name]) => name);
+    return this.spatial;
   }
 
   async randomizeTop(k: number, seed: number): Promise<() => void> {

@@ -76,10 +76,11 @@ export async function occlusion(score: Scorer, x: Float32Array, lay: InputLayout
  */
 export class RiseMasks {
   readonly fieldSize: number;
-  readonly shifts: number;
   readonly G: number;
-  private readonly cy: number;
-  private readonly cx: number;
+  /** Whole-pixel shifts per axis (the cell's height and width); shift index = sy · shiftsX + sx. */
+  readonly shiftsY: number;
+  readonly shiftsX: number;
+  readonly shifts: number;
   /** Per shift: source row/column and interpolation weight of every pixel row (y) and column (x). */
   private readonly iy: Int32Array;
   private readonly ty: Float64Array;
@@ -90,13 +91,13 @@ export class RiseMasks {
   constructor(private readonly next: () => number, grid: number, private readonly p: number, readonly H: number, readonly W: number) {
     const G = (this.G = grid + 2);
     this.fieldSize = G * G;
-    this.cy = Math.ceil(H / grid);
-    this.cx = Math.ceil(W / grid);
-    this.shifts = this.cy * this.cx;
-    this.iy = new Int32Array(this.cy * H);
-    this.ty = new Float64Array(this.cy * H);
-    this.ix = new Int32Array(this.cx * W);
-    this.tx = new Float64Array(this.cx * W);
+    this.shiftsY = Math.ceil(H / grid);
+    this.shiftsX = Math.ceil(W / grid);
+    this.shifts = this.shiftsY * this.shiftsX;
+    this.iy = new Int32Array(this.shiftsY * H);
+    this.ty = new Float64Array(this.shiftsY * H);
+    this.ix = new Int32Array(this.shiftsX * W);
+    this.tx = new Float64Array(this.shiftsX * W);
     const table = (n: number, cell: number, idx: Int32Array, t: Float64Array) => {
       for (let s = 0; s < cell; s++) {
         for (let i = 0; i < n; i++) {
@@ -106,17 +107,17 @@ export class RiseMasks {
         }
       }
     };
-    table(H, this.cy, this.iy, this.ty);
-    table(W, this.cx, this.ix, this.tx);
+    table(H, this.shiftsY, this.iy, this.ty);
+    table(W, this.shiftsX, this.ix, this.tx);
     this.rowsX = new Float64Array(G * W);
   }
 
   /** Draws one mask: its keep/drop field into `field` (fieldSize values); returns its shift's index. */
   draw(field: Float32Array): number {
     for (let i = 0; i < this.fieldSize; i++) field[i] = this.next() < this.p ? 1 : 0;
-    const sy = Math.min(this.cy - 1, Math.floor(this.next() * this.cy));
-    const sx = Math.min(this.cx - 1, Math.floor(this.next() * this.cx));
-    return sy * this.cx + sx;
+    const sy = Math.min(this.shiftsY - 1, Math.floor(this.next() * this.shiftsY));
+    const sx = Math.min(this.shiftsX - 1, Math.floor(this.next() * this.shiftsX));
+    return sy * this.shiftsX + sx;
   }
 
   /** Pixel row y of masks with vertical shift `sy` interpolates field rows rowOf[y] and rowOf[y] + 1 by weight[y]. */
@@ -124,13 +125,8 @@ export class RiseMasks {
     return { rowOf: this.iy.subarray(sy * this.H, (sy + 1) * this.H), weight: this.ty.subarray(sy * this.H, (sy + 1) * this.H) };
   }
 
-  /** How many vertical shifts there are (cell height in pixels). */
-  get verticalShifts(): number {
-    return this.cy;
-  }
-
   verticalShift(shift: number): number {
-    return Math.floor(shift / this.cx);
+    return Math.floor(shift / this.shiftsX);
   }
 
   /** Column x of masks with horizontal shift `sx` interpolates field columns colOf[x] and colOf[x] + 1 by weight[x]. */
@@ -138,25 +134,23 @@ export class RiseMasks {
     return { colOf: this.ix.subarray(sx * this.W, (sx + 1) * this.W), weight: this.tx.subarray(sx * this.W, (sx + 1) * this.W) };
   }
 
-  get horizontalShifts(): number {
-    return this.cx;
-  }
-
   /** How many field rows the masks of vertical shift `sy` read. */
   rowsUsed(sy: number): number {
     return Math.min(this.G, this.iy[sy * this.H + this.H - 1] + 2);
   }
 
-  /** Horizontal pass: each field row the masks of `shift` use, interpolated along x into `rows` (G·W values). */
-  interpolateRows(field: ArrayLike<number>, shift: number, rows: Float64Array): void {
+  /** Horizontal pass: each field row the masks of `shift` use, interpolated along x into `rows` (or added to it). */
+  interpolateRows(field: ArrayLike<number>, shift: number, rows: Float64Array, add = false): void {
     const { G, W, ix, tx } = this;
-    const ox = (shift % this.cx) * W;
+    const ox = (shift % this.shiftsX) * W;
     const rowsUsed = this.rowsUsed(this.verticalShift(shift));
     for (let r = 0; r < rowsUsed; r++) {
       const f0 = r * G;
       for (let x = 0; x < W; x++) {
         const c = f0 + ix[ox + x];
-        rows[r * W + x] = field[c] + tx[ox + x] * (field[c + 1] - field[c]);
+        const v = field[c] + tx[ox + x] * (field[c + 1] - field[c]);
+        if (add) rows[r * W + x] += v;
+        else rows[r * W + x] = v;
       }
     }
   }
@@ -236,19 +230,15 @@ export async function rise(score: StreamScorer, x: Float32Array, lay: InputLayou
   // its two passes, so the horizontal passes of all shifts sharing a vertical shift are summed before one vertical pass.
   const acc = new Float64Array(U);
   const field = new Float64Array(F);
-  const shiftRows = new Float64Array(gen.G * W);
   const rowSum = new Float64Array(gen.G * W);
-  const perRow = gen.shifts / gen.verticalShifts;
-  for (let sy = 0; sy < gen.verticalShifts; sy++) {
+  for (let sy = 0; sy < gen.shiftsY; sy++) {
     rowSum.fill(0);
     let any = false;
-    for (let sh = sy * perRow; sh < (sy + 1) * perRow; sh++) {
+    for (let sh = sy * gen.shiftsX; sh < (sy + 1) * gen.shiftsX; sh++) {
       if (!used[sh]) continue;
       any = true;
       for (let j = 0; j < F; j++) field[j] = weighted[sh * F + j] - mean * counted[sh * F + j];
-      shiftRows.fill(0);
-      gen.interpolateRows(field, sh, shiftRows);
-      for (let j = 0; j < shiftRows.length; j++) rowSum[j] += shiftRows[j];
+      gen.interpolateRows(field, sh, rowSum, true);
     }
     if (any) gen.interpolateColumns(rowSum, sy, acc, true);
   }

@@ -21,10 +21,14 @@ function auc(ys: number[]): number {
  * become an order-preserving integer, packed with the index into one exactly representable double, so a native
  * numeric sort does the work (a comparator sort of 4,096 units cost about as much as 20 forward passes here).
  */
-export function rankUnits(map: Float32Array): Uint32Array {
+export function rankUnits(map: Float32Array, packedBits = 21): Uint32Array {
   const n = map.length;
   const bits = Math.max(1, Math.ceil(Math.log2(n)));
-  if (bits > 21) return Uint32Array.from(Array.from(map.keys()).sort((a, b) => (map[b] || -Infinity) - (map[a] || -Infinity) || a - b));
+  if (bits > packedBits) {
+    // 32 value bits + the index no longer fit a double's 53: a comparator sort (−∞ − −∞ is NaN, so ties fall to a − b).
+    const key = (v: number) => (Number.isNaN(v) ? -Infinity : v);
+    return Uint32Array.from(Array.from(map.keys()).sort((a, b) => key(map[b]) - key(map[a]) || a - b));
+  }
   const f = new Float32Array(1);
   const u = new Uint32Array(f.buffer);
   const keys = new Float64Array(n);

@@ -40,8 +40,8 @@ export class RiseMixer {
   private constructor(mod: WebAssembly.Module, private readonly masks: RiseMasks, x: Float32Array, private readonly fill: number, C: number) {
     this.C = C;
     const { G, H, W } = masks;
-    const shiftsY = masks.verticalShifts;
-    const shiftsX = masks.horizontalShifts;
+    const shiftsY = masks.shiftsY;
+    const shiftsX = masks.shiftsX;
     const sizes = { field: G * G, ix: shiftsX * W, tx: shiftsX * W, rows: G * W, t0: shiftsY * H, bs: shiftsY * H, xd: x.length, out: x.length };
     const ptr = { field: 0, ix: 0, tx: 0, rows: 0, t0: 0, bs: 0, xd: 0, out: 0 };
     let at = 0;
@@ -84,7 +84,7 @@ export class RiseMixer {
     const { masks, ptr } = this;
     this.field.set(field);
     const sy = masks.verticalShift(shift);
-    const sxOff = (shift % masks.horizontalShifts) * masks.W * 4;
+    const sxOff = (shift % masks.shiftsX) * masks.W * 4;
     this.interpolateRows(ptr.field, ptr.ix + sxOff, ptr.tx + sxOff, masks.G, masks.W, masks.rowsUsed(sy), ptr.rows);
     const off = sy * masks.H * 4;
     this.maskMix(ptr.rows, ptr.t0 + off, ptr.bs + off, masks.H, masks.W, ptr.xd, ptr.out, this.C, this.fill);

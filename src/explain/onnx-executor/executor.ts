@@ -35,13 +35,8 @@ export class GraphExecutor {
   }
 
   run(inputs: Record<string, tf.Tensor>, wanted: string[]): Record<string, tf.Tensor> {
-    for (const name of this.graph.inputs) {
-      if (!inputs[name]) throw new Error(`input "${name}" is missing (the model takes ${this.graph.inputs.join(', ')})`);
-    }
     return tf.tidy(() => {
-      const env = new Map<string, tf.Tensor>(this.weights);
-      for (const [name, t] of Object.entries(inputs)) env.set(name, t);
-      for (const step of this.steps) this.runStep(step, env);
+      const env = this.forward(inputs);
       const out: Record<string, tf.Tensor> = {};
       for (const name of wanted) {
         const t = env.get(name);
@@ -56,14 +51,25 @@ export class GraphExecutor {
   shapes(inputs: Record<string, tf.Tensor>): Map<string, number[]> {
     const out = new Map<string, number[]>();
     tf.tidy(() => {
-      const env = new Map<string, tf.Tensor>(this.weights);
-      for (const [name, t] of Object.entries(inputs)) env.set(name, t);
-      for (const step of this.steps) {
-        this.runStep(step, env);
-        for (const name of step.node.outputs) if (name && env.has(name)) out.set(name, env.get(name)!.shape);
-      }
+      this.forward(inputs, (node, env) => {
+        for (const name of node.outputs) if (name && env.has(name)) out.set(name, env.get(name)!.shape);
+      });
     });
     return out;
+  }
+
+  /** Every step in graph order; returns all values by name. Call inside a tf scope (intermediates are its to free). */
+  private forward(inputs: Record<string, tf.Tensor>, afterStep?: (node: Node, env: Map<string, tf.Tensor>) => void): Map<string, tf.Tensor> {
+    for (const name of this.graph.inputs) {
+      if (!inputs[name]) throw new Error(`input "${name}" is missing (the model takes ${this.graph.inputs.join(', ')})`);
+    }
+    const env = new Map<string, tf.Tensor>(this.weights);
+    for (const [name, t] of Object.entries(inputs)) env.set(name, t);
+    for (const step of this.steps) {
+      this.runStep(step, env);
+      afterStep?.(step.node, env);
+    }
+    return env;
   }
 
   private runStep(step: Step, env: Map<string, tf.Tensor>): void {
