@@ -3,7 +3,7 @@ import { custom, h } from '../shell/dom';
 import type { ExplainMap, ExplainMethod, ExplainParams, ExplainResult } from '../../src/protocol/explain';
 import { EXPLAIN_METHODS } from '../../src/protocol/explain';
 import { MAX_COMPLETENESS, MAX_RANDOMIZATION_SPEARMAN } from '../../src/protocol/explain-summary';
-import { progressText } from '../shell/progress';
+import { createJob } from '../shell/job';
 
 // The Explain tab: pick an input (synthesized, a file path: .npy or image, or an example .npy shipped next to the
 // model), a target (top-k of the last explanation or an index) and methods; the engine computes small H×W maps that
@@ -54,7 +54,6 @@ function drawMap(canvas: HTMLCanvasElement, m: ExplainMap, image: number[] | und
 
 export function createExplainTab(): Tab {
   let ctx: TabContext;
-  let running: AbortController | undefined;
   let last: ExplainResult | undefined;
   const notice = h('p', { id: 'mi-explain-untrusted', class: 'mi-warnings', hidden: true },
     'Explaining runs the model, which is disabled in Restricted Mode: nothing runs until you trust this workspace.');
@@ -84,9 +83,7 @@ export function createExplainTab(): Tab {
   const sanity = h('input', { type: 'checkbox', id: 'mi-explain-sanity' });
   const opacity = h('input', { id: 'mi-explain-opacity', type: 'range', min: '0', max: '100', value: '60' });
   const runButton = custom('vscode-button', { id: 'mi-explain-run' }, 'Explain');
-  const cancelButton = custom('vscode-button', { id: 'mi-explain-cancel', secondary: true, hidden: true }, 'Cancel');
-  const status = h('span', { id: 'mi-explain-status', class: 'mi-muted', role: 'status' });
-  const error = h('p', { id: 'mi-explain-error', class: 'mi-error mi-wrap', hidden: true });
+  const job = createJob('explain', () => refresh());
   const topRow = h('div', { id: 'mi-explain-top', class: 'mi-muted' });
   const grid = h('div', { id: 'mi-explain-maps', class: 'mi-explain-grid' });
 
@@ -126,39 +123,22 @@ export function createExplainTab(): Tab {
 
   const refresh = () => {
     notice.hidden = ctx.trusted;
-    runButton.toggleAttribute('disabled', !ctx.trusted || !!running);
+    runButton.toggleAttribute('disabled', !ctx.trusted || job.running);
   };
 
   const run = async () => {
     refresh();
-    if (!ctx.trusted || running) return;
+    if (!ctx.trusted || job.running) return;
     const methods = boxes.filter((b) => b.box.checked).map((b) => b.m as ExplainMethod);
     if (!methods.length) return;
     const params: ExplainParams = { methods, sanity: sanity.checked };
     if (source.value === 'file' && file.value.trim()) params.inputs = [{ file: file.value.trim() }];
     else if (source.value.startsWith('example:')) params.inputs = [{ file: source.value.slice('example:'.length) }];
     if (target.value !== '') params.target = Number(target.value);
-    running = new AbortController();
-    cancelButton.hidden = false;
-    error.hidden = true;
-    refresh();
-    try {
-      last = await ctx.rpc.call('explain', params, {
-        signal: running.signal,
-        timeoutMs: 0,
-        onProgress: (p) => (status.textContent = progressText(p)),
-      });
-      status.textContent = '';
+    await job.run(async ({ signal, onProgress }) => {
+      last = await ctx.rpc.call('explain', params, { signal, timeoutMs: 0, onProgress });
       render();
-    } catch (e) {
-      status.textContent = '';
-      error.textContent = e instanceof Error ? e.message : String(e);
-      error.hidden = false;
-    } finally {
-      running = undefined;
-      cancelButton.hidden = true;
-      refresh();
-    }
+    });
   };
 
   return {
@@ -167,15 +147,14 @@ export function createExplainTab(): Tab {
     mount(container, c) {
       ctx = c;
       runButton.addEventListener('click', () => void run());
-      cancelButton.addEventListener('click', () => running?.abort());
       opacity.addEventListener('input', render);
       container.append(
         notice,
         h('div', { class: 'mi-explain-form' },
           h('div', {}, 'input ', source, ' ', file, ' target ', target),
           h('div', {}, ...boxes.map((b) => b.label), h('label', { class: 'mi-choice', title: MEANINGS.sanity }, sanity, ' sanity check')),
-          h('div', {}, runButton, ' ', cancelButton, ' ', status, ' overlay opacity ', opacity)),
-        error, topRow, grid,
+          h('div', {}, runButton, ' ', job.cancelButton, ' ', job.status, ' overlay opacity ', opacity)),
+        job.error, topRow, grid,
       );
       refresh();
       void loadExamples();

@@ -4,7 +4,7 @@ import { createRunForm } from './form';
 import { renderResults } from './results';
 import { createActivationsPanel, type ActivationsPanel } from './activations';
 import { createProfilePanel, type ProfilePanel } from './profile';
-import { progressText } from '../shell/progress';
+import { createJob } from '../shell/job';
 
 /**
  * The Run tab: pick input sources, run the model in the engine, see outputs, top-k, latency and the provider that ran
@@ -12,52 +12,32 @@ import { progressText } from '../shell/progress';
  */
 export function createRunTab(): Tab {
   let ctx: TabContext;
-  let running: AbortController | undefined;
   const notice = h('p', { id: 'mi-run-untrusted', class: 'mi-warnings', hidden: true },
     'Running models is disabled in Restricted Mode: this workspace is not trusted. Model files can make the runtime ',
     'read other files (external data) and use a lot of memory, so trust the workspace to run inference.');
   const runButton = custom('vscode-button', { id: 'mi-run-button' }, 'Run');
-  const cancelButton = custom('vscode-button', { id: 'mi-run-cancel', secondary: true, hidden: true }, 'Cancel');
-  const status = h('span', { id: 'mi-run-status', class: 'mi-muted', role: 'status' });
-  const error = h('p', { id: 'mi-run-error', class: 'mi-error mi-wrap', hidden: true });
+  const job = createJob('run', () => refreshTrust());
   const results = h('div', { id: 'mi-run-results-slot' });
 
   const refreshTrust = () => {
     notice.hidden = ctx.trusted;
-    runButton.toggleAttribute('disabled', !ctx.trusted || !!running);
+    runButton.toggleAttribute('disabled', !ctx.trusted || job.running);
     activations?.refreshTrust();
     profile?.refreshTrust();
   };
 
   const run = async () => {
     refreshTrust();
-    if (!ctx.trusted || running) return;
+    if (!ctx.trusted || job.running) return;
     const form = formRef!;
-    running = new AbortController();
-    cancelButton.hidden = false;
-    error.hidden = true;
-    status.textContent = 'starting…';
-    refreshTrust();
-    try {
+    await job.run(async ({ signal, onProgress }) => {
       const params = form.params();
-      const summary = await ctx.rpc.call('run', params, {
-        signal: running.signal,
-        timeoutMs: 0, // a big model on CPU may take minutes; the user has Cancel
-        onProgress: (p) => (status.textContent = progressText(p)),
-      });
-      status.textContent = '';
+      // A big model on CPU may take minutes: no timeout; the user has Cancel.
+      const summary = await ctx.rpc.call('run', params, { signal, timeoutMs: 0, onProgress });
       results.replaceChildren(renderResults(summary));
       // What ran is what the user confirmed: remember it for this model (best effort; the run already succeeded).
       ctx.rpc.call('setRunPrefs', { prefs: params }).catch(() => undefined);
-    } catch (e) {
-      status.textContent = '';
-      error.textContent = e instanceof Error ? e.message : String(e);
-      error.hidden = false;
-    } finally {
-      running = undefined;
-      cancelButton.hidden = true;
-      refreshTrust();
-    }
+    }, 'starting…');
   };
   let formRef: ReturnType<typeof createRunForm> | undefined;
   let activations: ActivationsPanel | undefined;
@@ -88,12 +68,11 @@ export function createRunTab(): Tab {
       runButton.addEventListener('click', () => void run());
       // The shell updates ctx.trusted on the same event; read it after its handler ran.
       ctx.rpc.on('trust', () => queueMicrotask(refreshTrust));
-      cancelButton.addEventListener('click', () => running?.abort());
       const form = formRef;
       activations = createActivationsPanel(ctx, () => form.params());
       profile = createProfilePanel(ctx, () => form.params());
       container.replaceChildren(h('div', { class: 'mi-overview mi-run' },
-        notice, formRef.element, h('p', {}, runButton, ' ', cancelButton, ' ', status), error, results, activations.element, profile.element));
+        notice, formRef.element, h('p', {}, runButton, ' ', job.cancelButton, ' ', job.status), job.error, results, activations.element, profile.element));
       refreshTrust();
       void loadPrefs(form, formRef.element);
     },
