@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { onnx } from 'onnx-proto';
 import type { DType } from '../../src/model/dtype';
 import type { Dim } from '../../src/model/shape';
+import { floatToHalf } from '../../src/model/float-bits';
 
 export const ONNX_DTYPE_CODE: Readonly<Partial<Record<DType, number>>> = {
   float32: 1, uint8: 2, int8: 3, uint16: 4, int16: 5, int32: 6, int64: 7, string: 8, bool: 9, float16: 10,
@@ -259,7 +260,7 @@ function typedFields(dtype: DType, data: TensorData): onnx.ITensorProto {
     case 'int64': return { int64Data: Array.from(data as ArrayLike<number | bigint>, (v) => toLong(v)) };
     case 'uint64': case 'uint32': return { uint64Data: Array.from(data as ArrayLike<number | bigint>, (v) => toLong(v, true)) };
     case 'string': return { stringData: (data as string[]).map((s) => new TextEncoder().encode(s)) };
-    case 'float16': return { int32Data: nums().map(toFloat16Bits) };
+    case 'float16': return { int32Data: nums().map(floatToHalf) };
     case 'bfloat16': return { int32Data: nums().map((v) => new Uint32Array(new Float32Array([v]).buffer)[0] >>> 16) };
     default: return { int32Data: nums() };
   }
@@ -278,7 +279,7 @@ export function encodeLE(dtype: DType, data: TensorData): Uint8Array {
     switch (dtype) {
       case 'float32': dv.setFloat32(i * 4, Number(v), true); break;
       case 'float64': dv.setFloat64(i * 8, Number(v), true); break;
-      case 'float16': dv.setUint16(i * 2, toFloat16Bits(Number(v)), true); break;
+      case 'float16': dv.setUint16(i * 2, floatToHalf(Number(v)), true); break;
       case 'bfloat16': dv.setUint16(i * 2, new Uint32Array(new Float32Array([Number(v)]).buffer)[0] >>> 16, true); break;
       case 'int8': dv.setInt8(i, Number(v)); break;
       case 'uint8': case 'bool': dv.setUint8(i, Number(v)); break;
@@ -293,31 +294,6 @@ export function encodeLE(dtype: DType, data: TensorData): Uint8Array {
   return out;
 }
 
-/** float → IEEE half bits (round to nearest even; overflow → Inf). */
-export function toFloat16Bits(v: number): number {
-  const f = new Float32Array([v]);
-  const x = new Uint32Array(f.buffer)[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++; // a carry into the exponent is the correct rounding
-  return sign | half;
-}
 
 /** Number/bigint → what protobufjs accepts for int64 fields without losing precision. */
 function toLong(v: number | bigint, unsigned = false): number {

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { floatToHalf } from '../../src/model/float-bits';
 
 export { tf };
 
@@ -154,44 +155,7 @@ export function bytesOf(a: Float32Array | Int32Array | Uint32Array | Uint8Array 
 
 /** IEEE half encoding (round to nearest even) of each value, as stored bytes. */
 export function float16Bytes(values: readonly number[]): Uint8Array {
-  const f = new Float32Array(1);
-  const u = new Uint32Array(f.buffer);
-  const out = new Uint16Array(values.length);
-  values.forEach((v, i) => {
-    f[0] = v;
-    const x = u[0];
-    const sign = (x >>> 16) & 0x8000;
-    const exp = (x >>> 23) & 0xff;
-    let mant = x & 0x7fffff;
-    if (exp === 0xff) {
-      out[i] = sign | 0x7c00 | (mant ? 0x200 : 0);
-      return;
-    }
-    const e = exp - 127 + 15;
-    if (e >= 0x1f) {
-      out[i] = sign | 0x7c00;
-      return;
-    }
-    if (e <= 0) {
-      if (e < -10) {
-        out[i] = sign;
-        return;
-      }
-      mant |= 0x800000;
-      const shift = 14 - e;
-      let h = mant >> shift;
-      const rem = mant & ((1 << shift) - 1);
-      const half = 1 << (shift - 1);
-      if (rem > half || (rem === half && h & 1)) h++;
-      out[i] = sign | h;
-      return;
-    }
-    let h = (e << 10) | (mant >> 13);
-    const rem = mant & 0x1fff;
-    if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
-    out[i] = sign | h;
-  });
-  return bytesOf(out);
+  return bytesOf(Uint16Array.from(values, floatToHalf));
 }
 
 /**

@@ -1,4 +1,5 @@
 // The graph tab's stylesheet, adopted as a constructed sheet: no inline <style>, so the webview CSP needs no change.
+import { sheetAdopter } from '../shell/dom';
 const css = `
 .mi-graph { position: relative; display: flex; flex-direction: column; height: 100%; min-height: 300px; color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size, 13px); }
 .mi-graph .bar { display: flex; flex-wrap: wrap; gap: 4px; align-items: center; padding: 4px 6px; border-bottom: 1px solid var(--vscode-panel-border, #8884); }
@@ -29,12 +30,4 @@ const css = `
 .mi-graph .side .w { color: var(--vscode-descriptionForeground); }
 `;
 
-let sheet: CSSStyleSheet | undefined;
-
-export function adoptGraphStyles(doc: Document = document): void {
-  if (!sheet) {
-    sheet = new CSSStyleSheet();
-    sheet.replaceSync(css);
-  }
-  if (!doc.adoptedStyleSheets.includes(sheet)) doc.adoptedStyleSheets = [...doc.adoptedStyleSheets, sheet];
-}
+export const adoptGraphStyles = sheetAdopter(css);

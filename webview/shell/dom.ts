@@ -35,3 +35,18 @@ export function custom(tag: string, attrs: Record<string, string | boolean | und
   append(el, children);
   return el;
 }
+
+/**
+ * A function that adopts `css` into a document once (one constructed sheet, made on first use and shared), for views
+ * whose styles live in code.
+ */
+export function sheetAdopter(css: string): (doc?: Document) => void {
+  let sheet: CSSStyleSheet | undefined;
+  return (doc = document) => {
+    if (!sheet) {
+      sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+    }
+    if (!doc.adoptedStyleSheets.includes(sheet)) doc.adoptedStyleSheets = [...doc.adoptedStyleSheets, sheet];
+  };
+}

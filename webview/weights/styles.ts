@@ -1,4 +1,5 @@
 // The Weights tab's stylesheet, adopted as a constructed sheet (no inline <style>: the webview CSP stays strict).
+import { sheetAdopter } from '../shell/dom';
 const css = `
 .mi-weights { display: flex; flex-direction: column; gap: 8px; padding: 8px; color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size, 13px); }
 .mi-weights .bar { display: flex; flex-wrap: wrap; gap: 10px; align-items: center; }
@@ -28,12 +29,4 @@ const css = `
 .mi-weights a { color: var(--vscode-textLink-foreground); cursor: pointer; }
 `;
 
-let sheet: CSSStyleSheet | undefined;
-
-export function adoptWeightsStyles(doc: Document = document): void {
-  if (!sheet) {
-    sheet = new CSSStyleSheet();
-    sheet.replaceSync(css);
-  }
-  if (!doc.adoptedStyleSheets.includes(sheet)) doc.adoptedStyleSheets = [...doc.adoptedStyleSheets, sheet];
-}
+export const adoptWeightsStyles = sheetAdopter(css);
