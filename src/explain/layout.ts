@@ -86,31 +86,31 @@ export function writeMixedFill(dst: Float32Array, x: Float32Array, fill: number,
 }
 
 /**
- * dst = x except on the units [from, to) of `rows` (each row `rowStep` units apart), which take `fill`: an occlusion
- * window written as one copy plus its few units. Equal to `writeMixed` with a 0/1 mask for finite x and fill (x − f + f
- * rounds back to x in float32), with the window's elements computed by the same formula. When dst already holds x with
- * another window of the same size at `previous` (the last sample written into this slot), only that window is put
- * back from x instead of copying all of x.
+ * dst = x except on a window of `rows` × `cols` units (rows `rowStep` units apart, top-left unit y0·rowStep + x0),
+ * which take `fill`: an occlusion window written as one copy plus its few units. Equal to `writeMixed` with a 0/1
+ * mask for finite x and fill (x − f + f rounds back to x in float32, and f + (x − f)·0 is f). When dst already holds
+ * x with another window of the same size at `previous` (the last sample written into this slot), only that window is
+ * put back from x instead of copying all of x.
  */
 export function writeWindow(dst: Float32Array, x: Float32Array, fill: number, lay: InputLayout, y0: number, rows: number, x0: number, cols: number, rowStep: number, previous?: readonly [number, number]): void {
-  if (previous) forWindow(lay, x.length, previous[0], rows, previous[1], cols, rowStep, (i) => (dst[i] = x[i]));
-  else dst.set(x);
-  forWindow(lay, x.length, y0, rows, x0, cols, rowStep, (i) => (dst[i] = fill + (x[i] - fill) * 0));
+  if (!previous) dst.set(x);
+  // The whole old window first: it may overlap the new one.
+  else for (let y = 0; y < rows; y++) for (let u = (previous[0] + y) * rowStep + previous[1], end = u + cols; u < end; u++) putUnit(dst, x, lay, u);
+  for (let y = 0; y < rows; y++) for (let u = (y0 + y) * rowStep + x0, end = u + cols; u < end; u++) putUnit(dst, x, lay, u, fill);
 }
 
-/** Calls `fn` with the element index of every channel of every unit in the window. */
-function forWindow(lay: InputLayout, n: number, y0: number, rows: number, x0: number, cols: number, rowStep: number, fn: (i: number) => void): void {
-  for (let y = y0; y < y0 + rows; y++) {
-    for (let u = y * rowStep + x0; u < y * rowStep + x0 + cols; u++) forUnit(lay, n, u, fn);
-  }
-}
-
-/** Calls `fn` with the element index of every channel of unit `u` (n: the input's element count). */
-export function forUnit(lay: InputLayout, n: number, u: number, fn: (i: number) => void): void {
+/** Every channel of unit `u` in dst takes x's value there, or `value` when one is given. */
+export function putUnit(dst: Float32Array, x: Float32Array, lay: InputLayout, u: number, value?: number): void {
   const U = lay.units;
-  const C = n / U;
-  // nhwc: a unit's channels are adjacent; otherwise units repeat every U elements.
-  for (let c = 0; c < C; c++) fn(lay.layout === 'nhwc' ? u * C + c : c * U + u);
+  const n = x.length;
+  if (lay.layout === 'nhwc') {
+    // A unit's channels are adjacent.
+    const C = n / U;
+    for (let i = u * C; i < (u + 1) * C; i++) dst[i] = value ?? x[i];
+  } else {
+    // Units repeat every U elements (channel planes, or one unit per element).
+    for (let i = u; i < n; i += U) dst[i] = value ?? x[i];
+  }
 }
 
 /** Box blur of each channel over H×W (radius r): the 'blurred' baseline. Non-images: the mean value everywhere. */

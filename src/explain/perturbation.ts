@@ -196,35 +196,40 @@ export async function rise(score: StreamScorer, x: Float32Array, lay: InputLayou
   const ring = new Float32Array(rows * F);
   const ringShift = new Int32Array(rows);
   const mask = new Float32Array(U);
-  // The SIMD kernel builds and mixes each sample; the plain loops remain for layouts it does not take.
-  const mixer = RiseMixer.create(gen, x, fill, lay);
+  // The SIMD kernel builds and mixes each sample, straight into batch buffers in its memory; the plain loops remain
+  // for layouts it does not take.
+  const mixer = RiseMixer.take(gen, x, fill, lay);
   // Per shift: Σ s_i·field_i and Σ field_i over the masks drawn with that shift.
   const weighted = new Float64Array(gen.shifts * F);
   const counted = new Float64Array(gen.shifts * F);
   const used = new Uint8Array(gen.shifts);
   let total = 0;
-  await score(o.masks, (k, dst) => {
-    o.signal?.throwIfAborted();
-    const r = k % rows;
-    const field = ring.subarray(r * F, (r + 1) * F);
-    const shift = (ringShift[r] = gen.draw(field));
-    if (mixer) return mixer.write(field, shift, dst);
-    gen.render(field, shift, mask);
-    writeMixedFill(dst, x, fill, mask, lay);
-  }, (k, s) => {
-    total += s;
-    const r = k % rows;
-    const shift = ringShift[r];
-    used[shift] = 1;
-    const off = r * F;
-    const at = shift * F;
-    for (let j = 0; j < F; j++) {
-      const m = ring[off + j];
-      weighted[at + j] += s * m;
-      counted[at + j] += m;
-    }
-    if (k % o.batch === o.batch - 1) o.onProgress?.((k + 1) / o.masks);
-  });
+  try {
+    await score(o.masks, (k, dst) => {
+      o.signal?.throwIfAborted();
+      const r = k % rows;
+      const field = ring.subarray(r * F, (r + 1) * F);
+      const shift = (ringShift[r] = gen.draw(field));
+      if (mixer) return mixer.write(field, shift, dst);
+      gen.render(field, shift, mask);
+      writeMixedFill(dst, x, fill, mask, lay);
+    }, (k, s) => {
+      total += s;
+      const r = k % rows;
+      const shift = ringShift[r];
+      used[shift] = 1;
+      const off = r * F;
+      const at = shift * F;
+      for (let j = 0; j < F; j++) {
+        const m = ring[off + j];
+        weighted[at + j] += s * m;
+        counted[at + j] += m;
+      }
+      if (k % o.batch === o.batch - 1) o.onProgress?.((k + 1) / o.masks);
+    }, mixer?.batchBuffers(2, o.batch * x.length));
+  } finally {
+    mixer?.release();
+  }
   const mean = total / o.masks;
   // Σ_i (s_i − s̄)·M_i = Σ_shift upsample(Σ s_i·field_i − s̄·Σ field_i): upsampling is linear, and so is each of
   // its two passes, so the horizontal passes of all shifts sharing a vertical shift are summed before one vertical pass.

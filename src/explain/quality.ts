@@ -1,5 +1,5 @@
 import type { InputLayout } from './layout';
-import { forUnit, writeMixedFill } from './layout';
+import { putUnit, writeMixedFill } from './layout';
 import type { Scorer } from './scoring';
 
 // Numbers that say how much to trust a map. Deletion/insertion AUC (Petsiuk et al., RISE): remove (or insert) units
@@ -68,7 +68,7 @@ export async function deletionInsertion(score: Scorer, x: Float32Array, map: Flo
     } else {
       if (prev !== dst) dst.set(prev!);
       // The same values as mixing with the mask: 0 + (x − 0)·1 = x, 0 + (x − 0)·0 = 0.
-      for (; done < n; done++) forUnit(lay, x.length, order[done], insert ? (i) => (dst[i] = x[i]) : (i) => (dst[i] = 0));
+      for (; done < n; done++) putUnit(dst, x, lay, order[done], insert ? undefined : 0);
     }
     last = k;
     prev = dst;

@@ -11,12 +11,16 @@ import type { GradModel } from './grad-model';
 
 /** Writes input sample `k` into `dst` (a view of the reused batch buffer, one sample long). */
 export type WriteSample = (k: number, dst: Float32Array) => void;
-/** The first output's row (flattened per sample) for each of `n` samples; `onRow` must copy what it keeps. */
-export type Forward = (n: number, write: WriteSample, onRow: (k: number, row: Float32Array) => void) => Promise<void>;
+/**
+ * The first output's row (flattened per sample) for each of `n` samples; `onRow` must copy what it keeps. `buffers`:
+ * two batch buffers (each at least batch × sample long) the writer wants its samples in, e.g. in a kernel's memory;
+ * a forward that cannot use them ignores them.
+ */
+export type Forward = (n: number, write: WriteSample, onRow: (k: number, row: Float32Array) => void, buffers?: Float32Array[]) => Promise<void>;
 /** One target score per sample. */
 export type Scorer = (n: number, write: WriteSample) => Promise<Float32Array>;
 /** Target scores handed over batch by batch, in order, as they come (same ordering guarantee as `Forward`). */
-export type StreamScorer = (n: number, write: WriteSample, onScore: (k: number, score: number) => void) => Promise<void>;
+export type StreamScorer = (n: number, write: WriteSample, onScore: (k: number, score: number) => void, buffers?: Float32Array[]) => Promise<void>;
 
 /** Up to 64 samples and about 16 MB of input per batch: big enough to amortise a call, small enough for any model. */
 export function batchSizeFor(sampleLength: number, batchable: boolean): number {
@@ -52,7 +56,8 @@ function giveBuffer(b: Float32Array): void {
 export function sessionForward(session: RuntimeSession, feeds: Map<string, NdArray>, name: string, shape: number[], batch: number): Forward {
   const len = shape.reduce((a, b) => a * b, 1);
   const outName = session.outputs[0].name;
-  return async (n, write, onRow) => {
+  return async (n, write, onRow, buffers) => {
+    if (buffers && buffers.length >= 2 && buffers.every((b) => b.length >= batch * len)) return forwardWith(buffers, n, write, onRow);
     const bufs = [takeBuffer(batch * len), takeBuffer(batch * len)];
     try {
       await forwardWith(bufs, n, write, onRow);
@@ -77,7 +82,7 @@ export function sessionForward(session: RuntimeSession, feeds: Map<string, NdArr
       for (let k = 0; k < count; k++) write(i + k, buf.subarray(k * len, (k + 1) * len));
       await finish();
       const f = new Map(feeds);
-      f.set(name, { dtype: 'float32', shape: [count, ...shape.slice(1)], data: count === batch ? buf : buf.subarray(0, count * len) });
+      f.set(name, { dtype: 'float32', shape: [count, ...shape.slice(1)], data: buf.length === count * len ? buf : buf.subarray(0, count * len) });
       pending = { start: i, count, result: session.run(f) };
     }
     await finish();
@@ -117,7 +122,7 @@ export function softmaxAt(row: ArrayLike<number>, k: number): number {
 export class Scoring {
   constructor(private readonly forward: Forward, readonly target: number, readonly useSoftmax: boolean) {}
   raw: Scorer = (n, write) => this.score(n, write, false);
-  rawStream: StreamScorer = (n, write, onScore) => this.forward(n, write, (k, row) => onScore(k, row[this.target]));
+  rawStream: StreamScorer = (n, write, onScore, buffers) => this.forward(n, write, (k, row) => onScore(k, row[this.target]), buffers);
   prob: Scorer = (n, write) => this.score(n, write, this.useSoftmax);
 
   private async score(n: number, write: WriteSample, softmax: boolean): Promise<Float32Array> {

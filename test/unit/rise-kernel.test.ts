@@ -9,15 +9,17 @@ import { RiseMixer } from '../../src/explain/kernels/rise-mix';
 import { inputLayout, writeMixedFill } from '../../src/explain/layout';
 import { rng } from '../../src/runtime/synthesize';
 
-function compare(shape: number[], grid: number, fill: number): number {
+/** Largest difference between the kernel's samples (copied out, and written straight into its batch buffers) and the JS path's. */
+function compare(shape: number[], grid: number, fill: number, seed = 7): { worst: number; mixer: RiseMixer } {
   const lay = inputLayout(shape);
   const H = lay.height!;
   const W = lay.width!;
-  const next = rng(7);
+  const next = rng(seed);
   const x = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => next() * 2 - 0.5);
   const masks = new RiseMasks(rng(11), grid, 0.5, H, W);
-  const mixer = RiseMixer.create(masks, x, Math.fround(fill), lay);
+  const mixer = RiseMixer.take(masks, x, Math.fround(fill), lay);
   assert.ok(mixer, `the kernel takes ${shape}`);
+  const [batch] = mixer.batchBuffers(2, 3 * x.length);
   const field = new Float32Array(masks.fieldSize);
   const mask = new Float32Array(H * W);
   const want = new Float32Array(x.length);
@@ -28,23 +30,37 @@ function compare(shape: number[], grid: number, fill: number): number {
     masks.render(field, shift, mask);
     writeMixedFill(want, x, Math.fround(fill), mask, lay);
     mixer.write(field, shift, got);
-    for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+    const slot = batch.subarray((k % 3) * x.length, (k % 3 + 1) * x.length);
+    mixer.write(field, shift, slot);
+    for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]), Math.abs(slot[i] - want[i]));
   }
-  return worst;
+  mixer.release();
+  return { worst, mixer };
 }
 
-test('RISE kernel: same samples as the JS path (NCHW with 3 channels, 1 channel, NHWC with 1 channel)', () => {
-  for (const [shape, grid, fill] of [[[1, 3, 64, 64], 6, 0], [[1, 1, 32, 32], 16, 0.25], [[1, 28, 28, 1], 7, -1], [[3, 40, 24], 5, 0.5]] as const) {
-    const worst = compare([...shape], grid, fill);
+test('RISE kernel: same samples as the JS path (NCHW with 3 channels, 1 channel, NHWC with 1 channel, odd plane sizes)', () => {
+  // 3×5×12: planes of 60 floats, not a whole number of the kernel's 16-float steps (its tail loop runs).
+  for (const [shape, grid, fill] of [[[1, 3, 64, 64], 6, 0], [[1, 1, 32, 32], 16, 0.25], [[1, 28, 28, 1], 7, -1], [[3, 40, 24], 5, 0.5], [[1, 3, 5, 12], 3, 0.1]] as const) {
+    const { worst } = compare([...shape], grid, fill);
     assert.ok(worst < 1e-5, `${shape} grid ${grid}: max difference ${worst}`);
   }
 });
 
+test('RISE kernel: a released mixer is reused for the same geometry, with the new input', () => {
+  const first = compare([1, 3, 32, 32], 4, 0.5, 1);
+  const again = compare([1, 3, 32, 32], 4, 0.5, 2); // another x: stale x − fill would show here
+  assert.equal(again.mixer, first.mixer, 'pooled instance reused');
+  assert.ok(again.worst < 1e-5, `reused mixer: max difference ${again.worst}`);
+  const other = compare([1, 3, 32, 32], 8, 0.5, 3); // another grid: tables differ, so a new mixer
+  assert.notEqual(other.mixer, again.mixer);
+  assert.ok(other.worst < 1e-5, `new geometry: max difference ${other.worst}`);
+});
+
 test('RISE kernel: interleaved channels and rows that are not whole 4-float vectors stay on the JS path', () => {
   const masks = (H: number, W: number) => new RiseMasks(rng(1), 4, 0.5, H, W);
-  assert.equal(RiseMixer.create(masks(32, 32), new Float32Array(32 * 32 * 3), 0, inputLayout([1, 32, 32, 3])), undefined);
-  assert.equal(RiseMixer.create(masks(30, 30), new Float32Array(30 * 30), 0, inputLayout([1, 1, 30, 30])), undefined);
-  assert.equal(RiseMixer.create(masks(1, 64), new Float32Array(64), 0, inputLayout([1, 64])), undefined);
+  assert.equal(RiseMixer.take(masks(32, 32), new Float32Array(32 * 32 * 3), 0, inputLayout([1, 32, 32, 3])), undefined);
+  assert.equal(RiseMixer.take(masks(30, 30), new Float32Array(30 * 30), 0, inputLayout([1, 1, 30, 30])), undefined);
+  assert.equal(RiseMixer.take(masks(1, 64), new Float32Array(64), 0, inputLayout([1, 64])), undefined);
 });
 
 test('the committed kernel binary is what rise-mix.wat compiles to', () => {

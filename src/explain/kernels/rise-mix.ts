@@ -5,7 +5,9 @@ import { WASM_BASE64 } from './rise-mix-wasm';
 // RISE's per-mask work (upsample the mask, mix x with the fill value) on WebAssembly SIMD: plain JS loops cost about
 // 25 µs per 3×64×64 mask on this project's machines, as much as a fifth of the forward pass they feed, and they run on
 // the same thread as onnxruntime-node (which computes on the JS thread). The kernel (rise-mix.wat) does both passes of
-// the upsampling and the mixing; values agree with the JS path to float32 rounding.
+// the upsampling and the mixing; values agree with the JS path to float32 rounding. The batch buffers the runtime
+// reads can live in the kernel's memory (`batchBuffers`), so samples are written where the model reads them, without
+// a copy; mixers are pooled, so a call does not pay for a new instance and memory.
 
 let compiled: WebAssembly.Module | null | undefined;
 
@@ -20,45 +22,64 @@ function module(): WebAssembly.Module | null {
   return compiled;
 }
 
-export class RiseMixer {
-  private readonly maskMix: (rows: number, t0: number, bs: number, H: number, W: number, xd: number, out: number, C: number, fill: number) => void;
-  private readonly interpolateRows: (field: number, ix: number, tx: number, G: number, W: number, rowsUsed: number, rows: number) => void;
-  private readonly field: Float32Array;
-  private readonly out: Float32Array;
-  private readonly ptr: { field: number; ix: number; tx: number; rows: number; t0: number; bs: number; xd: number; out: number };
-  private readonly C: number;
+type Exports = {
+  memory: WebAssembly.Memory;
+  maskMix: (rows: number, t0: number, bs: number, H: number, W: number, xd: number, out: number, C: number, fill: number, mask: number) => void;
+  interpolateRows: (field: number, ix: number, tx: number, G: number, W: number, rowsUsed: number, rows: number) => void;
+};
 
-  /** A mixer for these masks and this input, or undefined where the kernel does not apply (the JS path then runs). */
-  static create(masks: RiseMasks, x: Float32Array, fill: number, lay: InputLayout): RiseMixer | undefined {
+/** Released mixers kept for the next call with the same geometry; one, and only if its memory is modest. */
+let spare: RiseMixer | undefined;
+const SPARE_BYTES = 40 << 20;
+
+const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
+
+export class RiseMixer {
+  private readonly k: Exports;
+  private readonly ptr: { field: number; ix: number; tx: number; rows: number; t0: number; bs: number; xd: number; out: number; mask: number };
+  /** Where batch buffers start (everything before is tables and scratch). */
+  private readonly batchStart: number;
+  private field!: Float32Array;
+  private out!: Float32Array;
+  private fill = 0;
+
+  /**
+   * A mixer for these masks and this input (a released one of the same geometry when there is one), or undefined
+   * where the kernel does not apply (the JS path then runs). Give it back with `release()`.
+   */
+  static take(masks: RiseMasks, x: Float32Array, fill: number, lay: InputLayout): RiseMixer | undefined {
     const C = x.length / (masks.H * masks.W);
     // The kernel wants channel planes (NCHW, or a single channel) and rows of whole 4-float vectors.
     if (!lay.image || (lay.layout === 'nhwc' && C > 1) || masks.W % 4 !== 0) return undefined;
     const mod = module();
-    return mod ? new RiseMixer(mod, masks, x, fill, C) : undefined;
+    if (!mod) return undefined;
+    const key = RiseMixer.keyOf(masks, C);
+    let mixer = spare?.key === key ? spare : undefined;
+    if (mixer) spare = undefined;
+    else mixer = new RiseMixer(mod, masks, C, key);
+    mixer.reset(masks, x, fill);
+    return mixer;
   }
 
-  private constructor(mod: WebAssembly.Module, private readonly masks: RiseMasks, x: Float32Array, private readonly fill: number, C: number) {
-    this.C = C;
-    const { G, H, W } = masks;
-    const shiftsY = masks.shiftsY;
-    const shiftsX = masks.shiftsX;
-    const sizes = { field: G * G, ix: shiftsX * W, tx: shiftsX * W, rows: G * W, t0: shiftsY * H, bs: shiftsY * H, xd: x.length, out: x.length };
-    const ptr = { field: 0, ix: 0, tx: 0, rows: 0, t0: 0, bs: 0, xd: 0, out: 0 };
+  private static keyOf(masks: RiseMasks, C: number): string {
+    return `${masks.G}/${masks.H}/${masks.W}/${C}`;
+  }
+
+  private constructor(mod: WebAssembly.Module, private masks: RiseMasks, private readonly C: number, private readonly key: string) {
+    const { G, H, W, shiftsY, shiftsX } = masks;
+    const len = C * H * W;
+    const sizes = { field: G * G, ix: shiftsX * W, tx: shiftsX * W, rows: G * W, t0: shiftsY * H, bs: shiftsY * H, xd: len, out: len, mask: H * W };
+    const ptr = { field: 0, ix: 0, tx: 0, rows: 0, t0: 0, bs: 0, xd: 0, out: 0, mask: 0 };
     let at = 0;
-    for (const k of ['field', 'ix', 'tx', 'rows', 't0', 'bs', 'xd', 'out'] as const) {
+    for (const k of ['field', 'ix', 'tx', 'rows', 't0', 'bs', 'xd', 'out', 'mask'] as const) {
       ptr[k] = at;
-      at += Math.ceil((sizes[k] * 4) / 16) * 16;
+      at += align(sizes[k] * 4);
     }
-    const inst = new WebAssembly.Instance(mod, {});
-    const mem = inst.exports.memory as WebAssembly.Memory;
-    const have = mem.buffer.byteLength;
-    if (have < at) mem.grow(Math.ceil((at - have) / 65536));
-    this.maskMix = inst.exports.maskMix as RiseMixer['maskMix'];
-    this.interpolateRows = inst.exports.interpolateRows as RiseMixer['interpolateRows'];
-    const buf = mem.buffer;
     this.ptr = ptr;
-    this.field = new Float32Array(buf, ptr.field, sizes.field);
-    this.out = new Float32Array(buf, ptr.out, sizes.out);
+    this.batchStart = at;
+    this.k = new WebAssembly.Instance(mod, {}).exports as Exports;
+    this.ensure(at);
+    const buf = this.k.memory.buffer;
     const ix = new Int32Array(buf, ptr.ix, sizes.ix);
     const tx = new Float32Array(buf, ptr.tx, sizes.tx);
     for (let sx = 0; sx < shiftsX; sx++) {
@@ -75,8 +96,32 @@ export class RiseMixer {
         bs[sy * H + y] = weight[y];
       }
     }
-    const xd = new Float32Array(buf, ptr.xd, sizes.xd);
+  }
+
+  /** Grows the memory to `bytes` (growing detaches every view, so the cached ones are made again). */
+  private ensure(bytes: number): void {
+    const mem = this.k.memory;
+    if (mem.buffer.byteLength < bytes) mem.grow(Math.ceil((bytes - mem.buffer.byteLength) / 65536));
+    const len = this.C * this.masks.H * this.masks.W;
+    this.field = new Float32Array(mem.buffer, this.ptr.field, this.masks.fieldSize);
+    this.out = new Float32Array(mem.buffer, this.ptr.out, len);
+  }
+
+  private reset(masks: RiseMasks, x: Float32Array, fill: number): void {
+    this.masks = masks;
+    this.fill = fill;
+    const xd = new Float32Array(this.k.memory.buffer, this.ptr.xd, x.length);
     for (let i = 0; i < x.length; i++) xd[i] = x[i] - fill;
+  }
+
+  /**
+   * `count` buffers of `length` floats inside the kernel's memory, for the runtime to read batches from: a sample
+   * written into one of them goes there directly instead of through a copy. Valid until `release()`.
+   */
+  batchBuffers(count: number, length: number): Float32Array[] {
+    const bytes = align(length * 4);
+    this.ensure(this.batchStart + count * bytes);
+    return Array.from({ length: count }, (_, i) => new Float32Array(this.k.memory.buffer, this.batchStart + i * bytes, length));
   }
 
   /** The sample for mask (field, shift), mixed into `dst`. */
@@ -85,9 +130,16 @@ export class RiseMixer {
     this.field.set(field);
     const sy = masks.verticalShift(shift);
     const sxOff = (shift % masks.shiftsX) * masks.W * 4;
-    this.interpolateRows(ptr.field, ptr.ix + sxOff, ptr.tx + sxOff, masks.G, masks.W, masks.rowsUsed(sy), ptr.rows);
+    this.k.interpolateRows(ptr.field, ptr.ix + sxOff, ptr.tx + sxOff, masks.G, masks.W, masks.rowsUsed(sy), ptr.rows);
     const off = sy * masks.H * 4;
-    this.maskMix(ptr.rows, ptr.t0 + off, ptr.bs + off, masks.H, masks.W, ptr.xd, ptr.out, this.C, this.fill);
-    dst.set(this.out);
+    const direct = dst.buffer === this.k.memory.buffer && dst.byteOffset >= this.batchStart && dst.length === this.out.length;
+    this.k.maskMix(ptr.rows, ptr.t0 + off, ptr.bs + off, masks.H, masks.W, ptr.xd, direct ? dst.byteOffset : ptr.out, this.C, this.fill, ptr.mask);
+    if (!direct) dst.set(this.out);
+  }
+
+  /** Back to the pool (buffers from `batchBuffers` must no longer be used). */
+  release(): void {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the pool keeps this very instance
+    if (this.k.memory.buffer.byteLength <= SPARE_BYTES) spare = this;
   }
 }
