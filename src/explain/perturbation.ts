@@ -1,7 +1,7 @@
 import type { InputLayout } from './layout';
 import { writeMixed, writeMixedFill, writeWindow } from './layout';
 import type { Scorer, StreamScorer } from './scoring';
-import { rng } from '../runtime/synthesize';
+import { Mulberry32 } from '../runtime/synthesize';
 import { RiseMixer } from './kernels/rise-mix';
 
 // Perturbation methods: they only need forward passes, so they work on any model and runtime. Every perturbed input
@@ -88,7 +88,7 @@ export class RiseMasks {
   private readonly tx: Float64Array;
   /** Each field row interpolated along x. */
   private readonly rowsX: Float64Array;
-  constructor(private readonly next: () => number, grid: number, private readonly p: number, readonly H: number, readonly W: number) {
+  constructor(readonly random: Mulberry32, grid: number, readonly p: number, readonly H: number, readonly W: number) {
     const G = (this.G = grid + 2);
     this.fieldSize = G * G;
     this.shiftsY = Math.ceil(H / grid);
@@ -114,9 +114,10 @@ export class RiseMasks {
 
   /** Draws one mask: its keep/drop field into `field` (fieldSize values); returns its shift's index. */
   draw(field: Float32Array): number {
-    for (let i = 0; i < this.fieldSize; i++) field[i] = this.next() < this.p ? 1 : 0;
-    const sy = Math.min(this.shiftsY - 1, Math.floor(this.next() * this.shiftsY));
-    const sx = Math.min(this.shiftsX - 1, Math.floor(this.next() * this.shiftsX));
+    const r = this.random;
+    for (let i = 0; i < this.fieldSize; i++) field[i] = r.next() < this.p ? 1 : 0;
+    const sy = Math.min(this.shiftsY - 1, Math.floor(r.next() * this.shiftsY));
+    const sx = Math.min(this.shiftsX - 1, Math.floor(r.next() * this.shiftsX));
     return sy * this.shiftsX + sx;
   }
 
@@ -189,7 +190,7 @@ export async function rise(score: StreamScorer, x: Float32Array, lay: InputLayou
   const H = lay.image ? lay.height! : 1;
   const W = lay.image ? lay.width! : lay.units;
   const U = lay.units;
-  const gen = new RiseMasks(rng(o.seed), Math.min(o.grid, Math.max(H, W)), o.keep, H, W);
+  const gen = new RiseMasks(new Mulberry32(o.seed), Math.min(o.grid, Math.max(H, W)), o.keep, H, W);
   const fill = Math.fround(o.fill);
   const F = gen.fieldSize;
   const rows = 2 * o.batch;
@@ -208,9 +209,12 @@ export async function rise(score: StreamScorer, x: Float32Array, lay: InputLayou
     await score(o.masks, (k, dst) => {
       o.signal?.throwIfAborted();
       const r = k % rows;
+      if (mixer) {
+        ringShift[r] = mixer.sample(dst, ring, r * F);
+        return;
+      }
       const field = ring.subarray(r * F, (r + 1) * F);
       const shift = (ringShift[r] = gen.draw(field));
-      if (mixer) return mixer.write(field, shift, dst);
       gen.render(field, shift, mask);
       writeMixedFill(dst, x, fill, mask, lay);
     }, (k, s) => {

@@ -18,31 +18,42 @@ function auc(ys: number[]): number {
 
 /**
  * Unit indices by decreasing attribution, ties (and NaN, ranked last) in index order. Each value's float32 bits
- * become an order-preserving integer, packed with the index into one exactly representable double, so a native
- * numeric sort does the work (a comparator sort of 4,096 units cost about as much as 20 forward passes here).
+ * become an order-preserving 32-bit key, sorted by a stable radix sort, one byte a pass (a comparator sort of 4,096
+ * units cost about as much as 20 forward passes here; a numeric sort of packed keys 3 times what this costs).
  */
-export function rankUnits(map: Float32Array, packedBits = 21): Uint32Array {
+export function rankUnits(map: Float32Array): Uint32Array {
   const n = map.length;
-  const bits = Math.max(1, Math.ceil(Math.log2(n)));
-  if (bits > packedBits) {
-    // 32 value bits + the index no longer fit a double's 53: a comparator sort (−∞ − −∞ is NaN, so ties fall to a − b).
-    const key = (v: number) => (Number.isNaN(v) ? -Infinity : v);
-    return Uint32Array.from(Array.from(map.keys()).sort((a, b) => key(map[b]) - key(map[a]) || a - b));
-  }
   const f = new Float32Array(1);
   const u = new Uint32Array(f.buffer);
-  const keys = new Float64Array(n);
-  const scale = 2 ** bits;
+  let keys = new Uint32Array(n);
+  let order = new Uint32Array(n);
+  let keysNext = new Uint32Array(n);
+  let orderNext = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     f[0] = Number.isNaN(map[i]) ? -Infinity : map[i] === 0 ? 0 : map[i]; // -0 ties with 0, as in a comparator
     const b = u[0];
     const ascending = b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0; // larger value → larger key
-    keys[i] = (0xffffffff - ascending) * scale + i; // larger value → smaller key; then index
+    keys[i] = ~ascending >>> 0; // larger value → smaller key
+    order[i] = i;
   }
-  keys.sort();
-  const out = new Uint32Array(n);
-  for (let i = 0; i < n; i++) out[i] = keys[i] % scale;
-  return out;
+  const start = new Uint32Array(256);
+  for (let shift = 0; shift < 32; shift += 8) {
+    start.fill(0);
+    for (let i = 0; i < n; i++) start[(keys[i] >>> shift) & 255]++;
+    for (let d = 0, sum = 0; d < 256; d++) {
+      const c = start[d];
+      start[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const at = start[(keys[i] >>> shift) & 255]++;
+      keysNext[at] = keys[i];
+      orderNext[at] = order[i];
+    }
+    [keys, keysNext] = [keysNext, keys];
+    [order, orderNext] = [orderNext, order];
+  }
+  return order;
 }
 
 export async function deletionInsertion(score: Scorer, x: Float32Array, map: Float32Array, lay: InputLayout, steps = DELETION_STEPS): Promise<{ deletionAuc: number; insertionAuc: number }> {

@@ -9,16 +9,29 @@ import type { SynthKind } from '../protocol/run';
 import { defaultDimValue } from '../protocol/dim-defaults';
 import type { IoInfo } from './session';
 
-/** Seeded PRNG (mulberry32): the same seed gives the same inputs on every machine. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
+/**
+ * Seeded PRNG (mulberry32): the same seed gives the same inputs on every machine. The state is open so that a
+ * WebAssembly kernel (explain/kernels/rise-mix.wat, which runs the same steps) can continue the same stream.
+ */
+export class Mulberry32 {
+  state: number;
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  /** Uniform in [0, 1): a 32-bit draw over 2^32. */
+  next(): number {
+    const a = (this.state = (this.state + 0x6d2b79f5) >>> 0);
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  }
+}
+
+/** `Mulberry32` as a function. */
+export function rng(seed: number): () => number {
+  const g = new Mulberry32(seed);
+  return () => g.next();
 }
 
 function normal(next: () => number): () => number {

@@ -1,5 +1,5 @@
-// The WebAssembly SIMD kernel that builds RISE samples must write what the plain JS path writes (to float32
-// rounding), for every layout it accepts, and step aside for the ones it does not.
+// The WebAssembly SIMD kernel that draws RISE masks and builds their samples must draw what the plain JS path draws
+// and write what it writes (to float32 rounding), for every layout it accepts, and step aside for the ones it does not.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -7,33 +7,41 @@ import { join } from 'node:path';
 import { RiseMasks } from '../../src/explain/perturbation';
 import { RiseMixer } from '../../src/explain/kernels/rise-mix';
 import { inputLayout, writeMixedFill } from '../../src/explain/layout';
-import { rng } from '../../src/runtime/synthesize';
+import { Mulberry32, rng } from '../../src/runtime/synthesize';
 
-/** Largest difference between the kernel's samples (copied out, and written straight into its batch buffers) and the JS path's. */
+/**
+ * The kernel draws and mixes each mask; the JS path (RiseMasks.draw + render + writeMixedFill) does the same from a
+ * generator with the same seed. Every mask must be the same draw (field and shift), and every sample the same to
+ * float32 rounding, whether the kernel copies it out or writes it straight into its batch buffers.
+ */
 function compare(shape: number[], grid: number, fill: number, seed = 7): { worst: number; mixer: RiseMixer } {
   const lay = inputLayout(shape);
   const H = lay.height!;
   const W = lay.width!;
   const next = rng(seed);
   const x = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => next() * 2 - 0.5);
-  const masks = new RiseMasks(rng(11), grid, 0.5, H, W);
-  const mixer = RiseMixer.take(masks, x, Math.fround(fill), lay);
+  const kernelMasks = new RiseMasks(new Mulberry32(11), grid, 0.5, H, W);
+  const jsMasks = new RiseMasks(new Mulberry32(11), grid, 0.5, H, W);
+  const mixer = RiseMixer.take(kernelMasks, x, Math.fround(fill), lay);
   assert.ok(mixer, `the kernel takes ${shape}`);
   const [batch] = mixer.batchBuffers(2, 3 * x.length);
-  const field = new Float32Array(masks.fieldSize);
+  const field = new Float32Array(jsMasks.fieldSize);
+  const fields = new Float32Array(2 * jsMasks.fieldSize);
   const mask = new Float32Array(H * W);
   const want = new Float32Array(x.length);
-  const got = new Float32Array(x.length);
+  const copied = new Float32Array(x.length);
   let worst = 0;
   for (let k = 0; k < 40; k++) {
-    const shift = masks.draw(field);
-    masks.render(field, shift, mask);
+    const shift = jsMasks.draw(field);
+    jsMasks.render(field, shift, mask);
     writeMixedFill(want, x, Math.fround(fill), mask, lay);
-    mixer.write(field, shift, got);
-    const slot = batch.subarray((k % 3) * x.length, (k % 3 + 1) * x.length);
-    mixer.write(field, shift, slot);
-    for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]), Math.abs(slot[i] - want[i]));
+    // Even masks go through the copy, odd ones straight into a batch slot.
+    const got = k % 2 ? batch.subarray((k % 3) * x.length, (k % 3 + 1) * x.length) : copied;
+    assert.equal(mixer.sample(got, fields, jsMasks.fieldSize), shift, `${shape} mask ${k}: shift`);
+    assert.deepEqual(fields.subarray(jsMasks.fieldSize), field, `${shape} mask ${k}: field`);
+    for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
   }
+  assert.equal(kernelMasks.random.state, jsMasks.random.state, 'the generator continues from the same state');
   mixer.release();
   return { worst, mixer };
 }
@@ -57,7 +65,7 @@ test('RISE kernel: a released mixer is reused for the same geometry, with the ne
 });
 
 test('RISE kernel: interleaved channels and rows that are not whole 4-float vectors stay on the JS path', () => {
-  const masks = (H: number, W: number) => new RiseMasks(rng(1), 4, 0.5, H, W);
+  const masks = (H: number, W: number) => new RiseMasks(new Mulberry32(1), 4, 0.5, H, W);
   assert.equal(RiseMixer.take(masks(32, 32), new Float32Array(32 * 32 * 3), 0, inputLayout([1, 32, 32, 3])), undefined);
   assert.equal(RiseMixer.take(masks(30, 30), new Float32Array(30 * 30), 0, inputLayout([1, 1, 30, 30])), undefined);
   assert.equal(RiseMixer.take(masks(1, 64), new Float32Array(64), 0, inputLayout([1, 64])), undefined);

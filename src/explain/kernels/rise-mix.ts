@@ -2,12 +2,12 @@ import type { InputLayout } from '../layout';
 import type { RiseMasks } from '../perturbation';
 import { WASM_BASE64 } from './rise-mix-wasm';
 
-// RISE's per-mask work (upsample the mask, mix x with the fill value) on WebAssembly SIMD: plain JS loops cost about
-// 25 µs per 3×64×64 mask on this project's machines, as much as a fifth of the forward pass they feed, and they run on
-// the same thread as onnxruntime-node (which computes on the JS thread). The kernel (rise-mix.wat) does both passes of
-// the upsampling and the mixing; values agree with the JS path to float32 rounding. The batch buffers the runtime
-// reads can live in the kernel's memory (`batchBuffers`), so samples are written where the model reads them, without
-// a copy; mixers are pooled, so a call does not pay for a new instance and memory.
+// RISE's per-mask work (draw the mask, upsample it, mix x with the fill value) on WebAssembly SIMD: plain JS loops
+// cost about 25 µs per 3×64×64 mask on this project's machines, as much as a fifth of the forward pass they feed,
+// and they run on the same thread as onnxruntime-node (which computes on the JS thread). The kernel (rise-mix.wat)
+// draws from the same generator stream as the JS path and writes the same values to float32 rounding. The batch
+// buffers the runtime reads can live in the kernel's memory (`batchBuffers`), so samples are written where the model
+// reads them, without a copy; mixers are pooled, so a call does not pay for a new instance and memory.
 
 let compiled: WebAssembly.Module | null | undefined;
 
@@ -24,8 +24,9 @@ function module(): WebAssembly.Module | null {
 
 type Exports = {
   memory: WebAssembly.Memory;
-  maskMix: (rows: number, t0: number, bs: number, H: number, W: number, xd: number, out: number, C: number, fill: number, mask: number) => void;
-  interpolateRows: (field: number, ix: number, tx: number, G: number, W: number, rowsUsed: number, rows: number) => void;
+  state: WebAssembly.Global;
+  setup: (field: number, F: number, G: number, H: number, W: number, C: number, shiftsY: number, shiftsX: number, ix: number, tx: number, ru: number, rows: number, t0: number, bs: number, xd: number, mask: number, fill: number) => void;
+  sample: (p: number, out: number) => number;
 };
 
 /** Released mixers kept for the next call with the same geometry; one, and only if its memory is modest. */
@@ -36,12 +37,11 @@ const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
 export class RiseMixer {
   private readonly k: Exports;
-  private readonly ptr: { field: number; ix: number; tx: number; rows: number; t0: number; bs: number; xd: number; out: number; mask: number };
+  private readonly ptr: { field: number; ix: number; tx: number; ru: number; rows: number; t0: number; bs: number; xd: number; out: number; mask: number };
   /** Where batch buffers start (everything before is tables and scratch). */
   private readonly batchStart: number;
   private field!: Float32Array;
   private out!: Float32Array;
-  private fill = 0;
 
   /**
    * A mixer for these masks and this input (a released one of the same geometry when there is one), or undefined
@@ -68,10 +68,10 @@ export class RiseMixer {
   private constructor(mod: WebAssembly.Module, private masks: RiseMasks, private readonly C: number, private readonly key: string) {
     const { G, H, W, shiftsY, shiftsX } = masks;
     const len = C * H * W;
-    const sizes = { field: G * G, ix: shiftsX * W, tx: shiftsX * W, rows: G * W, t0: shiftsY * H, bs: shiftsY * H, xd: len, out: len, mask: H * W };
-    const ptr = { field: 0, ix: 0, tx: 0, rows: 0, t0: 0, bs: 0, xd: 0, out: 0, mask: 0 };
+    const sizes = { field: G * G, ix: shiftsX * W, tx: shiftsX * W, ru: shiftsY, rows: G * W, t0: shiftsY * H, bs: shiftsY * H, xd: len, out: len, mask: H * W };
+    const ptr = { field: 0, ix: 0, tx: 0, ru: 0, rows: 0, t0: 0, bs: 0, xd: 0, out: 0, mask: 0 };
     let at = 0;
-    for (const k of ['field', 'ix', 'tx', 'rows', 't0', 'bs', 'xd', 'out', 'mask'] as const) {
+    for (const k of ['field', 'ix', 'tx', 'ru', 'rows', 't0', 'bs', 'xd', 'out', 'mask'] as const) {
       ptr[k] = at;
       at += align(sizes[k] * 4);
     }
@@ -89,7 +89,9 @@ export class RiseMixer {
     }
     const t0 = new Int32Array(buf, ptr.t0, sizes.t0);
     const bs = new Float32Array(buf, ptr.bs, sizes.bs);
+    const ru = new Int32Array(buf, ptr.ru, sizes.ru);
     for (let sy = 0; sy < shiftsY; sy++) {
+      ru[sy] = masks.rowsUsed(sy);
       const { rowOf, weight } = masks.rowTable(sy);
       for (let y = 0; y < H; y++) {
         t0[sy * H + y] = rowOf[y] * W * 4;
@@ -109,9 +111,11 @@ export class RiseMixer {
 
   private reset(masks: RiseMasks, x: Float32Array, fill: number): void {
     this.masks = masks;
-    this.fill = fill;
     const xd = new Float32Array(this.k.memory.buffer, this.ptr.xd, x.length);
     for (let i = 0; i < x.length; i++) xd[i] = x[i] - fill;
+    const { ptr } = this;
+    const { G, H, W, shiftsY, shiftsX } = masks;
+    this.k.setup(ptr.field, masks.fieldSize, G, H, W, this.C, shiftsY, shiftsX, ptr.ix, ptr.tx, ptr.ru, ptr.rows, ptr.t0, ptr.bs, ptr.xd, ptr.mask, fill);
   }
 
   /**
@@ -124,17 +128,19 @@ export class RiseMixer {
     return Array.from({ length: count }, (_, i) => new Float32Array(this.k.memory.buffer, this.batchStart + i * bytes, length));
   }
 
-  /** The sample for mask (field, shift), mixed into `dst`. */
-  write(field: Float32Array, shift: number, dst: Float32Array): void {
-    const { masks, ptr } = this;
-    this.field.set(field);
-    const sy = masks.verticalShift(shift);
-    const sxOff = (shift % masks.shiftsX) * masks.W * 4;
-    this.k.interpolateRows(ptr.field, ptr.ix + sxOff, ptr.tx + sxOff, masks.G, masks.W, masks.rowsUsed(sy), ptr.rows);
-    const off = sy * masks.H * 4;
-    const direct = dst.buffer === this.k.memory.buffer && dst.byteOffset >= this.batchStart && dst.length === this.out.length;
-    this.k.maskMix(ptr.rows, ptr.t0 + off, ptr.bs + off, masks.H, masks.W, ptr.xd, direct ? dst.byteOffset : ptr.out, this.C, this.fill, ptr.mask);
+  /**
+   * Draws the next mask from the masks' generator (the same draws as `RiseMasks.draw`, which the generator then
+   * continues from) and mixes its sample into `dst`; the mask's field is copied to `fields` at `at`. Returns its shift.
+   */
+  sample(dst: Float32Array, fields: Float32Array, at: number): number {
+    const { k, masks } = this;
+    const direct = dst.buffer === k.memory.buffer && dst.byteOffset >= this.batchStart && dst.length === this.out.length;
+    k.state.value = masks.random.state;
+    const shift = k.sample(masks.p, direct ? dst.byteOffset : this.ptr.out);
+    masks.random.state = k.state.value >>> 0;
     if (!direct) dst.set(this.out);
+    fields.set(this.field, at);
+    return shift;
   }
 
   /** Back to the pool (buffers from `batchBuffers` must no longer be used). */

@@ -1,12 +1,80 @@
 ;; RISE's per-mask work, the hot loop of the method, in WebAssembly (the per-pixel part SIMD, 4 floats at a time):
+;; draw the mask's keep/drop field and shift (mulberry32, the same stream as runtime/synthesize.ts' Mulberry32);
 ;; interpolate the field rows along x; then interpolate every pixel row of the mask between two of those rows, and
-;; write fill + (x − fill)·mask for every channel plane (NCHW, or one channel). Compiled by scripts/build-wasm.mjs into rise-mix-wasm.ts (checked by a test).
-;; All pointers are byte offsets into the exported memory; W must be a multiple of 4.
+;; write fill + (x − fill)·mask for every channel plane (NCHW, or one channel). Compiled by scripts/build-wasm.mjs
+;; into rise-mix-wasm.ts (checked by a test). All pointers are byte offsets into the exported memory; W must be a
+;; multiple of 4.
 (module
   (memory (export "memory") 1)
+  ;; The generator's state, read and written by the caller around each `sample`.
+  (global $state (export "state") (mut i32) (i32.const 0))
+  ;; The geometry and tables, set once per input by `setup` (see rise-mix.ts for the layout).
+  (global $field (mut i32) (i32.const 0))
+  (global $F (mut i32) (i32.const 0))
+  (global $G (mut i32) (i32.const 0))
+  (global $H (mut i32) (i32.const 0))
+  (global $W (mut i32) (i32.const 0))
+  (global $C (mut i32) (i32.const 0))
+  (global $shiftsY (mut i32) (i32.const 0))
+  (global $shiftsX (mut i32) (i32.const 0))
+  (global $ix (mut i32) (i32.const 0))
+  (global $tx (mut i32) (i32.const 0))
+  (global $ru (mut i32) (i32.const 0))
+  (global $rows (mut i32) (i32.const 0))
+  (global $t0 (mut i32) (i32.const 0))
+  (global $bs (mut i32) (i32.const 0))
+  (global $xd (mut i32) (i32.const 0))
+  (global $mask (mut i32) (i32.const 0))
+  (global $fill (mut f32) (f32.const 0))
+  (func (export "setup")
+    (param $field i32) (param $F i32) (param $G i32) (param $H i32) (param $W i32) (param $C i32)
+    (param $shiftsY i32) (param $shiftsX i32) (param $ix i32) (param $tx i32) (param $ru i32) (param $rows i32)
+    (param $t0 i32) (param $bs i32) (param $xd i32) (param $mask i32) (param $fill f32)
+    (global.set $field (local.get $field)) (global.set $F (local.get $F)) (global.set $G (local.get $G))
+    (global.set $H (local.get $H)) (global.set $W (local.get $W)) (global.set $C (local.get $C))
+    (global.set $shiftsY (local.get $shiftsY)) (global.set $shiftsX (local.get $shiftsX))
+    (global.set $ix (local.get $ix)) (global.set $tx (local.get $tx)) (global.set $ru (local.get $ru))
+    (global.set $rows (local.get $rows)) (global.set $t0 (local.get $t0)) (global.set $bs (local.get $bs))
+    (global.set $xd (local.get $xd)) (global.set $mask (local.get $mask)) (global.set $fill (local.get $fill)))
+  ;; mulberry32: the next 32 random bits, as a double in [0, 1) (the JS generator divides by 2^32 the same way).
+  (func $next (result f64)
+    (local $a i32) (local $t i32)
+    (local.set $a (i32.add (global.get $state) (i32.const 0x6d2b79f5)))
+    (global.set $state (local.get $a))
+    (local.set $t (i32.mul (i32.xor (local.get $a) (i32.shr_u (local.get $a) (i32.const 15))) (i32.or (local.get $a) (i32.const 1))))
+    (local.set $t (i32.xor (local.get $t)
+      (i32.add (local.get $t)
+        (i32.mul (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 7))) (i32.or (local.get $t) (i32.const 61))))))
+    (f64.div (f64.convert_i32_u (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 14)))) (f64.const 4294967296)))
+  ;; A uniform draw in 0 .. n − 1, as the JS side computes it: min(n − 1, floor(next() · n)).
+  (func $below (param $n i32) (result i32)
+    (local $k i32)
+    (local.set $k (i32.trunc_f64_u (f64.floor (f64.mul (call $next) (f64.convert_i32_u (local.get $n))))))
+    (select (local.get $k) (i32.sub (local.get $n) (i32.const 1)) (i32.lt_u (local.get $k) (local.get $n))))
+  ;; One mask: its field (1 with probability p, else 0) into `field`, its shift drawn, the sample mixed into `out`.
+  ;; Returns the shift index (sy · shiftsX + sx). Same draws, in the same order, as RiseMasks.draw.
+  (func (export "sample") (param $p f64) (param $out i32) (result i32)
+    (local $i i32) (local $at i32) (local $sy i32) (local $sx i32) (local $sxOff i32) (local $syOff i32)
+    (local.set $at (global.get $field))
+    (block $dEnd
+      (loop $dLoop
+        (br_if $dEnd (i32.ge_u (local.get $i) (global.get $F)))
+        (f32.store (local.get $at) (select (f32.const 1) (f32.const 0) (f64.lt (call $next) (local.get $p))))
+        (local.set $at (i32.add (local.get $at) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $dLoop)))
+    (local.set $sy (call $below (global.get $shiftsY)))
+    (local.set $sx (call $below (global.get $shiftsX)))
+    (local.set $sxOff (i32.shl (i32.mul (local.get $sx) (global.get $W)) (i32.const 2)))
+    (local.set $syOff (i32.shl (i32.mul (local.get $sy) (global.get $H)) (i32.const 2)))
+    (call $interpolateRows (global.get $field) (i32.add (global.get $ix) (local.get $sxOff)) (i32.add (global.get $tx) (local.get $sxOff))
+      (global.get $G) (global.get $W) (i32.load (i32.add (global.get $ru) (i32.shl (local.get $sy) (i32.const 2)))) (global.get $rows))
+    (call $maskMix (global.get $rows) (i32.add (global.get $t0) (local.get $syOff)) (i32.add (global.get $bs) (local.get $syOff))
+      (global.get $H) (global.get $W) (global.get $xd) (local.get $out) (global.get $C) (global.get $fill) (global.get $mask))
+    (i32.add (i32.mul (local.get $sy) (global.get $shiftsX)) (local.get $sx)))
   ;; The horizontal pass: each of the first `rowsUsed` field rows (G values, f32) interpolated at W columns into
   ;; `rows` (W f32 each). Column x reads field[ix[x]] and field[ix[x] + 1] (ix: i32 element offsets) with weight tx[x].
-  (func (export "interpolateRows")
+  (func $interpolateRows (export "interpolateRows")
     (param $field i32) (param $ix i32) (param $tx i32) (param $G i32) (param $W i32) (param $rowsUsed i32) (param $rows i32)
     (local $r i32) (local $x i32) (local $src i32) (local $a f32) (local $out i32) (local $rowIn i32)
     (local.set $out (local.get $rows))
@@ -35,7 +103,7 @@
   ;; out: the mixed sample (f32, same layout as xd); mask: scratch for the H·W mask (f32).
   ;; Two passes: the whole mask first (it stays in L1), then each channel plane as one flat loop of 4 vectors a
   ;; step: per element only a load, a multiply-add and a store, and the loop overhead spread over 16 floats.
-  (func (export "maskMix")
+  (func $maskMix (export "maskMix")
     (param $rows i32) (param $t0 i32) (param $bs i32) (param $H i32) (param $W i32)
     (param $xd i32) (param $out i32) (param $C i32) (param $fill f32) (param $mask i32)
     (local $y i32) (local $c i32) (local $r0 i32) (local $rowEnd i32) (local $rowBytes i32) (local $planeBytes i32)
