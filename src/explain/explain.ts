@@ -40,6 +40,15 @@ export function defaultWindow(lay: InputLayout): number {
   return Math.max(1, Math.round(lay.units / 10));
 }
 
+/** The image's pixels averaged over channels (the backdrop the webview draws maps on). */
+function channelMean(x: Float32Array, lay: InputLayout): number[] {
+  const sums = reduceToMap(x, lay, 'signed');
+  const C = x.length / lay.units;
+  const out = new Array<number>(sums.length);
+  for (let u = 0; u < sums.length; u++) out[u] = sums[u] / C;
+  return out;
+}
+
 const SIGNED: Record<ExplainMethod, boolean> = { vanilla: false, gradxinput: true, smoothgrad: false, ig: true, gradcam: false, occlusion: true, rise: false };
 
 /**
@@ -50,6 +59,8 @@ export async function explainModel(path: string, p: ExplainRunOptions): Promise<
   const o = p.options ?? {};
   p.onProgress?.(0, 'loading model');
   const { session } = await sessions.get(path, { providers: p.providers });
+  // Looked up while the first forward pass runs (a file read on the thread pool), wanted only for the top-k list.
+  const labelsLater = findLabels(path, p.model?.metadata);
   const plan = await planInputs(session.inputs, p.inputs ?? [], { synth: p.synth, seed: p.seed, dims: p.dims, model: p.model, modelPath: path });
   const info = session.inputs.find((i) => isFloatDType(i.dtype) || i.dtype === 'unknown');
   if (!info) throw new ModelError(path, 'has no floating-point input to explain');
@@ -69,7 +80,7 @@ export async function explainModel(path: string, p: ExplainRunOptions): Promise<
   if (target >= row.length) throw new ModelError(path, `target ${target} is out of range: the first output has ${row.length} values per sample`);
   const useSoftmax = row.length > 1 && !isProbabilities(row);
   const scoring = new Scoring(fwd, target, useSoftmax);
-  const labels = await findLabels(path, p.model?.metadata);
+  const labels = await labelsLater;
   const top = Array.from(row.keys()).map((i) => ({ index: i, p: useSoftmax ? softmaxAt(row, i) : row[i], label: labels?.[i] })).sort((a, b) => b.p - a.p).slice(0, 5);
 
   let gm: GradModel | undefined;
@@ -172,6 +183,6 @@ export async function explainModel(path: string, p: ExplainRunOptions): Promise<
     gm?.dispose();
   }
   p.onProgress?.(1, 'done');
-  const image = lay.image ? Array.from(reduceToMap(x, lay, 'signed'), (v) => v / (x.length / lay.units)) : undefined;
+  const image = lay.image ? channelMean(x, lay) : undefined;
   return { target, score: useSoftmax ? softmaxAt(row, target) : row[target], top, inputName: info.name, inputShape: shape, image, maps, full };
 }

@@ -182,8 +182,8 @@ export class RiseMasks {
  * `fill`, 0) pixels, s_i the score of x ⊙ M_i and s̄ the mean score. The mean is subtracted because Σ s̄·M_i/(N·p) is
  * the same for every pixel (up to sampling noise): it says nothing about where the evidence is, yet on a confident
  * model it is most of the plain sum and flattens the map. So the map is the score's gain when u is kept, ≥ 0 where
- * keeping u helps. Per mask only its small field is kept (in a ring of 2·`batch` rows: the scorer hands a score back
- * before it writes the sample 2·batch later) and the score-weighted fields are summed per shift; the full-size sums
+ * keeping u helps. Per mask only its small field is kept (in a ring of `batch` rows: the scorer hands a score back
+ * before it writes the sample a batch later) and the score-weighted fields are summed per shift; the full-size sums
  * are made once per shift at the end. Nothing is allocated per mask.
  */
 export async function rise(score: StreamScorer, x: Float32Array, lay: InputLayout, o: { masks: number; grid: number; keep: number; fill: number; seed: number; batch: number; onProgress?: (f: number) => void; signal?: AbortSignal }): Promise<Float32Array> {
@@ -193,7 +193,7 @@ export async function rise(score: StreamScorer, x: Float32Array, lay: InputLayou
   const gen = new RiseMasks(new Mulberry32(o.seed), Math.min(o.grid, Math.max(H, W)), o.keep, H, W);
   const fill = Math.fround(o.fill);
   const F = gen.fieldSize;
-  const rows = 2 * o.batch;
+  const rows = o.batch;
   const ring = new Float32Array(rows * F);
   const ringShift = new Int32Array(rows);
   const mask = new Float32Array(U);
@@ -230,7 +230,7 @@ export async function rise(score: StreamScorer, x: Float32Array, lay: InputLayou
         counted[at + j] += m;
       }
       if (k % o.batch === o.batch - 1) o.onProgress?.((k + 1) / o.masks);
-    }, mixer?.batchBuffers(2, o.batch * x.length));
+    }, mixer?.batchBuffer(o.batch * x.length));
   } finally {
     mixer?.release();
   }

@@ -25,30 +25,33 @@ test('deletion/insertion samples written step by step equal the whole mix, in an
     const n = shape.reduce((a: number, b: number) => a * b, 1);
     const x = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 2);
     const map = Float32Array.from({ length: lay.units }, (_, u) => ((u * 37) % 11) - 3);
-    const samples: Float32Array[] = [];
-    // A scorer like the real ones: two batch buffers used in turn, samples written in order.
-    const bufs = [new Float32Array(batch * n), new Float32Array(batch * n)];
-    const scorer = async (count: number, write: (k: number, dst: Float32Array) => void) => {
-      for (let i = 0, b = 0; i < count; i += batch, b++) {
-        for (let k = i; k < Math.min(count, i + batch); k++) {
-          const dst = bufs[b & 1].subarray((k - i) * n, (k - i + 1) * n);
-          write(k, dst);
-          samples[k] = dst.slice();
+    for (const buffers of [1, 2]) {
+      const samples: Float32Array[] = [];
+      // A scorer like the real one (one batch buffer, reused batch after batch), or one that alternates two buffers:
+      // samples written in order, each slot still holding what was last written there.
+      const bufs = Array.from({ length: buffers }, () => new Float32Array(batch * n));
+      const scorer = async (count: number, write: (k: number, dst: Float32Array) => void) => {
+        for (let i = 0, b = 0; i < count; i += batch, b++) {
+          for (let k = i; k < Math.min(count, i + batch); k++) {
+            const dst = bufs[b % buffers].subarray((k - i) * n, (k - i + 1) * n);
+            write(k, dst);
+            samples[k] = dst.slice();
+          }
         }
+        return new Float32Array(count);
+      };
+      await deletionInsertion(scorer, x, map, lay, 8);
+      const order = rankUnits(map);
+      const mask = new Float32Array(lay.units);
+      const want = new Float32Array(n);
+      for (let k = 0; k < 18; k++) {
+        const insert = k > 8;
+        const m = Math.round(((insert ? k - 9 : k) / 8) * order.length);
+        mask.fill(insert ? 0 : 1);
+        for (let i = 0; i < m; i++) mask[order[i]] = insert ? 1 : 0;
+        writeMixed(want, x, new Float32Array(n), mask, lay);
+        assert.deepEqual(samples[k], want, `${shape} batch ${batch}, ${buffers} buffer(s), sample ${k}`);
       }
-      return new Float32Array(count);
-    };
-    await deletionInsertion(scorer, x, map, lay, 8);
-    const order = rankUnits(map);
-    const mask = new Float32Array(lay.units);
-    const want = new Float32Array(n);
-    for (let k = 0; k < 18; k++) {
-      const insert = k > 8;
-      const m = Math.round(((insert ? k - 9 : k) / 8) * order.length);
-      mask.fill(insert ? 0 : 1);
-      for (let i = 0; i < m; i++) mask[order[i]] = insert ? 1 : 0;
-      writeMixed(want, x, new Float32Array(n), mask, lay);
-      assert.deepEqual(samples[k], want, `${shape} batch ${batch} sample ${k}`);
     }
   }
 });

@@ -24,7 +24,7 @@ function compare(shape: number[], grid: number, fill: number, seed = 7): { worst
   const jsMasks = new RiseMasks(new Mulberry32(11), grid, 0.5, H, W);
   const mixer = RiseMixer.take(kernelMasks, x, Math.fround(fill), lay);
   assert.ok(mixer, `the kernel takes ${shape}`);
-  const [batch] = mixer.batchBuffers(2, 3 * x.length);
+  const batch = mixer.batchBuffer(3 * x.length);
   const field = new Float32Array(jsMasks.fieldSize);
   const fields = new Float32Array(2 * jsMasks.fieldSize);
   const mask = new Float32Array(H * W);

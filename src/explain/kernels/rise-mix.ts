@@ -6,7 +6,7 @@ import { WASM_BASE64 } from './rise-mix-wasm';
 // cost about 25 µs per 3×64×64 mask on this project's machines, as much as a fifth of the forward pass they feed,
 // and they run on the same thread as onnxruntime-node (which computes on the JS thread). The kernel (rise-mix.wat)
 // draws from the same generator stream as the JS path and writes the same values to float32 rounding. The batch
-// buffers the runtime reads can live in the kernel's memory (`batchBuffers`), so samples are written where the model
+// buffer the runtime reads can live in the kernel's memory (`batchBuffer`), so samples are written where the model
 // reads them, without a copy; mixers are pooled, so a call does not pay for a new instance and memory.
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -119,13 +119,12 @@ export class RiseMixer {
   }
 
   /**
-   * `count` buffers of `length` floats inside the kernel's memory, for the runtime to read batches from: a sample
-   * written into one of them goes there directly instead of through a copy. Valid until `release()`.
+   * A buffer of `length` floats inside the kernel's memory, for the runtime to read batches from: a sample written
+   * into it goes there directly instead of through a copy. Valid until `release()`.
    */
-  batchBuffers(count: number, length: number): Float32Array[] {
-    const bytes = align(length * 4);
-    this.ensure(this.batchStart + count * bytes);
-    return Array.from({ length: count }, (_, i) => new Float32Array(this.k.memory.buffer, this.batchStart + i * bytes, length));
+  batchBuffer(length: number): Float32Array {
+    this.ensure(this.batchStart + length * 4);
+    return new Float32Array(this.k.memory.buffer, this.batchStart, length);
   }
 
   /**
@@ -143,7 +142,7 @@ export class RiseMixer {
     return shift;
   }
 
-  /** Back to the pool (buffers from `batchBuffers` must no longer be used). */
+  /** Back to the pool (the buffer from `batchBuffer` must no longer be used). */
   release(): void {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the pool keeps this very instance
     if (this.k.memory.buffer.byteLength <= SPARE_BYTES) spare = this;
