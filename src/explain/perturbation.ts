@@ -175,6 +175,28 @@ export class RiseMasks {
       else for (let x = 0; x < W; x++) out[o + x] = rows[t0 + x] + b * (rows[t1 + x] - rows[t0 + x]);
     }
   }
+
+  /**
+   * Σ over shifts of each shift's field (`sums`: shifts × fieldSize, shifts with `used` 0 skipped) upsampled to H·W.
+   * Both passes are linear, so the horizontal passes of all shifts sharing a vertical shift are summed before one
+   * vertical pass. (RiseMixer.upsampleSum does the same in the kernel.)
+   */
+  upsampleSum(sums: Float64Array, used: Uint8Array): Float64Array {
+    const F = this.fieldSize;
+    const acc = new Float64Array(this.H * this.W);
+    const rowSum = new Float64Array(this.G * this.W);
+    for (let sy = 0; sy < this.shiftsY; sy++) {
+      rowSum.fill(0);
+      let any = false;
+      for (let sh = sy * this.shiftsX; sh < (sy + 1) * this.shiftsX; sh++) {
+        if (!used[sh]) continue;
+        any = true;
+        this.interpolateRows(sums.subarray(sh * F, (sh + 1) * F), sh, rowSum, true);
+      }
+      if (any) this.interpolateColumns(rowSum, sy, acc, true);
+    }
+    return acc;
+  }
 }
 
 /**
@@ -231,27 +253,15 @@ export async function rise(score: StreamScorer, x: Float32Array, lay: InputLayou
       }
       if (k % o.batch === o.batch - 1) o.onProgress?.((k + 1) / o.masks);
     }, mixer?.batchBuffer(o.batch * x.length));
+    const mean = total / o.masks;
+    // Σ_i (s_i − s̄)·M_i = Σ_shift upsample(Σ s_i·field_i − s̄·Σ field_i), upsampling being linear.
+    const sums = new Float64Array(gen.shifts * F);
+    for (let i = 0; i < sums.length; i++) sums[i] = weighted[i] - mean * counted[i];
+    const acc = mixer ? mixer.upsampleSum(sums, used) : gen.upsampleSum(sums, used);
+    const out = new Float32Array(U);
+    for (let u = 0; u < U; u++) out[u] = acc[u] / (o.masks * o.keep);
+    return out;
   } finally {
     mixer?.release();
   }
-  const mean = total / o.masks;
-  // Σ_i (s_i − s̄)·M_i = Σ_shift upsample(Σ s_i·field_i − s̄·Σ field_i): upsampling is linear, and so is each of
-  // its two passes, so the horizontal passes of all shifts sharing a vertical shift are summed before one vertical pass.
-  const acc = new Float64Array(U);
-  const field = new Float64Array(F);
-  const rowSum = new Float64Array(gen.G * W);
-  for (let sy = 0; sy < gen.shiftsY; sy++) {
-    rowSum.fill(0);
-    let any = false;
-    for (let sh = sy * gen.shiftsX; sh < (sy + 1) * gen.shiftsX; sh++) {
-      if (!used[sh]) continue;
-      any = true;
-      for (let j = 0; j < F; j++) field[j] = weighted[sh * F + j] - mean * counted[sh * F + j];
-      gen.interpolateRows(field, sh, rowSum, true);
-    }
-    if (any) gen.interpolateColumns(rowSum, sy, acc, true);
-  }
-  const out = new Float32Array(U);
-  for (let u = 0; u < U; u++) out[u] = acc[u] / (o.masks * o.keep);
-  return out;
 }

@@ -64,6 +64,31 @@ test('RISE kernel: a released mixer is reused for the same geometry, with the ne
   assert.ok(other.worst < 1e-5, `new geometry: max difference ${other.worst}`);
 });
 
+test('RISE kernel: the final upsampled sum equals the JS one (float32 against float64), unused shifts skipped', () => {
+  for (const [shape, grid] of [[[1, 3, 64, 64], 6], [[1, 1, 32, 32], 16], [[1, 3, 5, 12], 3]] as const) {
+    const lay = inputLayout([...shape]);
+    const H = lay.height!;
+    const W = lay.width!;
+    const masks = new RiseMasks(new Mulberry32(5), grid, 0.5, H, W);
+    const x = new Float32Array(shape.reduce((a: number, b: number) => a * b, 1));
+    const mixer = RiseMixer.take(masks, x, 0, lay)!;
+    const next = rng(3);
+    const sums = Float64Array.from({ length: masks.shifts * masks.fieldSize }, () => next() * 20 - 10);
+    // About a third of the shifts unused: their sums must not count (they are not zero here, so they would show).
+    const used = Uint8Array.from({ length: masks.shifts }, () => (next() < 0.66 ? 1 : 0));
+    const want = masks.upsampleSum(sums, used);
+    const got = mixer.upsampleSum(sums, used);
+    const scale = Math.max(...want.map(Math.abs));
+    let worst = 0;
+    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / scale);
+    assert.ok(scale > 1 && worst < 1e-5, `${shape} grid ${grid}: relative difference ${worst} (scale ${scale})`);
+    // A second call on the same mixer starts from zero, not from the first sum.
+    const again = mixer.upsampleSum(sums, used);
+    assert.ok(again.every((v, i) => Math.abs(v - want[i]) / scale < 1e-5), `${shape}: second call`);
+    mixer.release();
+  }
+});
+
 test('RISE kernel: interleaved channels and rows that are not whole 4-float vectors stay on the JS path', () => {
   const masks = (H: number, W: number) => new RiseMasks(new Mulberry32(1), 4, 0.5, H, W);
   assert.equal(RiseMixer.take(masks(32, 32), new Float32Array(32 * 32 * 3), 0, inputLayout([1, 32, 32, 3])), undefined);

@@ -27,6 +27,7 @@ type Exports = {
   state: WebAssembly.Global;
   setup: (field: number, F: number, G: number, H: number, W: number, C: number, shiftsY: number, shiftsX: number, ix: number, tx: number, ru: number, rows: number, t0: number, bs: number, xd: number, mask: number, fill: number) => void;
   sample: (p: number, out: number) => number;
+  upsampleSum: (sums: number, used: number, acc: number) => void;
 };
 
 /** Released mixers kept for the next call with the same geometry; one, and only if its memory is modest. */
@@ -37,7 +38,7 @@ const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
 export class RiseMixer {
   private readonly k: Exports;
-  private readonly ptr: { field: number; ix: number; tx: number; ru: number; rows: number; t0: number; bs: number; xd: number; out: number; mask: number };
+  private readonly ptr: { field: number; ix: number; tx: number; ru: number; rows: number; t0: number; bs: number; xd: number; out: number; mask: number; sums: number; used: number };
   /** Where batch buffers start (everything before is tables and scratch). */
   private readonly batchStart: number;
   private field!: Float32Array;
@@ -68,10 +69,10 @@ export class RiseMixer {
   private constructor(mod: WebAssembly.Module, private masks: RiseMasks, private readonly C: number, private readonly key: string) {
     const { G, H, W, shiftsY, shiftsX } = masks;
     const len = C * H * W;
-    const sizes = { field: G * G, ix: shiftsX * W, tx: shiftsX * W, ru: shiftsY, rows: G * W, t0: shiftsY * H, bs: shiftsY * H, xd: len, out: len, mask: H * W };
-    const ptr = { field: 0, ix: 0, tx: 0, ru: 0, rows: 0, t0: 0, bs: 0, xd: 0, out: 0, mask: 0 };
+    const sizes = { field: G * G, ix: shiftsX * W, tx: shiftsX * W, ru: shiftsY, rows: G * W, t0: shiftsY * H, bs: shiftsY * H, xd: len, out: len, mask: H * W, sums: masks.shifts * G * G, used: Math.ceil(masks.shifts / 4) };
+    const ptr = { field: 0, ix: 0, tx: 0, ru: 0, rows: 0, t0: 0, bs: 0, xd: 0, out: 0, mask: 0, sums: 0, used: 0 };
     let at = 0;
-    for (const k of ['field', 'ix', 'tx', 'ru', 'rows', 't0', 'bs', 'xd', 'out', 'mask'] as const) {
+    for (const k of ['field', 'ix', 'tx', 'ru', 'rows', 't0', 'bs', 'xd', 'out', 'mask', 'sums', 'used'] as const) {
       ptr[k] = at;
       at += align(sizes[k] * 4);
     }
@@ -140,6 +141,20 @@ export class RiseMixer {
     if (!direct) dst.set(this.out);
     fields.set(this.field, at);
     return shift;
+  }
+
+  /**
+   * RiseMasks.upsampleSum in the kernel (float32: the sums of a few hundred scores lose nothing a map shows): the
+   * shifts' fields, those with `used` 0 skipped, upsampled and summed to H·W. The result is a view into the kernel's
+   * memory, valid until the next call on this mixer.
+   */
+  upsampleSum(sums: Float64Array, used: Uint8Array): Float32Array {
+    const { k, ptr, masks } = this;
+    const buf = k.memory.buffer;
+    new Float32Array(buf, ptr.sums, sums.length).set(sums);
+    new Uint8Array(buf, ptr.used, used.length).set(used);
+    k.upsampleSum(ptr.sums, ptr.used, ptr.mask); // the mask scratch holds the sum
+    return new Float32Array(buf, ptr.mask, masks.H * masks.W);
   }
 
   /** Back to the pool (the buffer from `batchBuffer` must no longer be used). */

@@ -72,6 +72,97 @@
     (call $maskMix (global.get $rows) (i32.add (global.get $t0) (local.get $syOff)) (i32.add (global.get $bs) (local.get $syOff))
       (global.get $H) (global.get $W) (global.get $xd) (local.get $out) (global.get $C) (global.get $fill) (global.get $mask))
     (i32.add (i32.mul (local.get $sy) (global.get $shiftsX)) (local.get $sx)))
+  ;; The end of RISE: Σ over shifts of each shift's score-weighted field (f32, shifts × F at `sums`; shifts whose
+  ;; byte at `used` is 0 are skipped) upsampled to H·W into `acc`, both passes added up: for each vertical shift, the
+  ;; horizontal passes of its shifts summed into `rows` (both passes are linear), then one vertical pass added to acc.
+  (func (export "upsampleSum") (param $sums i32) (param $used i32) (param $acc i32)
+    (local $sy i32) (local $sx i32) (local $sh i32) (local $any i32) (local $p i32) (local $end i32) (local $rowsEnd i32)
+    (local $sxOff i32) (local $syOff i32)
+    ;; acc = 0
+    (local.set $p (local.get $acc))
+    (local.set $end (i32.add (local.get $acc) (i32.shl (i32.mul (global.get $H) (global.get $W)) (i32.const 2))))
+    (block $zEnd (loop $z
+      (br_if $zEnd (i32.ge_u (local.get $p) (local.get $end)))
+      (v128.store (local.get $p) (v128.const i32x4 0 0 0 0))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $z)))
+    (local.set $rowsEnd (i32.add (global.get $rows) (i32.shl (i32.mul (global.get $G) (global.get $W)) (i32.const 2))))
+    (block $yEnd (loop $yLoop
+      (br_if $yEnd (i32.ge_u (local.get $sy) (global.get $shiftsY)))
+      ;; rows = 0
+      (local.set $p (global.get $rows))
+      (block $rzEnd (loop $rz
+        (br_if $rzEnd (i32.ge_u (local.get $p) (local.get $rowsEnd)))
+        (v128.store (local.get $p) (v128.const i32x4 0 0 0 0))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $rz)))
+      (local.set $any (i32.const 0))
+      (local.set $sx (i32.const 0))
+      (block $xEnd (loop $xLoop
+        (br_if $xEnd (i32.ge_u (local.get $sx) (global.get $shiftsX)))
+        (local.set $sh (i32.add (i32.mul (local.get $sy) (global.get $shiftsX)) (local.get $sx)))
+        (if (i32.load8_u (i32.add (local.get $used) (local.get $sh)))
+          (then
+            (local.set $any (i32.const 1))
+            (local.set $sxOff (i32.shl (i32.mul (local.get $sx) (global.get $W)) (i32.const 2)))
+            (call $rowsAdd (i32.add (local.get $sums) (i32.shl (i32.mul (local.get $sh) (global.get $F)) (i32.const 2)))
+              (i32.add (global.get $ix) (local.get $sxOff)) (i32.add (global.get $tx) (local.get $sxOff))
+              (i32.load (i32.add (global.get $ru) (i32.shl (local.get $sy) (i32.const 2)))))))
+        (local.set $sx (i32.add (local.get $sx) (i32.const 1)))
+        (br $xLoop)))
+      (if (local.get $any)
+        (then
+          (local.set $syOff (i32.shl (i32.mul (local.get $sy) (global.get $H)) (i32.const 2)))
+          (call $columnsAdd (i32.add (global.get $t0) (local.get $syOff)) (i32.add (global.get $bs) (local.get $syOff)) (local.get $acc))))
+      (local.set $sy (i32.add (local.get $sy) (i32.const 1)))
+      (br $yLoop))))
+  ;; rows += the first `rowsUsed` field rows interpolated along x (as interpolateRows, added instead of written).
+  (func $rowsAdd (param $field i32) (param $ix i32) (param $tx i32) (param $rowsUsed i32)
+    (local $r i32) (local $x i32) (local $src i32) (local $a f32) (local $out i32) (local $rowIn i32)
+    (local.set $out (global.get $rows))
+    (block $rEnd (loop $rLoop
+      (br_if $rEnd (i32.ge_u (local.get $r) (local.get $rowsUsed)))
+      (local.set $rowIn (i32.add (local.get $field) (i32.shl (i32.mul (local.get $r) (global.get $G)) (i32.const 2))))
+      (local.set $x (i32.const 0))
+      (block $xEnd (loop $xLoop
+        (br_if $xEnd (i32.ge_u (local.get $x) (global.get $W)))
+        (local.set $src (i32.add (local.get $rowIn)
+          (i32.shl (i32.load (i32.add (local.get $ix) (i32.shl (local.get $x) (i32.const 2)))) (i32.const 2))))
+        (local.set $a (f32.load (local.get $src)))
+        (f32.store (local.get $out)
+          (f32.add (f32.load (local.get $out))
+            (f32.add (local.get $a)
+              (f32.mul (f32.load (i32.add (local.get $tx) (i32.shl (local.get $x) (i32.const 2))))
+                       (f32.sub (f32.load offset=4 (local.get $src)) (local.get $a))))))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (br $xLoop)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rLoop))))
+  ;; acc (H·W) += every pixel row interpolated between two of `rows` (as maskMix's first pass, added).
+  (func $columnsAdd (param $t0 i32) (param $bs i32) (param $acc i32)
+    (local $y i32) (local $r0 i32) (local $rowEnd i32) (local $rowBytes i32) (local $m i32) (local $b v128) (local $v0 v128)
+    (local.set $rowBytes (i32.shl (global.get $W) (i32.const 2)))
+    (local.set $m (local.get $acc))
+    (block $yEnd (loop $yLoop
+      (br_if $yEnd (i32.ge_u (local.get $y) (global.get $H)))
+      (local.set $r0 (i32.add (global.get $rows)
+        (i32.load (i32.add (local.get $t0) (i32.shl (local.get $y) (i32.const 2))))))
+      (local.set $b (f32x4.splat (f32.load (i32.add (local.get $bs) (i32.shl (local.get $y) (i32.const 2))))))
+      (local.set $rowEnd (i32.add (local.get $r0) (local.get $rowBytes)))
+      (block $xEnd (loop $xLoop
+        (br_if $xEnd (i32.ge_u (local.get $r0) (local.get $rowEnd)))
+        (local.set $v0 (v128.load (local.get $r0)))
+        (v128.store (local.get $m)
+          (f32x4.add (v128.load (local.get $m))
+            (f32x4.add (local.get $v0)
+              (f32x4.mul (local.get $b)
+                (f32x4.sub (v128.load (i32.add (local.get $r0) (local.get $rowBytes))) (local.get $v0))))))
+        (local.set $r0 (i32.add (local.get $r0) (i32.const 16)))
+        (local.set $m (i32.add (local.get $m) (i32.const 16)))
+        (br $xLoop)))
+      (local.set $y (i32.add (local.get $y) (i32.const 1)))
+      (br $yLoop))))
   ;; The horizontal pass: each of the first `rowsUsed` field rows (G values, f32) interpolated at W columns into
   ;; `rows` (W f32 each). Column x reads field[ix[x]] and field[ix[x] + 1] (ix: i32 element offsets) with weight tx[x].
   (func $interpolateRows (export "interpolateRows")
