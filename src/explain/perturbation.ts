@@ -208,7 +208,7 @@ export class RiseMasks {
  * before it writes the sample a batch later) and the score-weighted fields are summed per shift; the full-size sums
  * are made once per shift at the end. Nothing is allocated per mask.
  */
-export async function rise(score: StreamScorer, x: Float32Array, lay: InputLayout, o: { masks: number; grid: number; keep: number; fill: number; seed: number; batch: number; onProgress?: (f: number) => void; signal?: AbortSignal }): Promise<Float32Array> {
+export async function rise(score: StreamScorer, x: Float32Array, lay: InputLayout, o: { masks: number; grid: number; keep: number; fill: number; seed: number; batch: number; onProgress?: (f: number) => void; signal?: AbortSignal; kernel?: boolean }): Promise<Float32Array> {
   const H = lay.image ? lay.height! : 1;
   const W = lay.image ? lay.width! : lay.units;
   const U = lay.units;
@@ -216,23 +216,25 @@ export async function rise(score: StreamScorer, x: Float32Array, lay: InputLayou
   const fill = Math.fround(o.fill);
   const F = gen.fieldSize;
   const rows = o.batch;
-  const ring = new Float32Array(rows * F);
+  const ring = new Float32Array(rows * F); // JS path; the kernel keeps its ring in its memory
   const ringShift = new Int32Array(rows);
   const mask = new Float32Array(U);
   // The SIMD kernel builds and mixes each sample, straight into batch buffers in its memory; the plain loops remain
   // for layouts it does not take.
-  const mixer = RiseMixer.take(gen, x, fill, lay);
-  // Per shift: Σ s_i·field_i and Σ field_i over the masks drawn with that shift.
-  const weighted = new Float64Array(gen.shifts * F);
-  const counted = new Float64Array(gen.shifts * F);
-  const used = new Uint8Array(gen.shifts);
+  const mixer = o.kernel === false ? undefined : RiseMixer.take(gen, x, fill, lay, rows);
+  // Per shift (JS path): Σ s_i·field_i and Σ field_i over the masks drawn with that shift. The kernel keeps its own.
+  const weighted = mixer ? undefined : new Float64Array(gen.shifts * F);
+  const counted = mixer ? undefined : new Float64Array(gen.shifts * F);
+  const used = mixer ? undefined : new Uint8Array(gen.shifts);
   let total = 0;
+  // Scores go in relative to the first one: the kernel sums in float32, where a large common part would cancel.
+  let ref: number | undefined;
   try {
     await score(o.masks, (k, dst) => {
       o.signal?.throwIfAborted();
       const r = k % rows;
       if (mixer) {
-        ringShift[r] = mixer.sample(dst, ring, r * F);
+        mixer.sample(dst, r);
         return;
       }
       const field = ring.subarray(r * F, (r + 1) * F);
@@ -241,23 +243,31 @@ export async function rise(score: StreamScorer, x: Float32Array, lay: InputLayou
       writeMixedFill(dst, x, fill, mask, lay);
     }, (k, s) => {
       total += s;
+      ref ??= s;
       const r = k % rows;
-      const shift = ringShift[r];
-      used[shift] = 1;
-      const off = r * F;
-      const at = shift * F;
-      for (let j = 0; j < F; j++) {
-        const m = ring[off + j];
-        weighted[at + j] += s * m;
-        counted[at + j] += m;
+      if (mixer) mixer.accumulate(r, s - ref);
+      else {
+        const shift = ringShift[r];
+        used![shift] = 1;
+        const off = r * F;
+        const at = shift * F;
+        for (let j = 0; j < F; j++) {
+          const m = ring[off + j];
+          weighted![at + j] += (s - ref) * m;
+          counted![at + j] += m;
+        }
       }
       if (k % o.batch === o.batch - 1) o.onProgress?.((k + 1) / o.masks);
     }, mixer?.batchBuffer(o.batch * x.length));
-    const mean = total / o.masks;
-    // Σ_i (s_i − s̄)·M_i = Σ_shift upsample(Σ s_i·field_i − s̄·Σ field_i), upsampling being linear.
-    const sums = new Float64Array(gen.shifts * F);
-    for (let i = 0; i < sums.length; i++) sums[i] = weighted[i] - mean * counted[i];
-    const acc = mixer ? mixer.upsampleSum(sums, used) : gen.upsampleSum(sums, used);
+    // Σ_i (s_i − s̄)·M_i = Σ_shift upsample(Σ (s_i − ref)·field_i − (s̄ − ref)·Σ field_i), upsampling being linear.
+    const mean = total / o.masks - (ref ?? 0);
+    let acc: Float32Array | Float64Array;
+    if (mixer) acc = mixer.finish(mean);
+    else {
+      const sums = new Float64Array(gen.shifts * F);
+      for (let i = 0; i < sums.length; i++) sums[i] = weighted![i] - mean * counted![i];
+      acc = gen.upsampleSum(sums, used!);
+    }
     const out = new Float32Array(U);
     for (let u = 0; u < U; u++) out[u] = acc[u] / (o.masks * o.keep);
     return out;

@@ -25,9 +25,11 @@ function module(): WebAssembly.Module | null {
 type Exports = {
   memory: WebAssembly.Memory;
   state: WebAssembly.Global;
-  setup: (field: number, F: number, G: number, H: number, W: number, C: number, shiftsY: number, shiftsX: number, ix: number, tx: number, ru: number, rows: number, t0: number, bs: number, xd: number, mask: number, fill: number) => void;
-  sample: (p: number, out: number) => number;
-  upsampleSum: (sums: number, used: number, acc: number) => void;
+  setup: (ring: number, ringShift: number, weighted: number, counted: number, used: number, sums: number, F: number, G: number, H: number, W: number, C: number, shiftsY: number, shiftsX: number, ix: number, tx: number, ru: number, rows: number, t0: number, bs: number, xd: number, mask: number, fill: number) => void;
+  sample: (p: number, out: number, slot: number) => number;
+  accumulate: (slot: number, s: number) => void;
+  clearSums: () => void;
+  finish: (mean: number, acc: number) => void;
 };
 
 /** Released mixers kept for the next call with the same geometry; one, and only if its memory is modest. */
@@ -36,43 +38,49 @@ const SPARE_BYTES = 40 << 20;
 
 const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
 
+/**
+ * The kernel's memory, in order: field ring (one field per batch slot) and each slot's shift, per-shift score sums
+ * (weighted, counted, used, and their difference `sums`), interpolation tables (ix, tx: columns per horizontal shift;
+ * ru, t0, bs: rows per vertical shift), scratch rows, x − fill, a copy-out sample, the mask scratch; then the batch.
+ */
+const REGIONS = ['ring', 'ringShift', 'weighted', 'counted', 'used', 'sums', 'ix', 'tx', 'ru', 'rows', 't0', 'bs', 'xd', 'out', 'mask'] as const;
+
 export class RiseMixer {
   private readonly k: Exports;
-  private readonly ptr: { field: number; ix: number; tx: number; ru: number; rows: number; t0: number; bs: number; xd: number; out: number; mask: number; sums: number; used: number };
+  private readonly ptr: Record<(typeof REGIONS)[number], number>;
   /** Where batch buffers start (everything before is tables and scratch). */
   private readonly batchStart: number;
-  private field!: Float32Array;
   private out!: Float32Array;
 
   /**
    * A mixer for these masks and this input (a released one of the same geometry when there is one), or undefined
    * where the kernel does not apply (the JS path then runs). Give it back with `release()`.
    */
-  static take(masks: RiseMasks, x: Float32Array, fill: number, lay: InputLayout): RiseMixer | undefined {
+  static take(masks: RiseMasks, x: Float32Array, fill: number, lay: InputLayout, slots: number): RiseMixer | undefined {
     const C = x.length / (masks.H * masks.W);
     // The kernel wants channel planes (NCHW, or a single channel) and rows of whole 4-float vectors.
     if (!lay.image || (lay.layout === 'nhwc' && C > 1) || masks.W % 4 !== 0) return undefined;
     const mod = module();
     if (!mod) return undefined;
-    const key = RiseMixer.keyOf(masks, C);
+    const key = `${masks.G}/${masks.H}/${masks.W}/${C}/${slots}`;
     let mixer = spare?.key === key ? spare : undefined;
     if (mixer) spare = undefined;
-    else mixer = new RiseMixer(mod, masks, C, key);
+    else mixer = new RiseMixer(mod, masks, C, slots, key);
     mixer.reset(masks, x, fill);
     return mixer;
   }
 
-  private static keyOf(masks: RiseMasks, C: number): string {
-    return `${masks.G}/${masks.H}/${masks.W}/${C}`;
-  }
-
-  private constructor(mod: WebAssembly.Module, private masks: RiseMasks, private readonly C: number, private readonly key: string) {
-    const { G, H, W, shiftsY, shiftsX } = masks;
+  private constructor(mod: WebAssembly.Module, private masks: RiseMasks, private readonly C: number, slots: number, private readonly key: string) {
+    const { G, H, W, shiftsY, shiftsX, shifts, fieldSize: F } = masks;
     const len = C * H * W;
-    const sizes = { field: G * G, ix: shiftsX * W, tx: shiftsX * W, ru: shiftsY, rows: G * W, t0: shiftsY * H, bs: shiftsY * H, xd: len, out: len, mask: H * W, sums: masks.shifts * G * G, used: Math.ceil(masks.shifts / 4) };
-    const ptr = { field: 0, ix: 0, tx: 0, ru: 0, rows: 0, t0: 0, bs: 0, xd: 0, out: 0, mask: 0, sums: 0, used: 0 };
+    // Sizes in 4-byte words.
+    const sizes: Record<(typeof REGIONS)[number], number> = {
+      ring: slots * F, ringShift: slots, weighted: shifts * F, counted: shifts * F, used: Math.ceil(shifts / 4), sums: shifts * F,
+      ix: shiftsX * W, tx: shiftsX * W, ru: shiftsY, rows: G * W, t0: shiftsY * H, bs: shiftsY * H, xd: len, out: len, mask: H * W,
+    };
+    const ptr = {} as Record<(typeof REGIONS)[number], number>;
     let at = 0;
-    for (const k of ['field', 'ix', 'tx', 'ru', 'rows', 't0', 'bs', 'xd', 'out', 'mask', 'sums', 'used'] as const) {
+    for (const k of REGIONS) {
       ptr[k] = at;
       at += align(sizes[k] * 4);
     }
@@ -105,9 +113,7 @@ export class RiseMixer {
   private ensure(bytes: number): void {
     const mem = this.k.memory;
     if (mem.buffer.byteLength < bytes) mem.grow(Math.ceil((bytes - mem.buffer.byteLength) / 65536));
-    const len = this.C * this.masks.H * this.masks.W;
-    this.field = new Float32Array(mem.buffer, this.ptr.field, this.masks.fieldSize);
-    this.out = new Float32Array(mem.buffer, this.ptr.out, len);
+    this.out = new Float32Array(mem.buffer, this.ptr.out, this.C * this.masks.H * this.masks.W);
   }
 
   private reset(masks: RiseMasks, x: Float32Array, fill: number): void {
@@ -116,7 +122,8 @@ export class RiseMixer {
     for (let i = 0; i < x.length; i++) xd[i] = x[i] - fill;
     const { ptr } = this;
     const { G, H, W, shiftsY, shiftsX } = masks;
-    this.k.setup(ptr.field, masks.fieldSize, G, H, W, this.C, shiftsY, shiftsX, ptr.ix, ptr.tx, ptr.ru, ptr.rows, ptr.t0, ptr.bs, ptr.xd, ptr.mask, fill);
+    this.k.setup(ptr.ring, ptr.ringShift, ptr.weighted, ptr.counted, ptr.used, ptr.sums, masks.fieldSize, G, H, W, this.C, shiftsY, shiftsX, ptr.ix, ptr.tx, ptr.ru, ptr.rows, ptr.t0, ptr.bs, ptr.xd, ptr.mask, fill);
+    this.k.clearSums();
   }
 
   /**
@@ -130,31 +137,32 @@ export class RiseMixer {
 
   /**
    * Draws the next mask from the masks' generator (the same draws as `RiseMasks.draw`, which the generator then
-   * continues from) and mixes its sample into `dst`; the mask's field is copied to `fields` at `at`. Returns its shift.
+   * continues from), keeps its field in ring slot `slot` and mixes its sample into `dst`. Returns its shift.
    */
-  sample(dst: Float32Array, fields: Float32Array, at: number): number {
+  sample(dst: Float32Array, slot: number): number {
     const { k, masks } = this;
     const direct = dst.buffer === k.memory.buffer && dst.byteOffset >= this.batchStart && dst.length === this.out.length;
     k.state.value = masks.random.state;
-    const shift = k.sample(masks.p, direct ? dst.byteOffset : this.ptr.out);
+    const shift = k.sample(masks.p, direct ? dst.byteOffset : this.ptr.out, slot);
     masks.random.state = k.state.value >>> 0;
     if (!direct) dst.set(this.out);
-    fields.set(this.field, at);
     return shift;
   }
 
+  /** The score of the mask in ring slot `slot` (minus a reference the caller takes out again in `finish`). */
+  accumulate(slot: number, score: number): void {
+    this.k.accumulate(slot, score);
+  }
+
   /**
-   * RiseMasks.upsampleSum in the kernel (float32: the sums of a few hundred scores lose nothing a map shows): the
-   * shifts' fields, those with `used` 0 skipped, upsampled and summed to H·W. The result is a view into the kernel's
-   * memory, valid until the next call on this mixer.
+   * After the last mask: Σ over masks of (score − mean)·mask, upsampled to H·W in the kernel (float32; scores are
+   * given relative to a reference near the mean, so no large common part cancels), as a view into the kernel's
+   * memory, valid until this mixer is used again.
    */
-  upsampleSum(sums: Float64Array, used: Uint8Array): Float32Array {
+  finish(mean: number): Float32Array {
     const { k, ptr, masks } = this;
-    const buf = k.memory.buffer;
-    new Float32Array(buf, ptr.sums, sums.length).set(sums);
-    new Uint8Array(buf, ptr.used, used.length).set(used);
-    k.upsampleSum(ptr.sums, ptr.used, ptr.mask); // the mask scratch holds the sum
-    return new Float32Array(buf, ptr.mask, masks.H * masks.W);
+    k.finish(mean, ptr.mask); // the mask scratch holds the sum
+    return new Float32Array(k.memory.buffer, ptr.mask, masks.H * masks.W);
   }
 
   /** Back to the pool (the buffer from `batchBuffer` must no longer be used). */

@@ -9,7 +9,13 @@
   ;; The generator's state, read and written by the caller around each `sample`.
   (global $state (export "state") (mut i32) (i32.const 0))
   ;; The geometry and tables, set once per input by `setup` (see rise-mix.ts for the layout).
-  (global $field (mut i32) (i32.const 0))
+  (global $ring (mut i32) (i32.const 0))
+  (global $ringShift (mut i32) (i32.const 0))
+  (global $weighted (mut i32) (i32.const 0))
+  (global $counted (mut i32) (i32.const 0))
+  (global $used (mut i32) (i32.const 0))
+  (global $sums (mut i32) (i32.const 0))
+  (global $shifts (mut i32) (i32.const 0))
   (global $F (mut i32) (i32.const 0))
   (global $G (mut i32) (i32.const 0))
   (global $H (mut i32) (i32.const 0))
@@ -27,16 +33,22 @@
   (global $mask (mut i32) (i32.const 0))
   (global $fill (mut f32) (f32.const 0))
   (func (export "setup")
-    (param $field i32) (param $F i32) (param $G i32) (param $H i32) (param $W i32) (param $C i32)
+    (param $ring i32) (param $ringShift i32) (param $weighted i32) (param $counted i32) (param $used i32) (param $sums i32)
+    (param $F i32) (param $G i32) (param $H i32) (param $W i32) (param $C i32)
     (param $shiftsY i32) (param $shiftsX i32) (param $ix i32) (param $tx i32) (param $ru i32) (param $rows i32)
     (param $t0 i32) (param $bs i32) (param $xd i32) (param $mask i32) (param $fill f32)
-    (global.set $field (local.get $field)) (global.set $F (local.get $F)) (global.set $G (local.get $G))
+    (global.set $ring (local.get $ring)) (global.set $ringShift (local.get $ringShift))
+    (global.set $weighted (local.get $weighted)) (global.set $counted (local.get $counted))
+    (global.set $used (local.get $used)) (global.set $sums (local.get $sums))
+    (global.set $shifts (i32.mul (local.get $shiftsY) (local.get $shiftsX)))
+    (global.set $F (local.get $F)) (global.set $G (local.get $G))
     (global.set $H (local.get $H)) (global.set $W (local.get $W)) (global.set $C (local.get $C))
     (global.set $shiftsY (local.get $shiftsY)) (global.set $shiftsX (local.get $shiftsX))
     (global.set $ix (local.get $ix)) (global.set $tx (local.get $tx)) (global.set $ru (local.get $ru))
     (global.set $rows (local.get $rows)) (global.set $t0 (local.get $t0)) (global.set $bs (local.get $bs))
     (global.set $xd (local.get $xd)) (global.set $mask (local.get $mask)) (global.set $fill (local.get $fill)))
-  ;; mulberry32: the next 32 random bits, as a double in [0, 1) (the JS generator divides by 2^32 the same way).
+  ;; mulberry32: the next 32 random bits, as a double in [0, 1) (the JS generator divides by 2^32; multiplying by
+  ;; 2^-32 gives the same double, exactly, and is cheaper).
   (func $next (result f64)
     (local $a i32) (local $t i32)
     (local.set $a (i32.add (global.get $state) (i32.const 0x6d2b79f5)))
@@ -45,17 +57,19 @@
     (local.set $t (i32.xor (local.get $t)
       (i32.add (local.get $t)
         (i32.mul (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 7))) (i32.or (local.get $t) (i32.const 61))))))
-    (f64.div (f64.convert_i32_u (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 14)))) (f64.const 4294967296)))
+    (f64.mul (f64.convert_i32_u (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 14)))) (f64.const 0x1p-32)))
   ;; A uniform draw in 0 .. n − 1, as the JS side computes it: min(n − 1, floor(next() · n)).
   (func $below (param $n i32) (result i32)
     (local $k i32)
     (local.set $k (i32.trunc_f64_u (f64.floor (f64.mul (call $next) (f64.convert_i32_u (local.get $n))))))
     (select (local.get $k) (i32.sub (local.get $n) (i32.const 1)) (i32.lt_u (local.get $k) (local.get $n))))
-  ;; One mask: its field (1 with probability p, else 0) into `field`, its shift drawn, the sample mixed into `out`.
-  ;; Returns the shift index (sy · shiftsX + sx). Same draws, in the same order, as RiseMasks.draw.
-  (func (export "sample") (param $p f64) (param $out i32) (result i32)
-    (local $i i32) (local $at i32) (local $sy i32) (local $sx i32) (local $sxOff i32) (local $syOff i32)
-    (local.set $at (global.get $field))
+  ;; One mask: its field (1 with probability p, else 0) into ring slot `slot`, its shift drawn (and kept with the
+  ;; slot), the sample mixed into `out`. Returns the shift index (sy · shiftsX + sx). Same draws, in the same order,
+  ;; as RiseMasks.draw.
+  (func (export "sample") (param $p f64) (param $out i32) (param $slot i32) (result i32)
+    (local $i i32) (local $at i32) (local $sy i32) (local $sx i32) (local $sxOff i32) (local $syOff i32) (local $field i32)
+    (local.set $field (i32.add (global.get $ring) (i32.shl (i32.mul (local.get $slot) (global.get $F)) (i32.const 2))))
+    (local.set $at (local.get $field))
     (block $dEnd
       (loop $dLoop
         (br_if $dEnd (i32.ge_u (local.get $i) (global.get $F)))
@@ -67,15 +81,52 @@
     (local.set $sx (call $below (global.get $shiftsX)))
     (local.set $sxOff (i32.shl (i32.mul (local.get $sx) (global.get $W)) (i32.const 2)))
     (local.set $syOff (i32.shl (i32.mul (local.get $sy) (global.get $H)) (i32.const 2)))
-    (call $interpolateRows (global.get $field) (i32.add (global.get $ix) (local.get $sxOff)) (i32.add (global.get $tx) (local.get $sxOff))
+    (call $interpolateRows (local.get $field) (i32.add (global.get $ix) (local.get $sxOff)) (i32.add (global.get $tx) (local.get $sxOff))
       (global.get $G) (global.get $W) (i32.load (i32.add (global.get $ru) (i32.shl (local.get $sy) (i32.const 2)))) (global.get $rows))
     (call $maskMix (global.get $rows) (i32.add (global.get $t0) (local.get $syOff)) (i32.add (global.get $bs) (local.get $syOff))
       (global.get $H) (global.get $W) (global.get $xd) (local.get $out) (global.get $C) (global.get $fill) (global.get $mask))
+    (i32.store (i32.add (global.get $ringShift) (i32.shl (local.get $slot) (i32.const 2)))
+      (i32.add (i32.mul (local.get $sy) (global.get $shiftsX)) (local.get $sx)))
     (i32.add (i32.mul (local.get $sy) (global.get $shiftsX)) (local.get $sx)))
+  ;; The score s of the mask in ring slot `slot`: its shift's sums take s·field and field, and the shift counts as used.
+  (func (export "accumulate") (param $slot i32) (param $s f32)
+    (local $j i32) (local $f i32) (local $w i32) (local $c i32) (local $m f32) (local $sh i32)
+    (local.set $sh (i32.load (i32.add (global.get $ringShift) (i32.shl (local.get $slot) (i32.const 2)))))
+    (i32.store8 (i32.add (global.get $used) (local.get $sh)) (i32.const 1))
+    (local.set $f (i32.add (global.get $ring) (i32.shl (i32.mul (local.get $slot) (global.get $F)) (i32.const 2))))
+    (local.set $w (i32.add (global.get $weighted) (i32.shl (i32.mul (local.get $sh) (global.get $F)) (i32.const 2))))
+    (local.set $c (i32.add (global.get $counted) (i32.shl (i32.mul (local.get $sh) (global.get $F)) (i32.const 2))))
+    (block $end (loop $l
+      (br_if $end (i32.ge_u (local.get $j) (global.get $F)))
+      (local.set $m (f32.load (local.get $f)))
+      (f32.store (local.get $w) (f32.add (f32.load (local.get $w)) (f32.mul (local.get $s) (local.get $m))))
+      (f32.store (local.get $c) (f32.add (f32.load (local.get $c)) (local.get $m)))
+      (local.set $f (i32.add (local.get $f) (i32.const 4)))
+      (local.set $w (i32.add (local.get $w) (i32.const 4)))
+      (local.set $c (i32.add (local.get $c) (i32.const 4)))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $l))))
+  ;; Before a call's first mask: no sums, no shift used.
+  (func (export "clearSums")
+    (memory.fill (global.get $weighted) (i32.const 0) (i32.shl (i32.mul (global.get $shifts) (global.get $F)) (i32.const 2)))
+    (memory.fill (global.get $counted) (i32.const 0) (i32.shl (i32.mul (global.get $shifts) (global.get $F)) (i32.const 2)))
+    (memory.fill (global.get $used) (i32.const 0) (global.get $shifts)))
+  ;; After the last: sums = weighted − mean · counted (the mean score taken out), then their upsampled sum into `acc`.
+  (func (export "finish") (param $mean f32) (param $acc i32)
+    (local $i i32) (local $n i32)
+    (local.set $n (i32.mul (global.get $shifts) (global.get $F)))
+    (block $end (loop $l
+      (br_if $end (i32.ge_u (local.get $i) (local.get $n)))
+      (f32.store (i32.add (global.get $sums) (i32.shl (local.get $i) (i32.const 2)))
+        (f32.sub (f32.load (i32.add (global.get $weighted) (i32.shl (local.get $i) (i32.const 2))))
+          (f32.mul (local.get $mean) (f32.load (i32.add (global.get $counted) (i32.shl (local.get $i) (i32.const 2)))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l)))
+    (call $upsampleSum (global.get $sums) (global.get $used) (local.get $acc)))
   ;; The end of RISE: Σ over shifts of each shift's score-weighted field (f32, shifts × F at `sums`; shifts whose
   ;; byte at `used` is 0 are skipped) upsampled to H·W into `acc`, both passes added up: for each vertical shift, the
   ;; horizontal passes of its shifts summed into `rows` (both passes are linear), then one vertical pass added to acc.
-  (func (export "upsampleSum") (param $sums i32) (param $used i32) (param $acc i32)
+  (func $upsampleSum (export "upsampleSum") (param $sums i32) (param $used i32) (param $acc i32)
     (local $sy i32) (local $sx i32) (local $sh i32) (local $any i32) (local $p i32) (local $end i32) (local $rowsEnd i32)
     (local $sxOff i32) (local $syOff i32)
     ;; acc = 0
