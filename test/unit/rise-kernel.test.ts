@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { RiseMasks, rise } from '../../src/explain/perturbation';
+import { RiseMasks, rise } from '../../src/explain/rise';
 import type { StreamScorer } from '../../src/explain/scoring';
 import { RiseMixer } from '../../src/explain/kernels/rise-mix';
 import { inputLayout, writeMixedFill } from '../../src/explain/layout';

@@ -1,5 +1,5 @@
 import type { InputLayout } from '../layout';
-import type { RiseMasks } from '../perturbation';
+import type { RiseMasks, RiseSampler } from '../rise';
 import { WASM_BASE64 } from './rise-mix-wasm';
 
 // RISE's per-mask work (draw the mask, upsample it, mix x with the fill value) on WebAssembly SIMD: plain JS loops
@@ -45,7 +45,7 @@ const align = (bytes: number) => Math.ceil(bytes / 16) * 16;
  */
 const REGIONS = ['ring', 'ringShift', 'weighted', 'counted', 'used', 'sums', 'ix', 'tx', 'ru', 'rows', 't0', 'bs', 'xd', 'out', 'mask'] as const;
 
-export class RiseMixer {
+export class RiseMixer implements RiseSampler {
   private readonly k: Exports;
   private readonly ptr: Record<(typeof REGIONS)[number], number>;
   /** Where batch buffers start (everything before is tables and scratch). */

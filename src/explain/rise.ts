@@ -1,71 +1,14 @@
 import type { InputLayout } from './layout';
-import { writeMixed, writeMixedFill, writeWindow } from './layout';
-import type { Scorer, StreamScorer } from './scoring';
+import { writeMixedFill } from './layout';
+import type { StreamScorer } from './scoring';
 import { Mulberry32 } from '../runtime/synthesize';
 import { RiseMixer } from './kernels/rise-mix';
 
-// Perturbation methods: they only need forward passes, so they work on any model and runtime. Every perturbed input
-// is written straight into the scorer's reused batch buffer (see scoring.ts); masks live in buffers allocated once.
-
-/** Occlusion windows' top-left corners: every `stride`, plus one flush with the far edge so the edge is covered. */
-function starts(size: number, win: number, stride: number): number[] {
-  const out: number[] = [];
-  for (let p = 0; p + win <= size; p += stride) out.push(p);
-  if (out[out.length - 1] + win < size) out.push(size - win);
-  return out;
-}
-
-/**
- * Occlusion: slide a window × window patch (stride `stride`) of value `fill` over the image (or over the elements of a
- * non-image), record score(x) − score(occluded), and give every unit the mean drop of the windows covering it.
- * Signed: a negative value means hiding the unit raised the score.
- */
-export async function occlusion(score: Scorer, x: Float32Array, lay: InputLayout, o: { window: number; stride: number; fill: number; signal?: AbortSignal }): Promise<Float32Array> {
-  const H = lay.image ? lay.height! : 1;
-  const W = lay.image ? lay.width! : lay.units;
-  const win = Math.min(o.window, H === 1 ? W : Math.min(H, W));
-  const wy = H === 1 ? 1 : win;
-  const positions: [number, number][] = [];
-  for (const y of starts(H, wy, H === 1 ? 1 : o.stride)) for (const c of starts(W, win, o.stride)) positions.push([y, c]);
-  const fill = new Float32Array(x.length).fill(o.fill);
-  const mask = new Float32Array(lay.units).fill(1);
-  const setWindow = ([y0, x0]: [number, number], v: number) => {
-    for (let y = y0; y < y0 + wy; y++) mask.fill(v, y * W + x0, y * W + x0 + win);
-  };
-  const f = fill[0];
-  // A window touches a few dozen units: copy x and write only those (same values as mixing with a 0/1 mask, which
-  // needs x and fill finite); otherwise the general mix.
-  const fast = Number.isFinite(f) && x.every(Number.isFinite);
-  const [base] = await score(1, (_, dst) => dst.set(x));
-  o.signal?.throwIfAborted();
-  // The scorer reuses its batch slots: remember which window each slot holds (slots are told apart by their buffer
-  // and offset), so the next window there only undoes that one. Only this call writes them while it runs.
-  const held = new WeakMap<ArrayBufferLike, Map<number, readonly [number, number]>>();
-  const scores = await score(positions.length, (k, dst) => {
-    if (fast) {
-      let slots = held.get(dst.buffer);
-      if (!slots) held.set(dst.buffer, (slots = new Map()));
-      writeWindow(dst, x, f, lay, positions[k][0], wy, positions[k][1], win, W, slots.get(dst.byteOffset));
-      slots.set(dst.byteOffset, positions[k]);
-      return;
-    }
-    setWindow(positions[k], 0);
-    writeMixed(dst, x, fill, mask, lay);
-    setWindow(positions[k], 1);
-  });
-  const sum = new Float32Array(lay.units);
-  const count = new Float32Array(lay.units);
-  positions.forEach(([y0, x0], k) => {
-    const drop = base - scores[k];
-    for (let y = y0; y < y0 + wy; y++) {
-      for (let c = y * W + x0; c < y * W + x0 + win; c++) {
-        sum[c] += drop;
-        count[c]++;
-      }
-    }
-  });
-  return sum.map((s, i) => (count[i] ? s / count[i] : 0));
-}
+// RISE, a perturbation method (occlusion.ts is the other): random smooth masks, scored by forward passes only, so it
+// works on any model and runtime. Per mask, a sampler draws the mask, writes the masked input into the scorer's batch
+// buffer and, once the score is back, adds the score-weighted mask field to its shift's sums. Two samplers do this:
+// the WebAssembly kernel (kernels/rise-mix.ts) for channel-plane images, and the plain one below for everything else;
+// a test holds them to the same maps.
 
 /**
  * RISE masks (Petsiuk et al. 2018): a grid × grid field of random keep (1, probability p) / drop (0) cells, upsampled
@@ -199,79 +142,103 @@ export class RiseMasks {
   }
 }
 
+/** What `rise` needs of a sampler; RiseMixer (the kernel) and JsRiseSampler both provide it. */
+export interface RiseSampler {
+  /** Draws the next mask, keeps its field in ring slot `slot`, writes x masked by it into `dst`. */
+  sample(dst: Float32Array, slot: number): void;
+  /** The score of the mask in ring slot `slot`, relative to a reference that `finish` gets back in `mean`. */
+  accumulate(slot: number, score: number): void;
+  /** Σ over masks of (score − mean)·mask, H·W values. */
+  finish(mean: number): Float32Array | Float64Array;
+  /** A buffer the samples can be written into without a copy, if the sampler has one. */
+  batchBuffer?(length: number): Float32Array;
+  release(): void;
+}
+
+/** The sampler in plain loops, for layouts the kernel does not take (interleaved channels, odd widths, non-images). */
+export class JsRiseSampler implements RiseSampler {
+  private readonly ring: Float32Array;
+  private readonly ringShift: Int32Array;
+  private readonly mask: Float32Array;
+  /** Per shift: Σ s_i·field_i and Σ field_i over the masks drawn with that shift, and whether any was. */
+  private readonly weighted: Float64Array;
+  private readonly counted: Float64Array;
+  private readonly used: Uint8Array;
+
+  constructor(private readonly masks: RiseMasks, private readonly x: Float32Array, private readonly fill: number, private readonly lay: InputLayout, slots: number) {
+    this.ring = new Float32Array(slots * masks.fieldSize);
+    this.ringShift = new Int32Array(slots);
+    this.mask = new Float32Array(masks.H * masks.W);
+    this.weighted = new Float64Array(masks.shifts * masks.fieldSize);
+    this.counted = new Float64Array(masks.shifts * masks.fieldSize);
+    this.used = new Uint8Array(masks.shifts);
+  }
+
+  sample(dst: Float32Array, slot: number): void {
+    const F = this.masks.fieldSize;
+    const field = this.ring.subarray(slot * F, (slot + 1) * F);
+    const shift = (this.ringShift[slot] = this.masks.draw(field));
+    this.masks.render(field, shift, this.mask);
+    writeMixedFill(dst, this.x, this.fill, this.mask, this.lay);
+  }
+
+  accumulate(slot: number, score: number): void {
+    const F = this.masks.fieldSize;
+    const shift = this.ringShift[slot];
+    this.used[shift] = 1;
+    const off = slot * F;
+    const at = shift * F;
+    for (let j = 0; j < F; j++) {
+      const m = this.ring[off + j];
+      this.weighted[at + j] += score * m;
+      this.counted[at + j] += m;
+    }
+  }
+
+  finish(mean: number): Float64Array {
+    const sums = new Float64Array(this.weighted.length);
+    for (let i = 0; i < sums.length; i++) sums[i] = this.weighted[i] - mean * this.counted[i];
+    return this.masks.upsampleSum(sums, this.used);
+  }
+
+  release(): void {}
+}
+
 /**
  * RISE: saliency(u) = Σ_i (s_i − s̄) · M_i(u) / (N · p) over N random smooth masks M_i that keep (1) or hide (set to
  * `fill`, 0) pixels, s_i the score of x ⊙ M_i and s̄ the mean score. The mean is subtracted because Σ s̄·M_i/(N·p) is
  * the same for every pixel (up to sampling noise): it says nothing about where the evidence is, yet on a confident
  * model it is most of the plain sum and flattens the map. So the map is the score's gain when u is kept, ≥ 0 where
- * keeping u helps. Per mask only its small field is kept (in a ring of `batch` rows: the scorer hands a score back
+ * keeping u helps. Per mask only its small field is kept (in a ring of `batch` slots: the scorer hands a score back
  * before it writes the sample a batch later) and the score-weighted fields are summed per shift; the full-size sums
- * are made once per shift at the end. Nothing is allocated per mask.
+ * are made once per shift at the end. Nothing is allocated per mask. `kernel: false` forces the plain sampler.
  */
 export async function rise(score: StreamScorer, x: Float32Array, lay: InputLayout, o: { masks: number; grid: number; keep: number; fill: number; seed: number; batch: number; onProgress?: (f: number) => void; signal?: AbortSignal; kernel?: boolean }): Promise<Float32Array> {
   const H = lay.image ? lay.height! : 1;
   const W = lay.image ? lay.width! : lay.units;
-  const U = lay.units;
   const gen = new RiseMasks(new Mulberry32(o.seed), Math.min(o.grid, Math.max(H, W)), o.keep, H, W);
   const fill = Math.fround(o.fill);
-  const F = gen.fieldSize;
-  const rows = o.batch;
-  const ring = new Float32Array(rows * F); // JS path; the kernel keeps its ring in its memory
-  const ringShift = new Int32Array(rows);
-  const mask = new Float32Array(U);
-  // The SIMD kernel builds and mixes each sample, straight into batch buffers in its memory; the plain loops remain
-  // for layouts it does not take.
-  const mixer = o.kernel === false ? undefined : RiseMixer.take(gen, x, fill, lay, rows);
-  // Per shift (JS path): Σ s_i·field_i and Σ field_i over the masks drawn with that shift. The kernel keeps its own.
-  const weighted = mixer ? undefined : new Float64Array(gen.shifts * F);
-  const counted = mixer ? undefined : new Float64Array(gen.shifts * F);
-  const used = mixer ? undefined : new Uint8Array(gen.shifts);
+  const slots = o.batch;
+  const sampler: RiseSampler = (o.kernel !== false && RiseMixer.take(gen, x, fill, lay, slots)) || new JsRiseSampler(gen, x, fill, lay, slots);
   let total = 0;
   // Scores go in relative to the first one: the kernel sums in float32, where a large common part would cancel.
   let ref: number | undefined;
   try {
     await score(o.masks, (k, dst) => {
       o.signal?.throwIfAborted();
-      const r = k % rows;
-      if (mixer) {
-        mixer.sample(dst, r);
-        return;
-      }
-      const field = ring.subarray(r * F, (r + 1) * F);
-      const shift = (ringShift[r] = gen.draw(field));
-      gen.render(field, shift, mask);
-      writeMixedFill(dst, x, fill, mask, lay);
+      sampler.sample(dst, k % slots);
     }, (k, s) => {
       total += s;
       ref ??= s;
-      const r = k % rows;
-      if (mixer) mixer.accumulate(r, s - ref);
-      else {
-        const shift = ringShift[r];
-        used![shift] = 1;
-        const off = r * F;
-        const at = shift * F;
-        for (let j = 0; j < F; j++) {
-          const m = ring[off + j];
-          weighted![at + j] += (s - ref) * m;
-          counted![at + j] += m;
-        }
-      }
+      sampler.accumulate(k % slots, s - ref);
       if (k % o.batch === o.batch - 1) o.onProgress?.((k + 1) / o.masks);
-    }, mixer?.batchBuffer(o.batch * x.length));
+    }, sampler.batchBuffer?.(o.batch * x.length));
     // Σ_i (s_i − s̄)·M_i = Σ_shift upsample(Σ (s_i − ref)·field_i − (s̄ − ref)·Σ field_i), upsampling being linear.
-    const mean = total / o.masks - (ref ?? 0);
-    let acc: Float32Array | Float64Array;
-    if (mixer) acc = mixer.finish(mean);
-    else {
-      const sums = new Float64Array(gen.shifts * F);
-      for (let i = 0; i < sums.length; i++) sums[i] = weighted![i] - mean * counted![i];
-      acc = gen.upsampleSum(sums, used!);
-    }
-    const out = new Float32Array(U);
-    for (let u = 0; u < U; u++) out[u] = acc[u] / (o.masks * o.keep);
+    const acc = sampler.finish(total / o.masks - (ref ?? 0));
+    const out = new Float32Array(lay.units);
+    for (let u = 0; u < out.length; u++) out[u] = acc[u] / (o.masks * o.keep);
     return out;
   } finally {
-    mixer?.release();
+    sampler.release();
   }
 }
