@@ -67,8 +67,6 @@ export async function explainModel(path: string, p: ExplainRunOptions): Promise<
   const o = p.options ?? {};
   p.onProgress?.(0, 'loading model');
   const { session } = await sessions.get(path, { providers: p.providers });
-  // Looked up while the first forward pass runs (a file read on the thread pool), wanted only for the top-k list.
-  const labelsLater = findLabels(path, p.model?.metadata);
   const plan = await planInputs(session.inputs, p.inputs ?? [], { synth: p.synth, seed: p.seed, dims: p.dims, model: p.model, modelPath: path });
   const info = session.inputs.find((i) => isFloatDType(i.dtype) || i.dtype === 'unknown');
   if (!info) throw new ModelError(path, 'has no floating-point input to explain');
@@ -88,7 +86,7 @@ export async function explainModel(path: string, p: ExplainRunOptions): Promise<
   if (target >= row.length) throw new ModelError(path, `target ${target} is out of range: the first output has ${row.length} values per sample`);
   const useSoftmax = row.length > 1 && !isProbabilities(row);
   const scoring = new Scoring(fwd, target, useSoftmax);
-  const labels = await labelsLater;
+  const labels = findLabels(path, p.model?.metadata);
   // One softmax for the whole row (a per-class softmax would be quadratic: a million exp calls for 1,000 classes).
   const probs = useSoftmax ? softmax(row) : row;
   const top = Array.from(probs.keys()).map((i) => ({ index: i, p: probs[i], label: labels?.[i] })).sort((a, b) => b.p - a.p).slice(0, 5);

@@ -55,7 +55,7 @@ export async function runModel(path: string, opts: RunModelOptions = {}): Promis
     if (i >= warmup) times.push(dt);
     opts.onProgress?.((i + 1) / total, i < warmup ? 'warming up' : `run ${i - warmup + 1}/${runs}`);
   }
-  const labels = await findLabels(path, opts.model?.metadata);
+  const labels = findLabels(path, opts.model?.metadata);
   const summary: RunSummary = {
     provider: session.provider,
     skipped: session.skipped,
