@@ -1,9 +1,10 @@
-// `npm run bench -- saliency [model.onnx] [--method occlusion|rise|...] [--repeat N] [--rounds R] [--ep cpu|webgpu|cuda|...] [--widen K]`: wall time of one explain call
+// `npm run bench -- saliency [model.onnx] [--method occlusion|rise|...] [--repeat N] [--rounds R] [--warmup W] [--ep cpu|webgpu|cuda|...] [--widen K]`: wall time of one explain call
 // (method + deletion/insertion quality passes) against the same forward passes, with the same batch sizes, on a bare
 // onnxruntime InferenceSession in this process, on the same execution provider (--ep, default cpu). The batch sizes are
 // recorded from the runtime session our code used. Each side's time is its best over R rounds (default 3) of N calls
-// (default 5), the rounds alternating ours and raw. Prints one line per method: {"model","method","passes","ms","rawForwardMs","ratio"}. Default model: a generated
-// 3×64×64 CNN (make-cnn.ts) with real convolution work per pass, so the ratio shows our overhead against it.
+// (default 8) after W warm-up calls (default 3), the rounds alternating ours and raw. Prints one line per method:
+// {"model","method","ep","passes","ms","rawForwardMs","ratio"}. Default model: a generated 3×64×64 CNN (make-cnn.ts)
+// with real convolution work per pass, so the ratio shows our overhead against it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,8 +26,9 @@ export async function run(args: string[]): Promise<void> {
   const tmp = positional[0] ? undefined : mkdtempSync(join(tmpdir(), 'bench-saliency-'));
   const path = positional[0] ? resolve(positional[0]) : makeCnn(tmp!, 'bench-cnn.onnx', Number(flag(args, 'widen') ?? 1));
   const methods = (flag(args, 'method') ?? 'occlusion,rise').split(',') as ExplainMethod[];
-  const repeat = Number(flag(args, 'repeat') ?? 5);
+  const repeat = Number(flag(args, 'repeat') ?? 8);
   const rounds = Number(flag(args, 'rounds') ?? 3);
+  const warmup = Number(flag(args, 'warmup') ?? 3);
   const ep = flag(args, 'ep') ?? 'cpu';
   const model = await openModel(path);
   for (const method of methods) {
@@ -36,10 +38,10 @@ export async function run(args: string[]): Promise<void> {
     let bestRaw = Infinity;
     let shapes: number[][] = [];
     for (let round = 0; round < rounds; round++) {
-      const ours = await timeOurs(path, model, method, ep, repeat);
+      const ours = await timeOurs(path, model, method, ep, warmup, repeat);
       best = Math.min(best, ours.ms);
       shapes = ours.shapes;
-      bestRaw = Math.min(bestRaw, await timeRaw(path, ep, shapes, repeat));
+      bestRaw = Math.min(bestRaw, await timeRaw(path, ep, shapes, warmup, repeat));
     }
     const passes = shapes.reduce((a, s) => a + s[0], 0);
     console.log(JSON.stringify({ model: path, method, ep, passes, ms: +best.toFixed(2), rawForwardMs: +bestRaw.toFixed(2), ratio: +(best / bestRaw).toFixed(3) }));
@@ -49,12 +51,14 @@ export async function run(args: string[]): Promise<void> {
 }
 
 /**
- * Ours: the session our runtime layer loads (warm-up call), then the timed explain calls; the session is released
+ * Ours: the session our runtime layer loads, `warmup` untimed calls (measured: the first few calls after a session
+ * load or after the raw side ran are 10-40% slower while the JIT and wasm tiers and the heap settle), then the timed
+ * explain calls; the session is released
  * before the raw side loads: two live sessions' thread pools slow each other (measured: a bare session ran 40% slower
  * here, and 3x slower on 16 cores, while ours was loaded), which would flatter whichever side is measured second.
  * Also returns the batch shapes our code sent, for the raw side to repeat.
  */
-async function timeOurs(path: string, model: Model, method: ExplainMethod, ep: string, repeat: number): Promise<{ ms: number; shapes: number[][] }> {
+async function timeOurs(path: string, model: Model, method: ExplainMethod, ep: string, warmup: number, repeat: number): Promise<{ ms: number; shapes: number[][] }> {
   const { session } = await sessions.get(path, { providers: [ep] });
   if (session.provider !== ep) throw new Error(`${ep} did not run here (${session.provider} would have): nothing to compare`);
   // Record every batch our code sends (shape of the explained input) without changing what runs.
@@ -65,7 +69,7 @@ async function timeOurs(path: string, model: Model, method: ExplainMethod, ep: s
     if (first) batches.push(first.shape.slice());
     return inner(feeds);
   };
-  await explainModel(path, { methods: [method], model, providers: [ep], seed: 1 }); // warm-up
+  for (let w = 0; w < warmup; w++) await explainModel(path, { methods: [method], model, providers: [ep], seed: 1 });
   let best = Infinity;
   let shapes: number[][] = [];
   for (let r = 0; r < repeat; r++) {
@@ -83,7 +87,7 @@ async function timeOurs(path: string, model: Model, method: ExplainMethod, ep: s
  * Raw: a bare session with default options, the same batch shapes, one input tensor per distinct shape made once
  * (fresh feeds every repeat leave garbage whose collection lands in the next timed loop).
  */
-async function timeRaw(path: string, ep: string, shapes: number[][], repeat: number): Promise<number> {
+async function timeRaw(path: string, ep: string, shapes: number[][], warmup: number, repeat: number): Promise<number> {
   const raw = await ort.InferenceSession.create(path, { executionProviders: [ep] });
   const name = raw.inputNames[0];
   const inputs = new Map<string, ort.Tensor>();
@@ -92,7 +96,7 @@ async function timeRaw(path: string, ep: string, shapes: number[][], repeat: num
     if (!inputs.has(key)) inputs.set(key, new ort.Tensor('float32', new Float32Array(s.reduce((a, b) => a * b, 1)).fill(0.5), s));
     return { [name]: inputs.get(key)! };
   });
-  for (const f of new Set(feeds)) await raw.run(f); // warm-up, as ours had
+  for (let w = 0; w < warmup; w++) for (const f of feeds) await raw.run(f); // as many warm-up rounds as ours had
   let best = Infinity;
   for (let r = 0; r < repeat; r++) {
     const t1 = performance.now();
