@@ -16,14 +16,14 @@ import { Mulberry32, rng } from '../../src/runtime/synthesize';
  * every sample the same to float32 rounding, whether the kernel copies it out or writes it straight into its batch
  * buffer.
  */
-function compare(shape: number[], grid: number, fill: number, seed = 7): { worst: number; mixer: RiseMixer } {
+function compare(shape: number[], grid: number, fill: number, seed = 7, keep = 0.5): { worst: number; mixer: RiseMixer } {
   const lay = inputLayout(shape);
   const H = lay.height!;
   const W = lay.width!;
   const next = rng(seed);
   const x = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => next() * 2 - 0.5);
-  const kernelMasks = new RiseMasks(new Mulberry32(11), grid, 0.5, H, W);
-  const jsMasks = new RiseMasks(new Mulberry32(11), grid, 0.5, H, W);
+  const kernelMasks = new RiseMasks(new Mulberry32(11), grid, keep, H, W);
+  const jsMasks = new RiseMasks(new Mulberry32(11), grid, keep, H, W);
   const mixer = RiseMixer.take(kernelMasks, x, Math.fround(fill), lay, 3);
   assert.ok(mixer, `the kernel takes ${shape}`);
   const batch = mixer.batchBuffer(3 * x.length);
@@ -51,6 +51,13 @@ test('RISE kernel: same samples as the JS path (NCHW with 3 channels, 1 channel,
   for (const [shape, grid, fill] of [[[1, 3, 64, 64], 6, 0], [[1, 1, 32, 32], 16, 0.25], [[1, 28, 28, 1], 7, -1], [[3, 40, 24], 5, 0.5], [[1, 3, 5, 12], 3, 0.1]] as const) {
     const { worst } = compare([...shape], grid, fill);
     assert.ok(worst < 1e-5, `${shape} grid ${grid}: max difference ${worst}`);
+  }
+});
+
+test('RISE kernel: the same draws for any keep probability (0, 1, and ones that are not a power of two)', () => {
+  for (const keep of [0, 1, 0.3, 0.7, 1 / 3, 0.999999]) {
+    const { worst } = compare([1, 1, 16, 16], 4, 0, 7, keep);
+    assert.ok(worst < 1e-5, `keep ${keep}: max difference ${worst}`);
   }
 });
 

@@ -68,15 +68,32 @@
   ;; as RiseMasks.draw.
   (func (export "sample") (param $p f64) (param $out i32) (param $slot i32) (result i32)
     (local $i i32) (local $at i32) (local $sy i32) (local $sx i32) (local $sxOff i32) (local $syOff i32) (local $field i32)
+    (local $a i32) (local $t i32) (local $limit f64) (local $thr i32) (local $always i32)
     (local.set $field (i32.add (global.get $ring) (i32.shl (i32.mul (local.get $slot) (global.get $F)) (i32.const 2))))
     (local.set $at (local.get $field))
+    ;; next() < p, for next() = bits / 2^32, is bits < ceil(p · 2^32) (exact: both scalings are by a power of two).
+    ;; The generator is inlined with its state in a local: only the state's add chains one draw to the next, so
+    ;; consecutive draws overlap in the CPU.
+    (local.set $limit (f64.ceil (f64.mul (local.get $p) (f64.const 0x1p32))))
+    (local.set $always (f64.ge (local.get $limit) (f64.const 0x1p32)))
+    (local.set $thr (if (result i32) (f64.le (local.get $limit) (f64.const 0))
+      (then (i32.const 0)) (else (i32.trunc_sat_f64_u (local.get $limit)))))
+    (local.set $a (global.get $state))
     (block $dEnd
       (loop $dLoop
         (br_if $dEnd (i32.ge_u (local.get $i) (global.get $F)))
-        (f32.store (local.get $at) (select (f32.const 1) (f32.const 0) (f64.lt (call $next) (local.get $p))))
+        (local.set $a (i32.add (local.get $a) (i32.const 0x6d2b79f5)))
+        (local.set $t (i32.mul (i32.xor (local.get $a) (i32.shr_u (local.get $a) (i32.const 15))) (i32.or (local.get $a) (i32.const 1))))
+        (local.set $t (i32.xor (local.get $t)
+          (i32.add (local.get $t)
+            (i32.mul (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 7))) (i32.or (local.get $t) (i32.const 61))))))
+        (f32.store (local.get $at) (select (f32.const 1) (f32.const 0)
+          (i32.or (local.get $always)
+            (i32.lt_u (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 14))) (local.get $thr)))))
         (local.set $at (i32.add (local.get $at) (i32.const 4)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $dLoop)))
+    (global.set $state (local.get $a))
     (local.set $sy (call $below (global.get $shiftsY)))
     (local.set $sx (call $below (global.get $shiftsX)))
     (local.set $sxOff (i32.shl (i32.mul (local.get $sx) (global.get $W)) (i32.const 2)))
