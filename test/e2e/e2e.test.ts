@@ -9,6 +9,9 @@ import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { makeTransformer } from '../../scripts/bench/make-transformer';
+import { explainModel } from '../../src/explain/explain';
+import { parseNpy } from '../../src/formats/arrays/npy';
+import { openModel } from '../../src/formats/registry';
 import { launchBrowser, type Browser } from './driver/browser';
 import { expectedCounts, expectedSummary } from './driver/expected';
 import { checkOverview, scenarioRunner } from './driver/harness';
@@ -71,6 +74,26 @@ describe('Model Inspector in code-server', { timeout: 15 * 60_000 }, () => {
     const r = JSON.parse(out) as { provider: string; inputs: { source: string }[] };
     strictEqual(r.provider, 'cpu');
     ok(r.inputs[0].source.startsWith(`image:${png} (8×8 NCHW grey`), r.inputs[0].source);
+  });
+
+  test('a3) the installed CLI explains with RISE (its WebAssembly kernel inside the bundle): the map the library computes', async () => {
+    const dir = installedExtensionDir();
+    const model = join(shapesDir, 'model.onnx');
+    const input = join(shapesDir, 'circle.npy');
+    const out = join(tmpdir(), `mi-e2e-rise-${process.pid}.npy`);
+    const json = JSON.parse(execFileSync(process.execPath, [join(dir, 'dist/cli.js'), 'saliency', model, '--input', input, '--method', 'rise', '--json', '--out', out], { cwd: tmpdir(), env: { ...process.env, NODE_PATH: '' }, encoding: 'utf8' })) as { method: string; shape: number[] };
+    strictEqual(json.method, 'rise');
+    const map = parseNpy(out, readFileSync(out));
+    // RISE is seeded: the bundle must give exactly the sources' map (same kernel, same draws).
+    const opened = await openModel(model);
+    try {
+      const want = (await explainModel(model, { methods: ['rise'], inputs: [{ file: input }], model: opened })).full.get('rise')!;
+      strictEqual(map.data.length, want.length);
+      const worst = Math.max(...Array.from(want, (v, i) => Math.abs(v - (map.data as Float32Array)[i])));
+      ok(worst === 0, `installed CLI's RISE map differs from the library's by up to ${worst}`);
+    } finally {
+      await opened.dispose?.();
+    }
   });
 
   test('b) Quick Open on a .onnx file shows the Overview with the right counts', () =>

@@ -1,9 +1,10 @@
 ;; RISE's per-mask work, the hot loop of the method, in WebAssembly (the per-pixel part SIMD, 4 floats at a time):
 ;; draw the mask's keep/drop field and shift (mulberry32, the same stream as runtime/synthesize.ts' Mulberry32);
 ;; interpolate the field rows along x; then interpolate every pixel row of the mask between two of those rows, and
-;; write fill + (x − fill)·mask for every channel plane (NCHW, or one channel). Compiled by scripts/build-wasm.mjs
-;; into rise-mix-wasm.ts (checked by a test). All pointers are byte offsets into the exported memory; W must be a
-;; multiple of 4.
+;; write fill + (x − fill)·mask for every channel plane (NCHW, or one channel) (`sample`). Once its score is back,
+;; add score·field and field to the sums of the mask's shift (`accumulate`); at the end, upsample the per-shift sums
+;; into the map (`finish`). Compiled by scripts/build-wasm.mjs into rise-mix-wasm.ts (checked by a test). All pointers
+;; are byte offsets into the exported memory; W must be a multiple of 4.
 (module
   (memory (export "memory") 1)
   ;; The generator's state, read and written by the caller around each `sample`.
@@ -143,7 +144,7 @@
   ;; The end of RISE: Σ over shifts of each shift's score-weighted field (f32, shifts × F at `sums`; shifts whose
   ;; byte at `used` is 0 are skipped) upsampled to H·W into `acc`, both passes added up: for each vertical shift, the
   ;; horizontal passes of its shifts summed into `rows` (both passes are linear), then one vertical pass added to acc.
-  (func $upsampleSum (export "upsampleSum") (param $sums i32) (param $used i32) (param $acc i32)
+  (func $upsampleSum (param $sums i32) (param $used i32) (param $acc i32)
     (local $sy i32) (local $sx i32) (local $sh i32) (local $any i32) (local $p i32) (local $end i32) (local $rowsEnd i32)
     (local $sxOff i32) (local $syOff i32)
     ;; acc = 0
@@ -233,7 +234,7 @@
       (br $yLoop))))
   ;; The horizontal pass: each of the first `rowsUsed` field rows (G values, f32) interpolated at W columns into
   ;; `rows` (W f32 each). Column x reads field[ix[x]] and field[ix[x] + 1] (ix: i32 element offsets) with weight tx[x].
-  (func $interpolateRows (export "interpolateRows")
+  (func $interpolateRows
     (param $field i32) (param $ix i32) (param $tx i32) (param $G i32) (param $W i32) (param $rowsUsed i32) (param $rows i32)
     (local $r i32) (local $x i32) (local $src i32) (local $a f32) (local $out i32) (local $rowIn i32)
     (local.set $out (local.get $rows))
@@ -262,7 +263,7 @@
   ;; out: the mixed sample (f32, same layout as xd); mask: scratch for the H·W mask (f32).
   ;; Two passes: the whole mask first (it stays in L1), then each channel plane as one flat loop of 4 vectors a
   ;; step: per element only a load, a multiply-add and a store, and the loop overhead spread over 16 floats.
-  (func $maskMix (export "maskMix")
+  (func $maskMix
     (param $rows i32) (param $t0 i32) (param $bs i32) (param $H i32) (param $W i32)
     (param $xd i32) (param $out i32) (param $C i32) (param $fill f32) (param $mask i32)
     (local $y i32) (local $c i32) (local $r0 i32) (local $rowEnd i32) (local $rowBytes i32) (local $planeBytes i32)
