@@ -46,9 +46,10 @@ function compare(shape: number[], grid: number, fill: number, seed = 7, keep = 0
   return { worst, mixer };
 }
 
-test('RISE kernel: same samples as the JS path (NCHW with 3 channels, 1 channel, NHWC with 1 channel, odd plane sizes)', () => {
-  // 3×5×12: planes of 60 floats, not a whole number of the kernel's 16-float steps (its tail loop runs).
-  for (const [shape, grid, fill] of [[[1, 3, 64, 64], 6, 0], [[1, 1, 32, 32], 16, 0.25], [[1, 28, 28, 1], 7, -1], [[3, 40, 24], 5, 0.5], [[1, 3, 5, 12], 3, 0.1]] as const) {
+test('RISE kernel: same samples as the JS path (NCHW with 3 channels, 1 channel, NHWC with 1, 3 and 4 channels, odd plane sizes)', () => {
+  // 3×5×12: planes of 60 floats, not a whole number of the kernel's 16-float steps (its tail loop runs). NHWC with 3
+  // and 4 channels: interleaved per pixel (RGB 4 pixels a step, RGBA one value at a time).
+  for (const [shape, grid, fill] of [[[1, 3, 64, 64], 6, 0], [[1, 1, 32, 32], 16, 0.25], [[1, 28, 28, 1], 7, -1], [[3, 40, 24], 5, 0.5], [[1, 3, 5, 12], 3, 0.1], [[1, 20, 16, 3], 4, 0.2], [[1, 12, 8, 4], 3, -0.5]] as const) {
     const { worst } = compare([...shape], grid, fill);
     assert.ok(worst < 1e-5, `${shape} grid ${grid}: max difference ${worst}`);
   }
@@ -72,7 +73,7 @@ test('RISE kernel: a released mixer is reused for the same geometry, with the ne
 });
 
 test('RISE maps: the kernel path (float32 sums in the kernel) equals the JS path, also with scores far from 0', async () => {
-  for (const [shape, grid, offset] of [[[1, 3, 64, 64], 6, 0], [[1, 1, 32, 32], 16, 1000], [[1, 3, 5, 12], 3, -50]] as const) {
+  for (const [shape, grid, offset] of [[[1, 3, 64, 64], 6, 0], [[1, 1, 32, 32], 16, 1000], [[1, 3, 5, 12], 3, -50], [[1, 16, 12, 3], 4, 5]] as const) {
     const lay = inputLayout([...shape]);
     const n = shape.reduce((a: number, b: number) => a * b, 1);
     const next = rng(4);
@@ -102,9 +103,9 @@ test('RISE maps: the kernel path (float32 sums in the kernel) equals the JS path
   }
 });
 
-test('RISE kernel: interleaved channels and rows that are not whole 4-float vectors stay on the JS path', () => {
+test('RISE kernel: rows that are not whole 4-float vectors, and non-images, stay on the JS path', () => {
   const masks = (H: number, W: number) => new RiseMasks(new Mulberry32(1), 4, 0.5, H, W);
-  assert.equal(RiseMixer.take(masks(32, 32), new Float32Array(32 * 32 * 3), 0, inputLayout([1, 32, 32, 3]), 4), undefined);
+  assert.equal(RiseMixer.take(masks(30, 30), new Float32Array(30 * 30 * 3), 0, inputLayout([1, 30, 30, 3]), 4), undefined);
   assert.equal(RiseMixer.take(masks(30, 30), new Float32Array(30 * 30), 0, inputLayout([1, 1, 30, 30]), 4), undefined);
   assert.equal(RiseMixer.take(masks(1, 64), new Float32Array(64), 0, inputLayout([1, 64]), 4), undefined);
 });

@@ -25,7 +25,7 @@ function module(): WebAssembly.Module | null {
 type Exports = {
   memory: WebAssembly.Memory;
   state: WebAssembly.Global;
-  setup: (ring: number, ringShift: number, weighted: number, counted: number, used: number, sums: number, F: number, G: number, H: number, W: number, C: number, shiftsY: number, shiftsX: number, ix: number, tx: number, ru: number, rows: number, t0: number, bs: number, xd: number, mask: number, fill: number) => void;
+  setup: (ring: number, ringShift: number, weighted: number, counted: number, used: number, sums: number, F: number, G: number, H: number, W: number, C: number, shiftsY: number, shiftsX: number, ix: number, tx: number, ru: number, rows: number, t0: number, bs: number, xd: number, mask: number, fill: number, interleaved: number) => void;
   sample: (p: number, out: number, slot: number) => number;
   accumulate: (slot: number, s: number) => void;
   clearSums: () => void;
@@ -58,19 +58,20 @@ export class RiseMixer implements RiseSampler {
    */
   static take(masks: RiseMasks, x: Float32Array, fill: number, lay: InputLayout, slots: number): RiseMixer | undefined {
     const C = x.length / (masks.H * masks.W);
-    // The kernel wants channel planes (NCHW, or a single channel) and rows of whole 4-float vectors.
-    if (!lay.image || (lay.layout === 'nhwc' && C > 1) || masks.W % 4 !== 0) return undefined;
+    // The kernel takes images (channel planes, or channels interleaved per pixel) with rows of whole 4-float vectors.
+    if (!lay.image || masks.W % 4 !== 0) return undefined;
     const mod = module();
     if (!mod) return undefined;
-    const key = `${masks.G}/${masks.H}/${masks.W}/${C}/${slots}`;
+    const interleaved = lay.layout === 'nhwc' && C > 1;
+    const key = `${masks.G}/${masks.H}/${masks.W}/${C}/${interleaved}/${slots}`;
     let mixer = spare?.key === key ? spare : undefined;
     if (mixer) spare = undefined;
-    else mixer = new RiseMixer(mod, masks, C, slots, key);
+    else mixer = new RiseMixer(mod, masks, C, interleaved, slots, key);
     mixer.reset(masks, x, fill);
     return mixer;
   }
 
-  private constructor(mod: WebAssembly.Module, private masks: RiseMasks, private readonly C: number, slots: number, private readonly key: string) {
+  private constructor(mod: WebAssembly.Module, private masks: RiseMasks, private readonly C: number, private readonly interleaved: boolean, slots: number, private readonly key: string) {
     const { G, H, W, shiftsY, shiftsX, shifts, fieldSize: F } = masks;
     const len = C * H * W;
     // Sizes in 4-byte words.
@@ -122,7 +123,7 @@ export class RiseMixer implements RiseSampler {
     for (let i = 0; i < x.length; i++) xd[i] = x[i] - fill;
     const { ptr } = this;
     const { G, H, W, shiftsY, shiftsX } = masks;
-    this.k.setup(ptr.ring, ptr.ringShift, ptr.weighted, ptr.counted, ptr.used, ptr.sums, masks.fieldSize, G, H, W, this.C, shiftsY, shiftsX, ptr.ix, ptr.tx, ptr.ru, ptr.rows, ptr.t0, ptr.bs, ptr.xd, ptr.mask, fill);
+    this.k.setup(ptr.ring, ptr.ringShift, ptr.weighted, ptr.counted, ptr.used, ptr.sums, masks.fieldSize, G, H, W, this.C, shiftsY, shiftsX, ptr.ix, ptr.tx, ptr.ru, ptr.rows, ptr.t0, ptr.bs, ptr.xd, ptr.mask, fill, this.interleaved ? 1 : 0);
     this.k.clearSums();
   }
 

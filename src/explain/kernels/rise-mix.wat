@@ -1,7 +1,7 @@
 ;; RISE's per-mask work, the hot loop of the method, in WebAssembly (the per-pixel part SIMD, 4 floats at a time):
 ;; draw the mask's keep/drop field and shift (mulberry32, the same stream as runtime/synthesize.ts' Mulberry32);
 ;; interpolate the field rows along x; then interpolate every pixel row of the mask between two of those rows, and
-;; write fill + (x − fill)·mask for every channel plane (NCHW, or one channel) (`sample`). Once its score is back,
+;; write fill + (x − fill)·mask for every channel (planes, or interleaved per pixel) (`sample`). Once its score is back,
 ;; add score·field and field to the sums of the mask's shift (`accumulate`); at the end, upsample the per-shift sums
 ;; into the map (`finish`). Compiled by scripts/build-wasm.mjs into rise-mix-wasm.ts (checked by a test). All pointers
 ;; are byte offsets into the exported memory; W must be a multiple of 4.
@@ -22,6 +22,8 @@
   (global $H (mut i32) (i32.const 0))
   (global $W (mut i32) (i32.const 0))
   (global $C (mut i32) (i32.const 0))
+  ;; 1: channels interleaved per pixel (NHWC with C > 1); 0: channel planes.
+  (global $interleaved (mut i32) (i32.const 0))
   (global $shiftsY (mut i32) (i32.const 0))
   (global $shiftsX (mut i32) (i32.const 0))
   (global $ix (mut i32) (i32.const 0))
@@ -37,7 +39,7 @@
     (param $ring i32) (param $ringShift i32) (param $weighted i32) (param $counted i32) (param $used i32) (param $sums i32)
     (param $F i32) (param $G i32) (param $H i32) (param $W i32) (param $C i32)
     (param $shiftsY i32) (param $shiftsX i32) (param $ix i32) (param $tx i32) (param $ru i32) (param $rows i32)
-    (param $t0 i32) (param $bs i32) (param $xd i32) (param $mask i32) (param $fill f32)
+    (param $t0 i32) (param $bs i32) (param $xd i32) (param $mask i32) (param $fill f32) (param $interleaved i32)
     (global.set $ring (local.get $ring)) (global.set $ringShift (local.get $ringShift))
     (global.set $weighted (local.get $weighted)) (global.set $counted (local.get $counted))
     (global.set $used (local.get $used)) (global.set $sums (local.get $sums))
@@ -47,7 +49,8 @@
     (global.set $shiftsY (local.get $shiftsY)) (global.set $shiftsX (local.get $shiftsX))
     (global.set $ix (local.get $ix)) (global.set $tx (local.get $tx)) (global.set $ru (local.get $ru))
     (global.set $rows (local.get $rows)) (global.set $t0 (local.get $t0)) (global.set $bs (local.get $bs))
-    (global.set $xd (local.get $xd)) (global.set $mask (local.get $mask)) (global.set $fill (local.get $fill)))
+    (global.set $xd (local.get $xd)) (global.set $mask (local.get $mask)) (global.set $fill (local.get $fill))
+    (global.set $interleaved (local.get $interleaved)))
   ;; mulberry32: the next 32 random bits, as a double in [0, 1) (the JS generator divides by 2^32; multiplying by
   ;; 2^-32 gives the same double, exactly, and is cheaper).
   (func $next (result f64)
@@ -101,8 +104,13 @@
     (local.set $syOff (i32.shl (i32.mul (local.get $sy) (global.get $H)) (i32.const 2)))
     (call $interpolateRows (local.get $field) (i32.add (global.get $ix) (local.get $sxOff)) (i32.add (global.get $tx) (local.get $sxOff))
       (global.get $G) (global.get $W) (i32.load (i32.add (global.get $ru) (i32.shl (local.get $sy) (i32.const 2)))) (global.get $rows))
-    (call $maskMix (global.get $rows) (i32.add (global.get $t0) (local.get $syOff)) (i32.add (global.get $bs) (local.get $syOff))
-      (global.get $H) (global.get $W) (global.get $xd) (local.get $out) (global.get $C) (global.get $fill) (global.get $mask))
+    (call $maskBuild (global.get $rows) (i32.add (global.get $t0) (local.get $syOff)) (i32.add (global.get $bs) (local.get $syOff))
+      (global.get $H) (global.get $W) (global.get $mask))
+    (if (global.get $interleaved)
+      (then (call $mixPixels (global.get $xd) (local.get $out) (global.get $C) (global.get $fill) (global.get $mask)
+        (i32.mul (global.get $H) (global.get $W))))
+      (else (call $mixPlanes (global.get $xd) (local.get $out) (global.get $C) (global.get $fill) (global.get $mask)
+        (i32.shl (i32.mul (global.get $H) (global.get $W)) (i32.const 2)))))
     (i32.store (i32.add (global.get $ringShift) (i32.shl (local.get $slot) (i32.const 2)))
       (i32.add (i32.mul (local.get $sy) (global.get $shiftsX)) (local.get $sx)))
     (i32.add (i32.mul (local.get $sy) (global.get $shiftsX)) (local.get $sx)))
@@ -259,20 +267,11 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rLoop))))
   ;; rows: field rows interpolated along x (f32, W each); t0: per output row, byte offset of its upper field row
-  ;; from `rows` (i32); bs: per output row, the vertical weight (f32); xd: x − fill (f32, C planes of H·W);
-  ;; out: the mixed sample (f32, same layout as xd); mask: scratch for the H·W mask (f32).
-  ;; Two passes: the whole mask first (it stays in L1), then each channel plane as one flat loop of 4 vectors a
-  ;; step: per element only a load, a multiply-add and a store, and the loop overhead spread over 16 floats.
-  (func $maskMix
-    (param $rows i32) (param $t0 i32) (param $bs i32) (param $H i32) (param $W i32)
-    (param $xd i32) (param $out i32) (param $C i32) (param $fill f32) (param $mask i32)
-    (local $y i32) (local $c i32) (local $r0 i32) (local $rowEnd i32) (local $rowBytes i32) (local $planeBytes i32)
-    (local $m i32) (local $end i32) (local $src i32) (local $dst i32)
-    (local $b v128) (local $f v128) (local $v0 v128)
+  ;; from `rows` (i32); bs: per output row, the vertical weight (f32); mask: the H·W mask (f32) this writes.
+  ;; Mask row y interpolates field rows t0[y] and the next one by bs[y], 4 pixels a step.
+  (func $maskBuild (param $rows i32) (param $t0 i32) (param $bs i32) (param $H i32) (param $W i32) (param $mask i32)
+    (local $y i32) (local $r0 i32) (local $rowEnd i32) (local $rowBytes i32) (local $m i32) (local $b v128) (local $v0 v128)
     (local.set $rowBytes (i32.shl (local.get $W) (i32.const 2)))
-    (local.set $planeBytes (i32.mul (local.get $rowBytes) (local.get $H)))
-    (local.set $f (f32x4.splat (local.get $fill)))
-    ;; Pass 1: mask row y interpolates field rows t0[y] and the next one by bs[y].
     (local.set $m (local.get $mask))
     (block $yEnd
       (loop $yLoop
@@ -293,15 +292,19 @@
             (local.set $m (i32.add (local.get $m) (i32.const 16)))
             (br $xLoop)))
         (local.set $y (i32.add (local.get $y) (i32.const 1)))
-        (br $yLoop)))
-    ;; Pass 2: out = fill + xd · mask, plane by plane.
+        (br $yLoop))))
+  ;; out = fill + xd · mask for channel planes (NCHW, or one channel): xd and out are C planes of `plane` bytes, each
+  ;; plane one flat loop of 4 vectors a step (per element a load, a multiply-add and a store).
+  (func $mixPlanes (param $xd i32) (param $out i32) (param $C i32) (param $fill f32) (param $mask i32) (param $plane i32)
+    (local $c i32) (local $m i32) (local $end i32) (local $src i32) (local $dst i32) (local $f v128)
+    (local.set $f (f32x4.splat (local.get $fill)))
     (local.set $src (local.get $xd))
     (local.set $dst (local.get $out))
     (block $cEnd
       (loop $cLoop
         (br_if $cEnd (i32.ge_u (local.get $c) (local.get $C)))
         (local.set $m (local.get $mask))
-        (local.set $end (i32.add (local.get $mask) (local.get $planeBytes)))
+        (local.set $end (i32.add (local.get $mask) (local.get $plane)))
         (block $qEnd
           (loop $qLoop
             (br_if $qEnd (i32.gt_u (i32.add (local.get $m) (i32.const 64)) (local.get $end)))
@@ -328,4 +331,51 @@
             (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
             (br $tLoop)))
         (local.set $c (i32.add (local.get $c) (i32.const 1)))
-        (br $cLoop)))))
+        (br $cLoop))))
+  ;; out = fill + xd · mask for interleaved channels (NHWC with C > 1): pixel p's channels at p·C .. p·C + C − 1.
+  ;; Three channels (RGB) go 4 pixels a step: their 4 mask values spread over 3 vectors as m0 m0 m0 m1 | m1 m1 m2 m2 |
+  ;; m2 m3 m3 m3; other counts one value at a time. `pixels` is H·W, a multiple of 4.
+  (func $mixPixels (param $xd i32) (param $out i32) (param $C i32) (param $fill f32) (param $mask i32) (param $pixels i32)
+    (local $m i32) (local $end i32) (local $src i32) (local $dst i32) (local $c i32) (local $f v128) (local $mv v128)
+    (local $mf f32)
+    (local.set $f (f32x4.splat (local.get $fill)))
+    (local.set $src (local.get $xd))
+    (local.set $dst (local.get $out))
+    (local.set $m (local.get $mask))
+    (local.set $end (i32.add (local.get $mask) (i32.shl (local.get $pixels) (i32.const 2))))
+    (if (i32.eq (local.get $C) (i32.const 3))
+      (then
+        (block $qEnd
+          (loop $qLoop
+            (br_if $qEnd (i32.ge_u (local.get $m) (local.get $end)))
+            (local.set $mv (v128.load (local.get $m)))
+            (v128.store offset=0 (local.get $dst)
+              (f32x4.add (local.get $f) (f32x4.mul (v128.load offset=0 (local.get $src))
+                (i8x16.shuffle 0 1 2 3 0 1 2 3 0 1 2 3 4 5 6 7 (local.get $mv) (local.get $mv)))))
+            (v128.store offset=16 (local.get $dst)
+              (f32x4.add (local.get $f) (f32x4.mul (v128.load offset=16 (local.get $src))
+                (i8x16.shuffle 4 5 6 7 4 5 6 7 8 9 10 11 8 9 10 11 (local.get $mv) (local.get $mv)))))
+            (v128.store offset=32 (local.get $dst)
+              (f32x4.add (local.get $f) (f32x4.mul (v128.load offset=32 (local.get $src))
+                (i8x16.shuffle 8 9 10 11 12 13 14 15 12 13 14 15 12 13 14 15 (local.get $mv) (local.get $mv)))))
+            (local.set $m (i32.add (local.get $m) (i32.const 16)))
+            (local.set $src (i32.add (local.get $src) (i32.const 48)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 48)))
+            (br $qLoop))))
+      (else
+        (block $pEnd
+          (loop $pLoop
+            (br_if $pEnd (i32.ge_u (local.get $m) (local.get $end)))
+            (local.set $mf (f32.load (local.get $m)))
+            (local.set $c (i32.const 0))
+            (block $cEnd
+              (loop $cLoop
+                (br_if $cEnd (i32.ge_u (local.get $c) (local.get $C)))
+                (f32.store (local.get $dst) (f32.add (local.get $fill) (f32.mul (f32.load (local.get $src)) (local.get $mf))))
+                (local.set $src (i32.add (local.get $src) (i32.const 4)))
+                (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+                (local.set $c (i32.add (local.get $c) (i32.const 1)))
+                (br $cLoop)))
+            (local.set $m (i32.add (local.get $m) (i32.const 4)))
+            (br $pLoop))))))
+)
