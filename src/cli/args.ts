@@ -25,11 +25,17 @@ export interface ParsedArgs {
   method?: string;
   target?: string;
   saveOutputs?: string;
+  /** Saliency method settings as given (`--keep 0.3`), checked by the verb against the protocol's bounds. */
+  methodOptions: Partial<Record<MethodOptionFlag, string>>;
   /** The flags actually given (long names without dashes), so verbs can refuse ones they do not take. */
   given: Set<FlagName>;
 }
 
-export type FlagName = 'json' | 'help' | 'version' | 'input' | 'dim' | 'ep' | 'runs' | 'bins' | 'out' | 'method' | 'target' | 'save-outputs';
+/** Saliency method settings, one flag each (named as the protocol's ExplainOptions fields). */
+export const METHOD_OPTION_FLAGS = ['noise', 'samples', 'steps', 'baseline', 'layer', 'window', 'stride', 'fill', 'masks', 'grid', 'keep'] as const;
+export type MethodOptionFlag = (typeof METHOD_OPTION_FLAGS)[number];
+
+export type FlagName = 'json' | 'help' | 'version' | 'input' | 'dim' | 'ep' | 'runs' | 'bins' | 'out' | 'method' | 'target' | 'save-outputs' | MethodOptionFlag;
 
 type FlagKind = 'bool' | 'value';
 
@@ -46,6 +52,7 @@ const FLAGS: Record<FlagName, FlagKind> = {
   method: 'value',
   target: 'value',
   'save-outputs': 'value',
+  ...(Object.fromEntries(METHOD_OPTION_FLAGS.map((f) => [f, 'value'])) as Record<MethodOptionFlag, FlagKind>),
 };
 
 const SHORT: Record<string, FlagName> = { h: 'help', v: 'version' };
@@ -66,7 +73,7 @@ function keyValue(flag: string, v: string): [string, string] {
  * without their value are UsageErrors.
  */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const a: ParsedArgs = { positionals: [], json: false, help: false, version: false, inputs: [], dims: {}, given: new Set() };
+  const a: ParsedArgs = { positionals: [], json: false, help: false, version: false, inputs: [], dims: {}, methodOptions: {}, given: new Set() };
   let flagsDone = false;
   for (let i = 0; i < argv.length; i++) {
     const tok = argv[i];
@@ -148,6 +155,10 @@ function applyValue(a: ParsedArgs, flag: FlagName, value: string): void {
       a.saveOutputs = value;
       return;
     default:
+      if ((METHOD_OPTION_FLAGS as readonly string[]).includes(flag)) {
+        a.methodOptions[flag as MethodOptionFlag] = value;
+        return;
+      }
       throw new UsageError(`--${flag} takes no value`);
   }
 }

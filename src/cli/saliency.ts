@@ -3,10 +3,11 @@ import type { Model } from '../model/graph';
 import { openModelChecked } from '../engine/open';
 import { encodeNpy } from '../formats/arrays/npy';
 import { explainModel } from '../explain/explain';
-import type { ExplainMethod } from '../protocol/explain';
-import { EXPLAIN_METHODS } from '../protocol/explain';
+import type { ExplainMethod, ExplainOptions } from '../protocol/explain';
+import { EXPLAIN_METHODS, explainOptionsCheck } from '../protocol/explain';
 import type { RunInputSpec } from '../protocol/run';
-import { UsageError } from './args';
+import type { MethodOptionFlag } from './args';
+import { METHOD_OPTION_FLAGS, UsageError } from './args';
 import type { Verb } from './verb';
 import { modelPathArg } from './verb';
 
@@ -18,6 +19,33 @@ async function tryOpen(path: string): Promise<Model | undefined> {
   }
 }
 
+const IG_BASELINES = ['black', 'blurred', 'noise'] as const;
+
+/** Which method each setting belongs to: a setting for another method is refused, not silently ignored. */
+const OPTION_METHODS: Record<MethodOptionFlag, readonly ExplainMethod[]> = {
+  noise: ['smoothgrad'], samples: ['smoothgrad'], steps: ['ig'], baseline: ['ig'], layer: ['gradcam'],
+  window: ['occlusion'], stride: ['occlusion'], fill: ['occlusion', 'rise'], masks: ['rise'], grid: ['rise'], keep: ['rise'],
+};
+
+/**
+ * The method settings given as flags, checked against the same bounds as the panel's requests. `--baseline` is a
+ * keyword (black, blurred, noise) or a file (an image or array shaped like the input).
+ */
+export function methodOptions(method: ExplainMethod, given: Partial<Record<MethodOptionFlag, string>>): ExplainOptions {
+  const o: Record<string, string | number> = {};
+  for (const [flag, v] of Object.entries(given) as [MethodOptionFlag, string][]) {
+    if (!OPTION_METHODS[flag].includes(method)) throw new UsageError(`--${flag} is a setting of ${OPTION_METHODS[flag].join(' and ')}, not of ${method}`);
+    if (flag === 'layer') o.layer = v;
+    else if (flag === 'baseline') o[(IG_BASELINES as readonly string[]).includes(v) ? 'baseline' : 'baselineFile'] = v;
+    else if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(v)) throw new UsageError(`--${flag} needs a number, got "${v}"`);
+    else o[flag] = Number(v);
+  }
+  const problem = explainOptionsCheck(o, '');
+  // The check names fields as ".keep"; on the command line they are flags.
+  if (problem) throw new UsageError(problem.replace(/^\.(baselineFile|\w+)/, (_, k: string) => `--${k === 'baselineFile' ? 'baseline' : k}`));
+  return o as ExplainOptions;
+}
+
 /**
  * Public `--json` contract: {"method","target","shape","deletionAuc","insertionAuc","completeness"?}; `--out` writes
  * the map as float32 .npy (H×W for image inputs, else the input's shape).
@@ -25,18 +53,21 @@ async function tryOpen(path: string): Promise<Model | undefined> {
 export const saliencyVerb: Verb = {
   name: 'saliency',
   summary: 'saliency map (gradients, Grad-CAM, occlusion, RISE) with deletion/insertion AUC',
-  usage: `<model> --input file.npy|image --method <${EXPLAIN_METHODS.join('|')}> [--target K] [--dim symbol=value ...] [--ep cpu] [--out map.npy] [--json]`,
-  flags: ['input', 'method', 'target', 'out', 'dim', 'ep'],
+  usage: `<model> --input file.npy|image --method <${EXPLAIN_METHODS.join('|')}> [--target K] [--dim symbol=value ...] [--ep cpu] [--out map.npy] [--json]`
+    + ' [--noise F --samples N (smoothgrad)] [--steps N --baseline black|blurred|noise|FILE (ig)] [--layer NAME (gradcam)]'
+    + ' [--window N --stride N --fill F (occlusion)] [--masks N --grid N --keep F (rise)]',
+  flags: ['input', 'method', 'target', 'out', 'dim', 'ep', ...METHOD_OPTION_FLAGS],
   async run(args, io) {
     const path = modelPathArg(this, args);
     const method = (args.method ?? 'vanilla') as ExplainMethod;
     if (!EXPLAIN_METHODS.includes(method)) throw new UsageError(`--method must be one of ${EXPLAIN_METHODS.join(', ')}, got "${args.method}"`);
     if (args.target !== undefined && !/^\d+$/.test(args.target)) throw new UsageError(`--target needs a whole number, got "${args.target}"`);
     const inputs: RunInputSpec[] = args.inputs.map((i) => (i.name ? { name: i.name, file: i.file } : { file: i.file }));
+    const options = methodOptions(method, args.methodOptions);
     const model = await tryOpen(path);
     try {
       const r = await explainModel(path, {
-        methods: [method], inputs, dims: args.dims, providers: args.eps, model,
+        methods: [method], inputs, dims: args.dims, providers: args.eps, model, options,
         target: args.target === undefined ? undefined : Number(args.target),
       });
       const m = r.maps[0];

@@ -73,6 +73,16 @@ export async function explainModel(path: string, p: ExplainRunOptions): Promise<
   const arr = plan.feeds.get(info.name)!;
   if (arr.shape[0] !== 1 && arr.shape.length > 1) throw new ModelError(path, `explains one sample at a time; input "${info.name}" has batch ${arr.shape[0]}`);
   const x = toFloat32(arr).slice();
+  // IG's baseline from a file (image or array) is planned like an input, then must have the explained input's shape.
+  let fileBaseline: Float32Array | undefined;
+  if (o.baselineFile && p.methods.includes('ig')) {
+    const planned = await planInputs(session.inputs, [{ name: info.name, file: o.baselineFile }], { dims: p.dims, model: p.model, modelPath: path, seed: p.seed });
+    const b = planned.feeds.get(info.name)!;
+    if (b.shape.join() !== arr.shape.join()) {
+      throw new ModelError(o.baselineFile, `has shape [${b.shape.join(', ')}]; an IG baseline needs the shape of input "${info.name}", [${arr.shape.join(', ')}]`);
+    }
+    fileBaseline = toFloat32(b);
+  }
   const shape = arr.shape;
   const feeds = new Map<string, NdArray>([...plan.feeds].map(([k, v]) => [k, k === info.name ? { dtype: 'float32', shape, data: x } : v]));
   const d0 = info.shape?.[0];
@@ -108,6 +118,7 @@ export async function explainModel(path: string, p: ExplainRunOptions): Promise<
   }
   const channelsLast = /\.json$/i.test(path);
   const baselineOf = (): Float32Array => {
+    if (fileBaseline) return fileBaseline;
     if (o.baseline === 'blurred') return blurred(x, lay);
     if (o.baseline === 'noise') {
       const next = rng(p.seed ?? 0);

@@ -18,9 +18,11 @@ export interface ExplainOptions {
   /** SmoothGrad: noise std as a fraction of the input's value range (default 0.15), sample count (default 25). */
   noise?: number;
   samples?: number;
-  /** IG: path steps (default 64) and baseline (default black = zeros). */
+  /** IG: path steps (default 64) and baseline (default black = zeros), or a baseline file (an image or array with the
+   * explained input's shape, read like an input file; it wins over `baseline`). */
   steps?: number;
   baseline?: IgBaseline;
+  baselineFile?: string;
   /** Grad-CAM layer (TF.js layer name or ONNX value name); default: the last layer with spatial output. */
   layer?: string;
   /** Occlusion: window and stride in pixels (default: a tenth of the shorter side, at least 2, and half that), fill value (default 0). */
@@ -81,6 +83,13 @@ export type ExplainMethods = {
 };
 
 const runCheck = runParamsCheck;
+/** Bounds of every method setting (the CLI checks its flags with this too). */
+export const explainOptionsCheck: Check = obj({
+  noise: optional(num(0, 10)), samples: optional(num(1, 500, true)), steps: optional(num(1, 1000, true)),
+  baseline: optional(oneOf('black', 'blurred', 'noise')), baselineFile: optional(str(4096)), layer: optional(str(256)),
+  window: optional(num(1, 4096, true)), stride: optional(num(1, 4096, true)), fill: optional(num()),
+  masks: optional(num(1, 10000, true)), grid: optional(num(2, 64, true)), keep: optional(num(0.01, 0.99)), randomizeLayers: optional(num(1, 1000, true)),
+});
 export const explainParamsCheck: Check = (x, p) => {
   if (typeof x !== 'object' || x === null) return `${p} must be an object`;
   const { methods, target, options, sanity, ...rest } = x as Record<string, unknown>;
@@ -90,12 +99,7 @@ export const explainParamsCheck: Check = (x, p) => {
       methods: arrayOf(oneOf(...EXPLAIN_METHODS), 7),
       target: optional(num(0, 1 << 24, true)),
       sanity: optional(bool),
-      options: optional(obj({
-        noise: optional(num(0, 10)), samples: optional(num(1, 500, true)), steps: optional(num(1, 1000, true)),
-        baseline: optional(oneOf('black', 'blurred', 'noise')), layer: optional(str(256)),
-        window: optional(num(1, 4096, true)), stride: optional(num(1, 4096, true)), fill: optional(num()),
-        masks: optional(num(1, 10000, true)), grid: optional(num(2, 64, true)), keep: optional(num(0.01, 0.99)), randomizeLayers: optional(num(1, 1000, true)),
-      })),
+      options: optional(explainOptionsCheck),
     })({ methods, target, options, sanity }, p)
   );
 };

@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../support/tfjs-fixtures';
-import { parseNpy } from '../../src/formats/arrays/npy';
+import { encodeNpy, parseNpy } from '../../src/formats/arrays/npy';
 import { CLASSES, SIZE } from '../../examples/shapes-data';
 import { openModel } from '../../src/formats/registry';
 import { explainModel } from '../../src/explain/explain';
@@ -48,6 +48,45 @@ test('saliency --json for IG carries the completeness residual; --target picks t
   assert.equal(json.method, 'ig');
   assert.equal(json.target, 2);
   assert.ok(typeof json.completeness === 'number' && json.completeness < 0.1, `completeness ${json.completeness}`);
+});
+
+test('saliency method settings take effect: an IG baseline file equal to the input gives a zero map; one window over the whole image, a flat one', async () => {
+  const { dir, cleanup } = await tempDir('saliency-opts-');
+  try {
+    const read = (f: string) => Array.from(parseNpy(f, readFileSync(f)).data as Float32Array);
+    const black = join(dir, 'black.npy');
+    const same = join(dir, 'same.npy');
+    cli([MODEL, '--input', CROSS, '--method', 'ig', '--steps', '16', '--out', black]);
+    cli([MODEL, '--input', CROSS, '--method', 'ig', '--steps', '16', '--baseline', CROSS, '--out', same]);
+    assert.ok(read(black).some((v) => Math.abs(v) > 1e-3), 'IG from black: a map with something in it');
+    assert.ok(read(same).every((v) => v === 0), 'IG from the input itself: nothing to attribute');
+    const whole = join(dir, 'whole.npy');
+    cli([MODEL, '--input', CROSS, '--method', 'occlusion', '--window', String(SIZE), '--stride', String(SIZE), '--out', whole]);
+    const w = read(whole);
+    assert.ok(w[0] !== 0 && w.every((v) => v === w[0]), `one window covering everything: one value everywhere (${w[0]}, ${Math.min(...w)}..${Math.max(...w)})`);
+  } finally {
+    await cleanup();
+  }
+});
+
+test('saliency method settings are checked: bounds, numbers, the method they belong to, the baseline file shape', async () => {
+  const fails = (args: string[], want: RegExp) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'saliency', MODEL, '--input', CROSS, ...args], { cwd: ROOT, encoding: 'utf8' });
+    assert.notEqual(r.status, 0, `${args.join(' ')} should fail`);
+    assert.match(r.stderr, want, args.join(' '));
+  };
+  fails(['--method', 'rise', '--keep', '2'], /--keep must be a number in \[0\.01, 0\.99\]/);
+  fails(['--method', 'rise', '--masks', 'many'], /--masks needs a number, got "many"/);
+  fails(['--method', 'occlusion', '--window', '2.5'], /--window must be an integer/);
+  fails(['--method', 'vanilla', '--keep', '0.5'], /--keep is a setting of rise, not of vanilla/);
+  const { dir, cleanup } = await tempDir('saliency-baseline-');
+  try {
+    const small = join(dir, 'small.npy');
+    writeFileSync(small, encodeNpy({ dtype: 'float32', shape: [1, 1, 8, 8], data: new Float32Array(64) }));
+    fails(['--method', 'ig', '--baseline', small], /small\.npy: has shape \[1, 1, 8, 8\]; an IG baseline needs the shape of input "image", \[1, 1, 32, 32\]/);
+  } finally {
+    await cleanup();
+  }
 });
 
 test('saliency with an unknown method is a usage error naming the choices', () => {

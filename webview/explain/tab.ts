@@ -4,9 +4,11 @@ import type { ExplainMap, ExplainMethod, ExplainParams, ExplainResult } from '..
 import { EXPLAIN_METHODS } from '../../src/protocol/explain';
 import { MAX_COMPLETENESS, MAX_RANDOMIZATION_SPEARMAN } from '../../src/protocol/explain-summary';
 import { createJob } from '../shell/job';
+import { createMethodSettings } from './settings';
 
 // The Explain tab: pick an input (synthesized, a file path: .npy or image, or an example .npy shipped next to the
-// model), a target (top-k of the last explanation or an index) and methods; the engine computes small H×W maps that
+// model), a target (top-k of the last explanation or an index), methods and their settings (settings.ts); the engine
+// computes small H×W maps that
 // are drawn side by side over the input with an opacity slider. Magnitude maps use a sequential colormap, signed maps
 // a diverging one. Quality numbers sit under each map with a one-line meaning.
 // Stable DOM ids (the e2e tests use them): mi-explain-source, -file, -target, -m-<method>, -sanity, -run, -cancel,
@@ -80,6 +82,10 @@ export function createExplainTab(): Tab {
     box.checked = m === 'vanilla' || m === 'gradcam' || m === 'occlusion';
     return { m, box, label: h('label', { class: 'mi-choice' }, box, ` ${m}`) };
   });
+  const settings = createMethodSettings();
+  const checkedMethods = () => boxes.filter((b) => b.box.checked).map((b) => b.m as ExplainMethod);
+  for (const b of boxes) b.box.addEventListener('change', () => settings.show(checkedMethods()));
+  settings.show(checkedMethods());
   const sanity = h('input', { type: 'checkbox', id: 'mi-explain-sanity' });
   const opacity = h('input', { id: 'mi-explain-opacity', type: 'range', min: '0', max: '100', value: '60' });
   const runButton = custom('vscode-button', { id: 'mi-explain-run' }, 'Explain');
@@ -129,13 +135,16 @@ export function createExplainTab(): Tab {
   const run = async () => {
     refresh();
     if (!ctx.trusted || job.running) return;
-    const methods = boxes.filter((b) => b.box.checked).map((b) => b.m as ExplainMethod);
+    const methods = checkedMethods();
     if (!methods.length) return;
     const params: ExplainParams = { methods, sanity: sanity.checked };
+    const chosen = settings.read(methods);
     if (source.value === 'file' && file.value.trim()) params.inputs = [{ file: file.value.trim() }];
     else if (source.value.startsWith('example:')) params.inputs = [{ file: source.value.slice('example:'.length) }];
     if (target.value !== '') params.target = Number(target.value);
     await job.run(async ({ signal, onProgress }) => {
+      if ('error' in chosen) throw new Error(chosen.error);
+      if (Object.keys(chosen.options).length) params.options = chosen.options;
       last = await ctx.rpc.call('explain', params, { signal, timeoutMs: 0, onProgress });
       render();
     });
@@ -153,6 +162,7 @@ export function createExplainTab(): Tab {
         h('div', { class: 'mi-explain-form' },
           h('div', {}, 'input ', source, ' ', file, ' target ', target),
           h('div', {}, ...boxes.map((b) => b.label), h('label', { class: 'mi-choice', title: MEANINGS.sanity }, sanity, ' sanity check')),
+          settings.element,
           h('div', {}, runButton, ' ', job.cancelButton, ' ', job.status, ' overlay opacity ', opacity)),
         job.error, topRow, grid,
       );
