@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCli, buildEngine, removeBuild } from '../support/build-engine';
 import { EngineClient } from '../../src/engine/client';
+import { vulkanLoaderFound } from '../../src/runtime/onnx/providers';
 import { parseTensorPb } from '../../src/formats/arrays/tensor-pb';
 import { parseNpy } from '../../src/formats/arrays/npy';
 import type { RunSummary } from '../../src/protocol/run';
@@ -66,8 +67,31 @@ test('run: text output, --dim, --ep, and errors as one JSON line with exit 1', (
   const wrongInput = run(`${conv}/model.onnx`, '--input', `nope=${conv}/test_data_set_0/input_0.pb`, '--json');
   assert.equal(wrongInput.status, 1);
   assert.match(JSON.parse(wrongInput.stdout).error, /model\.onnx: has no input named "nope"/);
-  // (Dawn may print a native Vulkan warning when webgpu is probed: that is not a JS stack trace.)
   assert.doesNotMatch(bad.stdout + bad.stderr + wrongInput.stderr, /\n\s+at .*\.(js|ts):\d+/);
+});
+
+test('run with the default provider order on a machine without Vulkan: webgpu is skipped with its reason, stderr stays empty', () => {
+  // Without this check Dawn printed "Couldn't load Vulkan" to stderr on every run that tried webgpu first.
+  if (vulkanLoaderFound()) return; // a machine with a Vulkan loader really tries webgpu
+  const r = run(`${data}/node/test_softmax_example/model.onnx`, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  const out = JSON.parse(r.stdout) as { provider: string; skipped: { provider: string; reason: string }[] };
+  assert.equal(out.provider, 'cpu');
+  assert.match(out.skipped.find((s) => s.provider === 'webgpu')?.reason ?? '', /no Vulkan loader \(libvulkan\.so\.1\)/);
+});
+
+test('vulkanLoaderFound looks in LD_LIBRARY_PATH and the folders ld.so.conf.d names', async () => {
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const base = join(tmp, 'vk');
+  const [libs, conf, other] = [join(base, 'libs'), join(base, 'conf'), join(base, 'other')];
+  for (const d of [libs, conf, other]) mkdirSync(d, { recursive: true });
+  writeFileSync(join(libs, 'libvulkan.so.1'), '');
+  assert.equal(vulkanLoaderFound({ LD_LIBRARY_PATH: other }, conf, []), false);
+  assert.equal(vulkanLoaderFound({ LD_LIBRARY_PATH: `${other}:${libs}` }, conf, []), true);
+  writeFileSync(join(conf, 'vk.conf'), `# a comment\n${libs}\n`);
+  assert.equal(vulkanLoaderFound({ LD_LIBRARY_PATH: other }, conf, []), true);
+  assert.equal(vulkanLoaderFound({}, other, [libs]), true);
 });
 
 test('run on a TF.js model prints clean JSON (tfjs console advice stays off stdout)', async () => {

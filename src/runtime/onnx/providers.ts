@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { listSupportedBackends } from 'onnxruntime-node';
 
 // Which ORT execution providers to try, in order. ORT silently appends CPU for nodes an EP cannot take, but creating a
@@ -45,7 +47,35 @@ const machineFailures = new Map<string, string>();
 const MACHINE_FAILURE = /backend not found|Failed to load shared library|cannot open shared object|adapter|not compiled|no available backend/i;
 
 export function knownFailure(ep: string): string | undefined {
-  return machineFailures.get(ep);
+  const known = machineFailures.get(ep);
+  if (known) return known;
+  // WebGPU on Linux runs on Vulkan. Without a Vulkan loader the provider cannot start, and trying costs a warning that
+  // Dawn prints straight to stderr (through every CLI run and into the engine log): say so before trying.
+  if (ep === 'webgpu' && process.platform === 'linux' && !vulkanLoaderFound()) {
+    const reason = 'no Vulkan loader (libvulkan.so.1) on this machine: WebGPU on Linux needs libvulkan1 and the GPU\'s Vulkan driver';
+    machineFailures.set(ep, reason);
+    return reason;
+  }
+  return undefined;
+}
+
+/**
+ * Whether the dynamic loader could find libvulkan.so.1: in LD_LIBRARY_PATH, the folders the ld.so.conf files name, or
+ * the usual library folders. (A loader found by other means is not seen; the provider is then reported unavailable.)
+ */
+const SYSTEM_LIB_DIRS = ['/lib', '/usr/lib', '/lib64', '/usr/lib64', '/usr/local/lib', `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`, `/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`];
+
+export function vulkanLoaderFound(env = process.env, confDir = '/etc/ld.so.conf.d', systemDirs = SYSTEM_LIB_DIRS): boolean {
+  const dirs = (env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
+  try {
+    for (const f of readdirSync(confDir).filter((n) => n.endsWith('.conf'))) {
+      for (const line of readFileSync(join(confDir, f), 'utf8').split('\n')) if (line.trim().startsWith('/')) dirs.push(line.trim());
+    }
+  } catch {
+    // no ld.so.conf.d: the usual folders below
+  }
+  dirs.push(...systemDirs);
+  return dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')));
 }
 
 export function rememberFailure(ep: string, reason: string): void {
