@@ -25,6 +25,7 @@ export function summarize(model: Model, fileBytes: number): ModelSummary {
     file,
     path: model.path,
     fileBytes,
+    ...(model.dataFiles?.length ? { dataFiles: { count: model.dataFiles.length, bytes: model.dataFiles.reduce((a, f) => a + f.bytes, 0) } } : {}),
     format: model.format,
     producer: model.producer,
     irVersion: model.irVersion,

@@ -76,6 +76,8 @@ export interface Model {
   readonly functions: Graph[];
   /** Non-fatal problems found while reading (e.g. a missing external data file); the graph still opens. */
   readonly warnings: string[];
+  /** The files besides the model file that weights are read from (ONNX external data, TF.js weight shards), found. */
+  readonly dataFiles?: { path: string; bytes: number }[];
   /** Closes file handles held for lazy reads. */
   dispose?(): Promise<void>;
 }

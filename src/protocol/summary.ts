@@ -14,7 +14,9 @@ export interface ValueInfo {
 export interface ModelSummary {
   file: string;
   path: string;
+  /** The model file's size; `dataFiles` counts the files its weights are read from besides it (external data, shards). */
   fileBytes: number;
+  dataFiles?: { count: number; bytes: number };
   format: ModelFormat;
   producer?: { name: string; version: string };
   irVersion?: number;
@@ -33,4 +35,10 @@ export interface ModelSummary {
   parameterBytes: number;
   opTypeCounts: Record<string, number>;
   warnings: string[];
+}
+
+/** "1.2 KB", or "1.2 KB + 3 data files (12 MB)": the model file and the files its weights are read from. */
+export function fileSizeText(s: Pick<ModelSummary, 'fileBytes' | 'dataFiles'>, bytes: (n: number) => string): string {
+  const d = s.dataFiles;
+  return d ? `${bytes(s.fileBytes)} + ${d.count} data file${d.count === 1 ? '' : 's'} (${bytes(d.bytes)})` : bytes(s.fileBytes);
 }

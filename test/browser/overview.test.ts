@@ -93,11 +93,12 @@ test('main and total node counts differ for a model with subgraphs; parameters a
   // A big synthetic count checks the humanised form the real model (1,872 parameters) also goes through.
   // Metadata and warnings from a file are text, never markup.
   const hostile = '<img src=x onerror="window.__pwned=1"><b>bold</b>';
-  v = await openPanel('light', () => ({ ...conv, parameterCount: 1_234_567, parameterBytes: 4_800_000, metadata: { author: hostile }, warnings: [`weights.bin: missing external data ${hostile}`] }));
+  v = await openPanel('light', () => ({ ...conv, parameterCount: 1_234_567, parameterBytes: 4_800_000, dataFiles: { count: 2, bytes: 5_000_000 }, metadata: { author: hostile }, warnings: [`weights.bin: missing external data ${hostile}`] }));
   try {
     await v.page.locator('#mi-param-count').waitFor({ timeout: 10_000 });
     assert.equal(await text(v, '#mi-param-count'), '1.2 M');
     assert.match(await text(v, '#mi-param-bytes'), /4\.8 MB/);
+    assert.match(await text(v, '#mi-file-size'), /^[\d.]+ (B|KB) \+ 2 data files \(5(\.0)? MB\)$/);
     assert.equal(await text(v, '#mi-metadata td'), hostile);
     assert.ok((await text(v, '#mi-warnings')).includes(`weights.bin: missing external data ${hostile}`));
     assert.equal(await v.page.locator('#mi-root img, #mi-root b').count(), 0);

@@ -11,6 +11,7 @@ import { summarize } from '../../src/formats/summarize';
 import { version } from '../../package.json';
 import { buildCli, removeBuild } from '../support/build-engine';
 import { denseGraphModel, writeTfjsModel } from '../support/tfjs-fixtures';
+import { onnx } from 'onnx-proto';
 
 const data = '/usr/share/libonnx-testdata/data';
 const models = [
@@ -88,6 +89,35 @@ test('inspect --json prints one object that meets the contract and equals openMo
     assert.deepEqual(got, JSON.parse(JSON.stringify(expected)), path);
   }
   assert.deepEqual([...formats].sort(), ['onnx', 'tfjs-graph', 'tfjs-layers']);
+});
+
+test('inspect counts the weight files besides the model file: a TF.js shard, ONNX external data; none for a self-contained ONNX', async () => {
+  const tfjs = join(__dirname, '../../examples/tiny-mlp-tfjs/model.json');
+  const shard = join(dirname(tfjs), 'group1-shard1of1.bin');
+  let got = JSON.parse(run('inspect', tfjs, '--json').stdout);
+  assert.equal(got.fileBytes, statSync(tfjs).size);
+  assert.deepEqual(got.dataFiles, { count: 1, bytes: statSync(shard).size });
+  assert.match(run('inspect', tfjs).stdout, /^model\.json  \(tfjs-layers, .* \+ 1 data file \(/);
+  got = JSON.parse(run('inspect', models[0], '--json').stdout);
+  assert.equal(got.dataFiles, undefined);
+  // ONNX with external data: the conformance Conv2d with its weights moved into two files (one per initializer).
+  const proto = onnx.ModelProto.decode(readFileSync(models[0]));
+  const dir = join(tmp, 'external');
+  mkdirSync(dir);
+  let bytes = 0;
+  proto.graph!.initializer!.forEach((t, i) => {
+    const raw = Buffer.from(t.rawData?.length ? t.rawData : new Uint8Array(new Float32Array(t.floatData ?? []).buffer));
+    writeFileSync(join(dir, `w${i}.bin`), raw);
+    bytes += raw.length;
+    t.rawData = new Uint8Array(0);
+    t.floatData = [];
+    t.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
+    t.externalData = [onnx.StringStringEntryProto.create({ key: 'location', value: `w${i}.bin` })];
+  });
+  writeFileSync(join(dir, 'model.onnx'), onnx.ModelProto.encode(proto).finish());
+  got = JSON.parse(run('inspect', join(dir, 'model.onnx'), '--json').stdout);
+  assert.deepEqual(got.dataFiles, { count: proto.graph!.initializer!.length, bytes });
+  assert.deepEqual(got.warnings, []);
 });
 
 test('inspect without --json prints a readable summary', async () => {

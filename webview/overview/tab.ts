@@ -1,4 +1,5 @@
 import type { ModelSummary, ValueInfo } from '../../src/protocol/summary';
+import { fileSizeText } from '../../src/protocol/summary';
 import type { Tab, TabContext } from '../shell/tab';
 import { h } from '../shell/dom';
 import { formatBytes, formatCount, formatName, formatShape, sortedOpCounts } from './format';
@@ -43,7 +44,7 @@ function facts(s: ModelSummary): HTMLElement {
     ['Producer', s.producer ? `${s.producer.name} ${s.producer.version}`.trim() || '—' : '—'],
     ['IR version', s.irVersion !== undefined ? String(s.irVersion) : '—'],
     ['Opsets', opsets || '—'],
-    ['File size', formatBytes(s.fileBytes)],
+    ['File size', h('span', { id: 'mi-file-size' }, fileSizeText(s, formatBytes))],
     ['Nodes', nodes],
     ['Parameters', params],
   ];

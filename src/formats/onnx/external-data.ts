@@ -42,6 +42,11 @@ export class ExternalData {
     return this.refs.length;
   }
 
+  /** The external data files found (after `resolve`), each once. */
+  get dataFiles(): { path: string; bytes: number }[] {
+    return [...this.files.values()].map((f) => ({ path: f.real, bytes: f.size }));
+  }
+
   add(tensor: string, entries: { key?: string | null; value?: string | null }[], expectedBytes: number | undefined, settle: Ref['settle']): void {
     const kv = new Map(entries.map((e) => [e.key ?? '', e.value ?? '']));
     this.refs.push({

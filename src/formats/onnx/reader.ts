@@ -91,6 +91,7 @@ export const onnxReader: FormatReader = {
       graph,
       functions,
       warnings,
+      dataFiles: external.dataFiles,
       dispose: () => external.dispose(),
     };
     for (const t of tensorsOf(model)) {

@@ -14,6 +14,8 @@ export interface WeightSet {
   readonly tensors: Tensor[];
   readonly byName: Map<string, Tensor>;
   readonly warnings: string[];
+  /** The weight shards found, with their sizes. */
+  readonly dataFiles: { path: string; bytes: number }[];
   close(): Promise<void>;
 }
 
@@ -27,7 +29,7 @@ export async function readWeightsManifest(jsonPath: string, manifest: unknown): 
   const byName = new Map<string, Tensor>();
   const warnings: string[] = [];
   const groups: ShardGroup[] = [];
-  if (manifest === undefined || manifest === null) return { tensors, byName, warnings, close: async () => {} };
+  if (manifest === undefined || manifest === null) return { tensors, byName, warnings, dataFiles: [], close: async () => {} };
   if (!Array.isArray(manifest)) throw new ModelError(jsonPath, 'weightsManifest is not a list of weight groups');
 
   for (let g = 0; g < manifest.length; g++) {
@@ -77,7 +79,11 @@ export async function readWeightsManifest(jsonPath: string, manifest: unknown): 
       tensors.push(t);
     }
   }
-  return { tensors, byName, warnings, close: async () => void (await Promise.all(groups.map((s) => s.close()))) };
+  return {
+    tensors, byName, warnings,
+    dataFiles: groups.flatMap((s) => s.dataFiles),
+    close: async () => void (await Promise.all(groups.map((s) => s.close()))),
+  };
 }
 
 type Layout =

@@ -112,6 +112,7 @@ function build(path: string, json: Json, weights: WeightSet): Model {
     graph,
     functions,
     warnings,
+    dataFiles: weights.dataFiles,
     dispose: () => weights.close(),
   };
 }

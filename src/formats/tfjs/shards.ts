@@ -49,6 +49,11 @@ export class ShardGroup {
     return new ShardGroup(files, undefined);
   }
 
+  /** The shards found (up to the first that is missing or refused). */
+  get dataFiles(): { path: string; bytes: number }[] {
+    return this.files.map((f) => ({ path: f.abs, bytes: f.size }));
+  }
+
   /** "group1-shard2of3.bin @ 1024" for a group offset that lies in a readable shard. */
   originOf(offset: number): string | undefined {
     if (offset >= this.readableBytes) return undefined;
