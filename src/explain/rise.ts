@@ -219,7 +219,15 @@ export async function rise(score: StreamScorer, x: Float32Array, lay: InputLayou
   const gen = new RiseMasks(new Mulberry32(o.seed), Math.min(o.grid, Math.max(H, W)), o.keep, H, W);
   const fill = Math.fround(o.fill);
   const slots = o.batch;
-  const sampler: RiseSampler = (o.kernel !== false && RiseMixer.take(gen, x, fill, lay, slots)) || new JsRiseSampler(gen, x, fill, lay, slots);
+  let sampler: RiseSampler = (o.kernel !== false && RiseMixer.take(gen, x, fill, lay, slots)) || new JsRiseSampler(gen, x, fill, lay, slots);
+  let buffer: Float32Array | undefined;
+  try {
+    buffer = sampler.batchBuffer?.(o.batch * x.length);
+  } catch {
+    // The kernel's memory could not grow that far (a huge input): the plain sampler writes into the scorer's buffer.
+    sampler.release();
+    sampler = new JsRiseSampler(gen, x, fill, lay, slots);
+  }
   let total = 0;
   // Scores go in relative to the first one: the kernel sums in float32, where a large common part would cancel.
   let ref: number | undefined;
@@ -232,7 +240,7 @@ export async function rise(score: StreamScorer, x: Float32Array, lay: InputLayou
       ref ??= s;
       sampler.accumulate(k % slots, s - ref);
       if (k % o.batch === o.batch - 1) o.onProgress?.((k + 1) / o.masks);
-    }, sampler.batchBuffer?.(o.batch * x.length));
+    }, buffer);
     // Σ_i (s_i − s̄)·M_i = Σ_shift upsample(Σ (s_i − ref)·field_i − (s̄ − ref)·Σ field_i), upsampling being linear.
     const acc = sampler.finish(total / o.masks - (ref ?? 0));
     const out = new Float32Array(lay.units);

@@ -103,6 +103,24 @@ test('RISE maps: the kernel path (float32 sums in the kernel) equals the JS path
   }
 });
 
+test('RISE: when the kernel cannot get memory for the batch (over 4 GiB here), the plain sampler takes over with the same map', async () => {
+  const lay = inputLayout([1, 1, 64, 64]);
+  const x = Float32Array.from({ length: 4096 }, (_, i) => Math.sin(i));
+  const scratch = new Float32Array(4096);
+  // A scorer that writes every sample into one small buffer, whatever the batch says.
+  const scorer: StreamScorer = async (count, write, onScore) => {
+    for (let k = 0; k < count; k++) {
+      write(k, scratch);
+      onScore(k, scratch[100] + scratch[2000]);
+    }
+  };
+  const o = { masks: 40, grid: 6, keep: 0.5, fill: 0, seed: 3, batch: 300_000 }; // 300,000 × 4,096 floats: 4.9 GB
+  const fallback = await rise(scorer, x, lay, o);
+  const plain = await rise(scorer, x, lay, { ...o, kernel: false });
+  assert.deepEqual(Array.from(fallback), Array.from(plain));
+  assert.ok(plain.some((v) => v !== 0));
+});
+
 test('RISE kernel: rows that are not whole 4-float vectors, and non-images, stay on the JS path', () => {
   const masks = (H: number, W: number) => new RiseMasks(new Mulberry32(1), 4, 0.5, H, W);
   assert.equal(RiseMixer.take(masks(30, 30), new Float32Array(30 * 30 * 3), 0, inputLayout([1, 30, 30, 3]), 4), undefined);

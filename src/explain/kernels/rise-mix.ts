@@ -66,7 +66,13 @@ export class RiseMixer implements RiseSampler {
     const key = `${masks.G}/${masks.H}/${masks.W}/${C}/${interleaved}/${slots}`;
     let mixer = spare?.key === key ? spare : undefined;
     if (mixer) spare = undefined;
-    else mixer = new RiseMixer(mod, masks, C, interleaved, slots, key);
+    else {
+      try {
+        mixer = new RiseMixer(mod, masks, C, interleaved, slots, key);
+      } catch {
+        return undefined; // its memory could not be had (a huge input): the JS path serves
+      }
+    }
     mixer.reset(masks, x, fill);
     return mixer;
   }
