@@ -32,6 +32,13 @@ export interface ExplainFull extends ExplainResult {
   full: Map<ExplainMethod, Float32Array>;
 }
 
+/** The result as it crosses a channel: everything but the full-resolution maps (which stay where they were made). */
+export function wireResult(r: ExplainFull): ExplainResult {
+  const out: ExplainResult & { full?: unknown } = { ...r };
+  delete out.full;
+  return out;
+}
+
 /**
  * Occlusion's default window: a tenth of the image's shorter side (at least 2 px; 6 for 64 px, 22 for 224 px, where a
  * fixed 6 px window moved 3 px would cost 5,476 forward passes), or of a non-image input's length (at least 1).
@@ -127,8 +134,9 @@ export async function explainModel(path: string, p: ExplainRunOptions): Promise<
     return new Float32Array(x.length);
   };
 
-  /** One method's element-level attribution (unit-level for perturbation methods and Grad-CAM). */
-  const compute = async (method: ExplainMethod, model: GradModel | undefined, score: Scoring): Promise<{ attr: Float32Array; unitLevel: boolean }> => {
+  let gradcamLayers: string[] | undefined;
+  /** One method's element-level attribution (unit-level for perturbation methods and Grad-CAM, which says its layer). */
+  const compute = async (method: ExplainMethod, model: GradModel | undefined, score: Scoring): Promise<{ attr: Float32Array; unitLevel: boolean; layer?: string }> => {
     const seed = p.seed ?? 0;
     switch (method) {
       case 'vanilla': return { attr: vanilla(model!, x, shape, target), unitLevel: false };
@@ -138,9 +146,10 @@ export async function explainModel(path: string, p: ExplainRunOptions): Promise<
       case 'gradcam': {
         if (!lay.image) throw new Error('Grad-CAM needs an image input');
         const layers = model!.spatialLayers();
+        gradcamLayers ??= layers;
         const layer = o.layer ?? layers[layers.length - 1];
         if (!layer) throw new Error('Grad-CAM found no layer with spatial output; pass a layer name');
-        return { attr: gradCam(model!, x, shape, target, layer, channelsLast, lay.height!, lay.width!), unitLevel: true };
+        return { attr: gradCam(model!, x, shape, target, layer, channelsLast, lay.height!, lay.width!), unitLevel: true, layer };
       }
       // Both perturbation methods score the raw output (the logit of a classifier without a final softmax): it does
       // not saturate on a confident model the way the probability does.
@@ -178,7 +187,7 @@ export async function explainModel(path: string, p: ExplainRunOptions): Promise<
       const map = toMap(method, r);
       full.set(method, lay.image || r.unitLevel ? map : r.attr);
       const q = await deletionInsertion(scoring.prob, x, map, lay);
-      const entry: ExplainMap = { method, shape: shapeOut, values: numbers(map), signed, ...q, ms: 0 };
+      const entry: ExplainMap = { method, shape: shapeOut, values: numbers(map), signed, ...q, ms: 0, ...(r.layer ? { layer: r.layer } : {}) };
       if (method === 'ig') {
         const b = baselineOf();
         const [fx, fb] = await scoreArrays(scoring.raw, [x, b]);
@@ -203,5 +212,5 @@ export async function explainModel(path: string, p: ExplainRunOptions): Promise<
   }
   p.onProgress?.(1, 'done');
   const image = lay.image ? channelMean(x, lay) : undefined;
-  return { target, score: probs[target], top, inputName: info.name, inputShape: shape, image, maps, full };
+  return { target, score: probs[target], top, inputName: info.name, inputShape: shape, image, maps, full, ...(gradcamLayers ? { gradcamLayers } : {}) };
 }

@@ -62,6 +62,8 @@ export interface ExplainMap {
   ms: number;
   /** Set instead of the numbers when this method could not run (e.g. an unsupported operator for gradients). */
   error?: string;
+  /** Grad-CAM: the layer the map comes from. */
+  layer?: string;
 }
 
 export interface ExplainResult {
@@ -74,6 +76,8 @@ export interface ExplainResult {
   /** The explained input reduced to the map's shape (channel mean), for the overlay; absent for non-images. */
   image?: number[];
   maps: ExplainMap[];
+  /** When Grad-CAM ran: the layers it can use (outputs with spatial extent), in graph order; the last is the default. */
+  gradcamLayers?: string[];
 }
 
 export type ExplainMethods = {

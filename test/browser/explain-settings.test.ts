@@ -7,7 +7,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openModel } from '../../src/formats/registry';
 import { summarize } from '../../src/formats/summarize';
-import { explainModel } from '../../src/explain/explain';
+import { explainModel, wireResult } from '../../src/explain/explain';
 import type { ExplainParams } from '../../src/protocol/explain';
 import { startHarness, type Harness } from './webview-harness';
 
@@ -38,9 +38,7 @@ test('Explain tab: settings rows follow the checked methods, and the values type
       explainInputs: () => ({ files: [INPUT] }),
       explain: async (params) => {
         asked.push(params);
-        // What the engine answers: the result without the full-resolution maps.
-        const { target, score, top, inputName, inputShape, image, maps } = await explainModel(MODEL, { ...params, model });
-        return { target, score, top, inputName, inputShape, image, maps };
+        return wireResult(await explainModel(MODEL, { ...params, model }));
       },
     },
     onReady: (rpc) => rpc.emit('init', { view: 'panel', fileName: 'model.onnx', trusted: true }),
@@ -71,13 +69,26 @@ test('Explain tab: settings rows follow the checked methods, and the values type
     assert.deepEqual(asked[0].options, { window: 8, stride: 4, masks: 300, keep: 0.3, fill: 0.25 });
     assert.equal(await page.locator('figure.mi-explain-map').count(), 2);
     await page.screenshot({ path: join(artifacts, 'explain-settings.png'), fullPage: true });
+    // Grad-CAM: after a run, the layer field offers the layers the engine listed, and the caption names the one used.
+    await page.locator('#mi-explain-m-occlusion').uncheck();
+    await page.locator('#mi-explain-m-rise').uncheck();
+    await page.locator('#mi-explain-m-gradcam').check();
+    await page.locator('#mi-explain-run').click();
+    const caption = page.locator('figure.mi-explain-map[data-method="gradcam"] figcaption');
+    await caption.waitFor({ timeout: 60_000 });
+    const offered = await page.locator('#mi-explain-gradcam-layers option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    assert.ok(offered.length >= 2, `layers offered: ${offered.join(', ')}`);
+    assert.match(await caption.innerText(), new RegExp(`layer ${offered[offered.length - 1].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.equal(asked.length, 2);
+    await page.screenshot({ path: join(artifacts, 'explain-gradcam-layer.png'), fullPage: true });
     // IG with a baseline file that is not filled in: the tab says so instead of sending a request.
+    await page.locator('#mi-explain-m-gradcam').uncheck();
     await page.locator('#mi-explain-m-ig').check();
     await page.locator('#mi-explain-opt-ig-baseline').selectOption('file');
     await page.locator('#mi-explain-run').click();
     await page.locator('#mi-explain-error').waitFor({ state: 'visible', timeout: 5000 });
     assert.match(await page.locator('#mi-explain-error').innerText(), /ig baseline: choose a file/);
-    assert.equal(asked.length, 1);
+    assert.equal(asked.length, 2);
     assert.deepEqual(v.problems, []);
   } finally {
     await v.close();

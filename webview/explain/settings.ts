@@ -40,6 +40,8 @@ export interface MethodSettings {
   element: HTMLElement;
   /** Shows the rows of these methods only. */
   show(methods: ExplainMethod[]): void;
+  /** Offers these layer names for Grad-CAM. */
+  setGradcamLayers(names: string[]): void;
   /** The options the fields ask for, or a message naming the first field that is not a valid number. */
   read(methods: ExplainMethod[]): { options: ExplainOptions } | { error: string };
 }
@@ -56,7 +58,9 @@ export function createMethodSettings(): MethodSettings {
     ...['black', 'blurred', 'noise'].map((b) => h('option', { value: b }, b)), h('option', { value: 'file' }, 'file…'));
   const baselineFile = h('input', { id: 'mi-explain-opt-ig-baselineFile', type: 'text', size: '30', placeholder: 'baseline file (.npy or image)', hidden: true });
   baseline.addEventListener('change', () => (baselineFile.hidden = baseline.value !== 'file'));
-  const layer = h('input', { id: 'mi-explain-opt-gradcam-layer', type: 'text', size: '24', placeholder: 'last layer with spatial output' });
+  // The layers Grad-CAM can use are known once it has run (the engine lists them): offered as suggestions from then on.
+  const layers = h('datalist', { id: 'mi-explain-gradcam-layers' });
+  const layer = h('input', { id: 'mi-explain-opt-gradcam-layer', type: 'text', size: '24', placeholder: 'last layer with spatial output', list: 'mi-explain-gradcam-layers' });
 
   // Rows by what shows them: a method, or 'fill' (either perturbation method).
   const rows = new Map<string, HTMLElement>();
@@ -68,7 +72,7 @@ export function createMethodSettings(): MethodSettings {
   const element = h('div', { id: 'mi-explain-settings', class: 'mi-explain-settings' },
     row('smoothgrad', 'smoothgrad', ...NUMBERS.smoothgrad!.map((f) => field('smoothgrad', f))),
     row('ig', 'ig', ...NUMBERS.ig!.map((f) => field('ig', f)), h('label', { class: 'mi-choice' }, 'baseline ', baseline), baselineFile),
-    row('gradcam', 'gradcam', h('label', { class: 'mi-choice' }, 'layer ', layer)),
+    row('gradcam', 'gradcam', h('label', { class: 'mi-choice' }, 'layer ', layer), layers),
     row('occlusion', 'occlusion', ...NUMBERS.occlusion!.map((f) => field('occlusion', f))),
     row('rise', 'rise', ...NUMBERS.rise!.map((f) => field('rise', f))),
     row('fill', 'occlusion, rise', field('perturb', FILL)),
@@ -77,6 +81,9 @@ export function createMethodSettings(): MethodSettings {
 
   return {
     element,
+    setGradcamLayers(names) {
+      layers.replaceChildren(...names.map((n) => h('option', { value: n })));
+    },
     show(methods) {
       for (const [key, r] of rows) r.hidden = !shown(key, methods);
       element.hidden = ![...rows.keys()].some((key) => shown(key, methods));

@@ -122,7 +122,7 @@ export function createExplainTab(): Tab {
       ];
       if (m.completeness !== undefined) q.push(line(`completeness residual ${m.completeness.toExponential(2)}`, MEANINGS.completeness, !(m.completeness <= MAX_COMPLETENESS)));
       if (m.randomizationSpearman !== undefined) q.push(line(`randomization ρ ${m.randomizationSpearman.toFixed(2)}`, MEANINGS.sanity, !(m.randomizationSpearman <= MAX_RANDOMIZATION_SPEARMAN)));
-      cell.append(h('figcaption', {}, `${m.method} (${m.signed ? 'signed' : 'magnitude'}, ${m.ms.toFixed(0)} ms)`), canvas, h('div', { class: 'mi-muted' }, ...q));
+      cell.append(h('figcaption', {}, `${m.method} (${m.signed ? 'signed' : 'magnitude'}${m.layer ? `, layer ${m.layer}` : ''}, ${m.ms.toFixed(0)} ms)`), canvas, h('div', { class: 'mi-muted' }, ...q));
       return cell;
     }));
   };
@@ -146,6 +146,7 @@ export function createExplainTab(): Tab {
       if ('error' in chosen) throw new Error(chosen.error);
       if (Object.keys(chosen.options).length) params.options = chosen.options;
       last = await ctx.rpc.call('explain', params, { signal, timeoutMs: 0, onProgress });
+      if (last.gradcamLayers) settings.setGradcamLayers(last.gradcamLayers);
       render();
     });
   };

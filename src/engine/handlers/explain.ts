@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { WithModel } from '../../protocol/forwarded';
 import type { ExplainMethods } from '../../protocol/explain';
-import { explainModel } from '../../explain/explain';
+import { explainModel, wireResult } from '../../explain/explain';
 import { executing } from './executing';
 import type { FeatureHandlers } from './types';
 
@@ -11,8 +11,7 @@ export const explainHandlers: FeatureHandlers<WithModel<ExplainMethods>> = (serv
   explain: ({ modelId, ...params }, ctx) =>
     executing(services.store, modelId, ctx, 'explain', async (model, onProgress) => {
       // `full` stays in the engine: only the small H×W maps cross the channel.
-      const { target, score, top, inputName, inputShape, image, maps } = await explainModel(model.path, { ...params, model, signal: ctx.signal, onProgress });
-      return { target, score, top, inputName, inputShape, image, maps };
+      return wireResult(await explainModel(model.path, { ...params, model, signal: ctx.signal, onProgress }));
     }),
   explainInputs: async ({ modelId }) => {
     const dir = dirname(services.store.get(modelId).path);
