@@ -1,15 +1,18 @@
-// The Explain tab's method settings, in the real webview bundle behind its CSP: each checked method shows its row, and
-// what the user types reaches the engine as ExplainParams.options (the harness plays the host and answers with the
-// real explainModel on the shapes example, so the maps drawn are real ones computed with those settings).
+// The Explain tab in the real webview bundle behind its CSP, the harness playing the host with the real explainModel:
+// each checked method shows its settings row and what the user types reaches the engine as ExplainParams.options;
+// a non-image input gets its attributions as bars along the input.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openModel } from '../../src/formats/registry';
 import { summarize } from '../../src/formats/summarize';
 import { explainModel, wireResult } from '../../src/explain/explain';
 import type { ExplainParams } from '../../src/protocol/explain';
 import { startHarness, type Harness } from './webview-harness';
+import { OnnxBuilder, writeModel } from '../support/onnx-builder';
+import { encodeNpy } from '../../src/formats/arrays/npy';
 
 const root = resolve(__dirname, '../..');
 const MODEL = join(root, 'examples/shapes/model.onnx');
@@ -93,5 +96,66 @@ test('Explain tab: settings rows follow the checked methods, and the values type
   } finally {
     await v.close();
     await model.dispose?.();
+  }
+});
+
+test('Explain tab: a tabular input gets one bar per element, up for positive attributions and down for negative', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mi-bars-'));
+  // y = x · W with 40 inputs; class 0's weights alternate in sign, so gradient × input (x = 1) does too.
+  const n = 40;
+  const w = new Float32Array(n * 3);
+  for (let i = 0; i < n; i++) w[i * 3] = (i % 2 ? -1 : 1) * (1 + i / n);
+  const b = new OnnxBuilder().input('x', 'float32', [1, n]).initializer('W', 'float32', [n, 3], w).node('MatMul', ['x', 'W'], ['y']).output('y', 'float32', [1, 3]);
+  const path = writeModel(dir, 'tabular.onnx', b);
+  const input = join(dir, 'ones.npy');
+  writeFileSync(input, encodeNpy({ dtype: 'float32', shape: [1, n], data: new Float32Array(n).fill(1) }));
+  const model = await openModel(path);
+  const v = await harness.open({
+    view: 'panel',
+    theme: 'light',
+    handlers: {
+      getOverview: () => summarize(model, statSync(path).size),
+      explainInputs: () => ({ files: [] }),
+      explain: async (params) => wireResult(await explainModel(path, { ...params, model })),
+    },
+    onReady: (rpc) => rpc.emit('init', { view: 'panel', fileName: 'tabular.onnx', trusted: true }),
+  });
+  try {
+    const { page } = v;
+    await page.locator('#mi-node-count').waitFor({ timeout: 10_000 });
+    await page.locator('[data-tab="explain"]').click();
+    for (const m of ['vanilla', 'gradcam', 'occlusion']) await page.locator(`#mi-explain-m-${m}`).uncheck();
+    await page.locator('#mi-explain-m-gradxinput').check();
+    await page.locator('#mi-explain-source').selectOption('file');
+    await page.locator('#mi-explain-file').fill(input);
+    await page.locator('#mi-explain-target').fill('0');
+    await page.locator('#mi-explain-run').click();
+    const canvas = page.locator('figure.mi-explain-map[data-method="gradxinput"] canvas');
+    await canvas.waitFor({ timeout: 60_000 });
+    assert.ok(await canvas.evaluate((c) => c.classList.contains('mi-explain-bars')), 'drawn as bars');
+    assert.equal(await page.locator('#mi-explain-opacity').isVisible(), false, 'no overlay slider without an image');
+    // Sample each element's column a little above and below the middle line: positive elements are painted above,
+    // negative ones below, never both.
+    // (No named helpers inside: the page function is serialised as written, without the bundler's helpers.)
+    const painted = await canvas.evaluate((c, count) => {
+      const cv = c as HTMLCanvasElement;
+      const g = cv.getContext('2d')!;
+      const col = cv.width / count;
+      const out: boolean[][] = [];
+      for (let i = 0; i < count; i++) {
+        const x = Math.floor(i * col + col / 2);
+        out.push([g.getImageData(x, cv.height / 2 - 6, 1, 1).data[3] > 0, g.getImageData(x, cv.height / 2 + 6, 1, 1).data[3] > 0]);
+      }
+      return out;
+    }, n);
+    painted.forEach(([up, down], i) => assert.deepEqual([up, down], i % 2 ? [false, true] : [true, false], `element ${i}`));
+    await canvas.hover({ position: { x: 2, y: 40 } });
+    assert.match((await canvas.getAttribute('title')) ?? '', /^element 0: 1\.000/);
+    await page.screenshot({ path: join(artifacts, 'explain-bars.png'), fullPage: true });
+    assert.deepEqual(v.problems, []);
+  } finally {
+    await v.close();
+    await model.dispose?.();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -1,16 +1,16 @@
 import type { Tab, TabContext } from '../shell/tab';
 import { custom, h } from '../shell/dom';
-import type { ExplainMap, ExplainMethod, ExplainParams, ExplainResult } from '../../src/protocol/explain';
+import type { ExplainMethod, ExplainParams, ExplainResult } from '../../src/protocol/explain';
 import { EXPLAIN_METHODS } from '../../src/protocol/explain';
 import { MAX_COMPLETENESS, MAX_RANDOMIZATION_SPEARMAN } from '../../src/protocol/explain-summary';
 import { createJob } from '../shell/job';
 import { createMethodSettings } from './settings';
+import { drawBars, drawMap } from './draw';
 
 // The Explain tab: pick an input (synthesized, a file path: .npy or image, or an example .npy shipped next to the
 // model), a target (top-k of the last explanation or an index), methods and their settings (settings.ts); the engine
-// computes small H×W maps that
-// are drawn side by side over the input with an opacity slider. Magnitude maps use a sequential colormap, signed maps
-// a diverging one. Quality numbers sit under each map with a one-line meaning.
+// computes small maps, drawn side by side (draw.ts): over the image with an opacity slider, or as bars along a
+// non-image input. Quality numbers sit under each map with a one-line meaning.
 // Stable DOM ids (the e2e tests use them): mi-explain-source, -file, -target, -m-<method>, -sanity, -run, -cancel,
 // -status, -error, -top, -maps, -opacity, -untrusted; each map is a figure.mi-explain-map[data-method].
 
@@ -20,39 +20,6 @@ const MEANINGS: Record<string, string> = {
   completeness: 'IG attributions vs the score change they should add up to: near 0 is right (> 0.05: more steps)',
   sanity: 'rank correlation with the map after re-randomizing the top layers: should be low (> 0.5: suspicious)',
 };
-
-/** Sequential: black → yellow (viridis-like ramp); diverging: blue ← white → red. */
-export function colormap(v: number, signed: boolean): [number, number, number] {
-  if (signed) {
-    const t = Math.max(-1, Math.min(1, v));
-    return t >= 0 ? [255, Math.round(255 * (1 - t)), Math.round(255 * (1 - t))] : [Math.round(255 * (1 + t)), Math.round(255 * (1 + t)), 255];
-  }
-  const t = Math.max(0, Math.min(1, v));
-  return [Math.round(68 + t * (253 - 68)), Math.round(1 + t * (231 - 1)), Math.round(84 + t * (37 - 84))];
-}
-
-function drawMap(canvas: HTMLCanvasElement, m: ExplainMap, image: number[] | undefined, opacity: number): void {
-  const [H, W] = m.shape.length === 2 ? m.shape : [1, m.values.length];
-  canvas.width = W;
-  canvas.height = H;
-  const g = canvas.getContext('2d');
-  if (!g) return;
-  const px = g.createImageData(W, H);
-  const scale = Math.max(1e-12, ...m.values.map(Math.abs));
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of image ?? []) {
-    lo = Math.min(lo, v);
-    hi = Math.max(hi, v);
-  }
-  for (let i = 0; i < H * W; i++) {
-    const base = image ? Math.round(((image[i] - lo) / (hi - lo || 1)) * 255) : 0;
-    const c = colormap(m.values[i] / scale, m.signed);
-    const a = image ? opacity : 1;
-    px.data.set([0, 1, 2].map((k) => Math.round(base * (1 - a) + c[k] * a)).concat(255), i * 4);
-  }
-  g.putImageData(px, 0, 0);
-}
 
 export function createExplainTab(): Tab {
   let ctx: TabContext;
@@ -88,6 +55,8 @@ export function createExplainTab(): Tab {
   settings.show(checkedMethods());
   const sanity = h('input', { type: 'checkbox', id: 'mi-explain-sanity' });
   const opacity = h('input', { id: 'mi-explain-opacity', type: 'range', min: '0', max: '100', value: '60' });
+  // Only image maps are drawn over their input: bars have nothing to blend with.
+  const opacityControl = h('span', {}, 'overlay opacity ', opacity);
   const runButton = custom('vscode-button', { id: 'mi-explain-run' }, 'Explain');
   const job = createJob('explain', () => refresh());
   const topRow = h('div', { id: 'mi-explain-top', class: 'mi-muted' });
@@ -96,6 +65,7 @@ export function createExplainTab(): Tab {
   const render = () => {
     if (!last) return;
     const r = last;
+    opacityControl.hidden = !r.image;
     topRow.replaceChildren(`target ${r.target} (score ${r.score.toFixed(3)}) — top: `,
       ...r.top.map((t) => {
         const b = h('a', { href: '#', title: 'explain this index' }, `${t.label ? `${t.label} (#${t.index})` : `#${t.index}`} ${(t.p * 100).toFixed(1)}% `);
@@ -113,7 +83,9 @@ export function createExplainTab(): Tab {
         return cell;
       }
       const canvas = h('canvas', { class: 'mi-explain-canvas' });
-      drawMap(canvas, m, r.image, Number(opacity.value) / 100);
+      // Images: a heatmap over the picture; anything else: a bar per element.
+      if (r.image) drawMap(canvas, m, r.image, Number(opacity.value) / 100);
+      else drawBars(canvas, m);
       const line = (value: string, meaning: string, bad = false) =>
         h('div', { class: bad ? 'mi-warnings' : '' }, h('strong', {}, value), h('div', { class: 'mi-muted mi-explain-meaning' }, meaning));
       const q = [
@@ -164,7 +136,7 @@ export function createExplainTab(): Tab {
           h('div', {}, 'input ', source, ' ', file, ' target ', target),
           h('div', {}, ...boxes.map((b) => b.label), h('label', { class: 'mi-choice', title: MEANINGS.sanity }, sanity, ' sanity check')),
           settings.element,
-          h('div', {}, runButton, ' ', job.cancelButton, ' ', job.status, ' overlay opacity ', opacity)),
+          h('div', {}, runButton, ' ', job.cancelButton, ' ', job.status, ' ', opacityControl)),
         job.error, topRow, grid,
       );
       refresh();
