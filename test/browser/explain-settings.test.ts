@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
 import { openModel } from '../../src/formats/registry';
 import { summarize } from '../../src/formats/summarize';
 import { explainModel, wireResult } from '../../src/explain/explain';
-import type { ExplainParams } from '../../src/protocol/explain';
+import type { ExplainParams, ExplainResult } from '../../src/protocol/explain';
+import { summarizeExplanation } from '../../src/protocol/explain-summary';
 import { startHarness, type Harness } from './webview-harness';
 import { OnnxBuilder, writeModel } from '../support/onnx-builder';
 import { encodeNpy } from '../../src/formats/arrays/npy';
@@ -101,8 +102,9 @@ test('Explain tab: settings rows follow the checked methods, and the values type
 
 test('Explain tab: a tabular input gets one bar per element, up for positive attributions and down for negative', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mi-bars-'));
-  // y = x · W with 40 inputs; class 0's weights alternate in sign, so gradient × input (x = 1) does too.
-  const n = 40;
+  // y = x · W with 32 inputs (as many as a side-view thumbnail keeps per row); class 0's weights alternate in sign,
+  // so gradient × input (x = 1) does too.
+  const n = 32;
   const w = new Float32Array(n * 3);
   for (let i = 0; i < n; i++) w[i * 3] = (i % 2 ? -1 : 1) * (1 + i / n);
   const b = new OnnxBuilder().input('x', 'float32', [1, n]).initializer('W', 'float32', [n, 3], w).node('MatMul', ['x', 'W'], ['y']).output('y', 'float32', [1, 3]);
@@ -110,13 +112,14 @@ test('Explain tab: a tabular input gets one bar per element, up for positive att
   const input = join(dir, 'ones.npy');
   writeFileSync(input, encodeNpy({ dtype: 'float32', shape: [1, n], data: new Float32Array(n).fill(1) }));
   const model = await openModel(path);
+  let answered: ExplainResult | undefined;
   const v = await harness.open({
     view: 'panel',
     theme: 'light',
     handlers: {
       getOverview: () => summarize(model, statSync(path).size),
       explainInputs: () => ({ files: [] }),
-      explain: async (params) => wireResult(await explainModel(path, { ...params, model })),
+      explain: async (params) => (answered = wireResult(await explainModel(path, { ...params, model }))),
     },
     onReady: (rpc) => rpc.emit('init', { view: 'panel', fileName: 'tabular.onnx', trusted: true }),
   });
@@ -153,6 +156,26 @@ test('Explain tab: a tabular input gets one bar per element, up for positive att
     assert.match((await canvas.getAttribute('title')) ?? '', /^element 0: 1\.000/);
     await page.screenshot({ path: join(artifacts, 'explain-bars.png'), fullPage: true });
     assert.deepEqual(v.problems, []);
+    // The side view's thumbnail of the same explanation (what the host sends it) is drawn as bars too.
+    const side = await harness.open({
+      view: 'sidebar', theme: 'light', width: 320, height: 600, handlers: {},
+      onReady: (rpc) => rpc.emit('init', { view: 'sidebar', fileName: '', trusted: true }),
+    });
+    try {
+      side.channel.emit('explanation', { items: summarizeExplanation('tabular.onnx', answered!) });
+      const thumb = side.page.locator('.mi-side-explanation-item[data-method="gradxinput"] canvas');
+      await thumb.waitFor({ timeout: 5000 });
+      const [width, firstUp, secondDown] = await thumb.evaluate((c) => {
+        const cv = c as HTMLCanvasElement;
+        const g = cv.getContext('2d')!;
+        const col = cv.width / 32;
+        return [cv.width, g.getImageData(Math.floor(col / 2), cv.height / 2 - 6, 1, 1).data[3] > 0, g.getImageData(Math.floor(col * 1.5), cv.height / 2 + 6, 1, 1).data[3] > 0];
+      });
+      assert.deepEqual([width, firstUp, secondDown], [480, true, true]);
+      assert.deepEqual(side.problems, []);
+    } finally {
+      await side.close();
+    }
   } finally {
     await v.close();
     await model.dispose?.();

@@ -21,7 +21,7 @@ export function colormap(v: number, signed: boolean): [number, number, number] {
 }
 
 /** An image's map as a heatmap, over the image (channel mean, grey) at `opacity` when there is one. */
-export function drawMap(canvas: HTMLCanvasElement, m: ExplainMap, image: number[] | undefined, opacity: number): void {
+export function drawMap(canvas: HTMLCanvasElement, m: Pick<ExplainMap, 'shape' | 'values' | 'signed'>, image: number[] | undefined, opacity: number): void {
   const [H, W] = m.shape.length === 2 ? m.shape : [1, m.values.length];
   canvas.width = W;
   canvas.height = H;
@@ -54,10 +54,9 @@ const BAR_H = 180;
  * (blue) from the middle, magnitude maps up from the bottom. Inputs longer than the canvas is wide share a column,
  * which shows the largest |value| among them. Hovering says which element and its value (`title`).
  */
-export function drawBars(canvas: HTMLCanvasElement, m: ExplainMap): void {
+export function drawBars(canvas: HTMLCanvasElement, m: Pick<ExplainMap, 'values' | 'signed'>): void {
   canvas.width = BAR_W;
   canvas.height = BAR_H;
-  canvas.classList.add('mi-explain-bars');
   const g = canvas.getContext('2d');
   if (!g) return;
   const n = m.values.length;

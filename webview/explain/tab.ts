@@ -85,7 +85,10 @@ export function createExplainTab(): Tab {
       const canvas = h('canvas', { class: 'mi-explain-canvas' });
       // Images: a heatmap over the picture; anything else: a bar per element.
       if (r.image) drawMap(canvas, m, r.image, Number(opacity.value) / 100);
-      else drawBars(canvas, m);
+      else {
+        canvas.classList.add('mi-explain-bars');
+        drawBars(canvas, m);
+      }
       const line = (value: string, meaning: string, bad = false) =>
         h('div', { class: bad ? 'mi-warnings' : '' }, h('strong', {}, value), h('div', { class: 'mi-muted mi-explain-meaning' }, meaning));
       const q = [

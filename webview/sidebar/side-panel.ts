@@ -4,6 +4,7 @@ import type { Connection } from '../messaging/connect';
 import { h } from '../shell/dom';
 import { formatBytes, formatCount, formatName, formatShape } from '../overview/format';
 import { renderSelectedNode } from './node-view';
+import { drawBars, drawMap } from '../explain/draw';
 
 /**
  * The Explanations side view: a short summary of the model in the active editor, the selected node, and
@@ -32,28 +33,15 @@ export function mountSidePanel(root: HTMLElement, { rpc }: Connection): void {
   });
 }
 
-/** Same ramps as the Explain tab: sequential dark → yellow for magnitudes, blue ← white → red for signed maps. */
-function thumbColor(v: number, signed: boolean): [number, number, number] {
-  if (signed) {
-    const t = Math.max(-1, Math.min(1, v));
-    return t >= 0 ? [255, Math.round(255 * (1 - t)), Math.round(255 * (1 - t))] : [Math.round(255 * (1 + t)), Math.round(255 * (1 + t)), 255];
-  }
-  const t = Math.max(0, Math.min(1, v));
-  return [Math.round(68 + t * 185), Math.round(1 + t * 230), Math.round(84 - t * 47)];
-}
-
 function renderExplanation(e: ExplanationSummary): HTMLElement {
-  const [H, W] = e.thumbnail.shape;
-  const canvas = h('canvas', { class: 'mi-side-thumb', width: String(W), height: String(H) });
+  const canvas = h('canvas', { class: 'mi-side-thumb' });
   // CSSOM, not a style attribute: the webview CSP blocks inline style attributes.
   canvas.style.width = '64px';
-  canvas.style.imageRendering = 'pixelated';
-  const g = canvas.getContext('2d');
-  if (g) {
-    const px = g.createImageData(W, H);
-    const scale = Math.max(1e-12, ...e.thumbnail.values.map(Math.abs));
-    e.thumbnail.values.forEach((v, i) => px.data.set([...thumbColor(v / scale, e.thumbnail.signed), 255], i * 4));
-    g.putImageData(px, 0, 0);
+  // The Explain tab's drawing: a heatmap for image maps, bars for one-row (non-image) ones.
+  if (e.thumbnail.shape[0] === 1) drawBars(canvas, e.thumbnail);
+  else {
+    canvas.style.imageRendering = 'pixelated';
+    drawMap(canvas, e.thumbnail, undefined, 1);
   }
   const facts = [
     `deletion AUC ${e.deletionAuc.toFixed(3)}`, `insertion AUC ${e.insertionAuc.toFixed(3)}`,
