@@ -78,11 +78,11 @@ test('Explain tab: settings rows follow the checked methods, and the values type
     await page.locator('#mi-explain-m-rise').uncheck();
     await page.locator('#mi-explain-m-gradcam').check();
     await page.locator('#mi-explain-run').click();
-    const caption = page.locator('figure.mi-explain-map[data-method="gradcam"] figcaption');
-    await caption.waitFor({ timeout: 60_000 });
+    const layerLine = page.locator('figure.mi-explain-map[data-method="gradcam"] .mi-explain-layer');
+    await layerLine.waitFor({ timeout: 60_000 });
     const offered = await page.locator('#mi-explain-gradcam-layers option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
     assert.ok(offered.length >= 2, `layers offered: ${offered.join(', ')}`);
-    assert.match(await caption.innerText(), new RegExp(`layer ${offered[offered.length - 1].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.match(await layerLine.innerText(), new RegExp(`^layer ${offered[offered.length - 1].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     assert.equal(asked.length, 2);
     await page.screenshot({ path: join(artifacts, 'explain-gradcam-layer.png'), fullPage: true });
     // IG with a baseline file that is not filled in: the tab says so instead of sending a request.

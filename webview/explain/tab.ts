@@ -97,7 +97,9 @@ export function createExplainTab(): Tab {
       ];
       if (m.completeness !== undefined) q.push(line(`completeness residual ${m.completeness.toExponential(2)}`, MEANINGS.completeness, !(m.completeness <= MAX_COMPLETENESS)));
       if (m.randomizationSpearman !== undefined) q.push(line(`randomization ρ ${m.randomizationSpearman.toFixed(2)}`, MEANINGS.sanity, !(m.randomizationSpearman <= MAX_RANDOMIZATION_SPEARMAN)));
-      cell.append(h('figcaption', {}, `${m.method} (${m.signed ? 'signed' : 'magnitude'}${m.layer ? `, layer ${m.layer}` : ''}, ${m.ms.toFixed(0)} ms)`), canvas, h('div', { class: 'mi-muted' }, ...q));
+      // The layer goes under the map: a long layer name in the caption would push this map below its neighbours.
+      const layerLine = m.layer ? h('div', { class: 'mi-explain-layer mi-wrap' }, `layer ${m.layer}`) : null;
+      cell.append(h('figcaption', {}, `${m.method} (${m.signed ? 'signed' : 'magnitude'}, ${m.ms.toFixed(0)} ms)`), canvas, ...(layerLine ? [layerLine] : []), h('div', { class: 'mi-muted' }, ...q));
       return cell;
     }));
   };
