@@ -17,9 +17,10 @@ import type { InputLayout } from './layout';
 import { blurred, inputLayout, reduceToMap } from './layout';
 import { occlusion } from './occlusion';
 import { rise } from './rise';
-import { batchSizeFor, gradForward, isProbabilities, scoreArrays, Scoring, sessionForward, softmax, toFloat32 } from './scoring';
+import { batchSizeFor, gradForward, isProbabilities, scoreArrays, Scoring, sessionForward, toFloat32 } from './scoring';
 import { completeness, deletionInsertion, spearman } from './quality';
 import { findLabels } from '../runtime/labels';
+import { softmax } from '../runtime/output-summary';
 
 export interface ExplainRunOptions extends ExplainParams {
   model?: Model;

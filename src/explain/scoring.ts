@@ -100,17 +100,6 @@ export function gradForward(gm: GradModel, shape: number[], batch: number): Forw
   };
 }
 
-/** The softmax of a whole row. */
-export function softmax(row: Float32Array): Float64Array {
-  let m = -Infinity;
-  for (let i = 0; i < row.length; i++) m = Math.max(m, row[i]);
-  const out = new Float64Array(row.length);
-  let s = 0;
-  for (let i = 0; i < row.length; i++) s += out[i] = Math.exp(row[i] - m);
-  for (let i = 0; i < row.length; i++) out[i] /= s;
-  return out;
-}
-
 export function softmaxAt(row: ArrayLike<number>, k: number): number {
   let m = -Infinity;
   for (let i = 0; i < row.length; i++) m = Math.max(m, row[i]);

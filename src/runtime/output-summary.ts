@@ -56,14 +56,20 @@ export function summarizeOutput(name: string, a: NdArray, topK: number, labels: 
   return summary;
 }
 
+/** Softmax of a whole row; non-finite logits get probability 0. */
+export function softmax(row: ArrayLike<number>): number[] {
+  let m = -Infinity;
+  for (let i = 0; i < row.length; i++) if (Number.isFinite(row[i])) m = Math.max(m, row[i]);
+  const e = Array.from(row, (v) => (Number.isFinite(v) ? Math.exp(v - m) : 0));
+  const z = e.reduce((s, v) => s + v, 0);
+  return e.map((v) => v / z);
+}
+
 /** Softmax unless the row already is a distribution (all in [0,1], sum ≈ 1). */
 export function asProbabilities(row: number[]): { probs: number[]; softmax: boolean } {
   const sum = row.reduce((s, v) => s + v, 0);
   if (row.every((v) => v >= 0 && v <= 1) && Math.abs(sum - 1) < 1e-3) return { probs: row, softmax: false };
-  const m = Math.max(...row.filter(Number.isFinite));
-  const e = row.map((v) => (Number.isFinite(v) ? Math.exp(v - m) : 0));
-  const z = e.reduce((s, v) => s + v, 0);
-  return { probs: e.map((v) => v / z), softmax: true };
+  return { probs: softmax(row), softmax: true };
 }
 
 function topEntries(probs: number[], k: number, labels: string[] | undefined): TopEntry[] {

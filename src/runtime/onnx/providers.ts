@@ -59,12 +59,12 @@ export function knownFailure(ep: string): string | undefined {
   return undefined;
 }
 
+const SYSTEM_LIB_DIRS = ['/lib', '/usr/lib', '/lib64', '/usr/lib64', '/usr/local/lib', `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`, `/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`];
+
 /**
  * Whether the dynamic loader could find libvulkan.so.1: in LD_LIBRARY_PATH, the folders the ld.so.conf files name, or
  * the usual library folders. (A loader found by other means is not seen; the provider is then reported unavailable.)
  */
-const SYSTEM_LIB_DIRS = ['/lib', '/usr/lib', '/lib64', '/usr/lib64', '/usr/local/lib', `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`, `/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`];
-
 export function vulkanLoaderFound(env = process.env, confDir = '/etc/ld.so.conf.d', systemDirs = SYSTEM_LIB_DIRS): boolean {
   const dirs = (env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
   try {
