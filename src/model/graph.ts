@@ -62,7 +62,9 @@ export interface Graph {
   readonly attributes?: string[];
 }
 
-export type ModelFormat = 'onnx' | 'tfjs-layers' | 'tfjs-graph';
+export type ModelFormat =
+  | 'onnx' | 'tfjs-layers' | 'tfjs-graph'
+  | 'keras' | 'tflite' | 'safetensors' | 'gguf' | 'pytorch' | 'savedmodel';
 
 export interface Model {
   readonly format: ModelFormat;

@@ -99,7 +99,7 @@ test('bad files fail the call with the reader\'s one-line message, and the engin
     [join(tmp, 'missing.onnx'), /^missing\.onnx: .*ENOENT/],
     [empty, /^empty\.onnx: is empty/],
     [random, /^random\.onnx: /],
-    [tmp, /is not a file/],
+    [tmp, /is a folder, not a model file/],
   ] as const) {
     await assert.rejects(c.call('open', { path }), (e: Error & { code?: string }) => {
       assert.equal(e.code, 'failed');

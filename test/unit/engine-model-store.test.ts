@@ -128,7 +128,7 @@ test('a failed resource is not cached; unknown ids and bad files fail with one-l
   assert.equal(await store.resource(modelId, 'x', () => 42), 42);
   await assert.rejects(store.resource('m0.1', 'x', () => 1), (e: RpcError) => e.code === 'bad-request');
   await assert.rejects(store.open(join(tmp, 'nope.onnx')), /^Error: nope\.onnx: cannot be read \(ENOENT\)$|nope\.onnx: cannot be read \(ENOENT\)/);
-  await assert.rejects(store.open(tmp), /is not a file/);
+  await assert.rejects(store.open(tmp), /is a folder, not a model file/);
   assert.equal(store.revisionCount, 1);
   await store.closeAll();
 });

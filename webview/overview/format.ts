@@ -42,6 +42,12 @@ const formatNames: Record<ModelFormat, string> = {
   onnx: 'ONNX',
   'tfjs-layers': 'TF.js (layers)',
   'tfjs-graph': 'TF.js (graph)',
+  keras: 'Keras',
+  tflite: 'TensorFlow Lite',
+  safetensors: 'SafeTensors',
+  gguf: 'GGUF',
+  pytorch: 'PyTorch',
+  savedmodel: 'TF SavedModel',
 };
 
 export function formatName(format: ModelFormat): string {

@@ -3,7 +3,7 @@ import { ModelError } from '../../model/errors';
 import type { Graph, Model } from '../../model/graph';
 import type { Tensor } from '../../model/tensor';
 import { allGraphs } from '../../model/walk';
-import type { FormatReader, OpenOptions } from '../reader';
+import type { FormatDescriptor, OpenOptions } from '../descriptor';
 import { Pacer } from '../pace';
 import { decodeModelPaced, looksLikeOnnx } from './decode';
 import { ExternalData } from './external-data';
@@ -18,8 +18,12 @@ const MAX_WARNINGS = 50;
  * ONNX reader: reads the file once, decodes it with onnx-proto's generated code, and maps it onto the IR.
  * Weights stay where they are (views into the file buffer, or external files opened on first read).
  */
-export const onnxReader: FormatReader = {
+export const onnxReader: FormatDescriptor = {
   id: 'onnx',
+  name: 'ONNX',
+  formats: ['onnx'],
+  files: ['*.onnx'],
+  editor: 'default',
 
   match(path: string, head: Uint8Array): boolean {
     const lower = path.toLowerCase();

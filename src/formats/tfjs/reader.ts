@@ -4,7 +4,7 @@ import { TFJS_MODEL_KEYS } from './detect';
 import type { Graph, Model, ModelFormat } from '../../model/graph';
 import { linkGraph } from '../../model/link';
 import type { Tensor } from '../../model/tensor';
-import type { FormatReader, OpenOptions } from '../reader';
+import type { FormatDescriptor, OpenOptions } from '../descriptor';
 import { buildFunctions, buildGraphModel, type GraphParts } from './graph-model';
 import { isObj, type Json } from './keras-config';
 import { buildLayersGraph } from './layers';
@@ -18,8 +18,12 @@ const MAX_JSON_BYTES = 512 * 1024 * 1024;
 
 const MODEL_KEYS = TFJS_MODEL_KEYS;
 
-export const tfjsReader: FormatReader = {
+export const tfjsReader: FormatDescriptor = {
   id: 'tfjs',
+  name: 'TensorFlow.js',
+  formats: ['tfjs-layers', 'tfjs-graph'],
+  files: ['**/model.json'],
+  editor: 'option',
 
   match(path: string, head: Uint8Array): boolean {
     if (!/\.json$/i.test(path)) return false;

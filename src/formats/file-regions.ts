@@ -1,0 +1,57 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { ModelError } from '../model/errors';
+import type { ByteSource } from '../model/tensor';
+import { checkRange } from './onnx/sources';
+
+/**
+ * Lazy reads of byte ranges of one file, for readers whose tensors sit at offsets in a file (SafeTensors, GGUF,
+ * stored zip entries, TFLite buffers): the file is opened on the first read and closed by `dispose`, so opening a
+ * model reads its header only.
+ */
+export class FileRegions {
+  private handle: Promise<FileHandle> | undefined;
+
+  /** `file` is the path shown in errors; `size` the file's size, which every region must fit in. */
+  constructor(readonly file: string, readonly size: number) {}
+
+  /** The bytes [base, base + byteLength) of the file; throws a ModelError at once when they are past its end. */
+  region(base: number, byteLength: number, what: string): ByteSource {
+    if (!Number.isSafeInteger(base) || !Number.isSafeInteger(byteLength) || base < 0 || byteLength < 0 || base + byteLength > this.size) {
+      throw new ModelError(this.file, `${what}: bytes [${base}, ${base + byteLength}) are beyond the end of the file (${this.size} bytes)`);
+    }
+    return {
+      byteLength,
+      read: async (offset, length) => {
+        checkRange(this.file, what, byteLength, offset, length);
+        return this.readAt(base + offset, length);
+      },
+    };
+  }
+
+  /** Reads exactly `length` bytes at `position`, or throws a ModelError saying the file ended early. */
+  async readAt(position: number, length: number): Promise<Uint8Array> {
+    this.handle ??= open(this.file, 'r');
+    let fh: FileHandle;
+    try {
+      fh = await this.handle;
+    } catch (e) {
+      this.handle = undefined;
+      throw new ModelError(this.file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+    const out = new Uint8Array(length);
+    let done = 0;
+    // fs reads may come back short for big ranges; loop until the range is full or the file ends.
+    while (done < length) {
+      const { bytesRead } = await fh.read(out, done, length - done, position + done);
+      if (bytesRead === 0) throw new ModelError(this.file, `ended early (wanted bytes up to ${position + length}; the file changed since it was opened?)`);
+      done += bytesRead;
+    }
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    const h = this.handle;
+    this.handle = undefined;
+    await h?.then((fh) => fh.close(), () => undefined);
+  }
+}
