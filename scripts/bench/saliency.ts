@@ -38,7 +38,7 @@ export async function run(args: string[]): Promise<void> {
     let bestRaw = Infinity;
     let shapes: number[][] = [];
     for (let round = 0; round < rounds; round++) {
-      const ours = await timeOurs(path, model, method, ep, warmup, repeat);
+      const ours = await timeOurs(model, method, ep, warmup, repeat);
       best = Math.min(best, ours.ms);
       shapes = ours.shapes;
       bestRaw = Math.min(bestRaw, await timeRaw(path, ep, shapes, warmup, repeat));
@@ -58,8 +58,8 @@ export async function run(args: string[]): Promise<void> {
  * here, and 3x slower on 16 cores, while ours was loaded), which would flatter whichever side is measured second.
  * Also returns the batch shapes our code sent, for the raw side to repeat.
  */
-async function timeOurs(path: string, model: Model, method: ExplainMethod, ep: string, warmup: number, repeat: number): Promise<{ ms: number; shapes: number[][] }> {
-  const { session } = await sessions.get(path, { providers: [ep] });
+async function timeOurs(model: Model, method: ExplainMethod, ep: string, warmup: number, repeat: number): Promise<{ ms: number; shapes: number[][] }> {
+  const { session } = await sessions.get(model, { providers: [ep] });
   if (session.provider !== ep) throw new Error(`${ep} did not run here (${session.provider} would have): nothing to compare`);
   // Record every batch our code sends (shape of the explained input) without changing what runs.
   const batches: number[][] = [];
@@ -69,13 +69,13 @@ async function timeOurs(path: string, model: Model, method: ExplainMethod, ep: s
     if (first) batches.push(first.shape.slice());
     return inner(feeds);
   };
-  for (let w = 0; w < warmup; w++) await explainModel(path, { methods: [method], model, providers: [ep], seed: 1 });
+  for (let w = 0; w < warmup; w++) await explainModel(model, { methods: [method], providers: [ep], seed: 1 });
   let best = Infinity;
   let shapes: number[][] = [];
   for (let r = 0; r < repeat; r++) {
     batches.length = 0;
     const t0 = performance.now();
-    await explainModel(path, { methods: [method], model, providers: [ep], seed: 1 });
+    await explainModel(model, { methods: [method], providers: [ep], seed: 1 });
     best = Math.min(best, performance.now() - t0);
     shapes = batches.slice();
   }

@@ -1,6 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Model } from '../model/graph';
 import { openModelChecked } from '../engine/open';
 import { encodeNpy } from '../formats/arrays/npy';
 import type { RunInputSpec, RunSummary } from '../protocol/run';
@@ -31,14 +30,6 @@ export function runText(s: RunSummary): string {
 }
 
 /** The IR gives hints (vocab sizes, labels metadata); a model our reader cannot parse may still run. */
-async function tryOpen(path: string): Promise<Model | undefined> {
-  try {
-    return await openModelChecked(path);
-  } catch {
-    return undefined;
-  }
-}
-
 export const runVerb: Verb = {
   name: 'run',
   summary: 'sample inference: synthesized or file inputs, output stats, top-k, latency, execution provider',
@@ -47,9 +38,10 @@ export const runVerb: Verb = {
   async run(args, io) {
     const path = modelPathArg(this, args);
     const inputs: RunInputSpec[] = args.inputs.map((i) => (i.name ? { name: i.name, file: i.file } : { file: i.file }));
-    const model = await tryOpen(path);
+    // Our reader first: a broken file gets its precise diagnosis, and the model's format picks the runtime.
+    const model = await openModelChecked(path);
     try {
-      const { summary, outputs } = await runModel(path, { inputs, dims: args.dims, providers: args.eps, runs: args.runs, model });
+      const { summary, outputs } = await runModel(model, { inputs, dims: args.dims, providers: args.eps, runs: args.runs });
       if (args.saveOutputs) {
         await mkdir(args.saveOutputs, { recursive: true });
         for (const [name, a] of outputs) {

@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import type { Model } from '../model/graph';
 import { openModelChecked } from '../engine/open';
 import { encodeNpy } from '../formats/arrays/npy';
 import { explainModel } from '../explain/explain';
@@ -10,14 +9,6 @@ import type { MethodOptionFlag } from './args';
 import { METHOD_OPTION_FLAGS, UsageError } from './args';
 import type { Verb } from './verb';
 import { modelPathArg } from './verb';
-
-async function tryOpen(path: string): Promise<Model | undefined> {
-  try {
-    return await openModelChecked(path);
-  } catch {
-    return undefined; // perturbation methods run on anything onnxruntime / tfjs loads
-  }
-}
 
 const IG_BASELINES = ['black', 'blurred', 'noise'] as const;
 
@@ -64,10 +55,10 @@ export const saliencyVerb: Verb = {
     if (args.target !== undefined && !/^\d+$/.test(args.target)) throw new UsageError(`--target needs a whole number, got "${args.target}"`);
     const inputs: RunInputSpec[] = args.inputs.map((i) => (i.name ? { name: i.name, file: i.file } : { file: i.file }));
     const options = methodOptions(method, args.methodOptions);
-    const model = await tryOpen(path);
+    const model = await openModelChecked(path);
     try {
-      const r = await explainModel(path, {
-        methods: [method], inputs, dims: args.dims, providers: args.eps, model, options,
+      const r = await explainModel(model, {
+        methods: [method], inputs, dims: args.dims, providers: args.eps, options,
         target: args.target === undefined ? undefined : Number(args.target),
       });
       const m = r.maps[0];

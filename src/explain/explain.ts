@@ -3,7 +3,8 @@ import type { Model } from '../model/graph';
 import { ModelError } from '../model/errors';
 import { isFloatDType } from '../model/dtype';
 import type { NdArray } from '../formats/arrays/ndarray';
-import { sessions } from '../runtime/load';
+import { runtimeOf, sessions } from '../runtime/load';
+import { withModel, type ModelRef } from '../runtime/model-ref';
 import { planInputs } from '../runtime/inputs';
 import { oneLine } from '../runtime/session';
 import type { ExplainMap, ExplainMethod, ExplainParams, ExplainResult } from '../protocol/explain';
@@ -23,7 +24,6 @@ import { findLabels } from '../runtime/labels';
 import { softmax } from '../runtime/output-summary';
 
 export interface ExplainRunOptions extends ExplainParams {
-  model?: Model;
   signal?: AbortSignal;
   onProgress?: (fraction: number, message: string) => void;
 }
@@ -71,11 +71,16 @@ const SIGNED: Record<ExplainMethod, boolean> = { vanilla: false, gradxinput: tru
  * Explains one input sample: loads (or reuses) the runtime session, plans inputs like `run`, picks the target, then
  * computes each method's map with its quality numbers.
  */
-export async function explainModel(path: string, p: ExplainRunOptions): Promise<ExplainFull> {
+export function explainModel(ref: ModelRef, p: ExplainRunOptions): Promise<ExplainFull> {
+  return withModel(ref, (model) => explainOpened(model, p));
+}
+
+async function explainOpened(model: Model, p: ExplainRunOptions): Promise<ExplainFull> {
+  const path = model.path;
   const o = p.options ?? {};
   p.onProgress?.(0, 'loading model');
-  const { session } = await sessions.get(path, { providers: p.providers });
-  const plan = await planInputs(session.inputs, p.inputs ?? [], { synth: p.synth, seed: p.seed, dims: p.dims, model: p.model, modelPath: path });
+  const { session } = await sessions.get(model, { providers: p.providers });
+  const plan = await planInputs(session.inputs, p.inputs ?? [], { synth: p.synth, seed: p.seed, dims: p.dims, model, modelPath: path });
   const info = session.inputs.find((i) => isFloatDType(i.dtype) || i.dtype === 'unknown');
   if (!info) throw new ModelError(path, 'has no floating-point input to explain');
   const arr = plan.feeds.get(info.name)!;
@@ -84,7 +89,7 @@ export async function explainModel(path: string, p: ExplainRunOptions): Promise<
   // IG's baseline from a file (image or array) is planned like an input, then must have the explained input's shape.
   let fileBaseline: Float32Array | undefined;
   if (o.baselineFile && p.methods.includes('ig')) {
-    const planned = await planInputs(session.inputs, [{ name: info.name, file: o.baselineFile }], { dims: p.dims, model: p.model, modelPath: path, seed: p.seed });
+    const planned = await planInputs(session.inputs, [{ name: info.name, file: o.baselineFile }], { dims: p.dims, model, modelPath: path, seed: p.seed });
     const b = planned.feeds.get(info.name)!;
     if (b.shape.join() !== arr.shape.join()) {
       throw new ModelError(o.baselineFile, `has shape [${b.shape.join(', ')}]; an IG baseline needs the shape of input "${info.name}", [${arr.shape.join(', ')}]`);
@@ -104,7 +109,7 @@ export async function explainModel(path: string, p: ExplainRunOptions): Promise<
   if (target >= row.length) throw new ModelError(path, `target ${target} is out of range: the first output has ${row.length} values per sample`);
   const useSoftmax = row.length > 1 && !isProbabilities(row);
   const scoring = new Scoring(fwd, target, useSoftmax);
-  const labels = findLabels(path, p.model?.metadata);
+  const labels = findLabels(path, model.metadata);
   // One softmax for the whole row (a per-class softmax would be quadratic: a million exp calls for 1,000 classes).
   const probs = useSoftmax ? softmax(row) : row;
   const top = Array.from(probs.keys()).map((i) => ({ index: i, p: probs[i], label: labels?.[i] })).sort((a, b) => b.p - a.p).slice(0, 5);
@@ -118,13 +123,14 @@ export async function explainModel(path: string, p: ExplainRunOptions): Promise<
     const tfFeeds: Record<string, tf.Tensor> = {};
     for (const [k, v] of feeds) tfFeeds[k] = tf.tensor(toFloat32(v), v.shape, isFloatDType(v.dtype) ? 'float32' : 'int32');
     try {
-      gm = await loadGradModel({ path, model: p.model, inputName: info.name, feeds: tfFeeds });
+      gm = await loadGradModel({ model, inputName: info.name, feeds: tfFeeds });
     } catch (e) {
       tf.dispose(Object.values(tfFeeds));
       gmError = oneLine(e);
     }
   }
-  const channelsLast = /\.json$/i.test(path);
+  // TF.js (and Keras) image models take NHWC; ONNX's are NCHW.
+  const channelsLast = runtimeOf(model) === 'tfjs';
   const baselineOf = (): Float32Array => {
     if (fileBaseline) return fileBaseline;
     if (o.baseline === 'blurred') return blurred(x, lay);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../model/graph';
 import { ModelError } from '../model/errors';
+import { formatOf } from '../formats/registry';
 import { loadTfjsModel } from '../runtime/tfjs/session';
 import { loadDifferentiable, UnsupportedOperatorError } from './onnx-executor';
 import { toTfTensor } from './onnx-executor/load-tensor';
@@ -131,9 +132,8 @@ class OnnxGradModel implements GradModel {
 }
 
 export interface GradModelSource {
-  path: string;
-  /** The opened IR (ONNX needs it for the executor). */
-  model?: Model;
+  /** The opened model: its format picks TF.js layers or the ONNX executor. */
+  model: Model;
   /** Which graph input is explained. */
   inputName: string;
   /** Every input's fed value (others are held fixed). */
@@ -142,22 +142,24 @@ export interface GradModelSource {
 
 /** Loads the differentiable form of a model, or explains in one line why gradient methods cannot run on it. */
 export async function loadGradModel(src: GradModelSource): Promise<GradModel> {
-  if (/\.json$/i.test(src.path)) {
-    const m = await loadTfjsModel(src.path);
+  const path = src.model.path;
+  const runs = formatOf(src.model).runs;
+  if (runs.runtime === 'tfjs') {
+    const m = await loadTfjsModel(path, await runs.artifacts(src.model));
     if (!(m instanceof tf.LayersModel)) {
       m.dispose();
-      throw new ModelError(src.path, 'is a TF.js graph model; gradient methods need a Layers model (occlusion and RISE work on any model)');
+      throw new ModelError(path, 'is a TF.js graph model; gradient methods need a Layers model (occlusion and RISE work on any model)');
     }
     const idx = Math.max(0, m.inputNames.indexOf(src.inputName));
     return new TfjsGradModel(m, m.inputNames.map((n) => src.feeds[n]), idx);
   }
-  if (!src.model) throw new ModelError(src.path, 'could not be read as ONNX for gradients');
+  if (runs.runtime !== 'onnxruntime') throw new ModelError(path, runs.runtime === null ? runs.why : 'has no differentiable form');
   try {
     const dm = await loadDifferentiable(src.model);
     return new OnnxGradModel(dm, src.model, src.inputName, src.feeds);
   } catch (e) {
     if (e instanceof UnsupportedOperatorError) {
-      throw new ModelError(src.path, `gradient methods cannot run: unsupported operator(s) ${e.ops.join(', ')} (occlusion and RISE still work)`);
+      throw new ModelError(path, `gradient methods cannot run: unsupported operator(s) ${e.ops.join(', ')} (occlusion and RISE still work)`);
     }
     throw e;
   }

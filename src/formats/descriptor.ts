@@ -25,7 +25,35 @@ export interface FormatDescriptor {
    * (model.json, .h5, .pt), so the inspector is offered through Inspect / Open With only.
    */
   readonly editor: 'default' | 'option';
+  /**
+   * For file names other tools share (model.json): a pattern the first 4 KiB of this format's files match, so the
+   * extension host can tell candidates apart without loading the reader (Quick Inference's workspace list).
+   */
+  readonly headPattern?: RegExp;
   /** `head` is at most the first 4 KiB of the file. Must be cheap: no reads, no parsing beyond the head. */
   match(path: string, head: Uint8Array): boolean;
   open(path: string, opts?: OpenOptions): Promise<Model>;
+  /** How its models execute: the runtime the engine loads for them, or why they cannot run (shown to users). */
+  readonly runs: Execution;
+}
+
+/**
+ * 'onnxruntime' loads the model file itself; 'tfjs' builds a tf.LayersModel/GraphModel from `artifacts`, which the
+ * reader derives from the model it opened (so the file is not parsed again).
+ */
+export type Execution =
+  | { readonly runtime: 'onnxruntime' }
+  | { readonly runtime: 'tfjs'; artifacts(model: Model): Promise<TfjsArtifacts> }
+  | { readonly runtime: null; readonly why: string };
+
+/** What `tf.io.fromMemory` takes, as plain data (formats do not load tfjs). */
+export interface TfjsArtifacts {
+  readonly kind: 'layers' | 'graph';
+  readonly modelTopology: object;
+  readonly weightSpecs: { name: string; shape: number[]; dtype: string; quantization?: object }[];
+  readonly weightData: ArrayBuffer;
+  readonly format?: string;
+  readonly signature?: object;
+  readonly userDefinedMetadata?: object;
+  readonly modelInitializer?: object;
 }

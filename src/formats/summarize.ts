@@ -1,6 +1,7 @@
 import type { Model, Value } from '../model/graph';
 import { allGraphs, allWeights, opTypeCounts, parameterBytes, parameterCount } from '../model/walk';
 import type { ModelSummary, ValueInfo, WireShape } from '../protocol/summary';
+import { formatOf } from './registry';
 
 export function toWireShape(shape: Value['shape']): WireShape {
   if (!shape) return null;
@@ -10,6 +11,11 @@ export function toWireShape(shape: Value['shape']): WireShape {
 function valueInfo(model: Model, name: string): ValueInfo {
   const v = model.graph.values.get(name);
   return { name, dtype: v?.dtype ?? 'unknown', shape: toWireShape(v?.shape) };
+}
+
+function runsOf(model: Model): ModelSummary['runs'] {
+  const r = formatOf(model).runs;
+  return r.runtime === null ? { runtime: null, why: r.why } : { runtime: r.runtime };
 }
 
 /** The Overview / `inspect --json` view of a model. */
@@ -42,5 +48,6 @@ export function summarize(model: Model, fileBytes: number): ModelSummary {
     parameterBytes: parameterBytes(model),
     opTypeCounts: opTypeCounts(model.graph),
     warnings: model.warnings,
+    runs: runsOf(model),
   };
 }

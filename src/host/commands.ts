@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { HostContext } from './host-context';
 import { MODEL_VIEW_TYPE } from './custom-editor';
 import { quickInference } from './quick-inference';
+import { FORMATS, isModelPath } from './model-files';
 import { MANAGE_TRUST_ACTION, MANAGE_TRUST_COMMAND, restrictedModeMessage } from './trust';
 
 type CommandFactory = (ctx: HostContext) => (...args: unknown[]) => unknown;
@@ -24,7 +25,7 @@ export function registerCommands(ctx: HostContext): void {
   for (const [name, factory] of Object.entries(commandTable)) ctx.push(vscode.commands.registerCommand(name, factory(ctx)));
 }
 
-const isModelUri = (u: vscode.Uri | undefined): u is vscode.Uri => !!u && (/\.onnx$/i.test(u.path) || /(^|\/)model\.json$/i.test(u.path));
+const isModelUri = (u: vscode.Uri | undefined): u is vscode.Uri => !!u && isModelPath(u.path);
 
 /** The model in the active editor tab (custom editor or a model.json opened as text), if any. */
 function activeModelUri(): vscode.Uri | undefined {
@@ -41,12 +42,17 @@ async function inspect(_ctx: HostContext, arg: unknown): Promise<void> {
       openLabel: 'Inspect',
       canSelectMany: false,
       defaultUri: activeModelUri() ?? vscode.workspace.workspaceFolders?.[0]?.uri,
-      filters: { Models: ['onnx', 'json'], 'All files': ['*'] },
+      filters: { Models: modelExtensions(), 'All files': ['*'] },
     });
     uri = picked?.[0];
     if (!uri) return;
   }
   await vscode.commands.executeCommand('vscode.openWith', uri, MODEL_VIEW_TYPE);
+}
+
+/** File-dialog extensions of every format (`*.onnx` → onnx, `**` + `/model.json` → json). */
+function modelExtensions(): string[] {
+  return [...new Set(FORMATS.flatMap((f) => f.files.map((g) => g.split('.').pop()!.toLowerCase())))];
 }
 
 /** Restricted Mode: say why nothing runs, and offer the one action that changes it. */

@@ -1,15 +1,6 @@
 // vscode-free parts of Quick Inference: which models to offer, which inputs, the RunParams a choice becomes (with what
 // the Run tab remembered for the model), and the text of the result (notification line and log details).
-import { TFJS_MODEL_KEYS } from '../formats/tfjs/detect';
 import type { RunInputSpec, RunParams, RunSummary, SynthKind } from '../protocol/run';
-
-/** A Quick Inference candidate by name: .onnx, or a model.json whose first bytes look like TF.js (decided by the caller). */
-export const isModelPath = (p: string): boolean => /\.onnx$/i.test(p) || /(^|[\\/])model\.json$/i.test(p);
-
-/** The first bytes of a .json file say TF.js (a model.json of some other tool is not offered). */
-export function looksLikeTfjsHead(head: string): boolean {
-  return TFJS_MODEL_KEYS.test(head);
-}
 
 /** Active model first, then the workspace's in path order, each once. */
 export function orderCandidates(active: string | undefined, found: readonly string[]): string[] {

@@ -6,8 +6,9 @@ import type { HostContext } from './host-context';
 import { MODEL_VIEW_TYPE } from './custom-editor';
 import { rememberedRunDefaults } from './run-prefs';
 import {
-  ARRAY_EXTENSIONS, IMAGE_EXTENSIONS, describeRun, headline, inputOptions, isModelPath, looksLikeTfjsHead, orderCandidates, quickRunParams, type InputChoice,
+  ARRAY_EXTENSIONS, IMAGE_EXTENSIONS, describeRun, headline, inputOptions, orderCandidates, quickRunParams, type InputChoice,
 } from './quick-inference-plan';
+import { isModelPath, isRunnable, runnableGlobs } from './model-files';
 import { MANAGE_TRUST_ACTION, MANAGE_TRUST_COMMAND, restrictedModeMessage } from './trust';
 
 // "Quick Inference": one run of a model from the Explorer or the palette, without opening the Run tab. Pick a model
@@ -35,13 +36,15 @@ async function head(path: string): Promise<string> {
   }
 }
 
+/** The workspace's files of the formats a runtime executes (shared file names, like model.json, checked by their head). */
 async function workspaceModels(): Promise<vscode.Uri[]> {
-  const [onnx, json] = await Promise.all([
-    vscode.workspace.findFiles('**/*.onnx', '**/node_modules/**', 200),
-    vscode.workspace.findFiles('**/model.json', '**/node_modules/**', 200),
-  ]);
-  const tfjs = await Promise.all(json.map(async (u) => (u.scheme === 'file' && looksLikeTfjsHead(await head(u.fsPath).catch(() => '')) ? u : undefined)));
-  return [...onnx, ...tfjs.filter((u): u is vscode.Uri => !!u)];
+  const found = await Promise.all(runnableGlobs().map(async ({ glob, needsHead }) => {
+    const uris = await vscode.workspace.findFiles(glob, '**/node_modules/**', 200);
+    if (!needsHead) return uris;
+    const kept = await Promise.all(uris.map(async (u) => (u.scheme === 'file' && isRunnable(u.path, await head(u.fsPath).catch(() => '')) ? u : undefined)));
+    return kept.filter((u): u is vscode.Uri => !!u);
+  }));
+  return found.flat();
 }
 
 async function pickModel(): Promise<vscode.Uri | undefined> {

@@ -35,6 +35,13 @@ export interface ModelSummary {
   parameterBytes: number;
   opTypeCounts: Record<string, number>;
   warnings: string[];
+  /** The runtime that executes this model (chosen by its format), or null with the reason users see. */
+  runs: { runtime: 'onnxruntime' | 'tfjs'; why?: undefined } | { runtime: null; why: string };
+}
+
+/** Why the Run and Explain tabs cannot run this model (its format has no runtime), or undefined when they can. */
+export function cannotRun(s: Pick<ModelSummary, 'runs'>): string | undefined {
+  return s.runs?.runtime === null ? s.runs.why : undefined;
 }
 
 /** "1.2 KB", or "1.2 KB + 3 data files (12 MB)": the model file and the files its weights are read from. */

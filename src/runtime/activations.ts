@@ -4,7 +4,7 @@ import { ModelError } from '../model/errors';
 import type { NdArray } from '../formats/arrays/ndarray';
 import type { ActivationOverlayResult, ActivationParams, ActivationsResult, ActivationSummary, OverlayMeasure, RunInputParams } from '../protocol/run';
 import { MAX_ACTIVATION_VALUES } from '../protocol/run';
-import { isTfjsPath, sessions } from './load';
+import { runtimeOf, sessions } from './load';
 import { planInputs, type InputPlan } from './inputs';
 import type { RuntimeSession } from './session';
 import { oneLine } from './session';
@@ -33,7 +33,7 @@ function checkAbort(signal: AbortSignal | undefined): void {
 /** The base session (provider choice and input metadata, shared with `run`) and the values to feed. */
 export async function prepareRun(path: string, p: RunInputParams, c: ActivationContext): Promise<{ session: RuntimeSession; plan: InputPlan }> {
   c.onProgress?.(0, 'loading model');
-  const { session } = await sessions.get(path, { providers: p.providers });
+  const { session } = await sessions.get(c.model, { providers: p.providers });
   checkAbort(c.signal);
   const plan = await planInputs(session.inputs, p.inputs ?? [], { ...p, model: c.model, modelPath: path });
   for (const [k, v] of c.feeds ?? []) plan.feeds.set(k, v);
@@ -51,7 +51,8 @@ const tfjsExtra = () => require('./tfjs/intermediate') as typeof Intermediate;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Runs once and returns the values named (graph inputs come straight from the feeds). */
-async function fetchValues(path: string, session: RuntimeSession, plan: InputPlan, values: string[], signal?: AbortSignal): Promise<Map<string, NdArray>> {
+async function fetchValues(model: Model, session: RuntimeSession, plan: InputPlan, values: string[], signal?: AbortSignal): Promise<Map<string, NdArray>> {
+  const path = model.path;
   const out = new Map<string, NdArray>();
   const computed = values.filter((v) => {
     const fed = plan.feeds.get(v);
@@ -61,7 +62,7 @@ async function fetchValues(path: string, session: RuntimeSession, plan: InputPla
   if (!computed.length) return out;
   let got: Map<string, NdArray>;
   try {
-    if (isTfjsPath(path)) {
+    if (runtimeOf(model) === 'tfjs') {
       got = await tfjsExtra().tfjsIntermediates(path, session, plan.feeds, computed);
     } else {
       const x = onnxExtra();
@@ -88,7 +89,7 @@ export async function computeActivations(path: string, p: ActivationParams, c: A
   }
   const { session, plan } = await prepareRun(path, p, c);
   c.onProgress?.(0.3, 'running');
-  const got = await fetchValues(path, session, plan, values, c.signal);
+  const got = await fetchValues(c.model, session, plan, values, c.signal);
   c.onProgress?.(0.9, 'summarizing');
   const activations: ActivationSummary[] = [];
   for (const v of values) {
@@ -119,7 +120,7 @@ export async function computeActivationOverlay(path: string, p: RunInputParams &
   const values = [...new Set(nodes.flatMap((n) => n.outs))];
   const { session, plan } = await prepareRun(path, p, c);
   c.onProgress?.(0.3, `running with ${values.length} outputs`);
-  const got = values.length ? await fetchValues(path, session, plan, values, c.signal) : new Map<string, NdArray>();
+  const got = values.length ? await fetchValues(c.model, session, plan, values, c.signal) : new Map<string, NdArray>();
   const result: Record<string, number> = {};
   const missing: string[] = [];
   for (const n of nodes) {
@@ -141,7 +142,7 @@ export async function computeActivationOverlay(path: string, p: RunInputParams &
   };
 }
 
-/** Drops the extra-output sessions of a model file (called when the engine closes the model). */
-export async function releaseActivationSessions(path: string): Promise<void> {
-  if (onnxLoaded && !isTfjsPath(path)) await onnxExtra().releaseOutputSessions(path);
+/** Drops the extra-output sessions of a model (called when the engine closes the model). */
+export async function releaseActivationSessions(model: Model): Promise<void> {
+  if (onnxLoaded && runtimeOf(model) === 'onnxruntime') await onnxExtra().releaseOutputSessions(model.path);
 }

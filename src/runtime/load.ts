@@ -1,21 +1,26 @@
+import type { Model } from '../model/graph';
+import { ModelError } from '../model/errors';
+import { formatOf } from '../formats/registry';
 import type { LoadOptions, RuntimeSession } from './session';
 import type * as OnnxSession from './onnx/session';
 import type * as TfjsSession from './tfjs/session';
 import { SessionCache } from './session-cache';
 
-/** TF.js models are model.json files; everything else goes to onnxruntime. */
-export function isTfjsPath(path: string): boolean {
-  return /\.json$/i.test(path);
+/** Which runtime executes a model: its format descriptor says (never the file name). */
+export function runtimeOf(model: Pick<Model, 'format'>): 'onnxruntime' | 'tfjs' | null {
+  return formatOf(model).runs.runtime;
 }
 
 // Runtimes are required lazily: loading tfjs costs ~1 s and onnxruntime a native library, so a process pays only for
 // the one it uses. (CommonJS require: the engine and CLI are CJS bundles, and esbuild still bundles these files.)
 /* eslint-disable @typescript-eslint/no-require-imports */
-export async function loadSession(path: string, opts: LoadOptions = {}): Promise<RuntimeSession> {
-  if (isTfjsPath(path)) return (require('./tfjs/session') as typeof TfjsSession).loadTfjs(path, opts);
-  return (require('./onnx/session') as typeof OnnxSession).loadOnnx(path, opts);
+export async function loadSession(model: Model, opts: LoadOptions = {}): Promise<RuntimeSession> {
+  const runs = formatOf(model).runs;
+  if (runs.runtime === 'onnxruntime') return (require('./onnx/session') as typeof OnnxSession).loadOnnx(model.path, opts);
+  if (runs.runtime === 'tfjs') return (require('./tfjs/session') as typeof TfjsSession).loadTfjs(model.path, await runs.artifacts(model), opts);
+  throw new ModelError(model.path, runs.why);
 }
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-/** The process-wide cache the engine and CLI share. */
+/** The process-wide cache the engine and CLI share: sessions belong to the opened Model they were made from. */
 export const sessions = new SessionCache(loadSession);

@@ -1,6 +1,6 @@
 import type { ProfileParams, ProfileResult, ProfileRow } from '../protocol/run';
 import { ModelError } from '../model/errors';
-import { isTfjsPath } from './load';
+import { runtimeOf } from './load';
 import { prepareRun, type ActivationContext } from './activations';
 import { mapKernels, profileOverlay } from './profile-map';
 import type * as OnnxProfile from './onnx/profile';
@@ -25,7 +25,7 @@ export async function profileModel(path: string, p: ProfileParams, c: Activation
   let rows: ProfileRow[];
   let notes: string[];
   let runMs: number;
-  if (isTfjsPath(path)) {
+  if (runtimeOf(c.model) === 'tfjs') {
     const nodes = c.model.graph.nodes.map((n) => ({ id: n.id, opType: n.opType }));
     const r = await tfjsExtra().tfjsProfile(path, session, plan.feeds, runs, nodes, c.signal);
     const total = r.rows.reduce((s, x) => s + x.ms, 0);

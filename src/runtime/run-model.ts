@@ -3,6 +3,7 @@ import type { NdArray } from '../formats/arrays/ndarray';
 import type { RunParams, RunSummary } from '../protocol/run';
 import { findLabels } from './labels';
 import { sessions } from './load';
+import { withModel, type ModelRef } from './model-ref';
 import { planInputs } from './inputs';
 import { latencyStats, summarizeOutput } from './output-summary';
 import type { RuntimeSession } from './session';
@@ -10,8 +11,6 @@ import { oneLine } from './session';
 import { ModelError } from '../model/errors';
 
 export interface RunModelOptions extends RunParams {
-  /** The opened IR, when the caller has it: gives vocab sizes and labels metadata. */
-  model?: Model;
   signal?: AbortSignal;
   onProgress?: (fraction: number, message: string) => void;
   /** Arrays to feed directly, by input name (tests, conformance); they win over `inputs`. */
@@ -31,14 +30,19 @@ function checkAbort(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw Object.assign(new Error('run was cancelled'), { name: 'AbortError' });
 }
 
-/** Loads (or reuses) a session for `path`, feeds it, times `warmup` + `runs` executions, and summarises the outputs. */
-export async function runModel(path: string, opts: RunModelOptions = {}): Promise<RunModelResult> {
+/** Loads (or reuses) the model's session, feeds it, times `warmup` + `runs` executions, and summarises the outputs. */
+export function runModel(ref: ModelRef, opts: RunModelOptions = {}): Promise<RunModelResult> {
+  return withModel(ref, (model) => runOpened(model, opts));
+}
+
+async function runOpened(model: Model, opts: RunModelOptions): Promise<RunModelResult> {
+  const path = model.path;
   const runs = opts.runs ?? 10;
   const warmup = opts.warmup ?? 1;
   opts.onProgress?.(0, 'loading model');
-  const { session, cached } = await sessions.get(path, { providers: opts.providers, placement: opts.placement });
+  const { session, cached } = await sessions.get(model, { providers: opts.providers, placement: opts.placement });
   checkAbort(opts.signal);
-  const plan = await planInputs(session.inputs, opts.inputs ?? [], { ...opts, modelPath: path });
+  const plan = await planInputs(session.inputs, opts.inputs ?? [], { ...opts, model, modelPath: path });
   for (const [k, v] of opts.feeds ?? []) plan.feeds.set(k, v);
   const total = warmup + runs;
   let outputs = new Map<string, NdArray>();
@@ -55,7 +59,7 @@ export async function runModel(path: string, opts: RunModelOptions = {}): Promis
     if (i >= warmup) times.push(dt);
     opts.onProgress?.((i + 1) / total, i < warmup ? 'warming up' : `run ${i - warmup + 1}/${runs}`);
   }
-  const labels = findLabels(path, opts.model?.metadata);
+  const labels = findLabels(path, model.metadata);
   const summary: RunSummary = {
     provider: session.provider,
     skipped: session.skipped,
@@ -71,7 +75,7 @@ export async function runModel(path: string, opts: RunModelOptions = {}): Promis
   return { summary, outputs, session };
 }
 
-/** Drops cached sessions for a model file (called when the engine closes the model). */
-export function releaseModel(path: string): Promise<void> {
-  return sessions.release(path);
+/** Drops the model's cached sessions (called when the engine closes the model). */
+export function releaseModel(model: Model): Promise<void> {
+  return sessions.release(model);
 }

@@ -1,47 +1,42 @@
-import { statSync } from 'node:fs';
-import { ModelError } from '../model/errors';
+import type { Model } from '../model/graph';
 import type { LoadOptions, RuntimeSession } from './session';
 
 /**
- * Loaded sessions keyed by file revision (path + mtime + size) and provider order, so re-running a model is cheap and
- * an edited file is reloaded. Bounded (LRU): sessions hold the whole model in native memory.
+ * Loaded sessions keyed by the opened Model (one parse per open: the engine's model revision, or the CLI's model) and
+ * provider order, so re-running a model is cheap; an edited file is a new revision, hence a new Model and session.
+ * Bounded (LRU): sessions hold the whole model in native memory.
  */
 
-export type Loader = (path: string, opts: LoadOptions) => Promise<RuntimeSession>;
+export type Loader = (model: Model, opts: LoadOptions) => Promise<RuntimeSession>;
 
 interface Entry {
-  path: string;
+  model: Model;
   session: Promise<RuntimeSession>;
 }
 
 export class SessionCache {
+  /** Map order is recency order; keys are `${model id}\0${options}`. */
   private readonly entries = new Map<string, Entry>();
+  private readonly ids = new WeakMap<Model, number>();
+  private nextId = 1;
 
   constructor(
     private readonly load: Loader,
     readonly capacity = 4,
   ) {}
 
-  /** The cached session for this revision, or a fresh load. `cached` says which. */
-  async get(path: string, opts: LoadOptions = {}): Promise<{ session: RuntimeSession; cached: boolean }> {
-    let s;
-    try {
-      // Synchronous: one stat, where the promise API's thread-pool hop costs ~0.1 ms of wall time on every run (and no
-    // release() can slip in between the stat and the cache update).
-      s = statSync(path);
-    } catch (e) {
-      throw new ModelError(path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-    }
-    const key = JSON.stringify([path, s.mtimeMs, s.size, opts.providers ?? null, opts.placement ?? null]);
+  /** The cached session for this model and options, or a fresh load. `cached` says which. */
+  async get(model: Model, opts: LoadOptions = {}): Promise<{ session: RuntimeSession; cached: boolean }> {
+    let id = this.ids.get(model);
+    if (id === undefined) this.ids.set(model, (id = this.nextId++));
+    const key = `${id}\u0000${JSON.stringify([opts.providers ?? null, opts.placement ?? null])}`;
     const hit = this.entries.get(key);
     if (hit) {
       this.entries.delete(key); // re-insert: Map order is our recency order
       this.entries.set(key, hit);
       return { session: await hit.session, cached: true };
     }
-    // A new revision of the same file replaces the old ones (without counting as a close).
-    void this.drop(path, (k) => k !== key);
-    const entry: Entry = { path, session: this.load(path, opts) };
+    const entry: Entry = { model, session: this.load(model, opts) };
     this.entries.set(key, entry);
     entry.session.catch(() => this.entries.delete(key)); // failed loads are not cached
     while (this.entries.size > this.capacity) {
@@ -52,21 +47,16 @@ export class SessionCache {
     return { session: await entry.session, cached: false };
   }
 
-  /** Disposes every session of `path` (the model was closed or changed). */
-  async release(path: string): Promise<void> {
-    await this.drop(path, () => true);
-  }
-
-  /** Removes the entries at once (synchronously, so no get() can interleave) and resolves when they are disposed. */
-  private drop(path: string, which: (key: string) => boolean): Promise<unknown> {
+  /** Disposes every session of `model` (it was closed). Removal is synchronous, so no get() can interleave. */
+  async release(model: Model): Promise<void> {
     const drops: Promise<unknown>[] = [];
     for (const [k, e] of this.entries) {
-      if (e.path === path && which(k)) {
+      if (e.model === model) {
         this.entries.delete(k);
         drops.push(e.session.then((x) => x.dispose(), () => undefined));
       }
     }
-    return Promise.all(drops);
+    await Promise.all(drops);
   }
 
   async clear(): Promise<void> {

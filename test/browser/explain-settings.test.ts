@@ -42,7 +42,7 @@ test('Explain tab: settings rows follow the checked methods, and the values type
       explainInputs: () => ({ files: [INPUT] }),
       explain: async (params) => {
         asked.push(params);
-        return wireResult(await explainModel(MODEL, { ...params, model }));
+        return wireResult(await explainModel(model, { ...params }));
       },
     },
     onReady: (rpc) => rpc.emit('init', { view: 'panel', fileName: 'model.onnx', trusted: true }),
@@ -119,7 +119,7 @@ test('Explain tab: a tabular input gets one bar per element, up for positive att
     handlers: {
       getOverview: () => summarize(model, statSync(path).size),
       explainInputs: () => ({ files: [] }),
-      explain: async (params) => (answered = wireResult(await explainModel(path, { ...params, model }))),
+      explain: async (params) => (answered = wireResult(await explainModel(model, { ...params }))),
     },
     onReady: (rpc) => rpc.emit('init', { view: 'panel', fileName: 'tabular.onnx', trusted: true }),
   });

@@ -87,7 +87,7 @@ describe('Model Inspector in code-server', { timeout: 15 * 60_000 }, () => {
     // RISE is seeded: the bundle must give exactly the sources' map (same kernel, same draws).
     const opened = await openModel(model);
     try {
-      const want = (await explainModel(model, { methods: ['rise'], inputs: [{ file: input }], model: opened })).full.get('rise')!;
+      const want = (await explainModel(opened, { methods: ['rise'], inputs: [{ file: input }] })).full.get('rise')!;
       strictEqual(map.data.length, want.length);
       const worst = Math.max(...Array.from(want, (v, i) => Math.abs(v - (map.data as Float32Array)[i])));
       ok(worst === 0, `installed CLI's RISE map differs from the library's by up to ${worst}`);

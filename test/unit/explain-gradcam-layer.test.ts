@@ -13,16 +13,16 @@ const INPUT = join(ROOT, 'examples/shapes/circle.npy');
 test('Grad-CAM names its layer and the candidates; a chosen layer is used', async () => {
   const model = await openModel(MODEL);
   try {
-    const first = await explainModel(MODEL, { methods: ['gradcam'], inputs: [{ file: INPUT }], model });
+    const first = await explainModel(model, { methods: ['gradcam'], inputs: [{ file: INPUT }] });
     const layers = first.gradcamLayers ?? [];
     assert.ok(layers.length >= 2, `candidate layers: ${layers.join(', ')}`);
     assert.equal(first.maps[0].layer, layers[layers.length - 1], 'the default is the last layer with spatial output');
     assert.deepEqual(wireResult(first).gradcamLayers, layers, 'the list crosses the channel');
-    const chosen = await explainModel(MODEL, { methods: ['gradcam'], inputs: [{ file: INPUT }], model, options: { layer: layers[0] } });
+    const chosen = await explainModel(model, { methods: ['gradcam'], inputs: [{ file: INPUT }], options: { layer: layers[0] } });
     assert.equal(chosen.maps[0].layer, layers[0]);
     assert.notDeepEqual(chosen.maps[0].values, first.maps[0].values);
     // Methods other than Grad-CAM carry no layer, and without Grad-CAM there is no candidate list.
-    const other = await explainModel(MODEL, { methods: ['vanilla'], inputs: [{ file: INPUT }], model });
+    const other = await explainModel(model, { methods: ['vanilla'], inputs: [{ file: INPUT }] });
     assert.equal(other.maps[0].layer, undefined);
     assert.equal(other.gradcamLayers, undefined);
   } finally {

@@ -18,8 +18,8 @@ const col = (k: number) => [0, 1, 2, 3].map((i) => W[i * 3 + k]);
 async function check(path: string, dir: string): Promise<void> {
   const input = join(dir, 'x.npy');
   await writeFile(input, encodeNpy({ dtype: 'float32', shape: [1, 4], data: X }));
-  const model = /\.onnx$/.test(path) ? await openModel(path) : undefined;
-  const r = await explainModel(path, { methods: ['vanilla', 'gradxinput', 'ig'], inputs: [{ file: input }], target: TARGET, model });
+  const model = await openModel(path);
+  const r = await explainModel(model, { methods: ['vanilla', 'gradxinput', 'ig'], inputs: [{ file: input }], target: TARGET });
   const [v, gx, ig] = r.maps;
   for (const m of r.maps) assert.equal(m.error, undefined, m.error);
   assert.deepEqual(v.shape, [1, 4]);

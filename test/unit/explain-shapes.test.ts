@@ -51,13 +51,13 @@ const METHODS: ExplainMethod[] = ['vanilla', 'gradxinput', 'smoothgrad', 'ig', '
 for (const [kind, path, layout] of [['ONNX', ONNX, 'nchw'], ['TF.js', TFJS, 'nhwc']] as const) {
   test(`${kind} example: every method puts ≥ 70% of its positive mass inside the shape's box`, { timeout: 600_000 }, async () => {
     const { dir, cleanup } = await tempDir('explain-shapes-');
-    const model = kind === 'ONNX' ? await openModel(path) : undefined;
+    const model = await openModel(path);
     try {
       const files = await writeImages(dir, layout);
       const sums = new Map<ExplainMethod, number>();
       const auc = new Map<ExplainMethod, [number, number]>();
       for (const [k, file] of files.entries()) {
-        const r = await explainModel(path, { methods: METHODS, inputs: [{ file }], target: IMAGES[k].label, model, options: OPTIONS });
+        const r = await explainModel(model, { methods: METHODS, inputs: [{ file }], target: IMAGES[k].label, options: OPTIONS });
         for (const m of r.maps) {
           assert.equal(m.error, undefined, `${m.method}: ${m.error}`);
           assert.deepEqual(m.shape, [SIZE, SIZE]);
@@ -87,7 +87,7 @@ test('randomizing the weights drops the rank correlation of the maps below 0.5',
   const model = await openModel(ONNX);
   try {
     const [file] = await writeImages(dir, 'nchw');
-    const r = await explainModel(ONNX, { methods: ['vanilla', 'gradxinput', 'ig', 'gradcam'], inputs: [{ file }], target: IMAGES[0].label, model, sanity: true, options: { randomizeLayers: WEIGHTED_LAYERS } });
+    const r = await explainModel(model, { methods: ['vanilla', 'gradxinput', 'ig', 'gradcam'], inputs: [{ file }], target: IMAGES[0].label, sanity: true, options: { randomizeLayers: WEIGHTED_LAYERS } });
     assert.equal(r.maps.length, 4);
     for (const m of r.maps) {
       assert.equal(m.error, undefined, m.error);

@@ -2,7 +2,8 @@
 // Run tab's remembered values), and the result text, on a real run of a real conformance model through the runtime.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeRun, headline, inputOptions, isModelPath, looksLikeTfjsHead, orderCandidates, quickRunParams } from '../../src/host/quick-inference-plan';
+import { describeRun, headline, inputOptions, orderCandidates, quickRunParams } from '../../src/host/quick-inference-plan';
+import { isModelPath, isRunnable } from '../../src/host/model-files';
 import { runModel } from '../../src/runtime/run-model';
 import { sessions } from '../../src/runtime/load';
 
@@ -12,9 +13,10 @@ test('model candidates: .onnx and model.json by name, TF.js by its keys, active 
   assert.equal(isModelPath('/a/b/net.ONNX'), true);
   assert.equal(isModelPath('/a/web/model.json'), true);
   assert.equal(isModelPath('/a/package.json'), false);
-  assert.equal(looksLikeTfjsHead('{"format": "graph-model", "generatedBy": "2.x"'), true);
-  assert.equal(looksLikeTfjsHead('{\n  "modelTopology": {"class_name": "Sequential"'), true);
-  assert.equal(looksLikeTfjsHead('{"name": "not-a-model", "version": "1.0.0"}'), false);
+  assert.equal(isRunnable('/w/model.json', '{"format": "graph-model", "generatedBy": "2.x"'), true);
+  assert.equal(isRunnable('/w/model.json', '{\n  "modelTopology": {"class_name": "Sequential"'), true);
+  assert.equal(isRunnable('/w/model.json', '{"name": "not-a-model", "version": "1.0.0"}'), false);
+  assert.equal(isRunnable('/w/net.onnx', undefined), true);
   assert.deepEqual(orderCandidates('/w/z.onnx', ['/w/b.onnx', '/w/z.onnx', '/w/a/model.json']), ['/w/z.onnx', '/w/a/model.json', '/w/b.onnx']);
   assert.deepEqual(orderCandidates(undefined, ['/w/b.onnx', '/w/a.onnx']), ['/w/a.onnx', '/w/b.onnx']);
 });

@@ -92,7 +92,7 @@ test('ONNX: the same value read through a second model (y := h as graph output) 
   close(res.activations[0].std, o.std);
   close(res.activations[0].min, o.min);
   close(res.activations[0].max, o.max);
-  await releaseActivationSessions(path);
+  await releaseActivationSessions(model);
 });
 
 test('ONNX: the all-node overlay covers every node with a float output, and skips the int64 Shape node', async () => {
@@ -133,7 +133,7 @@ test('TF.js Layers: activation of an intermediate layer equals a tfjs sub-model 
     const sub = tf.model({ inputs: m.inputs, outputs: m.getLayer('pool').output as tf.SymbolicTensor });
     const ref = Array.from((sub.predict(tf.tensor(x, [2, 8, 8, 1])) as tf.Tensor).dataSync());
     const model = await openModel(jsonPath);
-    const { session } = await sessions.get(jsonPath, { providers: ['cpu'] });
+    const { session } = await sessions.get(model, { providers: ['cpu'] });
     const res = await computeActivations(jsonPath, { values: ['pool'], providers: ['cpu'] }, { model, feeds: new Map([[session.inputs[0].name, { dtype: 'float32', shape: [2, 8, 8, 1], data: x }]]) });
     const a = res.activations[0];
     assert.deepEqual(a.shape, [2, 3, 3, 4]);

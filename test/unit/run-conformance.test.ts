@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runModel, releaseModel } from '../../src/runtime/run-model';
+import { runModel } from '../../src/runtime/run-model';
 import { parseTensorPb } from '../../src/formats/arrays/tensor-pb';
 import type { NdArray } from '../../src/formats/arrays/ndarray';
 import { numberAt } from '../../src/formats/arrays/ndarray';
@@ -68,8 +68,6 @@ async function check(dir: string): Promise<Outcome> {
     if (/cannot be loaded by onnxruntime/.test(msg)) return { kind: 'unsupported', reason: msg };
     if (/sequence, map or optional|not a TensorProto|Non tensor type/i.test(msg)) return { kind: 'non-tensor', reason: msg };
     return { kind: 'fail', reason: msg };
-  } finally {
-    await releaseModel(join(dir, 'model.onnx'));
   }
   if (result.session.inputs.some((i) => i.dtype === 'unknown') || result.session.outputs.some((o) => o.dtype === 'unknown')) {
     return { kind: 'non-tensor', reason: 'sequence/optional/map I/O' };

@@ -45,7 +45,6 @@ test('default order skips unavailable GPU providers with a reason and runs on wh
   if (listed.includes('cuda') && summary.provider !== 'cuda') {
     assert.match(summary.skipped.find((s) => s.provider === 'cuda')!.reason, /not installed|failed to initialise/);
   }
-  await releaseModel(path);
 });
 
 test('an explicit list: unknown providers are skipped as not in this build; cpu placement is recorded', async () => {
@@ -57,26 +56,38 @@ test('an explicit list: unknown providers are skipped as not in this build; cpu 
   }
   // Kernels after ORT's graph optimisation (MatMul + Add fuse into one Gemm), all on CPU.
   assert.deepEqual(summary.placement, { CPUExecutionProvider: 1 });
-  await releaseModel(path);
 });
 
-test('sessions are cached per file revision and released on close', async () => {
+test('sessions belong to the opened model: cached across runs, a new open (revision) gets its own, released on close', async () => {
   const path = classifier('cache');
-  const a = await runModel(path, { providers: ['cpu'], runs: 1 });
-  const b = await runModel(path, { providers: ['cpu'], runs: 1 });
+  const model = await openModel(path);
+  const a = await runModel(model, { providers: ['cpu'], runs: 1 });
+  const b = await runModel(model, { providers: ['cpu'], runs: 1 });
   assert.equal(a.summary.cached, false);
   assert.equal(b.summary.cached, true);
   assert.equal(a.session, b.session);
-  utimesSync(path, new Date(), new Date(Date.now() + 5000)); // a new revision
-  const c = await runModel(path, { providers: ['cpu'], runs: 1 });
+  utimesSync(path, new Date(), new Date(Date.now() + 5000)); // a new revision, opened again
+  const reopened = await openModel(path);
+  const c = await runModel(reopened, { providers: ['cpu'], runs: 1 });
   assert.equal(c.summary.cached, false);
   assert.notEqual(c.session, a.session);
   const before = sessions.size;
-  await releaseModel(path);
+  await releaseModel(model);
   assert.equal(sessions.size, before - 1);
+  await releaseModel(reopened);
+  // A path is opened for the one call and its session released after it.
+  const sized = sessions.size;
+  await runModel(path, { providers: ['cpu'], runs: 1 });
+  assert.equal(sessions.size, sized);
   // The LRU never holds more than its capacity.
-  for (let i = 0; i < sessions.capacity + 2; i++) await runModel(classifier(`lru${i}`), { providers: ['cpu'], runs: 1 });
+  const opened = [];
+  for (let i = 0; i < sessions.capacity + 2; i++) {
+    opened.push(await openModel(classifier(`lru${i}`)));
+    await runModel(opened[i], { providers: ['cpu'], runs: 1 });
+  }
   assert.equal(sessions.size, sessions.capacity);
+  await Promise.all(opened.map((m) => m.dispose?.()));
+  await Promise.all([model, reopened].map((m) => m.dispose?.()));
 });
 
 test('synthesized inputs: seeded, symbolic dims from --dim or defaults, reported', async () => {
@@ -116,7 +127,7 @@ test('token ids stay below the vocab size read from the embedding Gather', async
     .output('vec', 'float32', ['batch', 'sequence', 2]);
   const path = writeModel(join(dir, 'tokens'), 'model.onnx', b);
   const model = await openModel(path);
-  const { summary } = await runModel(path, { providers: ['cpu'], runs: 1, model, dims: { sequence: 50 } });
+  const { summary } = await runModel(model, { providers: ['cpu'], runs: 1, dims: { sequence: 50 } });
   await model.dispose?.();
   assert.deepEqual(summary.dims, { batch: 1, sequence: 50 });
   assert.equal(summary.inputs[0].source, `range(<${vocab})`);

@@ -32,7 +32,7 @@ test('saliency --json --out: JSON contract, and the .npy is the float32 H×W map
     // Occlusion is deterministic: the file holds exactly the map the library computes for the same input.
     const model = await openModel(MODEL);
     try {
-      const r = await explainModel(MODEL, { methods: ['occlusion'], inputs: [{ file: CROSS }], model });
+      const r = await explainModel(model, { methods: ['occlusion'], inputs: [{ file: CROSS }] });
       assert.deepEqual(Array.from(map.data as Float32Array), Array.from(r.full.get('occlusion')!));
       assert.equal(r.maps[0].deletionAuc, json.deletionAuc);
     } finally {

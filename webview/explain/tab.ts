@@ -6,6 +6,7 @@ import { MAX_COMPLETENESS, MAX_RANDOMIZATION_SPEARMAN } from '../../src/protocol
 import { createJob } from '../shell/job';
 import { createMethodSettings } from './settings';
 import { drawBars, drawMap } from './draw';
+import { cannotRun } from '../../src/protocol/summary';
 
 // The Explain tab: pick an input (synthesized, a file path: .npy or image, or an example .npy shipped next to the
 // model), a target (top-k of the last explanation or an index), methods and their settings (settings.ts); the engine
@@ -26,6 +27,7 @@ export function createExplainTab(): Tab {
   let last: ExplainResult | undefined;
   const notice = h('p', { id: 'mi-explain-untrusted', class: 'mi-warnings', hidden: true },
     'Explaining runs the model, which is disabled in Restricted Mode: nothing runs until you trust this workspace.');
+  const cannot = h('p', { id: 'mi-explain-cannot', class: 'mi-warnings', hidden: true });
   const source = h('select', { id: 'mi-explain-source', title: 'what to explain' },
     h('option', { value: 'synth' }, 'synthesized input'), h('option', { value: 'file' }, 'file path…'));
   const file = h('input', { id: 'mi-explain-file', type: 'text', placeholder: 'input file (.npy or image)', size: '40', hidden: true });
@@ -105,13 +107,16 @@ export function createExplainTab(): Tab {
   };
 
   const refresh = () => {
-    notice.hidden = ctx.trusted;
-    runButton.toggleAttribute('disabled', !ctx.trusted || job.running);
+    const why = cannotRun(ctx.summary);
+    cannot.textContent = why ?? '';
+    cannot.hidden = !why;
+    notice.hidden = ctx.trusted || !!why;
+    runButton.toggleAttribute('disabled', !ctx.trusted || !!why || job.running);
   };
 
   const run = async () => {
     refresh();
-    if (!ctx.trusted || job.running) return;
+    if (!ctx.trusted || cannotRun(ctx.summary) || job.running) return;
     const methods = checkedMethods();
     if (!methods.length) return;
     const params: ExplainParams = { methods, sanity: sanity.checked };
@@ -136,7 +141,7 @@ export function createExplainTab(): Tab {
       runButton.addEventListener('click', () => void run());
       opacity.addEventListener('input', render);
       container.append(
-        notice,
+        notice, cannot,
         h('div', { class: 'mi-explain-form' },
           h('div', {}, 'input ', source, ' ', file, ' target ', target),
           h('div', {}, ...boxes.map((b) => b.label), h('label', { class: 'mi-choice', title: MEANINGS.sanity }, sanity, ' sanity check')),

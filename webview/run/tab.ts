@@ -5,6 +5,7 @@ import { renderResults } from './results';
 import { createActivationsPanel, type ActivationsPanel } from './activations';
 import { createProfilePanel, type ProfilePanel } from './profile';
 import { createJob } from '../shell/job';
+import { cannotRun } from '../../src/protocol/summary';
 
 /**
  * The Run tab: pick input sources, run the model in the engine, see outputs, top-k, latency and the provider that ran
@@ -15,20 +16,24 @@ export function createRunTab(): Tab {
   const notice = h('p', { id: 'mi-run-untrusted', class: 'mi-warnings', hidden: true },
     'Running models is disabled in Restricted Mode: this workspace is not trusted. Model files can make the runtime ',
     'read other files (external data) and use a lot of memory, so trust the workspace to run inference.');
+  const cannot = h('p', { id: 'mi-run-cannot', class: 'mi-warnings', hidden: true });
   const runButton = custom('vscode-button', { id: 'mi-run-button' }, 'Run');
   const job = createJob('run', () => refreshTrust());
   const results = h('div', { id: 'mi-run-results-slot' });
 
   const refreshTrust = () => {
-    notice.hidden = ctx.trusted;
-    runButton.toggleAttribute('disabled', !ctx.trusted || job.running);
+    const why = cannotRun(ctx.summary);
+    cannot.textContent = why ?? '';
+    cannot.hidden = !why;
+    notice.hidden = ctx.trusted || !!why;
+    runButton.toggleAttribute('disabled', !ctx.trusted || !!why || job.running);
     activations?.refreshTrust();
     profile?.refreshTrust();
   };
 
   const run = async () => {
     refreshTrust();
-    if (!ctx.trusted || job.running) return;
+    if (!ctx.trusted || cannotRun(ctx.summary) || job.running) return;
     const form = formRef!;
     await job.run(async ({ signal, onProgress }) => {
       const params = form.params();
@@ -72,7 +77,7 @@ export function createRunTab(): Tab {
       activations = createActivationsPanel(ctx, () => form.params());
       profile = createProfilePanel(ctx, () => form.params());
       container.replaceChildren(h('div', { class: 'mi-overview mi-run' },
-        notice, formRef.element, h('p', {}, runButton, ' ', job.cancelButton, ' ', job.status), job.error, results, activations.element, profile.element));
+        notice, cannot, formRef.element, h('p', {}, runButton, ' ', job.cancelButton, ' ', job.status), job.error, results, activations.element, profile.element));
       refreshTrust();
       void loadPrefs(form, formRef.element);
     },

@@ -26,7 +26,7 @@ export function throttledProgress(ctx: HandlerContext): Progress {
  */
 export async function executing<T>(store: ModelStore, modelId: string, ctx: HandlerContext, what: string, fn: (model: Model, onProgress: Progress) => Promise<T>): Promise<T> {
   const model = store.get(modelId);
-  await store.resource(modelId, 'run:sessions', () => model.path, (path) => releaseModel(path));
+  await store.resource(modelId, 'run:sessions', () => model, (m) => releaseModel(m));
   try {
     return await fn(model, throttledProgress(ctx));
   } catch (e) {

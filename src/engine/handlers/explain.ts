@@ -11,7 +11,7 @@ export const explainHandlers: FeatureHandlers<WithModel<ExplainMethods>> = (serv
   explain: ({ modelId, ...params }, ctx) =>
     executing(services.store, modelId, ctx, 'explain', async (model, onProgress) => {
       // `full` stays in the engine: only the small H×W maps cross the channel.
-      return wireResult(await explainModel(model.path, { ...params, model, signal: ctx.signal, onProgress }));
+      return wireResult(await explainModel(model, { ...params, signal: ctx.signal, onProgress }));
     }),
   explainInputs: async ({ modelId }) => {
     const dir = dirname(services.store.get(modelId).path);

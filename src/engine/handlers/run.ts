@@ -14,7 +14,7 @@ import type { FeatureHandlers } from './types';
  */
 export const runHandlers: FeatureHandlers<WithModel<RunMethods>> = (services) => ({
   run: ({ modelId, ...params }, ctx) =>
-    executing(services.store, modelId, ctx, 'run', async (model, onProgress) => (await runModel(model.path, { ...params, model, signal: ctx.signal, onProgress })).summary),
+    executing(services.store, modelId, ctx, 'run', async (model, onProgress) => (await runModel(model, { ...params, signal: ctx.signal, onProgress })).summary),
   activations: ({ modelId, ...params }, ctx) => withActivations(services.store, modelId, ctx, 'activations', (path, c) => computeActivations(path, params, c)),
   activationOverlay: ({ modelId, ...params }, ctx) => withActivations(services.store, modelId, ctx, 'activation overlay', (path, c) => computeActivationOverlay(path, params, c)),
   profile: ({ modelId, ...params }, ctx) => withActivations(services.store, modelId, ctx, 'profile', (path, c) => profileModel(path, params, c)),
@@ -23,7 +23,7 @@ export const runHandlers: FeatureHandlers<WithModel<RunMethods>> = (services) =>
 /** Activations and profiling also keep sessions of their own (extra outputs), released with the model too. */
 async function withActivations<T>(store: ModelStore, modelId: string, ctx: HandlerContext, what: string, fn: (path: string, c: ActivationContext) => Promise<T>): Promise<T> {
   return executing(store, modelId, ctx, what, async (model, onProgress) => {
-    await store.resource(modelId, 'run:activation-sessions', () => model.path, (path) => releaseActivationSessions(path));
+    await store.resource(modelId, 'run:activation-sessions', () => model, (m) => releaseActivationSessions(m));
     return fn(model.path, { model, signal: ctx.signal, onProgress });
   });
 }

@@ -24,6 +24,7 @@ export const onnxReader: FormatDescriptor = {
   formats: ['onnx'],
   files: ['*.onnx'],
   editor: 'default',
+  runs: { runtime: 'onnxruntime' },
 
   match(path: string, head: Uint8Array): boolean {
     const lower = path.toLowerCase();

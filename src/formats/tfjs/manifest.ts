@@ -16,6 +16,8 @@ export interface WeightSet {
   readonly warnings: string[];
   /** The weight shards found, with their sizes. */
   readonly dataFiles: { path: string; bytes: number }[];
+  /** Every group's shard bytes, concatenated in manifest order: the `weightData` tfjs loads. */
+  readAll(): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -29,7 +31,7 @@ export async function readWeightsManifest(jsonPath: string, manifest: unknown): 
   const byName = new Map<string, Tensor>();
   const warnings: string[] = [];
   const groups: ShardGroup[] = [];
-  if (manifest === undefined || manifest === null) return { tensors, byName, warnings, dataFiles: [], close: async () => {} };
+  if (manifest === undefined || manifest === null) return { tensors, byName, warnings, dataFiles: [], readAll: async () => new Uint8Array(0), close: async () => {} };
   if (!Array.isArray(manifest)) throw new ModelError(jsonPath, 'weightsManifest is not a list of weight groups');
 
   for (let g = 0; g < manifest.length; g++) {
@@ -82,6 +84,18 @@ export async function readWeightsManifest(jsonPath: string, manifest: unknown): 
   return {
     tensors, byName, warnings,
     dataFiles: groups.flatMap((s) => s.dataFiles),
+    readAll: async () => {
+      const short = groups.find((s) => s.stopProblem);
+      if (short) throw new ModelError(jsonPath, short.stopProblem!);
+      const parts = await Promise.all(groups.map((s) => s.read(0, s.readableBytes)));
+      const all = new Uint8Array(parts.reduce((n, b) => n + b.byteLength, 0));
+      let o = 0;
+      for (const b of parts) {
+        all.set(b, o);
+        o += b.byteLength;
+      }
+      return all;
+    },
     close: async () => void (await Promise.all(groups.map((s) => s.close()))),
   };
 }

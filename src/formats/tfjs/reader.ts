@@ -9,6 +9,7 @@ import { buildFunctions, buildGraphModel, type GraphParts } from './graph-model'
 import { isObj, type Json } from './keras-config';
 import { buildLayersGraph } from './layers';
 import { readWeightsManifest, type WeightSet } from './manifest';
+import { rememberSource, tfjsArtifacts } from './artifacts';
 
 export { dequantizeTfjs } from './quantization';
 export { decodeTfjsStrings } from './strings';
@@ -24,6 +25,8 @@ export const tfjsReader: FormatDescriptor = {
   formats: ['tfjs-layers', 'tfjs-graph'],
   files: ['**/model.json'],
   editor: 'option',
+  headPattern: TFJS_MODEL_KEYS,
+  runs: { runtime: 'tfjs', artifacts: tfjsArtifacts },
 
   match(path: string, head: Uint8Array): boolean {
     if (!/\.json$/i.test(path)) return false;
@@ -107,7 +110,7 @@ function build(path: string, json: Json, weights: WeightSet): Model {
   }
   const graph = link(parts, weights.tensors);
   const producer = producerOf(json);
-  return {
+  const model: Model = {
     format,
     path,
     ...(producer ? { producer } : {}),
@@ -119,6 +122,8 @@ function build(path: string, json: Json, weights: WeightSet): Model {
     dataFiles: weights.dataFiles,
     dispose: () => weights.close(),
   };
+  rememberSource(model, json, weights);
+  return model;
 }
 
 function link(p: GraphParts, initializers: Tensor[]): Graph {

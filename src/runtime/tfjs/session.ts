@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import type { TfjsArtifacts } from '../../formats/descriptor';
 import type { DType } from '../../model/dtype';
 import { ModelError } from '../../model/errors';
 import type { NdArray } from '../../formats/arrays/ndarray';
@@ -10,50 +9,11 @@ import type { IoInfo, LoadOptions, RuntimeSession } from '../session';
 import { oneLine } from '../session';
 import { activate, selectTfjsBackend } from './backend';
 
-interface ModelJson {
-  format?: string;
-  modelTopology?: { node?: unknown; class_name?: unknown; model_config?: unknown; config?: unknown };
-  weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-  [k: string]: unknown;
-}
-
-/** An IOHandler over our own file reads, so weights come from the shards next to model.json on disk. */
-async function loadArtifacts(path: string): Promise<{ artifacts: tf.io.ModelArtifacts; kind: 'layers' | 'graph' }> {
-  let json: ModelJson;
-  try {
-    json = JSON.parse(await readFile(path, 'utf8')) as ModelJson;
-  } catch (e) {
-    throw new ModelError(path, `is not a readable TF.js model.json (${oneLine(e, 160)})`);
-  }
-  if (!json.modelTopology) throw new ModelError(path, 'has no modelTopology');
-  const kind = json.format === 'graph-model' || json.modelTopology.node !== undefined ? 'graph' : 'layers';
-  const specs: tf.io.WeightsManifestEntry[] = [];
-  const buffers: Uint8Array[] = [];
-  for (const group of json.weightsManifest ?? []) {
-    specs.push(...group.weights);
-    for (const p of group.paths) {
-      const file = resolve(dirname(path), p);
-      try {
-        buffers.push(await readFile(file));
-      } catch (e) {
-        throw new ModelError(path, `weight shard ${p} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-      }
-    }
-  }
-  const total = buffers.reduce((n, b) => n + b.length, 0);
-  const weightData = new Uint8Array(total);
-  let o = 0;
-  for (const b of buffers) {
-    weightData.set(b, o);
-    o += b.length;
-  }
-  const artifacts: tf.io.ModelArtifacts = {
-    ...(json as tf.io.ModelArtifacts),
-    modelTopology: json.modelTopology as tf.io.ModelArtifacts['modelTopology'],
-    weightSpecs: specs,
-    weightData: weightData.buffer,
-  };
-  return { artifacts, kind };
+/** tfjs' own artifacts object from the plain data the format's reader derived from the opened model. */
+function toTfArtifacts(a: TfjsArtifacts): tf.io.ModelArtifacts {
+  const out: Record<string, unknown> = { ...a };
+  delete out.kind;
+  return out as tf.io.ModelArtifacts;
 }
 
 function dtypeOf(d: string | undefined): DType {
@@ -122,11 +82,12 @@ class TfjsSession implements RuntimeSession {
 
 const dims = (shape: readonly (number | null)[] | undefined) => shape?.map((d) => (d === null || d < 0 ? null : d));
 
-/** Loads a TF.js Layers or Graph model.json on the first TF.js backend that initialises. */
-export async function loadTfjs(path: string, opts: LoadOptions = {}): Promise<RuntimeSession> {
+/** Loads a TF.js Layers or Graph model (from a model.json or a Keras file: `path` names it in errors) on the first TF.js backend that initialises. */
+export async function loadTfjs(path: string, source: TfjsArtifacts, opts: LoadOptions = {}): Promise<RuntimeSession> {
   const { provider, skipped } = await selectTfjsBackend(opts.providers);
   const t0 = performance.now();
-  const { artifacts, kind } = await loadArtifacts(path);
+  const kind = source.kind;
+  const artifacts = toTfArtifacts(source);
   const handler: tf.io.IOHandler = { load: async () => artifacts };
   try {
     if (kind === 'graph') {
@@ -148,12 +109,11 @@ export async function loadTfjs(path: string, opts: LoadOptions = {}): Promise<Ru
 }
 
 /** The tfjs model object itself, on the selected backend (saliency takes gradients through it; inference uses loadTfjs). */
-export async function loadTfjsModel(path: string, opts: LoadOptions = {}): Promise<tf.LayersModel | tf.GraphModel> {
+export async function loadTfjsModel(path: string, source: TfjsArtifacts, opts: LoadOptions = {}): Promise<tf.LayersModel | tf.GraphModel> {
   await selectTfjsBackend(opts.providers);
-  const { artifacts, kind } = await loadArtifacts(path);
-  const handler: tf.io.IOHandler = { load: async () => artifacts };
+  const handler: tf.io.IOHandler = { load: async () => toTfArtifacts(source) };
   try {
-    return kind === 'graph' ? await tf.loadGraphModel(handler) : await tf.loadLayersModel(handler);
+    return source.kind === 'graph' ? await tf.loadGraphModel(handler) : await tf.loadLayersModel(handler);
   } catch (e) {
     throw new ModelError(path, `cannot be loaded by TF.js (${oneLine(e)})`);
   }

@@ -1,0 +1,46 @@
+// The format descriptors as plain data, for what cannot load the readers: package.json's contributions (editor
+// selectors, menu clauses) and the extension host's list of model files. `npm run sync-formats` writes both;
+// test/unit/format-catalog.test.ts fails when either is out of date.
+import { formats } from '../src/formats/registry';
+import type { CatalogEntry } from '../src/formats/catalog';
+
+export const VIEW_TYPE = 'modelInspector.modelViewer';
+
+export function catalog(): CatalogEntry[] {
+  return formats.map((f) => ({
+    id: f.id,
+    name: f.name,
+    files: [...f.files],
+    editor: f.editor,
+    runs: f.runs.runtime !== null,
+    ...(f.headPattern ? { headPattern: f.headPattern.source } : {}),
+  }));
+}
+
+/** A VS Code `filenamePattern` as a when-clause test on the resource's file name. */
+function leaf(pattern: string): string {
+  return pattern.replace(/^\*\*\//, '');
+}
+
+function whenClause(entries: CatalogEntry[]): string {
+  const exts = entries.flatMap((e) => e.files.map(leaf).filter((l) => l.startsWith('*.')).map((l) => l.slice(2)));
+  const names = entries.flatMap((e) => e.files.map(leaf).filter((l) => !l.includes('*')));
+  const esc = (s: string) => s.replace(/[.]/g, '\\.');
+  const alts = [...(exts.length ? [`\\.(${exts.map(esc).join('|')})$`] : []), ...names.map((n) => `^${esc(n)}$`)];
+  return `resourceFilename =~ /${alts.join('|')}/i`;
+}
+
+/** The parts of package.json's `contributes` that follow from the descriptors. */
+export function contributions(entries = catalog()): { customEditors: unknown[]; inspectWhen: string; runWhen: string } {
+  const selectors = (editor: 'default' | 'option') => entries.filter((e) => e.editor === editor).flatMap((e) => e.files.map((filenamePattern) => ({ filenamePattern })));
+  return {
+    customEditors: (['default', 'option'] as const).filter((p) => selectors(p).length).map((priority) => ({
+      viewType: VIEW_TYPE,
+      displayName: 'Model Inspector',
+      selector: selectors(priority),
+      priority,
+    })),
+    inspectWhen: whenClause(entries),
+    runWhen: `isWorkspaceTrusted && ${whenClause(entries.filter((e) => e.runs))}`,
+  };
+}

@@ -1,0 +1,12 @@
+/** One format descriptor as plain data (scripts/format-catalog.ts writes catalog.generated.json from the descriptors). */
+export interface CatalogEntry {
+  id: string;
+  name: string;
+  /** VS Code `filenamePattern` globs. */
+  files: string[];
+  editor: 'default' | 'option';
+  /** Whether a runtime executes its models. */
+  runs: boolean;
+  /** RegExp source the first 4 KiB of its files match, for file names other tools share. */
+  headPattern?: string;
+}
