@@ -9,8 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCli, removeBuild } from '../support/build-engine';
 
-const FIXTURE = join(__dirname, '../fixtures/savedmodel/dense');
-const truth = JSON.parse(readFileSync(join(__dirname, '../fixtures/savedmodel/truth.json'), 'utf8')) as {
+const FIXTURES = join(__dirname, '../fixtures/savedmodel');
+/** The TF2 fixture, which the broken copies start from. */
+const FIXTURE = join(FIXTURES, 'dense');
+interface Truth {
   format: string;
   producer: { name: string; version: string };
   tags: string[];
@@ -23,7 +25,10 @@ const truth = JSON.parse(readFileSync(join(__dirname, '../fixtures/savedmodel/tr
   weights: { name: string; dtype: string; shape: number[]; node: string | null; histogram?: { edges: number[]; counts: number[]; nearEdge: number[]; min: number; max: number; count: number; mean: number; zeros: number } }[];
   parameterCount: number;
   bins: number;
-};
+  edges: [string, string][];
+  inputConsumers: Record<string, string[]>;
+}
+const truths = JSON.parse(readFileSync(join(FIXTURES, 'truth.json'), 'utf8')) as Record<string, Truth>;
 
 let cli: string;
 let tmp: string;
@@ -56,9 +61,10 @@ function copy(name: string): string {
   return dir;
 }
 
-for (const target of ['folder', 'saved_model.pb']) {
-  test(`inspect --json on the ${target} equals the generator's truth`, () => {
-    const r = run('inspect', target === 'folder' ? FIXTURE : join(FIXTURE, 'saved_model.pb'), '--json');
+for (const [fixture, truth] of Object.entries(truths)) for (const target of ['folder', 'saved_model.pb']) {
+  test(`inspect --json on the ${fixture} ${target} equals the generator's truth`, () => {
+    const dir = join(FIXTURES, fixture);
+    const r = run('inspect', target === 'folder' ? dir : join(dir, 'saved_model.pb'), '--json');
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stderr, '');
     const got = JSON.parse(r.stdout);
@@ -80,8 +86,8 @@ for (const target of ['folder', 'saved_model.pb']) {
   });
 }
 
-test('stats --json: every checkpoint variable with its dtype and shape, histograms equal numpy on the same edges', () => {
-  const r = run('stats', FIXTURE, '--json', '--bins', String(truth.bins));
+for (const [fixture, truth] of Object.entries(truths)) test(`stats --json on ${fixture}: every checkpoint variable with its dtype and shape, histograms equal numpy's on the same edges`, () => {
+  const r = run('stats', join(FIXTURES, fixture), '--json', '--bins', String(truth.bins));
   assert.equal(r.status, 0, r.stderr);
   const got = JSON.parse(r.stdout) as { tensors: { name: string; dtype: string; shape: number[]; count: number; min: number; max: number; mean: number; zeros: number; consumers?: string[]; histogram: { edges: number[]; counts: number[] } }[] };
   const byName = new Map(got.tensors.map((t) => [t.name, t]));
