@@ -27,6 +27,7 @@ interface Truth {
   bins: number;
   edges: [string, string][];
   inputConsumers: Record<string, string[]>;
+  dataFiles?: number;
 }
 const truths = JSON.parse(readFileSync(join(FIXTURES, 'truth.json'), 'utf8')) as Record<string, Truth>;
 
@@ -83,6 +84,7 @@ for (const [fixture, truth] of Object.entries(truths)) for (const target of ['fo
       assert.ok(got.metadata.signatures.split(', ').includes(method ? `${name} (${method})` : name), got.metadata.signatures);
     }
     assert.deepEqual(got.opsets, []);
+    assert.equal(got.dataFiles.count, truth.dataFiles ?? 1);
   });
 }
 
