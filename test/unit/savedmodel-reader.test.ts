@@ -10,7 +10,7 @@ import { openModel } from '../../src/formats/registry';
 import { ModelError } from '../../src/model/errors';
 import { crc32c, maskCrc } from '../../src/formats/savedmodel/crc32c';
 import { insideFolder } from '../../src/formats/savedmodel/contained';
-import { savedModelReader } from '../../src/formats/savedmodel/reader';
+import { readSavedModelSignatures, savedModelReader } from '../../src/formats/savedmodel/reader';
 
 const FIXTURES = join(__dirname, '../fixtures/savedmodel');
 const truths = JSON.parse(readFileSync(join(FIXTURES, 'truth.json'), 'utf8')) as Record<string, {
@@ -131,4 +131,12 @@ test('mutated saved_model.pb and variables.index: a model or a ModelError, never
     writeFileSync(f.path, f.orig);
   }
   assert.ok(errors > 100, `${errors} of 400 mutations were refused`);
+});
+
+test('readSavedModelSignatures gives a runtime the serving tags and signature keys', async () => {
+  const { tags, signatures } = await readSavedModelSignatures(join(FIXTURES, 'tf1/saved_model.pb'));
+  assert.deepEqual(tags, ['serve']);
+  assert.equal(signatures[0].name, 'serving_default');
+  assert.deepEqual(signatures[0].inputs.map((t) => [t.key, t.tensor, t.dtype, t.shape]), [['x', 'x:0', 'float32', [null, 6]]]);
+  assert.deepEqual(signatures[0].outputs.map((t) => [t.key, t.tensor]), [['a', 'out/a:0'], ['b', 'out/b:0']]);
 });

@@ -78,6 +78,20 @@ export const savedModelReader: FormatDescriptor = {
   },
 };
 
+/**
+ * For a runtime (tfjs-node's `loadSavedModel(dir, tags, signature)`): the serving MetaGraph's tags and signatures
+ * of the SavedModel whose saved_model.pb is `path`, the serving one (serving_default when present) first.
+ */
+export async function readSavedModelSignatures(path: string): Promise<{ tags: string[]; signatures: Signature[] }> {
+  const saved = decodeSavedModel(path, await readPb(path));
+  const metas = (saved.metaGraphs ?? []) as MetaObj[];
+  const meta = metas.find((m) => m.metaInfoDef?.tags?.includes(SERVE_TAG)) ?? metas[0];
+  if (!meta) throw new ModelError(path, 'holds no MetaGraph (an empty or truncated SavedModel)');
+  const all = readSignatures(meta.signatureDef);
+  const serving = servingSignature(all);
+  return { tags: meta.metaInfoDef?.tags ?? [], signatures: serving ? [serving, ...all.filter((s) => s !== serving)] : all };
+}
+
 async function readPb(path: string): Promise<Uint8Array> {
   try {
     const s = await stat(path);
