@@ -38,11 +38,13 @@ export interface FormatDescriptor {
 }
 
 /**
- * 'onnxruntime' loads the model file itself; 'tfjs' builds a tf.LayersModel/GraphModel from `artifacts`, which the
+ * 'onnxruntime' loads the model file itself; 'tfjs-node' loads a SavedModel folder itself; 'tfjs' builds a tf.LayersModel/GraphModel from `artifacts`, which the
  * reader derives from the model it opened (so the file is not parsed again).
  */
 export type Execution =
   | { readonly runtime: 'onnxruntime' }
+  /** TF SavedModels: `@tensorflow/tfjs-node`'s loadSavedModel on the model's folder, when that package is installed. */
+  | { readonly runtime: 'tfjs-node' }
   | { readonly runtime: 'tfjs'; artifacts(model: Model): Promise<TfjsArtifacts> }
   | { readonly runtime: null; readonly why: string };
 

@@ -81,12 +81,25 @@ export interface GraphNodeDetails {
   subgraphs: { graph: GraphId; attribute: string; name: string; nodeCount: number }[];
 }
 
+/** One weight of a model without a graph (SafeTensors, GGUF, PyTorch state dicts): the Graph tab's tensor tree. */
+export interface TensorListRow {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  elements: number;
+}
+
+/** At most this many rows cross the channel; `total` says how many there were. */
+export const MAX_TENSOR_LIST = 20_000;
+
 export type GraphMethods = {
   getGraph: { params: { graph?: GraphId }; result: GraphPayload };
+  getTensorList: { params: Record<string, never>; result: { tensors: TensorListRow[]; total: number } };
   getNodeDetails: { params: { graph?: GraphId; nodeId: string }; result: GraphNodeDetails };
 };
 
 export const graphValidators: { [K in keyof GraphMethods]: Check } = {
   getGraph: obj({ graph: optional(str(2000)) }),
+  getTensorList: obj({}),
   getNodeDetails: obj({ graph: optional(str(2000)), nodeId: str(2000) }),
 };

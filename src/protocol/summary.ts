@@ -36,7 +36,7 @@ export interface ModelSummary {
   opTypeCounts: Record<string, number>;
   warnings: string[];
   /** The runtime that executes this model (chosen by its format), or null with the reason users see. */
-  runs: { runtime: 'onnxruntime' | 'tfjs'; why?: undefined } | { runtime: null; why: string };
+  runs: { runtime: 'onnxruntime' | 'tfjs' | 'tfjs-node'; why?: undefined } | { runtime: null; why: string };
 }
 
 /** Why the Run and Explain tabs cannot run this model (its format has no runtime), or undefined when they can. */

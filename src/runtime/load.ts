@@ -4,10 +4,11 @@ import { formatOf } from '../formats/registry';
 import type { LoadOptions, RuntimeSession } from './session';
 import type * as OnnxSession from './onnx/session';
 import type * as TfjsSession from './tfjs/session';
+import type * as SavedModel from './tfjs/saved-model';
 import { SessionCache } from './session-cache';
 
 /** Which runtime executes a model: its format descriptor says (never the file name). */
-export function runtimeOf(model: Pick<Model, 'format'>): 'onnxruntime' | 'tfjs' | null {
+export function runtimeOf(model: Pick<Model, 'format'>): 'onnxruntime' | 'tfjs' | 'tfjs-node' | null {
   return formatOf(model).runs.runtime;
 }
 
@@ -18,6 +19,7 @@ export async function loadSession(model: Model, opts: LoadOptions = {}): Promise
   const runs = formatOf(model).runs;
   if (runs.runtime === 'onnxruntime') return (require('./onnx/session') as typeof OnnxSession).loadOnnx(model.path, opts);
   if (runs.runtime === 'tfjs') return (require('./tfjs/session') as typeof TfjsSession).loadTfjs(model.path, await runs.artifacts(model), opts);
+  if (runs.runtime === 'tfjs-node') return (require('./tfjs/saved-model') as typeof SavedModel).loadSavedModel(model.path);
   throw new ModelError(model.path, runs.why);
 }
 /* eslint-enable @typescript-eslint/no-require-imports */

@@ -1,6 +1,7 @@
 import type { NodeOverlay, Tab, TabContext } from '../shell/tab';
 import { GraphView } from './graph-view';
 import { saveExportsThroughHost } from './host-save';
+import { mountTensorTree } from './tensor-tree';
 
 let view: GraphView | undefined;
 let pendingOverlay: NodeOverlay | undefined;
@@ -14,6 +15,10 @@ export const graphTab: Tab = {
   id: 'graph',
   title: 'Graph',
   mount(container: HTMLElement, ctx: TabContext) {
+    if (ctx.summary.nodeCount === 0 && ctx.summary.weightCount > 0) {
+      loaded = mountTensorTree(container, ctx);
+      return;
+    }
     view = new GraphView(container, ctx, document.body.dataset.layoutWorker);
     (container as HTMLElement & { miGraph?: GraphView }).miGraph = view;
     if (pendingOverlay) view.setOverlay(pendingOverlay);

@@ -27,6 +27,7 @@ export const savedModelReader: FormatDescriptor = {
   formats: ['savedmodel'],
   files: ['**/saved_model.pb'],
   editor: 'default',
+  runs: { runtime: 'tfjs-node' },
 
   match(path: string): boolean {
     return basename(path) === MARKER;
