@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { DType } from '../../model/dtype';
 import { ModelError } from '../../model/errors';
+import { ModelFolder } from '../../formats/contained-path';
+import { ShardGroup } from '../../formats/tfjs/shards';
 import type { NdArray } from '../../formats/arrays/ndarray';
 import { numberAt } from '../../formats/arrays/ndarray';
 import type { SkippedProvider } from '../../protocol/run';
@@ -17,7 +18,11 @@ interface ModelJson {
   [k: string]: unknown;
 }
 
-/** An IOHandler over our own file reads, so weights come from the shards next to model.json on disk. */
+/**
+ * An IOHandler over our own file reads, so weights come from the shards next to model.json on disk. Shards are found
+ * by the reader's ShardGroup: the same folder rule (a path that leaves the folder refuses the model before any
+ * shard is read) and the same names as the Overview shows.
+ */
 async function loadArtifacts(path: string): Promise<{ artifacts: tf.io.ModelArtifacts; kind: 'layers' | 'graph' }> {
   let json: ModelJson;
   try {
@@ -25,27 +30,31 @@ async function loadArtifacts(path: string): Promise<{ artifacts: tf.io.ModelArti
   } catch (e) {
     throw new ModelError(path, `is not a readable TF.js model.json (${oneLine(e, 160)})`);
   }
-  if (!json.modelTopology) throw new ModelError(path, 'has no modelTopology');
+  if (!json || typeof json !== 'object' || !json.modelTopology) throw new ModelError(path, 'has no modelTopology');
   const kind = json.format === 'graph-model' || json.modelTopology.node !== undefined ? 'graph' : 'layers';
-  const specs: tf.io.WeightsManifestEntry[] = [];
-  const buffers: Uint8Array[] = [];
-  for (const group of json.weightsManifest ?? []) {
-    specs.push(...group.weights);
-    for (const p of group.paths) {
-      const file = resolve(dirname(path), p);
-      try {
-        buffers.push(await readFile(file));
-      } catch (e) {
-        throw new ModelError(path, `weight shard ${p} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-      }
-    }
+  const groups = json.weightsManifest ?? [];
+  if (!Array.isArray(groups) || !groups.every((g) => Array.isArray(g?.paths) && Array.isArray(g?.weights))) {
+    throw new ModelError(path, 'weightsManifest needs groups with a "paths" list and a "weights" list');
   }
-  const total = buffers.reduce((n, b) => n + b.length, 0);
+  // Every group's paths are checked before the first shard byte is read.
+  const folder = new ModelFolder(path);
+  const shardGroups: ShardGroup[] = [];
+  for (const group of groups) {
+    const shards = await ShardGroup.resolve(path, group.paths, folder);
+    shardGroups.push(shards);
+    if (shards.stopProblem) throw new ModelError(path, shards.stopProblem);
+  }
+  const specs: tf.io.WeightsManifestEntry[] = groups.flatMap((g) => g.weights);
+  const total = shardGroups.reduce((n, g) => n + g.readableBytes, 0);
   const weightData = new Uint8Array(total);
   let o = 0;
-  for (const b of buffers) {
-    weightData.set(b, o);
-    o += b.length;
+  try {
+    for (const g of shardGroups) {
+      weightData.set(await g.read(0, g.readableBytes), o);
+      o += g.readableBytes;
+    }
+  } finally {
+    await Promise.all(shardGroups.map((g) => g.close()));
   }
   const artifacts: tf.io.ModelArtifacts = {
     ...(json as tf.io.ModelArtifacts),
