@@ -82,10 +82,10 @@ export class ModelFolder {
       const code = (e as NodeJS.ErrnoException).code ?? String(e);
       // A missing file under a symlinked subfolder that points outside is still an escape.
       const ancestor = await this.realAncestor(abs);
-      if (ancestor && outside(realDir, ancestor)) return { escape: 'a symlink in its path points outside the folder' };
+      if (ancestor && outside(realDir, ancestor)) return { escape: 'a symlink takes it outside the folder' };
       return { kind: 'missing', abs, code };
     }
-    if (outside(realDir, real)) return { escape: 'it is a symlink to a file outside the folder' };
+    if (outside(realDir, real)) return { escape: 'a symlink takes it outside the folder' };
     const s = await stat(real).catch(() => undefined);
     if (!s?.isFile()) return { kind: 'not-file', abs };
     return { kind: 'file', abs, real, size: s.size };
