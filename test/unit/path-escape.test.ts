@@ -17,6 +17,8 @@ import { profileOnnx } from '../../src/runtime/onnx/profile';
 import { sessionWithOutputs } from '../../src/runtime/onnx/extra-outputs';
 import { ModelStore } from '../../src/engine/model-store';
 import { engineHandlers } from '../../src/engine/handlers';
+import { EngineClient } from '../../src/engine/client';
+import { buildEngine, removeBuild } from '../support/build-engine';
 import { OnnxBuilder, tensor, writeModel } from '../support/onnx-builder';
 import {
   SECRET_VALUE, escapingPaths, onnxModelPointingAt, openedPaths, removeTree, tfjsModelPointingAt, writeSecret,
@@ -198,4 +200,20 @@ test('engine: open refuses an escaping model; run and explain refuse a model who
   await assert.rejects(Promise.resolve(h.explain!({ modelId, methods: ['vanilla'], providers: ['tfjs-cpu'] }, ctx)), refusal);
   await assert.rejects(Promise.resolve(h.explain!({ modelId, methods: ['occlusion'], providers: ['tfjs-cpu'] }, ctx)), refusal);
   await store.closeAll();
+});
+
+test('engine process: open over the real fork answers with the one-line refusal (what the Overview shows)', async () => {
+  const enginePath = await buildEngine();
+  const c = new EngineClient({ enginePath });
+  try {
+    const esc = onnxModelPointingAt(await modelDir(), '../../elsewhere/secret.bin');
+    await assert.rejects(c.call('open', { path: esc }), (e: Error & { code?: string }) => {
+      assert.equal(e.message, `model.onnx: external data path "../../elsewhere/secret.bin" (tensor 'W') leaves the model folder (it climbs out with '..')`);
+      assert.equal(e.code, 'failed');
+      return true;
+    });
+  } finally {
+    c.dispose();
+    removeBuild(enginePath);
+  }
 });
