@@ -19,6 +19,8 @@ import { ModelStore } from '../../src/engine/model-store';
 import { engineHandlers } from '../../src/engine/handlers';
 import { EngineClient } from '../../src/engine/client';
 import { buildEngine, removeBuild } from '../support/build-engine';
+import { onnx } from 'onnx-proto';
+import { checkOnnxDataPaths } from '../../src/formats/onnx/external-locations';
 import { OnnxBuilder, tensor, writeModel } from '../support/onnx-builder';
 import {
   SECRET_VALUE, escapingPaths, onnxModelPointingAt, openedPaths, removeTree, tfjsModelPointingAt, writeSecret,
@@ -215,5 +217,22 @@ test('engine process: open over the real fork answers with the one-line refusal 
   } finally {
     c.dispose();
     removeBuild(enginePath);
+  }
+});
+
+test('onnxruntime gate: the streamed scan finds an external location wherever the 4 MiB read chunks cut it', async () => {
+  const d = await modelDir();
+  const path = join(d, 'model.onnx');
+  const chunk = 4 << 20;
+  for (const before of [chunk - 40, chunk - 12, chunk - 8, chunk - 4, chunk - 1, chunk, chunk + 3]) {
+    // A doc_string of the right length puts the "location" key's bytes across the chunk edge.
+    const model = (pad: number) => onnx.ModelProto.encode(onnx.ModelProto.create({
+      irVersion: 8, docString: 'x'.repeat(pad),
+      graph: { name: 'g', initializer: [{ name: 'w', dims: [1], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: '../x.bin' }] }] },
+    })).finish();
+    const at = Buffer.from(model(before)).indexOf('location');
+    const bytes = model(Math.max(0, before - (at - before)));
+    await writeFile(path, bytes);
+    await assert.rejects(checkOnnxDataPaths(path), /external data path "\.\.\/x\.bin" \(tensor 'w'\) leaves the model folder/, `"location" at ${Buffer.from(bytes).indexOf('location')}`);
   }
 });
