@@ -100,6 +100,14 @@ test('the rule on disk: in-folder symlinks pass, a missing file is missing, a sy
   }
 });
 
+test('tfjs reader: a percent-encoded way out is refused and the message shows both spellings', async () => {
+  const path = await tfjsModelPointingAt(await modelDir(), '..%2F..%2Felsewhere%2Fsecret.bin');
+  await assert.rejects(openModel(path), (e: Error) => {
+    assert.equal(e.message, `model.json: weight shard path "../../elsewhere/secret.bin" (percent-decoded from "..%2F..%2Felsewhere%2Fsecret.bin") leaves the model folder (it climbs out with '..')`);
+    return true;
+  });
+});
+
 for (const format of ['tfjs', 'onnx'] as const) {
   test(`${format} reader control: the secret's bytes in a subfolder are read (stats show them; the fs spy sees the open)`, async () => {
     const d = await controlDir();

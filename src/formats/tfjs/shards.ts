@@ -133,10 +133,11 @@ async function checkShard(folder: ModelFolder, p: unknown): Promise<ShardFile | 
     /* not percent-encoded */
   }
   // Every spelling is held to the folder before any is looked up: "..%2F" must not pass because the raw name is absent.
-  for (const c of candidates) folder.checkText(c, 'weight shard path');
+  const owner = (c: string) => (c === p ? undefined : `percent-decoded from ${JSON.stringify(p).slice(0, 160)}`);
+  for (const c of candidates) folder.checkText(c, 'weight shard path', owner(c));
   let lastCode = 'ENOENT';
   for (const c of candidates) {
-    const found = await folder.locate(c, 'weight shard path');
+    const found = await folder.locate(c, 'weight shard path', owner(c));
     if (found.kind === 'missing') {
       lastCode = found.code;
       continue;
