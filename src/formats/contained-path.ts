@@ -1,4 +1,4 @@
-import { realpath, stat } from 'node:fs/promises';
+import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { ModelError } from '../model/errors';
 
@@ -11,10 +11,31 @@ import { ModelError } from '../model/errors';
 
 /** Where an allowed path points: a regular file (real = after symlinks), something else there, or nothing. */
 export type Located =
-  | { kind: 'file'; abs: string; real: string; size: number }
+  | LocatedFile
   | { kind: 'not-file'; abs: string }
   /** Not there, or not reachable (ENOENT, EACCES, ELOOP…): a missing-file problem, not an escape. */
   | { kind: 'missing'; abs: string; code: string };
+
+/** A checked file: `id` (device:inode) is what was checked, so a later open can tell it is still that file. */
+export interface LocatedFile {
+  kind: 'file';
+  abs: string;
+  real: string;
+  size: number;
+  id: string;
+}
+
+/**
+ * Opens a located file for reading, refusing it when what is there now is not the file that was checked (replaced,
+ * or its folder swapped for a symlink, since the model was opened): the check must hold for the bytes actually read.
+ */
+export async function openLocated(file: LocatedFile): Promise<FileHandle> {
+  const fh = await open(file.real, 'r');
+  const s = await fh.stat().catch(() => undefined);
+  if (s && `${s.dev}:${s.ino}` === file.id) return fh;
+  await fh.close();
+  throw new ModelError(file.real, 'was replaced after the model was opened; reopen the model to read it');
+}
 
 /** Why the text alone leaves the folder, whatever the disk holds; undefined when it stays inside (lexically). */
 export function pathTextProblem(entry: string): string | undefined {
@@ -88,7 +109,7 @@ export class ModelFolder {
     if (outside(realDir, real)) return { escape: 'a symlink takes it outside the folder' };
     const s = await stat(real).catch(() => undefined);
     if (!s?.isFile()) return { kind: 'not-file', abs };
-    return { kind: 'file', abs, real, size: s.size };
+    return { kind: 'file', abs, real, size: s.size, id: `${s.dev}:${s.ino}` };
   }
 
   /** The realpath of the nearest existing folder above `abs` (up to the model's folder). */

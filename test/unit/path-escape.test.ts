@@ -4,7 +4,7 @@
 // against a control that points at a copy of the same bytes inside the folder and does read them.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ModelFolder, pathTextProblem } from '../../src/formats/contained-path';
@@ -138,6 +138,32 @@ for (const format of ['tfjs', 'onnx'] as const) {
     }
   });
 }
+
+test('readers: a weight file swapped for a way out after the model opened is refused at the first read', async () => {
+  for (const format of ['tfjs', 'onnx'] as const) {
+    for (const swap of ['file', 'folder'] as const) {
+      const d = await controlDir();
+      const m = await openModel(await FORMATS[format].make(d, 'weights/w.bin'));
+      try {
+        // Checked at open; now the file (or its folder) becomes a symlink to the secret (or to the folder holding it).
+        if (swap === 'file') {
+          await rm(join(d, 'weights', 'w.bin'));
+          await symlink(secret, join(d, 'weights', 'w.bin'));
+        } else {
+          await rename(join(d, 'weights'), join(d, 'old'));
+          await mkdir(join(root, 'elsewhere', `w${seq}`));
+          await copyFile(secret, join(root, 'elsewhere', `w${seq}`, 'w.bin'));
+          await symlink(join(root, 'elsewhere', `w${seq}`), join(d, 'weights'));
+        }
+        const t = m.graph.initializers.find((x) => x.data);
+        assert.ok(t, 'a tensor with data');
+        await assert.rejects(t.data!.read(0, 4), (e: Error) => e.message === 'w.bin: was replaced after the model was opened; reopen the model to read it', `${format} ${swap}`);
+      } finally {
+        await m.dispose?.();
+      }
+    }
+  }
+});
 
 test('TF.js runtime: the control runs on the secret; every escaping spelling is refused before a shard is opened', async () => {
   const control = await tfjsModelPointingAt(await controlDir(), 'weights/w.bin');

@@ -1,6 +1,6 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { ModelError } from '../../model/errors';
-import { ModelFolder } from '../contained-path';
+import { ModelFolder, openLocated, type LocatedFile } from '../contained-path';
 import type { ByteSource } from '../../model/tensor';
 import { checkRange } from './sources';
 
@@ -17,6 +17,7 @@ interface Ref {
 }
 
 interface OpenFile {
+  checked: LocatedFile;
   real: string;
   size: number;
   handle?: Promise<FileHandle>;
@@ -84,7 +85,7 @@ export class ExternalData {
     const real = found.real;
     let file = this.files.get(real);
     if (!file) {
-      file = { real, size: found.size };
+      file = { checked: found, real, size: found.size };
       this.files.set(real, file);
     }
     const offset = parseCount(ref.offsetText ?? '0');
@@ -109,12 +110,13 @@ export class ExternalData {
       byteLength,
       read: async (offset, length) => {
         checkRange(loc, `the tensor's external data`, byteLength, offset, length);
-        file.handle ??= open(file.real, 'r');
+        file.handle ??= openLocated(file.checked);
         let fh: FileHandle;
         try {
           fh = await file.handle;
         } catch (e) {
           file.handle = undefined;
+          if (e instanceof ModelError) throw e;
           throw new ModelError(loc, `external data file cannot be opened (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
         }
         const out = new Uint8Array(length);

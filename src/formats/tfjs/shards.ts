@@ -1,10 +1,12 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { ModelError } from '../../model/errors';
-import { ModelFolder } from '../contained-path';
+import { ModelFolder, openLocated, type LocatedFile } from '../contained-path';
 
 interface ShardFile {
   /** As written in the manifest; what messages show. */
   readonly entry: string;
+  /** The checked file (its real path is what is opened). */
+  readonly file: LocatedFile;
   readonly abs: string;
   readonly size: number;
 }
@@ -102,8 +104,9 @@ export class ShardGroup {
     let h = this.handles.get(i);
     if (!h) {
       const f = this.files[i];
-      h = open(f.abs, 'r').catch((e: NodeJS.ErrnoException) => {
+      h = openLocated(f.file).catch((e: NodeJS.ErrnoException) => {
         this.handles.delete(i);
+        if (e instanceof ModelError) throw e;
         throw new ModelError(f.abs, `cannot be opened (${e.code ?? String(e)})`);
       });
       this.handles.set(i, h);
@@ -143,7 +146,7 @@ async function checkShard(folder: ModelFolder, p: unknown): Promise<ShardFile | 
       continue;
     }
     if (found.kind === 'not-file') return { problem: `weight shard ${p} is not a file` };
-    return { entry: p, abs: found.real, size: found.size };
+    return { entry: p, file: found, abs: found.real, size: found.size };
   }
   return { problem: `weight shard ${p} is missing (${lastCode})` };
 }
