@@ -66,8 +66,37 @@ function weightsAndIfModel(): onnx.IModelProto {
   });
 }
 
+interface GeneratedCase {
+  name: string;
+  files: Record<string, Uint8Array | string>;
+  what: string;
+  /** The error the case must end in (open refused), when any outcome but a refusal would be a bug. */
+  expect?: RegExp;
+}
+
+/**
+ * Weight paths that leave the model's folder (contained-path.ts): each must refuse the model at open, never be read.
+ * `link.bin` (a symlink to a file outside) and `out/hostname` (through a symlinked folder) are made by linkOut.
+ */
+const ESCAPING_PATHS = [
+  '../outside.bin', '/etc/passwd', 'sub/../../x.bin', '..\\..\\x.bin', 'C:\\Windows\\win.ini', 'c:win.ini',
+  '\\\\server\\share\\w.bin', '//server/share/w.bin', 'file:///etc/passwd', 'http://example.com/w.bin', 'w.bin\u0000../../etc/passwd',
+];
+
+function refusalOf(path: string): RegExp | undefined {
+  const escapes = ESCAPING_PATHS.includes(path) || path === 'link.bin' || path === 'out/hostname' || path === '..%2F..%2Fescape.bin';
+  return escapes ? / leaves the model folder \(/ : undefined;
+}
+
+/** In the case folder: link.bin → /etc/hostname and out/ → /etc, the two symlinked ways out. */
+function linkOut(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(join(dir, 'link.bin'))) symlinkSync('/etc/hostname', join(dir, 'link.bin'));
+  if (!existsSync(join(dir, 'out'))) symlinkSync('/etc', join(dir, 'out'));
+}
+
 /** Hostile models built on purpose: each targets one rule a reader must keep. */
-function structuredOnnx(rng: Prng, dir: string): { name: string; files: Record<string, Uint8Array | string>; what: string } {
+function structuredOnnx(rng: Prng, dir: string): GeneratedCase {
   const kind = rng.int(8);
   const ext = (location: string, offset: number | string, length: number | string): onnx.ITensorProto => ({
     name: 'w', dims: [4, 4], dataType: 1, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
@@ -88,12 +117,11 @@ function structuredOnnx(rng: Prng, dir: string): { name: string; files: Record<s
       return { name: 'ext-offsets', files: { 'model.onnx': encode(withInit(ext('w.bin', off, len))), 'w.bin': data }, what: `external data offset ${off} length ${len}` };
     }
     case 2: {
-      const loc = rng.pick(['../outside.bin', '/etc/passwd', 'sub/../../x.bin', 'link.bin', '', 'missing.bin', 'sub/../w.bin']);
-      if (loc === 'link.bin' && !existsSync(join(dir, 'link.bin'))) {
-        mkdirSync(dir, { recursive: true });
-        symlinkSync('/etc/hostname', join(dir, 'link.bin'));
-      }
-      return { name: 'ext-path', files: { 'model.onnx': encode(withInit(ext(loc, 0, 64))), 'w.bin': data }, what: `external data location ${JSON.stringify(loc)}` };
+      const loc = rng.pick([...ESCAPING_PATHS, 'link.bin', 'out/hostname', '', 'missing.bin', 'sub/../w.bin', 'weights/w.bin']);
+      linkOut(dir);
+      const files: Record<string, Uint8Array> = { 'model.onnx': encode(withInit(ext(loc, 0, 64))), 'w.bin': data };
+      if (loc === 'weights/w.bin') mkdirSync(join(dir, 'weights'), { recursive: true });
+      return { name: 'ext-path', files: loc === 'weights/w.bin' ? { ...files, 'weights/w.bin': data } : files, what: `external data location ${JSON.stringify(loc)}`, expect: refusalOf(loc) };
     }
     case 3: { // deeply nested If subgraphs
       const depth = rng.pick([70, 200, 1000]);
@@ -127,7 +155,7 @@ function nestOnce(depth: number): onnx.IGraphProto {
 }
 
 /** TF.js cases: JSON that is not TF.js, broken manifests, shards that leave the folder, mutated text. */
-function tfjsCase(rng: Prng): { name: string; files: Record<string, Uint8Array | string>; what: string } {
+function tfjsCase(rng: Prng, dir: string): GeneratedCase {
   const topology = { class_name: 'Sequential', config: { name: 's', layers: [
     { class_name: 'Dense', config: { name: 'd', units: 2, batch_input_shape: [null, 3] } },
   ] } };
@@ -138,8 +166,14 @@ function tfjsCase(rng: Prng): { name: string; files: Record<string, Uint8Array |
     case 0:
       return { name: 'not-tfjs', files: { 'model.json': rng.pick(['{"name":"x","version":1}', '[1,2,3]', '"str"', 'null', '{"modelTopology": 5}', '{"weightsManifest": {}}']) }, what: 'JSON that is not a TF.js model' };
     case 1: {
-      const p = rng.pick(['../escape.bin', '/etc/passwd', 'a/../../b.bin', 'missing.bin']);
-      return { name: 'shard-path', files: { 'model.json': json({ format: 'layers-model', modelTopology: topology, weightsManifest: manifest([p]) }) }, what: `shard path ${p}` };
+      const p = rng.pick([...ESCAPING_PATHS, 'link.bin', 'out/hostname', '..%2F..%2Fescape.bin', 'missing.bin', 'weights/w.bin']);
+      linkOut(dir);
+      const files: Record<string, Uint8Array | string> = { 'model.json': json({ format: 'layers-model', modelTopology: topology, weightsManifest: manifest([p]) }) };
+      if (p === 'weights/w.bin') {
+        mkdirSync(join(dir, 'weights'), { recursive: true });
+        files['weights/w.bin'] = shard;
+      }
+      return { name: 'shard-path', files, what: `shard path ${JSON.stringify(p)}`, expect: refusalOf(p) };
     }
     case 2: {
       const shape = rng.pick([[2 ** 20, 2 ** 21], [-3, 2], [2 ** 53, 2]]);
@@ -179,8 +213,8 @@ export function makeCase(i: number, rng: Prng, seeds: { name: string; bytes: Uin
     writeFileSync(file, bytes);
     return { file, what: `${seed.name}: ${what}` };
   }
-  const c = r < 0.85 ? structuredOnnx(rng, dir) : tfjsCase(rng);
+  const c = r < 0.85 ? structuredOnnx(rng, dir) : tfjsCase(rng, dir);
   for (const [name, content] of Object.entries(c.files)) writeFileSync(join(dir, name), content);
   const main = Object.keys(c.files)[0];
-  return { file: join(dir, main), what: `${c.name}: ${c.what}` };
+  return { file: join(dir, main), what: `${c.name}: ${c.what}`, ...(c.expect ? { expect: c.expect } : {}) };
 }

@@ -9,6 +9,8 @@ export interface FuzzReport {
   cases: number;
   seed: number;
   counts: Record<CaseResult['kind'], number>;
+  /** Cases that had to be refused (weight paths leaving the model's folder); each failed otherwise. */
+  mustRefuse: number;
   failures: { file: string; what: string; result: CaseResult }[];
   peakRssMB: number;
   ms: number;
@@ -23,9 +25,11 @@ export async function fuzz(cases: number, seed: number, log: (s: string) => void
   const runner = new FuzzRunner({ hangMs: 2000, maxRssGrowthMB: 1024 });
   const counts: FuzzReport['counts'] = { ok: 0, error: 0, 'bad-error': 0, hang: 0, crash: 0, memory: 0 };
   const failures: FuzzReport['failures'] = [];
+  let mustRefuse = 0;
   try {
     for (let i = 0; i < cases; i++) {
       const c = makeCase(i, rng, seeds, root);
+      if (c.expect) mustRefuse++;
       const result = await runner.run(c, i);
       counts[result.kind]++;
       if (result.kind !== 'ok' && result.kind !== 'error') {
@@ -38,7 +42,7 @@ export async function fuzz(cases: number, seed: number, log: (s: string) => void
   } finally {
     runner.dispose();
   }
-  return { cases, seed, counts, failures, peakRssMB: Math.round(runner.peakRssMB), ms: Date.now() - t0 };
+  return { cases, seed, counts, mustRefuse, failures, peakRssMB: Math.round(runner.peakRssMB), ms: Date.now() - t0 };
 }
 
 if (require.main === module) {
@@ -47,7 +51,7 @@ if (require.main === module) {
     return i > 0 ? Number(process.argv[i + 1]) : dflt;
   };
   fuzz(arg('cases', 2000), arg('seed', 1), (s) => console.error(s)).then((r) => {
-    console.log(JSON.stringify({ cases: r.cases, seed: r.seed, counts: r.counts, peakRssMB: r.peakRssMB, ms: r.ms }));
+    console.log(JSON.stringify({ cases: r.cases, seed: r.seed, counts: r.counts, mustRefuse: r.mustRefuse, peakRssMB: r.peakRssMB, ms: r.ms }));
     process.exit(r.failures.length ? 1 : 0);
   });
 }

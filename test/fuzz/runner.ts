@@ -13,6 +13,8 @@ export type CaseResult =
 export interface FuzzCase {
   file: string;
   what: string;
+  /** The case must be refused with a message matching this (by the reader and by the runtime's gate alike). */
+  expect?: RegExp;
 }
 
 export interface RunnerOptions {
@@ -26,6 +28,8 @@ interface Reply {
   id: number;
   ok: boolean;
   message?: string;
+  /** What the onnxruntime gate said about an .onnx case: null when it let the file through. */
+  gate?: string | null;
   rss: number;
 }
 
@@ -73,6 +77,7 @@ export class FuzzRunner {
         this.peakRssMB = Math.max(this.peakRssMB, rssMB);
         if (!this.baselineRss) this.baselineRss = rssMB;
         if (rssMB - this.baselineRss > this.opts.maxRssGrowthMB) return finish({ kind: 'memory', rssMB });
+        if (c.expect) return finish(checkRefusal(m, c));
         if (m.ok) return finish({ kind: 'ok' });
         finish(checkMessage(m.message ?? '', c.file));
       };
@@ -99,6 +104,18 @@ export class FuzzRunner {
     this.child?.kill('SIGKILL');
     this.child = undefined;
   }
+}
+
+/** A case that must be refused: the open and, for ONNX, the runtime's gate both refuse it with the expected message. */
+function checkRefusal(m: Reply, c: FuzzCase): CaseResult {
+  if (m.ok) return { kind: 'bad-error', message: '', why: `opened, but must be refused (${c.expect})` };
+  const checked = checkMessage(m.message ?? '', c.file);
+  if (checked.kind !== 'error') return checked;
+  if (!c.expect!.test(checked.message)) return { kind: 'bad-error', message: checked.message, why: `not the refusal ${c.expect}` };
+  if (m.gate !== undefined && (m.gate === null || !c.expect!.test(m.gate))) {
+    return { kind: 'bad-error', message: String(m.gate), why: `the onnxruntime gate did not refuse it like the reader` };
+  }
+  return checked;
 }
 
 /** A user-facing error is one line that names the file (or a file beside it) and says the problem. */

@@ -1,6 +1,8 @@
 // The process under test: takes case files over IPC and sends each through the same path as a user
-// (open → summarize → weight stats → dispose). The parent watches it for crashes, hangs and memory.
+// (open → summarize → weight stats → dispose; for .onnx also the runtime's external-data gate). The parent watches
+// it for crashes, hangs and memory.
 import { stat } from 'node:fs/promises';
+import { checkOnnxDataPaths } from '../../src/formats/onnx/external-locations';
 import { openModel } from '../../src/formats/registry';
 import { summarize } from '../../src/formats/summarize';
 import type { Model } from '../../src/model/graph';
@@ -28,7 +30,10 @@ async function runCase({ id, file }: CaseMsg): Promise<void> {
   } finally {
     await model?.dispose?.().catch(() => undefined);
   }
-  process.send?.({ id, ...outcome, rss: process.memoryUsage().rss });
+  // The check run/explain make before handing an .onnx file to onnxruntime: it must refuse what the reader refuses.
+  let gate: string | null | undefined;
+  if (file.endsWith('.onnx')) gate = await checkOnnxDataPaths(file).then(() => null, (e: unknown) => (e instanceof Error ? e.message : String(e)));
+  process.send?.({ id, ...outcome, gate, rss: process.memoryUsage().rss });
 }
 
 process.send?.({ ready: true });

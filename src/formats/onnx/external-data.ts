@@ -1,6 +1,6 @@
-import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve, win32 } from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
 import { ModelError } from '../../model/errors';
+import { ModelFolder, openLocated, type LocatedFile } from '../contained-path';
 import type { ByteSource } from '../../model/tensor';
 import { checkRange } from './sources';
 
@@ -17,6 +17,7 @@ interface Ref {
 }
 
 interface OpenFile {
+  checked: LocatedFile;
   real: string;
   size: number;
   handle?: Promise<FileHandle>;
@@ -24,18 +25,16 @@ interface OpenFile {
 
 /**
  * External data of one model (data_location = EXTERNAL). Tensors register while the graph is mapped (sync);
- * `resolve` then checks every path once: relative, inside the model's folder after symlinks, present, and big
- * enough. Files are opened on first read and closed by `dispose`.
+ * `resolve` then checks every path once: inside the model's folder after symlinks (else the whole model is refused,
+ * see contained-path.ts), present, and big enough. Files are opened on first read and closed by `dispose`.
  */
 export class ExternalData {
-  private readonly dir: string;
+  private readonly folder: ModelFolder;
   private readonly refs: Ref[] = [];
   private readonly files = new Map<string, OpenFile>();
-  /** realpath per location: big models point thousands of tensors at one file. */
-  private readonly reals = new Map<string, Promise<string>>();
 
   constructor(modelPath: string) {
-    this.dir = dirname(resolve(modelPath));
+    this.folder = new ModelFolder(modelPath);
   }
 
   get count(): number {
@@ -54,14 +53,17 @@ export class ExternalData {
     });
   }
 
-  /** Settles every registered tensor; returns the warnings to show on the model. */
+  /**
+   * Settles every registered tensor; returns the warnings to show on the model. A location that leaves the model's
+   * folder throws (ModelError naming the model file) before any external file is opened.
+   */
   async resolve(): Promise<string[]> {
     const warnings: string[] = [];
     const missing = new Map<string, number>();
-    let realDir: string | undefined;
+    // Text first, for every tensor: a hostile path is refused even when an earlier tensor's file is merely missing.
+    for (const ref of this.refs) if (ref.location) this.folder.checkText(ref.location, 'external data path', `tensor '${ref.tensor}'`);
     for (const ref of this.refs) {
-      realDir ??= await realpath(this.dir).catch(() => this.dir);
-      const r = await this.check(ref, realDir);
+      const r = await this.check(ref);
       if ('missing' in r && r.missing) missing.set(ref.location, (missing.get(ref.location) ?? 0) + 1);
       else if ('problem' in r) warnings.push(r.problem);
       ref.settle(r);
@@ -70,31 +72,20 @@ export class ExternalData {
     return warnings;
   }
 
-  private async check(ref: Ref, realDir: string): Promise<Settled> {
+  private async check(ref: Ref): Promise<Settled> {
     const what = `tensor '${ref.tensor}'`;
     const loc = ref.location;
     if (!loc) return { problem: `${what}: external data has no location` };
-    if (isAbsolute(loc) || win32.isAbsolute(loc)) {
-      return { problem: `${what}: external data path '${loc}' is absolute (refused: it must be relative to the model's folder)` };
+    const found = await this.folder.locate(loc, 'external data path', `tensor '${ref.tensor}'`);
+    if (found.kind === 'missing') {
+      if (found.code === 'ENOENT' || found.code === 'ENOTDIR') return { problem: `${what}: external data file '${loc}' not found`, missing: true };
+      return { problem: `${what}: external data file '${loc}' cannot be read (${found.code})` };
     }
-    const lexical = resolve(this.dir, loc);
-    if (escapes(this.dir, lexical)) return { problem: `${what}: external data path '${loc}' escapes the model's folder (refused)` };
-    let real: string;
-    try {
-      let p = this.reals.get(lexical);
-      if (!p) this.reals.set(lexical, (p = realpath(lexical)));
-      real = await p;
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return { problem: `${what}: external data file '${loc}' not found`, missing: true };
-      return { problem: `${what}: external data file '${loc}' cannot be read (${code ?? String(e)})` };
-    }
-    if (escapes(realDir, real)) return { problem: `${what}: external data path '${loc}' resolves outside the model's folder through a symlink (refused)` };
+    if (found.kind === 'not-file') return { problem: `${what}: external data path '${loc}' is not a regular file` };
+    const real = found.real;
     let file = this.files.get(real);
     if (!file) {
-      const s = await stat(real).catch(() => undefined);
-      if (!s?.isFile()) return { problem: `${what}: external data path '${loc}' is not a regular file` };
-      file = { real, size: s.size };
+      file = { checked: found, real, size: found.size };
       this.files.set(real, file);
     }
     const offset = parseCount(ref.offsetText ?? '0');
@@ -119,12 +110,13 @@ export class ExternalData {
       byteLength,
       read: async (offset, length) => {
         checkRange(loc, `the tensor's external data`, byteLength, offset, length);
-        file.handle ??= open(file.real, 'r');
+        file.handle ??= openLocated(file.checked);
         let fh: FileHandle;
         try {
           fh = await file.handle;
         } catch (e) {
           file.handle = undefined;
+          if (e instanceof ModelError) throw e;
           throw new ModelError(loc, `external data file cannot be opened (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
         }
         const out = new Uint8Array(length);
@@ -145,11 +137,6 @@ export class ExternalData {
     for (const f of this.files.values()) f.handle = undefined;
     await Promise.all(handles.map((h) => h.then((fh) => fh.close(), () => undefined)));
   }
-}
-
-function escapes(dir: string, target: string): boolean {
-  const rel = relative(dir, target);
-  return rel === '..' || rel.startsWith('../') || rel.startsWith('..\\') || isAbsolute(rel);
 }
 
 /** Decimal, non-negative, safe integer — anything else in an offset/length field is a problem, not a guess. */

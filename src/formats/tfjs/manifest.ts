@@ -3,6 +3,7 @@ import { DTYPE_BYTES, type DType } from '../../model/dtype';
 import type { ByteSource, Tensor } from '../../model/tensor';
 import { manifestDType } from './dtypes';
 import { parseQuantization, storedBytesPerElement, type TfjsQuantization } from './quantization';
+import { ModelFolder } from '../contained-path';
 import { ShardGroup } from './shards';
 import { stringWeightBytes } from './strings';
 
@@ -23,8 +24,8 @@ export interface WeightSet {
 
 /**
  * Turns `weightsManifest` into IR tensors whose ByteSources read the STORED bytes lazily from the shards.
- * Structural nonsense (not a list, a weight without a name) is a ModelError; a weight whose bytes cannot be had
- * keeps a `problem` and the model still opens.
+ * Structural nonsense (not a list, a weight without a name) and a shard path that leaves the model's folder are a
+ * ModelError; a weight whose bytes cannot be had (missing or short shard) keeps a `problem` and the model still opens.
  */
 export async function readWeightsManifest(jsonPath: string, manifest: unknown): Promise<WeightSet> {
   const tensors: Tensor[] = [];
@@ -33,13 +34,14 @@ export async function readWeightsManifest(jsonPath: string, manifest: unknown): 
   const groups: ShardGroup[] = [];
   if (manifest === undefined || manifest === null) return { tensors, byName, warnings, dataFiles: [], readAll: async () => new Uint8Array(0), close: async () => {} };
   if (!Array.isArray(manifest)) throw new ModelError(jsonPath, 'weightsManifest is not a list of weight groups');
+  const folder = new ModelFolder(jsonPath);
 
   for (let g = 0; g < manifest.length; g++) {
     const group = manifest[g] as { paths?: unknown; weights?: unknown } | null;
     if (typeof group !== 'object' || group === null || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
       throw new ModelError(jsonPath, `weightsManifest[${g}] needs a "paths" list and a "weights" list`);
     }
-    const shards = await ShardGroup.resolve(jsonPath, group.paths);
+    const shards = await ShardGroup.resolve(jsonPath, group.paths, folder);
     groups.push(shards);
     if (shards.stopProblem) warnings.push(shards.stopProblem);
     // Two passes: sizes first, so a short shard's message can say how many bytes the whole group needs.

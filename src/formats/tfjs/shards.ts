@@ -1,18 +1,20 @@
-import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
 import { ModelError } from '../../model/errors';
+import { ModelFolder, openLocated, type LocatedFile } from '../contained-path';
 
 interface ShardFile {
   /** As written in the manifest; what messages show. */
   readonly entry: string;
+  /** The checked file (its real path is what is opened). */
+  readonly file: LocatedFile;
   readonly abs: string;
   readonly size: number;
 }
 
 /**
  * One manifest group's shard files, read as if concatenated (that is how TF.js lays weights out).
- * Files are checked with stat at open time, so a missing or escaping shard becomes a warning instead of an
- * error; handles are opened on the first read and closed by `close`.
+ * Files are checked at open time: a missing shard becomes a warning (the graph still opens), a shard path that leaves
+ * the model's folder an error. Handles are opened on the first read and closed by `close`.
  */
 export class ShardGroup {
   /** Bytes available from the start of the group up to the first missing/refused shard. */
@@ -36,13 +38,14 @@ export class ShardGroup {
     this.stopProblem = stopProblem;
   }
 
-  /** Resolves `paths` against the model.json folder; stops at the first shard that cannot be read. */
-  static async resolve(jsonPath: string, paths: readonly unknown[]): Promise<ShardGroup> {
-    const dir = dirname(resolve(jsonPath));
-    const realDir = await realpath(dir).catch(() => dir);
+  /**
+   * Resolves `paths` against the model.json folder; stops at the first shard that is missing or not a file. A path
+   * that leaves the folder throws (ModelError naming the model.json): the whole model is refused, nothing is read.
+   */
+  static async resolve(jsonPath: string, paths: readonly unknown[], folder = new ModelFolder(jsonPath)): Promise<ShardGroup> {
     const files: ShardFile[] = [];
     for (const p of paths) {
-      const checked = await checkShard(dir, realDir, p);
+      const checked = await checkShard(folder, p);
       if ('problem' in checked) return new ShardGroup(files, checked.problem);
       files.push(checked);
     }
@@ -101,8 +104,9 @@ export class ShardGroup {
     let h = this.handles.get(i);
     if (!h) {
       const f = this.files[i];
-      h = open(f.abs, 'r').catch((e: NodeJS.ErrnoException) => {
+      h = openLocated(f.file).catch((e: NodeJS.ErrnoException) => {
         this.handles.delete(i);
+        if (e instanceof ModelError) throw e;
         throw new ModelError(f.abs, `cannot be opened (${e.code ?? String(e)})`);
       });
       this.handles.set(i, h);
@@ -122,13 +126,8 @@ export class ShardGroup {
   }
 }
 
-async function checkShard(dir: string, realDir: string, p: unknown): Promise<ShardFile | { problem: string }> {
+async function checkShard(folder: ModelFolder, p: unknown): Promise<ShardFile | { problem: string }> {
   if (typeof p !== 'string' || p === '') return { problem: `weight shard path ${JSON.stringify(p)} is not a file name` };
-  const shown = p;
-  // URLs and absolute paths would let a model.json read anything on disk; only files under its folder count.
-  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(p) || isAbsolute(p) || p.startsWith('\\')) {
-    return { problem: `weight shard ${shown} is outside the model's folder; not read` };
-  }
   const candidates = [p];
   try {
     const decoded = decodeURIComponent(p);
@@ -136,26 +135,18 @@ async function checkShard(dir: string, realDir: string, p: unknown): Promise<Sha
   } catch {
     /* not percent-encoded */
   }
+  // Every spelling is held to the folder before any is looked up: "..%2F" must not pass because the raw name is absent.
+  const owner = (c: string) => (c === p ? undefined : `percent-decoded from ${JSON.stringify(p).slice(0, 160)}`);
+  for (const c of candidates) folder.checkText(c, 'weight shard path', owner(c));
   let lastCode = 'ENOENT';
   for (const c of candidates) {
-    const abs = resolve(dir, c);
-    if (escapes(dir, abs)) return { problem: `weight shard ${shown} is outside the model's folder; not read` };
-    let real: string;
-    try {
-      real = await realpath(abs);
-    } catch (e) {
-      lastCode = (e as NodeJS.ErrnoException).code ?? String(e);
+    const found = await folder.locate(c, 'weight shard path', owner(c));
+    if (found.kind === 'missing') {
+      lastCode = found.code;
       continue;
     }
-    if (escapes(realDir, real)) return { problem: `weight shard ${shown} links outside the model's folder; not read` };
-    const s = await stat(real);
-    if (!s.isFile()) return { problem: `weight shard ${shown} is not a file` };
-    return { entry: shown, abs, size: s.size };
+    if (found.kind === 'not-file') return { problem: `weight shard ${p} is not a file` };
+    return { entry: p, file: found, abs: found.real, size: found.size };
   }
-  return { problem: `weight shard ${shown} is missing (${lastCode})` };
-}
-
-function escapes(dir: string, abs: string): boolean {
-  const rel = relative(dir, abs);
-  return rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel);
+  return { problem: `weight shard ${p} is missing (${lastCode})` };
 }

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import { ModelError } from '../../model/errors';
+import { checkOnnxDataPaths } from '../../formats/onnx/external-locations';
 import type { NdArray } from '../../formats/arrays/ndarray';
 import { oneLine } from '../session';
 import { fromOrtTensor, toOrtTensor } from './session';
@@ -12,15 +13,17 @@ import { fromOrtTensor, toOrtTensor } from './session';
  * written to disk), loaded on the provider the normal session uses, cached per (file revision, provider, value set).
  */
 
-/** Re-encodes the model with `values` appended to the graph outputs. Types come from value_info when declared; an
- * output without a type is accepted by onnxruntime, which infers it. */
-export function addOutputs(path: string, bytes: Uint8Array, values: string[]): Uint8Array {
-  let m: onnx.ModelProto;
+function decodeForOutputs(path: string, bytes: Uint8Array): onnx.ModelProto {
   try {
-    m = onnx.ModelProto.decode(bytes);
+    return onnx.ModelProto.decode(bytes);
   } catch (e) {
     throw new ModelError(path, `cannot be decoded to add outputs (${oneLine(e, 160)})`);
   }
+}
+
+/** Re-encodes the model with `values` appended to the graph outputs. Types come from value_info when declared; an
+ * output without a type is accepted by onnxruntime, which infers it. */
+function encodeWithOutputs(path: string, m: onnx.ModelProto, values: string[]): Uint8Array {
   const g = m.graph;
   if (!g) throw new ModelError(path, 'has no graph');
   g.output ??= [];
@@ -52,7 +55,10 @@ const CAPACITY = 3;
 const entries = new Map<string, Entry>();
 
 async function create(path: string, provider: string, values: string[]): Promise<ort.InferenceSession> {
-  const bytes = addOutputs(path, await readFile(path), values);
+  const m = decodeForOutputs(path, await readFile(path));
+  // ORT reads the external data itself (from the model's folder): its paths are held to that folder first.
+  await checkOnnxDataPaths(path, m);
+  const bytes = encodeWithOutputs(path, m, values);
   try {
     return await ort.InferenceSession.create(bytes, {
       executionProviders: [provider],

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ModelError } from '../../model/errors';
+import { checkOnnxDataPaths } from '../../formats/onnx/external-locations';
 import type { NdArray } from '../../formats/arrays/ndarray';
 import { oneLine } from '../session';
 import { toOrtTensor } from './session';
@@ -65,6 +66,7 @@ export async function profileOnnx(
   feeds: Map<string, NdArray>,
   opts: { runs: number; optimized: boolean; signal?: AbortSignal; onRun?: (done: number) => void },
 ): Promise<{ kernels: KernelEvent[]; runUs: number[] }> {
+  await checkOnnxDataPaths(path); // ORT reads external data itself: held to the model's folder first
   const dir = await mkdtemp(join(tmpdir(), 'mi-ort-profile-'));
   let session: ort.InferenceSession | undefined;
   try {

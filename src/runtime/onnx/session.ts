@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { DType } from '../../model/dtype';
 import { ModelError } from '../../model/errors';
+import { checkOnnxDataPaths } from '../../formats/onnx/external-locations';
 import type { NdArray, NdData } from '../../formats/arrays/ndarray';
 import type { SkippedProvider } from '../../protocol/run';
 import type { IoInfo, LoadOptions, RuntimeSession } from '../session';
@@ -87,6 +88,8 @@ class OnnxSession implements RuntimeSession {
 
 /** Loads an ONNX model with the first provider in order that initialises; the rest of the list is not tried. */
 export async function loadOnnx(path: string, opts: LoadOptions = {}): Promise<RuntimeSession> {
+  // ORT reads external data itself when the session is created: its paths are held to the model's folder first.
+  await checkOnnxDataPaths(path);
   const order = opts.providers?.length ? opts.providers : defaultOnnxProviders();
   const skipped: SkippedProvider[] = [];
   let lastError = '';
