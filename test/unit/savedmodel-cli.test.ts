@@ -169,7 +169,7 @@ const broken: { name: string; breakIt: (dir: string) => void; error: RegExp }[] 
       unlinkSync(shard);
       symlinkSync(outside, shard);
     },
-    error: /^variables\.index: refers to "variables\/variables\.data-00000-of-00001", which leads outside the folder/,
+    error: /^saved_model\.pb: checkpoint data shard "variables\/variables\.data-00000-of-00001" leaves the model folder \(a symlink takes it outside/,
   },
 ];
 

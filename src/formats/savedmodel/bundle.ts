@@ -5,7 +5,7 @@ import { ModelError } from '../../model/errors';
 import type { Tensor } from '../../model/tensor';
 import { FileRegions } from '../file-regions';
 import { Pacer } from '../pace';
-import { insideFolder } from './contained';
+import { ModelFolder } from '../contained-path';
 import { DT_STRING, tfDType, tfDTypeName } from './dtypes';
 import { BundleEntryType, BundleHeaderType, TO_OBJECT } from './schema/tf-protos';
 import { readTable } from './sstable';
@@ -41,7 +41,9 @@ export async function hasIndex(dir: string): Promise<boolean> {
 
 /** Reads `variables/variables.index` of the SavedModel folder `dir` and opens (lazily) the data shards it names. */
 export async function readBundle(dir: string, signal?: AbortSignal): Promise<Bundle> {
-  const indexPath = insideFolder(dir, INDEX_PATH, join(dir, 'saved_model.pb'));
+  // The folder rule shared by every format: a variables/ folder or file linked from outside the model is refused.
+  const folder = new ModelFolder(join(dir, 'saved_model.pb'));
+  const indexPath = (await folder.locate(INDEX_PATH, 'checkpoint index')).abs;
   const fail = (problem: string) => new ModelError(indexPath, problem);
   let buf: Uint8Array;
   try {
@@ -84,7 +86,7 @@ export async function readBundle(dir: string, signal?: AbortSignal): Promise<Bun
     const tensors: Tensor[] = [];
     for (const { key, entry } of records) {
       if (key === OBJECT_GRAPH_KEY) continue;
-      const t = await toTensor(dir, indexPath, key, entry, numShards, shards, dataFiles);
+      const t = await toTensor(folder, indexPath, key, entry, numShards, shards, dataFiles);
       tensors.push(t);
       await pacer.tick();
     }
@@ -101,7 +103,7 @@ export function shardName(id: number, count: number): string {
 }
 
 async function toTensor(
-  dir: string,
+  folder: ModelFolder,
   indexPath: string,
   key: string,
   entry: Obj,
@@ -134,7 +136,7 @@ async function toTensor(
   let regions = shards.get(shardId);
   const name = shardName(shardId, numShards);
   if (!regions) {
-    const path = insideFolder(dir, `variables/${name}`, indexPath);
+    const path = (await folder.locate(`variables/${name}`, 'checkpoint data shard')).abs;
     let bytes: number;
     try {
       const s = await stat(path);
