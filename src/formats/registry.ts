@@ -5,9 +5,10 @@ import type { FormatDescriptor, OpenOptions } from './descriptor';
 import { onnxReader } from './onnx/reader';
 import { tfjsReader } from './tfjs/reader';
 import { savedModelReader } from './savedmodel/reader';
+import { tfliteReader } from './tflite/reader';
 
 /** Every format Model Inspector opens, most specific first: `openModel` takes the first whose `match` says yes. */
-export const formats: readonly FormatDescriptor[] = [savedModelReader, onnxReader, tfjsReader];
+export const formats: readonly FormatDescriptor[] = [savedModelReader, tfliteReader, onnxReader, tfjsReader];
 
 /** The descriptor that produced a model. */
 export function formatOf(model: Pick<Model, 'format'>): FormatDescriptor {
