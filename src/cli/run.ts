@@ -16,7 +16,8 @@ export function runText(s: RunSummary): string {
   for (const k of s.skipped) lines.push(`  skipped ${k.provider}: ${k.reason}`);
   if (s.placement) lines.push(`  nodes per provider: ${Object.entries(s.placement).map(([p, n]) => `${p} ${n}`).join(', ')}`);
   lines.push('inputs:');
-  for (const i of s.inputs) lines.push(`  ${i.name}  ${i.dtype} [${i.shape.join(', ')}]  ${i.source}`);
+  for (const i of s.inputs) lines.push(`  ${i.name}  ${i.dtype} [${i.shape.join(', ')}]  ${i.source}${i.synthesized ? ' (synthesized)' : ''}`);
+  for (const i of s.inputs) if (i.note) lines.push(`note: ${i.note}`);
   const dims = Object.entries(s.dims);
   if (dims.length) lines.push(`dims: ${dims.map(([k, v]) => `${k}=${v}`).join(' ')}  (set with --dim name=value)`);
   lines.push('outputs:');

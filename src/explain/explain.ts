@@ -213,5 +213,5 @@ export async function explainModel(path: string, p: ExplainRunOptions): Promise<
   }
   p.onProgress?.(1, 'done');
   const image = lay.image ? channelMean(x, lay) : undefined;
-  return { target, score: probs[target], top, inputName: info.name, inputShape: shape, image, maps, full, ...(gradcamLayers ? { gradcamLayers } : {}) };
+  return { target, score: probs[target], top, inputName: info.name, inputShape: shape, image, maps, full, ...(gradcamLayers ? { gradcamLayers } : {}), inputs: plan.used };
 }
