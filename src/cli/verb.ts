@@ -24,19 +24,6 @@ export function modelPathArg(verb: Verb, args: ParsedArgs): string {
   return args.positionals[0];
 }
 
-/** Human sizes for text output: 1.2 MB, 3.4 M. */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
-}
-
 export function formatCount(n: number): string {
   if (n < 1000) return String(n);
   const [div, unit] = n >= 1e9 ? [1e9, 'B'] : n >= 1e6 ? [1e6, 'M'] : [1e3, 'K'];
