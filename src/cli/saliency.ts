@@ -10,7 +10,7 @@ import type { InputUsed, RunInputSpec } from '../protocol/run';
 import type { MethodOptionFlag } from './args';
 import { METHOD_OPTION_FLAGS, UsageError } from './args';
 import type { Verb } from './verb';
-import { modelPathArg } from './verb';
+import { modelPathArg, writeOrSay } from './verb';
 
 async function tryOpen(path: string): Promise<Model | undefined> {
   try {
@@ -89,7 +89,8 @@ export const saliencyVerb: Verb = {
       if (m.error) throw new ModelError(path, m.error);
       const full = r.full.get(method)!;
       const shape = m.shape;
-      if (args.out) await writeFile(args.out, encodeNpy({ dtype: 'float32', shape, data: full }));
+      const out = args.out;
+      if (out) await writeOrSay(out, () => writeFile(out, encodeNpy({ dtype: 'float32', shape, data: full })));
       const notes = inputNotes(r.inputs ?? []);
       const json = {
         method, target: r.target, shape, deletionAuc: m.deletionAuc, insertionAuc: m.insertionAuc, ...(m.completeness !== undefined ? { completeness: m.completeness } : {}),

@@ -128,6 +128,18 @@ test('inputs that fit no layout: every verb that feeds them names the file, neve
   }
 });
 
+test('method failures and unwritable outputs are "<file>: <problem>" too, in JSON and on stderr', () => {
+  const mlp = join(examples, 'tiny-mlp-tfjs/model.json');
+  assert.equal(userError(cliRun('saliency', mlp, '--method', 'gradcam', '--json'), /^model\.json: /), 'model.json: Grad-CAM needs an image input');
+  const text = cliRun('saliency', mlp, '--method', 'gradcam');
+  assert.equal(text.status, 1);
+  assert.equal(text.stderr, 'model-inspector: model.json: Grad-CAM needs an image input\n');
+  const notADir = join(tmp, 'plain-file');
+  writeFileSync(notADir, 'x');
+  assert.match(userError(cliRun('run', onnxShapes, '--runs', '1', '--save-outputs', notADir, '--json'), /^plain-file: /), /^plain-file: cannot be written \((EEXIST|ENOTDIR)\)$/);
+  assert.match(userError(cliRun('saliency', onnxShapes, '--method', 'occlusion', '--out', join(notADir, 'map.npy'), '--json'), /^map\.npy: /), /^map\.npy: cannot be written \(ENOTDIR\)$/);
+});
+
 test('a truncated .onnx: run and saliency give the reader\'s diagnosis (the byte where the data ends), as inspect does', () => {
   const cut = join(tmp, 'cut.onnx');
   writeFileSync(cut, readFileSync(join(examples, 'tiny-cnn.onnx')).subarray(0, 1500));
