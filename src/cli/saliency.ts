@@ -54,7 +54,7 @@ export function methodOptions(method: ExplainMethod, given: Partial<Record<Metho
 export function inputNotes(inputs: readonly InputUsed[]): string[] {
   const notes: string[] = [];
   for (const i of inputs) {
-    if (i.synthesized) notes.push(`input "${i.name}" was synthesized (${i.source}) because no --input was given; pass --input FILE to explain a real example`);
+    if (i.synthesized) notes.push(`input "${i.name}" was synthesized (${i.source}): no --input fed it, so the map explains made-up values; pass --input FILE to explain a real example`);
     if (i.note) notes.push(i.note);
   }
   return notes;

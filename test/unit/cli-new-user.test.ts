@@ -108,7 +108,7 @@ test('saliency without --input says, in JSON and text, that the input was synthe
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.inputs[0].synthesized, true);
-  assert.match(j.notes[0], /input "image" was synthesized \(normal\(seed 0\)\) because no --input was given/);
+  assert.match(j.notes[0], /input "image" was synthesized \(normal\(seed 0\)\): no --input fed it/);
   const t = cliRun('saliency', onnxShapes, '--method', 'occlusion');
   assert.match(t.stdout, /^note: input "image" was synthesized/m);
   const withInput = cliRun('saliency', onnxShapes, '--method', 'occlusion', '--input', square, '--json');
