@@ -3,7 +3,8 @@
 // - examples/shapes/tfjs/: TF.js Layers model (model.json + one shard), input [N,32,32,1] (NHWC), output logits [N,3].
 // - examples/shapes/model.onnx: the same network in NCHW (input [N,1,32,32]), kernels transposed; checked against
 //   the tfjs outputs with onnxruntime before anything is written.
-// - examples/shapes/{square,cross,circle}.npy: one held-back image per class in the ONNX layout, for the CLI.
+// - examples/shapes/{square,cross,circle}.npy: one held-back image per class in the ONNX layout (NCHW), and the same
+//   images in the TF.js layout (NHWC) in examples/shapes/tfjs/, so each model has inputs that fit it as they are.
 // The classes depend only on the drawn shape (see shapes-data.ts). Seeded initialisers and a fixed sample order make
 // the run repeatable (two runs here wrote identical files).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -154,6 +155,8 @@ async function main(): Promise<void> {
   for (let c = 0; c < CLASSES.length; c++) {
     const s = test.find((t) => t.label === c)!;
     writeFileSync(join(OUT, `${CLASSES[c]}.npy`), encodeNpy({ dtype: 'float32', shape: [1, 1, SIZE, SIZE], data: s.pixels }));
+    // One channel: NHWC holds the same values in the same order.
+    writeFileSync(join(OUT, 'tfjs', `${CLASSES[c]}.npy`), encodeNpy({ dtype: 'float32', shape: [1, SIZE, SIZE, 1], data: s.pixels }));
   }
 }
 

@@ -51,23 +51,37 @@ const wasmSrc = join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
 mkdirSync(join(dist, 'wasm'), { recursive: true });
 for (const f of readdirSync(wasmSrc).filter((f) => f.endsWith('.wasm'))) cpSync(join(wasmSrc, f), join(dist, 'wasm', f));
 
-// onnxruntime-node (+ its JS dependency onnxruntime-common) for the target platform only, without types and maps.
-const runtimeFiles = { recursive: true, filter: (src) => !/\.(map|d\.ts)$/.test(src) };
-const ortSrc = join(root, 'node_modules/onnxruntime-node');
-const ortDst = join(dist, 'node_modules/onnxruntime-node');
-for (const f of ['package.json', 'dist', 'LICENSE', 'README.md']) if (existsSync(join(ortSrc, f))) cpSync(join(ortSrc, f), join(ortDst, f), runtimeFiles);
-for (const napi of readdirSync(join(ortSrc, 'bin'))) {
-  const from = join(ortSrc, 'bin', napi, platform, arch);
-  if (existsSync(from)) cpSync(from, join(ortDst, 'bin', napi, platform, arch), { recursive: true });
+// The native packages the bundles load at run time, under dist/node_modules for the target platform only. Their
+// JavaScript (and that of their JS dependencies) is bundled into one file at the package's entry point, so the VSIX
+// carries a handful of files rather than ~150 (vsce warns past 100 .js files); the native parts are copied as they
+// are, where that file's relative requires find them (../bin/napi-v6/<platform>/<arch>/, @img/sharp-<platform>-<arch>).
+const nm = (...p) => join(root, 'node_modules', ...p);
+const out = (...p) => join(dist, 'node_modules', ...p);
+async function bundlePackage(pkg, entry, external, licensesOf = []) {
+  await esbuild.build({ entryPoints: [nm(pkg, entry)], outfile: out(pkg, entry), bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: true, legalComments: 'none', logLevel: 'error', external });
+  cpSync(nm(pkg, 'package.json'), out(pkg, 'package.json'));
+  // The licences of everything folded into the one file travel with it.
+  for (const dep of [pkg, ...licensesOf]) {
+    const lic = readdirSync(nm(dep)).find((f) => /^licen[cs]e/i.test(f));
+    if (lic) cpSync(nm(dep, lic), out(pkg, dep === pkg ? lic : `LICENSE.${dep.replace('/', '-')}`));
+  }
 }
-cpSync(join(root, 'node_modules/onnxruntime-common'), join(dist, 'node_modules/onnxruntime-common'), runtimeFiles);
 
-// sharp (image files as inputs), its JS dependencies, and its native parts for the target platform only. The
-// bundles require it lazily, so a build without it still runs (image inputs then say why they cannot).
-for (const pkg of ['sharp', '@img/colour', 'detect-libc', 'semver', `@img/sharp-${platform}-${arch}`, `@img/sharp-libvips-${platform}-${arch}`]) {
-  const from = join(root, 'node_modules', pkg);
-  if (existsSync(from)) cpSync(from, join(dist, 'node_modules', pkg), runtimeFiles);
-  else console.warn(`build: ${pkg} is not installed here; image inputs will be unavailable in this build`);
+// onnxruntime-node (with onnxruntime-common folded in) and its binaries for the target platform.
+await bundlePackage('onnxruntime-node', 'dist/index.js', ['*.node'], ['onnxruntime-common']);
+for (const napi of readdirSync(nm('onnxruntime-node', 'bin'))) {
+  const from = nm('onnxruntime-node', 'bin', napi, platform, arch);
+  if (existsSync(from)) cpSync(from, out('onnxruntime-node', 'bin', napi, platform, arch), { recursive: true });
+}
+
+// sharp (image files as inputs; detect-libc, semver and @img/colour folded in) and its native parts for the target
+// platform. The bundles require it lazily, so a build without it still runs (image inputs then say why they cannot).
+const sharpNative = [`@img/sharp-${platform}-${arch}`, `@img/sharp-libvips-${platform}-${arch}`];
+if (existsSync(nm('sharp')) && sharpNative.every((p) => existsSync(nm(p)))) {
+  await bundlePackage('sharp', 'lib/index.js', ['*.node', '@img/sharp-*'], ['detect-libc', 'semver', '@img/colour']);
+  for (const pkg of sharpNative) cpSync(nm(pkg), out(pkg), { recursive: true, filter: (src) => !/\.(map|d\.ts)$|README\.md$/.test(src) });
+} else {
+  console.warn(`build: sharp or ${sharpNative.join(' / ')} is not installed here; image inputs will be unavailable in this build`);
 }
 
 console.log(`built ${builds.length} bundles for ${target} into dist/`);

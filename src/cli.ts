@@ -29,19 +29,26 @@ function helpText(): string {
   ].join('\n');
 }
 
-/** One line for the user: the ModelError's "<file>: <problem>", or the first line of anything else. */
-function errorLine(e: unknown): string {
+/**
+ * One line for the user, "<file>: <problem>": the ModelError's own, or, for anything else a runtime throws (a TF.js or
+ * onnxruntime exception no check caught first), its first line after the model file's name. Never a bare
+ * "internal error": the user can act on the runtime's words, not on ours.
+ */
+function errorLine(e: unknown, modelPath?: string): string {
   const msg = e instanceof Error ? e.message : String(e);
   const line = msg.split(/\r?\n/).find((l) => l.trim())?.trim() ?? 'unknown error';
-  return e instanceof ModelError || e instanceof UsageError ? line : `internal error: ${line}`;
+  if (e instanceof ModelError || e instanceof UsageError) return line;
+  return modelPath ? new ModelError(modelPath, line).message : line;
 }
 
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   // Known before parsing so that even a bad command line answers in JSON when --json was asked for.
   let json = argv.includes('--json');
+  let modelPath: string | undefined;
   try {
     const args = parseArgs(argv);
     json = args.json;
+    modelPath = args.positionals[0];
     if (args.version) {
       io.out(json ? JSON.stringify({ version }) + '\n' : `${version}\n`);
       return 0;
@@ -63,7 +70,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     return await verb.run(args, io);
   } catch (e) {
     const usage = e instanceof UsageError;
-    const line = errorLine(e);
+    const line = errorLine(e, modelPath);
     if (json) io.out(JSON.stringify({ error: line }) + '\n');
     else io.err(`model-inspector: ${line}\n${usage ? 'run "model-inspector --help" for usage\n' : ''}`);
     if (debug && e instanceof Error && e.stack) io.err(e.stack + '\n');

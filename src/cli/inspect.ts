@@ -2,9 +2,9 @@ import { stat } from 'node:fs/promises';
 import { openModelChecked } from '../engine/open';
 import { summarize } from '../formats/summarize';
 import type { ModelSummary, WireShape } from '../protocol/summary';
-import { fileSizeText } from '../protocol/summary';
+import { fileSizeText, formatBytes } from '../protocol/summary';
 import type { Verb } from './verb';
-import { formatBytes, formatCount, modelPathArg } from './verb';
+import { formatCount, modelPathArg } from './verb';
 
 /** Reads a model and summarizes it; shared by `inspect` and any verb that wants the summary. */
 export async function inspectFile(path: string): Promise<ModelSummary> {
@@ -21,7 +21,7 @@ const shapeText = (s: WireShape) => (s === null ? '(rank unknown)' : `[${s.join(
 /** The readable form of a summary: what a user scanning a terminal wants first. */
 export function summaryText(s: ModelSummary): string {
   const lines: string[] = [];
-  lines.push(`${s.file}  (${s.format}, ${fileSizeText(s, formatBytes)})`);
+  lines.push(`${s.file}  (${s.format}, ${fileSizeText(s)})`);
   const facts: string[] = [];
   if (s.producer?.name) facts.push(`producer ${s.producer.name}${s.producer.version ? ` ${s.producer.version}` : ''}`);
   if (s.irVersion !== undefined) facts.push(`IR v${s.irVersion}`);

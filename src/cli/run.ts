@@ -5,7 +5,7 @@ import { encodeNpy } from '../formats/arrays/npy';
 import type { RunInputSpec, RunSummary } from '../protocol/run';
 import { runModel } from '../runtime/run-model';
 import type { Verb } from './verb';
-import { modelPathArg } from './verb';
+import { modelPathArg, writeOrSay } from './verb';
 
 const fmt = (x: number) => (Number.isFinite(x) ? (Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(3) : x.toFixed(4)) : String(x));
 
@@ -15,7 +15,8 @@ export function runText(s: RunSummary): string {
   for (const k of s.skipped) lines.push(`  skipped ${k.provider}: ${k.reason}`);
   if (s.placement) lines.push(`  nodes per provider: ${Object.entries(s.placement).map(([p, n]) => `${p} ${n}`).join(', ')}`);
   lines.push('inputs:');
-  for (const i of s.inputs) lines.push(`  ${i.name}  ${i.dtype} [${i.shape.join(', ')}]  ${i.source}`);
+  for (const i of s.inputs) lines.push(`  ${i.name}  ${i.dtype} [${i.shape.join(', ')}]  ${i.source}${i.synthesized ? ' (synthesized)' : ''}`);
+  for (const i of s.inputs) if (i.note) lines.push(`note: ${i.note}`);
   const dims = Object.entries(s.dims);
   if (dims.length) lines.push(`dims: ${dims.map(([k, v]) => `${k}=${v}`).join(' ')}  (set with --dim name=value)`);
   lines.push('outputs:');
@@ -43,10 +44,12 @@ export const runVerb: Verb = {
     try {
       const { summary, outputs } = await runModel(model, { inputs, dims: args.dims, providers: args.eps, runs: args.runs });
       if (args.saveOutputs) {
-        await mkdir(args.saveOutputs, { recursive: true });
+        const dir = args.saveOutputs;
+        await writeOrSay(dir, () => mkdir(dir, { recursive: true }));
         for (const [name, a] of outputs) {
           if (Array.isArray(a.data)) continue; // string outputs have no .npy form we write
-          await writeFile(join(args.saveOutputs, `${name.replace(/[^\w.-]+/g, '_')}.npy`), encodeNpy(a));
+          const file = join(dir, `${name.replace(/[^\w.-]+/g, '_')}.npy`);
+          await writeOrSay(file, () => writeFile(file, encodeNpy(a)));
         }
       }
       io.out(args.json ? JSON.stringify(summary) + '\n' : runText(summary));

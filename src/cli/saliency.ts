@@ -1,14 +1,15 @@
 import { writeFile } from 'node:fs/promises';
+import { ModelError } from '../model/errors';
 import { openModelChecked } from '../engine/open';
 import { encodeNpy } from '../formats/arrays/npy';
 import { explainModel } from '../explain/explain';
 import type { ExplainMethod, ExplainOptions } from '../protocol/explain';
 import { EXPLAIN_METHODS, explainOptionsCheck } from '../protocol/explain';
-import type { RunInputSpec } from '../protocol/run';
+import type { InputUsed, RunInputSpec } from '../protocol/run';
 import type { MethodOptionFlag } from './args';
 import { METHOD_OPTION_FLAGS, UsageError } from './args';
 import type { Verb } from './verb';
-import { modelPathArg } from './verb';
+import { modelPathArg, writeOrSay } from './verb';
 
 const IG_BASELINES = ['black', 'blurred', 'noise'] as const;
 
@@ -38,13 +39,27 @@ export function methodOptions(method: ExplainMethod, given: Partial<Record<Metho
 }
 
 /**
+ * What a user must know about the input that was explained: values made up because no --input was given (a map of
+ * noise explains nothing about real data), or an array laid out again to fit the model.
+ */
+export function inputNotes(inputs: readonly InputUsed[]): string[] {
+  const notes: string[] = [];
+  for (const i of inputs) {
+    if (i.synthesized) notes.push(`input "${i.name}" was synthesized (${i.source}): no --input fed it, so the map explains made-up values; pass --input FILE to explain a real example`);
+    if (i.note) notes.push(i.note);
+  }
+  return notes;
+}
+
+/**
  * Public `--json` contract: {"method","target","shape","deletionAuc","insertionAuc","completeness"?}; `--out` writes
- * the map as float32 .npy (H×W for image inputs, else the input's shape).
+ * the map as float32 .npy (H×W for image inputs, else the input's shape). Added fields: `inputs` (what
+ * was fed, as `run` reports it) and `notes` (synthesized inputs, arrays laid out for the model), also printed as text.
  */
 export const saliencyVerb: Verb = {
   name: 'saliency',
   summary: 'saliency map (gradients, Grad-CAM, occlusion, RISE) with deletion/insertion AUC',
-  usage: `<model> --input file.npy|image --method <${EXPLAIN_METHODS.join('|')}> [--target K] [--dim symbol=value ...] [--ep cpu] [--out map.npy] [--json]`
+  usage: `<model> [--input file.npy|image] --method <${EXPLAIN_METHODS.join('|')}> [--target K] [--dim symbol=value ...] [--ep cpu] [--out map.npy] [--json]`
     + ' [--noise F --samples N (smoothgrad)] [--steps N --baseline black|blurred|noise|FILE (ig)] [--layer NAME (gradcam)]'
     + ' [--window N --stride N --fill F (occlusion)] [--masks N --grid N --keep F (rise)]',
   flags: ['input', 'method', 'target', 'out', 'dim', 'ep', ...METHOD_OPTION_FLAGS],
@@ -62,13 +77,19 @@ export const saliencyVerb: Verb = {
         target: args.target === undefined ? undefined : Number(args.target),
       });
       const m = r.maps[0];
-      if (m.error) throw new Error(`${path}: ${m.error}`);
+      if (m.error) throw new ModelError(path, m.error);
       const full = r.full.get(method)!;
       const shape = m.shape;
-      if (args.out) await writeFile(args.out, encodeNpy({ dtype: 'float32', shape, data: full }));
-      const json = { method, target: r.target, shape, deletionAuc: m.deletionAuc, insertionAuc: m.insertionAuc, ...(m.completeness !== undefined ? { completeness: m.completeness } : {}) };
+      const out = args.out;
+      if (out) await writeOrSay(out, () => writeFile(out, encodeNpy({ dtype: 'float32', shape, data: full })));
+      const notes = inputNotes(r.inputs ?? []);
+      const json = {
+        method, target: r.target, shape, deletionAuc: m.deletionAuc, insertionAuc: m.insertionAuc, ...(m.completeness !== undefined ? { completeness: m.completeness } : {}),
+        inputs: r.inputs ?? [], notes,
+      };
       if (args.json) io.out(JSON.stringify(json) + '\n');
       else {
+        for (const n of notes) io.out(`note: ${n}\n`);
         io.out(`${method} for target ${r.target} (score ${r.score.toFixed(4)}), map [${shape.join('×')}] in ${m.ms.toFixed(0)} ms\n`);
         io.out(`  deletion AUC ${m.deletionAuc.toFixed(4)} (lower = the map found what matters)\n  insertion AUC ${m.insertionAuc.toFixed(4)} (higher is better)\n`);
         if (m.completeness !== undefined) io.out(`  IG completeness residual ${m.completeness.toExponential(2)} (near 0 = attributions add up to the score change)\n`);

@@ -1,3 +1,4 @@
+import { ModelError } from '../model/errors';
 import { UsageError, type FlagName, type ParsedArgs } from './args';
 
 /** Where a verb writes: stdout for results, stderr for messages (tests swap these for buffers). */
@@ -24,17 +25,13 @@ export function modelPathArg(verb: Verb, args: ParsedArgs): string {
   return args.positionals[0];
 }
 
-/** Human sizes for text output: 1.2 MB, 3.4 M. */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
+/** Writes an output file the user named; a failure names that file ("out.npy: cannot be written (EACCES)"). */
+export async function writeOrSay(path: string, write: () => Promise<unknown>): Promise<void> {
+  try {
+    await write();
+  } catch (e) {
+    throw new ModelError(path, `cannot be written (${(e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e))})`);
   }
-  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
 }
 
 export function formatCount(n: number): string {

@@ -219,5 +219,5 @@ async function explainOpened(model: Model, p: ExplainRunOptions): Promise<Explai
   }
   p.onProgress?.(1, 'done');
   const image = lay.image ? channelMean(x, lay) : undefined;
-  return { target, score: probs[target], top, inputName: info.name, inputShape: shape, image, maps, full, ...(gradcamLayers ? { gradcamLayers } : {}) };
+  return { target, score: probs[target], top, inputName: info.name, inputShape: shape, image, maps, full, ...(gradcamLayers ? { gradcamLayers } : {}), inputs: plan.used };
 }

@@ -1,7 +1,7 @@
 import type { Check } from './validate';
 import { arrayOf, bool, nothing, num, obj, oneOf, optional, str } from './validate';
 import { runParamsCheck } from './run';
-import type { RunParams } from './run';
+import type { InputUsed, RunParams } from './run';
 
 /**
  * Explain feature (saliency): webview -> host -> engine, with the panel's modelId added by the host. Results carry
@@ -78,6 +78,8 @@ export interface ExplainResult {
   maps: ExplainMap[];
   /** When Grad-CAM ran: the layers it can use (outputs with spatial extent), in graph order; the last is the default. */
   gradcamLayers?: string[];
+  /** What was fed, as `run` reports it: a file, an image, or synthesized values (`synthesized`), with any `note`. */
+  inputs?: InputUsed[];
 }
 
 export type ExplainMethods = {

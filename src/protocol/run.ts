@@ -77,6 +77,10 @@ export interface InputUsed {
   shape: number[];
   /** 'file:<path>[member]' or the synth kind, e.g. 'normal(seed 0)' or 'range(<32000)'. */
   source: string;
+  /** Set when the values were changed to fit the model, e.g. an NCHW array laid out as NHWC: says what was done. */
+  note?: string;
+  /** True when no file or image gave the values: they were made up from the input's dtype and shape. */
+  synthesized?: boolean;
 }
 
 export interface RunSummary {

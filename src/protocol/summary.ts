@@ -44,8 +44,26 @@ export function cannotRun(s: Pick<ModelSummary, 'runs'>): string | undefined {
   return s.runs?.runtime === null ? s.runs.why : undefined;
 }
 
-/** "1.2 KB", or "1.2 KB + 3 data files (12 MB)": the model file and the files its weights are read from. */
-export function fileSizeText(s: Pick<ModelSummary, 'fileBytes' | 'dataFiles'>, bytes: (n: number) => string): string {
+const byteUnits = ['B', 'KB', 'MB', 'GB', 'TB'];
+
+/**
+ * Sizes as the user reads them everywhere (CLI text, Overview, side panel): decimal (SI) units like file managers and
+ * download pages, one decimal: 2_760 -> "2.8 KB", 4_800_000 -> "4.8 MB". One function so the same file never shows
+ * as "2.8 KB" in the editor and "2.70 KiB" in the terminal.
+ */
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return String(n);
+  let i = 0;
+  let v = n;
+  while (v >= 999.95 && i < byteUnits.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${byteUnits[i]}`;
+}
+
+/** "1.2 KB", or "1.2 KB + 3 data files (12.0 MB)": the model file and the files its weights are read from. */
+export function fileSizeText(s: Pick<ModelSummary, 'fileBytes' | 'dataFiles'>): string {
   const d = s.dataFiles;
-  return d ? `${bytes(s.fileBytes)} + ${d.count} data file${d.count === 1 ? '' : 's'} (${bytes(d.bytes)})` : bytes(s.fileBytes);
+  return d ? `${formatBytes(s.fileBytes)} + ${d.count} data file${d.count === 1 ? '' : 's'} (${formatBytes(d.bytes)})` : formatBytes(s.fileBytes);
 }

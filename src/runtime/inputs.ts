@@ -11,6 +11,7 @@ import type { InputUsed, RunInputSpec, SynthKind } from '../protocol/run';
 import type { IoInfo } from './session';
 import { concreteShape, defaultKind, synthesize, vocabSize } from './synthesize';
 import { isImagePath, loadImageInput, splitImageOptions } from './image-input';
+import { fitArrayToInput } from './fit-input';
 
 export interface InputPlan {
   feeds: Map<string, NdArray>;
@@ -47,10 +48,11 @@ export async function planInputs(
   const byName = new Map(inputs.map((i) => [i.name, i]));
   const synthKind = new Map<string, SynthKind>();
   const free = () => inputs.find((i) => !feeds.has(i.name) && !synthKind.has(i.name));
-  const assign = (info: IoInfo, a: NamedArray, source: string) => {
-    const array = info.dtype === 'unknown' || info.dtype === a.array.dtype ? a.array : castArray(a.array, info.dtype);
+  const assign = (info: IoInfo, a: NamedArray, source: string, file: string) => {
+    const fitted = fitArrayToInput(a.array, info.shape, info.name, file);
+    const array = info.dtype === 'unknown' || info.dtype === fitted.array.dtype ? fitted.array : castArray(fitted.array, info.dtype);
     feeds.set(info.name, array);
-    used.push({ name: info.name, dtype: array.dtype, shape: array.shape, source });
+    used.push({ name: info.name, dtype: array.dtype, shape: array.shape, source, ...(fitted.note ? { note: fitted.note } : {}) });
   };
   const nonTensor = inputs.find((i) => i.dtype === 'unknown');
   if (nonTensor) throw new ModelError(opts.modelPath, `input "${nonTensor.name}" is a sequence, map or optional value; only tensor inputs can be fed`);
@@ -76,7 +78,7 @@ export async function planInputs(
     if (arrays.length === 1 && (spec.name !== undefined || !byName.has(arrays[0].name))) {
       const info = spec.name !== undefined ? byName.get(spec.name) : free();
       if (!info) throw new ModelError(spec.file, 'has no model input left to feed');
-      assign(info, arrays[0], `file:${spec.file}`);
+      assign(info, arrays[0], `file:${spec.file}`, spec.file);
       continue;
     }
     // Several arrays (npz) or a named TensorProto: by name where names match, else in order.
@@ -84,7 +86,7 @@ export async function planInputs(
     for (const a of arrays) {
       const info = named ? byName.get(a.name) : free();
       if (!info) throw new ModelError(spec.file, `member ${a.name || '(unnamed)'} matches no remaining model input`);
-      assign(info, a, `file:${spec.file}${arrays.length > 1 ? `[${a.name}]` : ''}`);
+      assign(info, a, `file:${spec.file}${arrays.length > 1 ? `[${a.name}]` : ''}`, spec.file);
     }
   }
   const seed = opts.seed ?? 0;
@@ -97,7 +99,7 @@ export async function planInputs(
     const array = synthesize(info.dtype === 'unknown' ? 'float32' : info.dtype, shape, kind, seed + k, vocab);
     feeds.set(info.name, array);
     const detail = kind === 'normal' || kind === 'uniform' ? `(seed ${seed + k})` : kind === 'range' ? `(<${vocab ?? 1000})` : '';
-    used.push({ name: info.name, dtype: array.dtype, shape, source: kind + detail });
+    used.push({ name: info.name, dtype: array.dtype, shape, source: kind + detail, synthesized: true });
   });
   used.sort((a, b) => inputs.findIndex((i) => i.name === a.name) - inputs.findIndex((i) => i.name === b.name));
   return { feeds, used, dims };

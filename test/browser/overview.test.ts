@@ -77,6 +77,46 @@ test('the Overview shows the counts, tables and op types of a real model, in lig
   }
 });
 
+/** Each op row's count and its bar's drawn width in px. */
+const opBars = (v: OpenedView) => v.page.locator('#mi-ops tbody tr').evaluateAll((trs) =>
+  trs.map((tr) => ({ op: tr.getAttribute('data-op')!, count: Number(tr.children[1].textContent), width: (tr.querySelector('.mi-bar') as HTMLElement).getBoundingClientRect().width, label: tr.children[2].textContent })));
+
+test('operator bars are proportional to the counts (share of nodes, with a % label); the file name is not repeated on the page', async () => {
+  const big = await summaryOf('node/test_layer_normalization_4d_axis_negative_1_expanded');
+  const tinyPath = resolve(__dirname, '../../examples/tiny-cnn.onnx');
+  const tiny = { ...summarize(await openModel(tinyPath), statSync(tinyPath).size), file: 'tiny-cnn.onnx' };
+  for (const [summary, shot] of [[big, 'overview-ops-big'], [tiny, 'overview-ops-small']] as const) {
+    const v = await openPanel('light', () => summary, summary.file);
+    try {
+      await v.page.locator('#mi-ops').waitFor({ timeout: 10_000 });
+      const bars = await opBars(v);
+      const total = bars.reduce((t, b) => t + b.count, 0);
+      assert.equal(total, summary.nodeCount);
+      const track = await v.page.locator('#mi-ops tbody td.mi-bar-col').first().evaluate((td) => (td as HTMLElement).getBoundingClientRect().width);
+      // Width per node is the same on every row: bars proportional to counts, and together at most one track wide.
+      const perNode = bars.map((b) => b.width / b.count);
+      for (const p of perNode) assert.ok(Math.abs(p - perNode[0]) < 0.02 * perNode[0] + 0.5, JSON.stringify(bars));
+      assert.ok(bars.reduce((t, b) => t + b.width, 0) <= track, `bars ${JSON.stringify(bars)} exceed the ${track}px track`);
+      for (const b of bars) {
+        assert.match(b.label ?? '', /^\d+(\.\d)?%$/);
+        assert.ok(Math.abs(parseFloat(b.label!) - (100 * b.count) / total) <= 0.5, `${b.op}: ${b.label} for ${b.count} of ${total}`);
+      }
+      // The file name: the editor tab names it; the page keeps it for screen readers only, not on screen again.
+      assert.equal(await text(v, '#mi-title'), summary.file);
+      const box = await v.page.locator('#mi-title').boundingBox();
+      assert.ok(box && box.width <= 1 && box.height <= 1, JSON.stringify(box));
+      const onScreen = await v.page.locator('#mi-root').evaluate((root) => (root as HTMLElement).innerText);
+      assert.equal(onScreen.split(summary.file).length - 1, 1, 'only the screen-reader heading holds the file name');
+      await v.page.screenshot({ path: join(artifacts, `${shot}.png`), fullPage: true });
+      assert.deepEqual(v.problems, []);
+    } finally {
+      await v.close();
+    }
+  }
+  // tiny-cnn: six op types, one node each: six equal bars, each a sixth of the track, not six full-width ones.
+  assert.deepEqual(Object.values(tiny.opTypeCounts), [1, 1, 1, 1, 1, 1]);
+});
+
 test('main and total node counts differ for a model with subgraphs; parameters are humanised', async () => {
   const withIf = await summaryOf('node/test_if');
   assert.notEqual(withIf.nodeCount, withIf.totalNodeCount);

@@ -128,7 +128,7 @@ describe('Model Inspector in code-server', { timeout: 15 * 60_000 }, () => {
   test('e) extension tests inside the real extension host', async (t) => {
     const suite = await bundleSuite();
     const ws = makeWorkspace('host-tests', { 'tiny-cnn.onnx': cnn });
-    const host = new URL(baseUrl).host;
+    const host = new URL(baseUrl()).host;
     let results: Result[] = [];
     await scenario('extension-host', async (page) => {
       const exit = new Promise<number>((resolve) => void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code)));

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatBytes, formatCount, formatName, formatShape, sortedOpCounts } from '../../webview/overview/format';
+import { formatCount, formatName, formatShape, sortedOpCounts } from '../../webview/overview/format';
+import { fileSizeText, formatBytes } from '../../src/protocol/summary';
 
 test('counts are humanised to at most three significant digits', () => {
   const cases: [number, string][] = [
@@ -13,6 +14,9 @@ test('counts are humanised to at most three significant digits', () => {
 test('bytes use decimal units', () => {
   const cases: [number, string][] = [[0, '0 B'], [999, '999 B'], [1000, '1.0 KB'], [4_800_000, '4.8 MB'], [102_800_000, '102.8 MB'], [3.2e9, '3.2 GB']];
   for (const [n, s] of cases) assert.equal(formatBytes(n), s, String(n));
+  // The model file plus its external data, in the same units.
+  assert.equal(fileSizeText({ fileBytes: 2_048, dataFiles: { count: 1, bytes: 4_096 } }), '2.0 KB + 1 data file (4.1 KB)');
+  assert.equal(fileSizeText({ fileBytes: 690 }), '690 B');
 });
 
 test('shapes, format names and op order', () => {

@@ -94,7 +94,7 @@ test('synthesized inputs: seeded, symbolic dims from --dim or defaults, reported
   const path = classifier('synth');
   const one = await runModel(path, { providers: ['cpu'], runs: 1, seed: 7 });
   assert.deepEqual(one.summary.dims, { batch: 1 });
-  assert.deepEqual(one.summary.inputs, [{ name: 'x', dtype: 'float32', shape: [1, 4], source: 'normal(seed 7)' }]);
+  assert.deepEqual(one.summary.inputs, [{ name: 'x', dtype: 'float32', shape: [1, 4], source: 'normal(seed 7)', synthesized: true }]);
   const again = await runModel(path, { providers: ['cpu'], runs: 1, seed: 7 });
   assert.deepEqual(again.summary.outputs[0].first, one.summary.outputs[0].first);
   const other = await runModel(path, { providers: ['cpu'], runs: 1, seed: 8 });
@@ -145,7 +145,8 @@ test('array inputs map by name or order and are converted to the input dtype', a
   await assert.rejects(runModel(path, { providers: ['cpu'], inputs: [{ name: 'nope', file: npy }] }), (e: unknown) => e instanceof ModelError && /has no input named "nope"/.test(e.message));
   const wrong = join(dir, 'files', 'wrong.npy');
   writeFileSync(wrong, encodeNpy({ dtype: 'float32', shape: [2, 5], data: new Float32Array(10) }));
-  await assert.rejects(runModel(path, { providers: ['cpu'], inputs: [{ file: wrong }] }), (e: unknown) => e instanceof ModelError && /model\.onnx: inference failed on cpu/.test(e.message));
+  // Refused before the runtime sees it, in words naming the file and both shapes.
+  await assert.rejects(runModel(path, { providers: ['cpu'], inputs: [{ file: wrong }] }), (e: unknown) => e instanceof ModelError && /^wrong\.npy: has shape \[2, 5\], but model input "x" wants \[batch, 4\]$/.test(e.message));
 });
 
 test('cancellation stops a long run loop', async () => {

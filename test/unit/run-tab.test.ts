@@ -195,3 +195,22 @@ test('symbolic dims: pre-filled with the default (batch 1), remembered per model
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an NCHW array fed to the NHWC TF.js shapes model: the inputs table says it was laid out for the model', async () => {
+  const tfjsShapes = join(__dirname, '../../examples/shapes/tfjs/model.json');
+  const square = join(__dirname, '../../examples/shapes/square.npy');
+  const calls: RunParams[] = [];
+  const { v } = await openRunTab(true, calls, tfjsShapes);
+  try {
+    await v.page.locator('select.mi-run-source[data-input="image"]').selectOption('file');
+    await v.page.locator('input.mi-run-file[data-input="image"]').fill(square);
+    await v.page.locator('#mi-run-button').click();
+    await v.page.locator('#mi-run-results').waitFor({ timeout: 30_000 });
+    const row = await v.page.locator('#mi-run-used tr').first().innerText();
+    assert.match(row, /float32 \[1, 32, 32, 1\]/);
+    assert.match(await v.page.locator('#mi-run-used .mi-input-note').innerText(), /square\.npy holds \[1, 1, 32, 32\] \(NCHW\); laid out as \[1, 32, 32, 1\] \(NHWC\)/);
+    await v.page.screenshot({ path: join(__dirname, '../../test-artifacts/run-input-note.png'), fullPage: true });
+  } finally {
+    await v.close();
+  }
+});

@@ -21,7 +21,9 @@ test('saliency --json --out: JSON contract, and the .npy is the float32 H×W map
   try {
     const out = join(dir, 'map.npy');
     const json = JSON.parse(cli([MODEL, '--input', CROSS, '--method', 'occlusion', '--out', out, '--json']));
-    assert.deepEqual(Object.keys(json).sort(), ['deletionAuc', 'insertionAuc', 'method', 'shape', 'target']);
+    // The public fields, plus what was fed (added for issue 15): the input file, with no note since it fits.
+    assert.deepEqual(Object.keys(json).sort(), ['deletionAuc', 'inputs', 'insertionAuc', 'method', 'notes', 'shape', 'target']);
+    assert.deepEqual(json.notes, []);
     assert.equal(json.method, 'occlusion');
     assert.equal(json.target, CLASSES.indexOf('cross')); // the model's top-1 on its held-back example
     assert.deepEqual(json.shape, [SIZE, SIZE]);
@@ -83,7 +85,8 @@ test('saliency method settings are checked: bounds, numbers, the method they bel
   try {
     const small = join(dir, 'small.npy');
     writeFileSync(small, encodeNpy({ dtype: 'float32', shape: [1, 1, 8, 8], data: new Float32Array(64) }));
-    fails(['--method', 'ig', '--baseline', small], /small\.npy: has shape \[1, 1, 8, 8\]; an IG baseline needs the shape of input "image", \[1, 1, 32, 32\]/);
+    // Checked like any array fed to the input (runtime/fit-input.ts), before the IG-specific check.
+    fails(['--method', 'ig', '--baseline', small], /small\.npy: has shape \[1, 1, 8, 8\], but model input "image" wants \[N, 1, 32, 32\]/);
   } finally {
     await cleanup();
   }

@@ -17,20 +17,6 @@ export function formatCount(n: number): string {
   return `${n < 0 ? '-' : ''}${v.toFixed(digits)}${units[i]}`;
 }
 
-const byteUnits = ['B', 'KB', 'MB', 'GB', 'TB'];
-
-/** Decimal (SI) units, like file managers: 4_800_000 -> "4.8 MB". */
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n) || n < 0) return String(n);
-  let i = 0;
-  let v = n;
-  while (v >= 999.95 && i < byteUnits.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${byteUnits[i]}`;
-}
-
 /** [1,3,224,224] -> "[1, 3, 224, 224]"; [] -> "scalar"; null -> "unknown" (rank not known). */
 export function formatShape(shape: WireShape): string {
   if (shape === null) return 'unknown';

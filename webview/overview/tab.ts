@@ -1,8 +1,8 @@
 import type { ModelSummary, ValueInfo } from '../../src/protocol/summary';
-import { fileSizeText } from '../../src/protocol/summary';
+import { fileSizeText, formatBytes } from '../../src/protocol/summary';
 import type { Tab, TabContext } from '../shell/tab';
 import { h } from '../shell/dom';
-import { formatBytes, formatCount, formatName, formatShape, sortedOpCounts } from './format';
+import { formatCount, formatName, formatShape, sortedOpCounts } from './format';
 
 /** The Overview tab: everything `inspect` knows about the model, on one page. */
 export function createOverviewTab(): Tab {
@@ -44,7 +44,7 @@ function facts(s: ModelSummary): HTMLElement {
     ['Producer', s.producer ? `${s.producer.name} ${s.producer.version}`.trim() || '—' : '—'],
     ['IR version', s.irVersion !== undefined ? String(s.irVersion) : '—'],
     ['Opsets', opsets || '—'],
-    ['File size', h('span', { id: 'mi-file-size' }, fileSizeText(s, formatBytes))],
+    ['File size', h('span', { id: 'mi-file-size' }, fileSizeText(s))],
     ['Nodes', nodes],
     ['Parameters', params],
   ];
@@ -74,17 +74,27 @@ function valueTable(id: string, values: ValueInfo[]): HTMLElement {
   );
 }
 
+/**
+ * Op types with their count and a bar for their share of the main graph's nodes: bar widths are proportional to the
+ * counts, and a small model with one node of each type shows short equal bars (1/6 each), not a column of full ones.
+ */
 function opTable(counts: Record<string, number>): HTMLElement {
   const rows = sortedOpCounts(counts);
   if (rows.length === 0) return h('p', { class: 'mi-muted' }, 'The main graph has no nodes.');
-  const max = rows[0][1];
+  const total = rows.reduce((t, [, n]) => t + n, 0);
   return h('table', { id: 'mi-ops', class: 'mi-table mi-ops' },
-    h('thead', {}, h('tr', {}, h('th', {}, 'Op type'), h('th', { class: 'mi-num' }, 'Count'), h('th', { class: 'mi-bar-col' }, ''))),
+    h('thead', {}, h('tr', {}, h('th', {}, 'Op type'), h('th', { class: 'mi-num' }, 'Count'), h('th', { class: 'mi-bar-col' }, 'Share of nodes'))),
     h('tbody', {}, rows.map(([op, n]) => {
-      const bar = h('div', { class: 'mi-bar' });
-      // CSSOM, not a style attribute: the CSP has no 'unsafe-inline' for styles.
-      bar.style.width = `${Math.max(1, (100 * n) / max)}%`;
-      return h('tr', { 'data-op': op }, h('td', { class: 'mi-mono' }, op), h('td', { class: 'mi-num' }, String(n)), h('td', { class: 'mi-bar-col' }, bar));
+      const share = n / total;
+      const bar = h('div', { class: 'mi-bar', 'data-share': share });
+      // CSSOM, not a style attribute: the CSP has no 'unsafe-inline' for styles. The bar takes the share of a track
+      // that leaves room for its percentage label.
+      bar.style.width = `calc((100% - 3.5em) * ${share})`;
+      const pct = share >= 0.095 ? `${Math.round(share * 100)}%` : `${(share * 100).toFixed(1)}%`;
+      return h('tr', { 'data-op': op },
+        h('td', { class: 'mi-mono' }, op),
+        h('td', { class: 'mi-num' }, String(n)),
+        h('td', { class: 'mi-bar-col', title: `${n} of ${total} nodes` }, h('div', {}, bar, h('span', { class: 'mi-muted' }, pct))));
     })),
   );
 }

@@ -24,7 +24,7 @@ export function renderResults(s: RunSummary): HTMLElement {
     h('section', { class: 'mi-section' }, h('h2', {}, 'Inputs used'),
       h('table', { class: 'mi-table', id: 'mi-run-used' },
         h('tbody', {}, s.inputs.map((i) => h('tr', {},
-          h('td', { class: 'mi-mono' }, i.name), h('td', { class: 'mi-mono' }, `${i.dtype} [${i.shape.join(', ')}]`), h('td', { class: 'mi-mono mi-wrap' }, i.source))))),
+          h('td', { class: 'mi-mono' }, i.name), h('td', { class: 'mi-mono' }, `${i.dtype} [${i.shape.join(', ')}]`), h('td', { class: 'mi-mono mi-wrap' }, i.source, i.note && h('div', { class: 'mi-muted mi-input-note' }, i.note)))))),
       Object.keys(s.dims).length > 0 && h('p', { class: 'mi-muted' }, `Dimensions used: ${Object.entries(s.dims).map(([k, v]) => `${k}=${v}`).join(', ')}`)),
     h('section', { class: 'mi-section' }, h('h2', {}, 'Outputs'), outputsTable(s.outputs)),
     s.outputs.some((o) => o.top.length > 0) && h('section', { class: 'mi-section' }, h('h2', {}, 'Top-k'),

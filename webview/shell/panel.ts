@@ -12,11 +12,12 @@ interface SavedState {
 }
 
 /**
- * The model panel: a header with the file name, then either a loading line, the tabs, or the error view.
+ * The model panel: a header (the file name for screen readers only: VS Code's editor tab and breadcrumbs already show
+ * it twice; the Restricted Mode badge), then either a loading line, the tabs, or the error view.
  * Every failure (open error, engine crash, failed request) ends in the error view with Retry.
  */
 export function mountPanel(root: HTMLElement, { rpc, init }: Connection): void {
-  const title = h('h1', { id: 'mi-title', class: 'mi-title' }, '');
+  const title = h('h1', { id: 'mi-title', class: 'mi-title mi-sr-only' }, '');
   const badge = h('span', { id: 'mi-trust', class: 'mi-badge', hidden: true, title: 'This workspace is not trusted: running models is disabled.' }, 'Restricted Mode');
   const body = h('main', { id: 'mi-body', class: 'mi-body' });
   root.replaceChildren(h('header', { class: 'mi-header' }, title, badge), body);

@@ -2,7 +2,8 @@ import type { ModelSummary } from '../../src/protocol/summary';
 import type { ExplanationSummary } from '../../src/protocol/explain-summary';
 import type { Connection } from '../messaging/connect';
 import { h } from '../shell/dom';
-import { formatBytes, formatCount, formatName, formatShape } from '../overview/format';
+import { formatBytes } from '../../src/protocol/summary';
+import { formatCount, formatName, formatShape } from '../overview/format';
 import { renderSelectedNode } from './node-view';
 import { drawBars, drawMap } from '../explain/draw';
 

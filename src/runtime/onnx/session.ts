@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import type { DType } from '../../model/dtype';
 import { ModelError } from '../../model/errors';
 import { checkOnnxDataPaths } from '../../formats/onnx/external-locations';
+import { readerDiagnosis } from './diagnose';
 import type { NdArray, NdData } from '../../formats/arrays/ndarray';
 import type { SkippedProvider } from '../../protocol/run';
 import type { IoInfo, LoadOptions, RuntimeSession } from '../session';
@@ -120,5 +121,9 @@ export async function loadOnnx(path: string, opts: LoadOptions = {}): Promise<Ru
     }
   }
   // `skipped` rides along so callers that probe one provider (gpu-check) can show the explained reason.
+  if (lastError) {
+    const diagnosis = await readerDiagnosis(path);
+    if (diagnosis) throw Object.assign(diagnosis, { skipped });
+  }
   throw Object.assign(new ModelError(path, `cannot be loaded by onnxruntime (${oneLine(lastError, 300) || 'no provider in ' + order.join(', ') + ' is available'})`), { skipped });
 }

@@ -11,7 +11,7 @@ export class Workbench {
   /** Loads the workbench on `folder` (optionally with a URL payload) and waits for the Explorer to list `expectFile`
    *  and for our extension's contributions to be registered (its activity-bar entry appears). */
   async open(folder: string, opts: { expectFile?: string; payload?: [string, string][]; waitForExtension?: boolean } = {}): Promise<void> {
-    let url = `${baseUrl}/?folder=${encodeURIComponent(folder)}`;
+    let url = `${baseUrl()}/?folder=${encodeURIComponent(folder)}`;
     if (opts.payload) url += `&payload=${encodeURIComponent(JSON.stringify(opts.payload))}`;
     await this.page.goto(url);
     await this.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });

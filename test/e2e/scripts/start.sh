@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Starts code-server in its own process group (setsid) serving FOLDER (default .e2e/ws) on 127.0.0.1:$MI_E2E_PORT,
-# waits until /healthz answers, and writes the group id to .e2e/cs.pid (stop.sh kills the whole group).
+# Starts code-server in its own process group (setsid) serving FOLDER (default .e2e/ws) on 127.0.0.1 at a free port
+# (recorded in .e2e/port), waits until /healthz answers, and writes the group id to .e2e/cs.pid (stop.sh kills the
+# whole group).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 folder=${1:-$R/ws}
 if [[ -f $R/cs.pid ]] && kill -0 "$(cat "$R/cs.pid")" 2>/dev/null; then
   echo "code-server already running (group $(cat "$R/cs.pid")); run stop.sh first" >&2; exit 1
 fi
-if curl -sf -o /dev/null "http://127.0.0.1:$MI_E2E_PORT/healthz"; then
-  echo "port $MI_E2E_PORT is taken by another server; set MI_E2E_PORT" >&2; exit 1
-fi
+# A free port (MI_E2E_PORT if given, else this clone's own; see pick-port.mjs), recorded for the other scripts.
+port=$(node "$E2E_DIR/scripts/pick-port.mjs" "$CLONE_ID")
+echo "$port" > "$R/port"
+MI_E2E_PORT=$port
 printf 'bind-addr: 127.0.0.1:%s\nauth: none\ncert: false\n' "$MI_E2E_PORT" > "$R/cs-config.yaml"
 [[ -f $R/ud/User/settings.json ]] || cp "$E2E_DIR/settings.json" "$R/ud/User/settings.json"
 t0=$(now)
@@ -25,6 +27,6 @@ for _ in $(seq 1 300); do
   if ! kill -0 "$(cat "$R/cs.pid")" 2>/dev/null; then break; fi
   sleep 0.1
 done
-tail -20 "$R/code-server.log" >&2; echo "code-server did not become ready" >&2
+tail -20 "$R/code-server.log" >&2; echo "code-server did not become ready on port $MI_E2E_PORT" >&2
 "$E2E_DIR/scripts/stop.sh" >/dev/null 2>&1 || true
 exit 1
