@@ -25,28 +25,43 @@ async function h5wasm(): Promise<H5> {
     const m = await import('h5wasm/node');
     // The bundled CJS build may hand back the namespace under `default`.
     const ns = ((m as unknown as { default?: H5 }).default?.File ? (m as unknown as { default: H5 }).default : m) as H5;
-    await ns.ready;
+    const module = (await ns.ready) as unknown as { FS: EmscriptenFs };
+    captureStderr(module.FS);
     return ns;
   })();
   return loading;
 }
 
-/** Runs `f` with stderr captured; HDF5's error stack goes into the ModelError instead of the terminal. */
+interface EmscriptenFs {
+  write(stream: { fd?: number }, buffer: Int8Array, offset: number, length: number, position?: number): number;
+}
+
+/** What HDF5 printed to its stderr since the last `guarded` call began. */
+let printed = '';
+
+/**
+ * HDF5 prints its error stack with fprintf(stderr), which the Node build writes straight to fd 2 (not through
+ * process.stderr). Route the module's fd 2 into `printed` instead, for the error message.
+ */
+function captureStderr(fs: EmscriptenFs): void {
+  const write = fs.write.bind(fs);
+  fs.write = (stream, buffer, offset, length, position) => {
+    if (stream.fd !== 2) return write(stream, buffer, offset, length, position);
+    if (printed.length < 64 * 1024) printed += Buffer.from(buffer.buffer, buffer.byteOffset + offset, length).toString('utf8');
+    return length;
+  };
+}
+
+/** Runs an h5wasm call; a failure (HDF5's printed error, a thrown Error or a WebAssembly trap) becomes a ModelError. */
 function guarded<T>(file: string, what: string, f: () => T): T {
-  const stderr = process.stderr;
-  const write = stderr.write;
-  let printed = '';
-  stderr.write = ((chunk: string | Uint8Array) => {
-    printed += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    return true;
-  }) as typeof stderr.write;
+  printed = '';
   try {
     return f();
   } catch (e) {
     if (e instanceof ModelError) throw e;
     throw new ModelError(file, `${what}: ${hdf5Reason(printed) ?? (e instanceof Error ? e.message : String(e))}`);
   } finally {
-    stderr.write = write;
+    printed = '';
   }
 }
 
@@ -79,7 +94,7 @@ export class Hdf5File {
     const h5 = await h5wasm();
     const file = guarded(shownAs, what, () => {
       const f = new h5.File(realPath, 'r');
-      if (f.file_id < 0n) throw new Error('HDF5 could not open it');
+      if (f.file_id < 0n) throw new ModelError(shownAs, `${what === 'HDF5' ? 'is' : `${what} is`} not a readable HDF5 file (${hdf5Reason(printed) ?? 'HDF5 could not open it'})`);
       return f;
     });
     return new Hdf5File(shownAs, h5, file);
