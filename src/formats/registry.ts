@@ -4,10 +4,10 @@ import { ModelError } from '../model/errors';
 import type { FormatDescriptor, OpenOptions } from './descriptor';
 import { onnxReader } from './onnx/reader';
 import { tfjsReader } from './tfjs/reader';
-import { kerasReader } from './keras/reader';
+import { kerasH5Reader, kerasReader } from './keras/reader';
 
 /** Every format Model Inspector opens, most specific first: `openModel` takes the first whose `match` says yes. */
-export const formats: readonly FormatDescriptor[] = [onnxReader, tfjsReader, kerasReader];
+export const formats: readonly FormatDescriptor[] = [onnxReader, tfjsReader, kerasReader, kerasH5Reader];
 
 /** The descriptor that produced a model. */
 export function formatOf(model: Pick<Model, 'format'>): FormatDescriptor {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { kerasReader } from '../../src/formats/keras/reader';
+import { openModel as open } from '../../src/formats/registry';
 import { kerasArtifacts, TFJS_LAYER_CLASSES } from '../../src/formats/keras/artifacts';
 import { ModelError } from '../../src/model/errors';
 
@@ -15,7 +15,7 @@ const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as Recor
 
 for (const file of ['tiny-cnn.keras', 'tiny-mlp.keras', 'tiny-mlp.h5']) {
   test(`${file}: tfjs runs the artifacts and predicts numpy's output within 1e-4`, async () => {
-    const model = await kerasReader.open(join(dir, file));
+    const model = await open(join(dir, file));
     try {
       const artifacts = await kerasArtifacts(model);
       const layers = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
@@ -32,7 +32,7 @@ for (const file of ['tiny-cnn.keras', 'tiny-mlp.keras', 'tiny-mlp.h5']) {
 }
 
 test('a weights-only file has nothing to run: a ModelError says so', async () => {
-  const model = await kerasReader.open(join(dir, 'tiny-mlp.weights.h5'));
+  const model = await open(join(dir, 'tiny-mlp.weights.h5'));
   try {
     await assert.rejects(kerasArtifacts(model), (e) => e instanceof ModelError && /^tiny-mlp\.weights\.h5: cannot be run through TF\.js: it holds weights only/.test(e.message));
   } finally {

@@ -2,6 +2,7 @@ import { ModelError } from '../../model/errors';
 import type { DType } from '../../model/dtype';
 import type { ByteSource } from '../../model/tensor';
 import { checkRange } from '../onnx/sources';
+import type * as H5Module from 'h5wasm/node' with { 'resolution-mode': 'import' };
 
 /**
  * Read-only HDF5 through h5wasm (the HDF5 C library in WebAssembly). Its Node build works on the real file system
@@ -14,7 +15,7 @@ import { checkRange } from '../onnx/sources';
  * into one too, so a corrupt file never reaches the user as a stack trace or a dead process.
  */
 
-type H5 = typeof import('h5wasm/node', { with: { 'resolution-mode': 'import' } });
+type H5 = typeof H5Module;
 type H5File = InstanceType<H5['File']>;
 type H5Dataset = InstanceType<H5['Dataset']>;
 

@@ -39,23 +39,29 @@ export function kerasSourceOf(model: Model): KerasSource | undefined {
   return sources.get(model);
 }
 
+/** Keras 3 `.keras` archives: the extension is Keras's alone, so the inspector is their default editor. */
 export const kerasReader: FormatDescriptor = {
   id: 'keras',
   name: 'Keras',
   formats: ['keras'],
-  files: ['*.keras', '*.h5'],
-  // '.keras' is Keras's alone; '.h5' is any HDF5 file. See the report: the registry's editor field is one value.
+  files: ['*.keras'],
   editor: 'default',
+  match: (path, head) => /\.keras$/i.test(path) && ZIP_MAGIC.every((b, i) => head[i] === b),
+  open: (path, opts = {}) => openKeras3(path, opts),
+};
 
-  match(path: string, head: Uint8Array): boolean {
-    if (/\.keras$/i.test(path)) return ZIP_MAGIC.every((b, i) => head[i] === b);
-    if (/\.(h5|hdf5)$/i.test(path)) return hasHdf5Signature(head);
-    return false;
-  },
-
-  open(path: string, opts: OpenOptions = {}): Promise<Model> {
-    return /\.keras$/i.test(path) ? openKeras3(path, opts) : openLegacy(path, opts);
-  },
+/**
+ * Keras 2 HDF5 (`model.save('x.h5')`, `save_weights`): `.h5` is any HDF5 file, so the inspector is only offered
+ * (Open With). A second descriptor because the editor priority is per descriptor.
+ */
+export const kerasH5Reader: FormatDescriptor = {
+  id: 'keras',
+  name: 'Keras HDF5',
+  formats: ['keras'],
+  files: ['*.h5'],
+  editor: 'option',
+  match: (path, head) => /\.(h5|hdf5)$/i.test(path) && hasHdf5Signature(head),
+  open: (path, opts = {}) => openLegacy(path, opts),
 };
 
 async function openKeras3(path: string, opts: OpenOptions): Promise<Model> {
