@@ -90,6 +90,8 @@ const broken: [string, RegExp][] = [
   ['broken/corrupt.h5', /^corrupt\.h5: is not a readable HDF5 file \(HDF5: .*superblock/],
   ['broken/missing-weights.keras', /^missing-weights\.keras: layer 'dense_2' \(class Dense\) has no weights in model\.weights\.h5/],
   ['broken/missing-weights.h5', /^missing-weights\.h5: layer 'dense_2' \(class Dense\) has no weights in the file/],
+  // Its layer group is an HDF5 external link to ../tiny-mlp.h5 (a complete model): followed, the file would open.
+  ['broken/external-link.h5', /^external-link\.h5: layer_names lists 'dense' but there is no group model_weights\/dense/],
 ];
 for (const [file, message] of broken) {
   for (const cmd of ['inspect', 'stats']) {

@@ -104,22 +104,43 @@ export class Hdf5File {
   /** Child names of a group, or undefined when `path` is not a group. */
   keys(path: string): string[] | undefined {
     return this.call(`group ${path}`, () => {
-      const g = path === '/' ? this.file : this.file.get(path);
+      const g = this.object(path);
       return g instanceof this.h5.Group ? g.keys() : undefined;
     });
   }
 
   isDataset(path: string): boolean {
-    return this.call(path, () => this.file.get(path) instanceof this.h5.Dataset);
+    return this.call(path, () => this.object(path) instanceof this.h5.Dataset);
   }
 
   /** An attribute decoded to JSON types (byte strings become strings), or undefined when absent. */
   attr(path: string, name: string): unknown {
     return this.call(`attribute ${name} of ${path}`, () => {
-      const obj = path === '/' ? this.file : this.file.get(path);
+      const obj = this.object(path);
       if (!obj || !('attrs' in obj) || !(name in obj.attrs)) return undefined;
       return obj.get_attribute(name, true);
     });
+  }
+
+  /**
+   * The object at `path`, resolved one link at a time: HDF5 follows external links (into other files) while
+   * resolving a path, so every step must be a hard-linked group of this file before the next name is looked up
+   * in it. A soft, external or dangling link anywhere gives null, and its target is never opened.
+   */
+  private object(path: string): ReturnType<H5File['get']> | H5File {
+    if (path === '/' || path === '') return this.file;
+    const parts = path.split('/').filter(Boolean);
+    let at = '';
+    for (let i = 0; i < parts.length; i++) {
+      at += `/${parts[i]}`;
+      // h5wasm's get() resolves with "follow links" on, which opens an external link's file: ask about the link
+      // itself first. Keras writes hard links only, so soft and external links are both refused.
+      if (this.file.get_link(at) !== null || 'filename' in (this.file.get_external_link(at) ?? {})) return null;
+      const o = this.file.get(at);
+      if (i === parts.length - 1) return o instanceof this.h5.Group || o instanceof this.h5.Dataset ? o : null;
+      if (!(o instanceof this.h5.Group)) return null;
+    }
+    return null;
   }
 
   dataset(path: string): DatasetInfo {
@@ -128,7 +149,10 @@ export class Hdf5File {
       const m = d.metadata;
       const shape = d.shape ?? [];
       const dtype = h5DType(m.type, m.size, m.signed);
-      const problem = !dtype ? `its HDF5 type (class ${m.type}, ${m.size} bytes) is not a numeric type` : m.size > 1 && !m.littleEndian ? 'it is stored big-endian' : undefined;
+      // A virtual dataset reads other files: never followed.
+      const problem = m.virtual_sources?.length ? 'it is a virtual dataset (its values live in other files, which are not read)'
+        : !dtype ? `its HDF5 type (class ${m.type}, ${m.size} bytes) is not a numeric type`
+        : m.size > 1 && !m.littleEndian ? 'it is stored big-endian' : undefined;
       return { path, shape, dtype: dtype ?? 'unknown', ...(problem ? { problem } : {}) };
     });
   }
@@ -174,7 +198,7 @@ export class Hdf5File {
   }
 
   private get(path: string): H5Dataset {
-    const d = this.file.get(path);
+    const d = this.object(path);
     if (!(d instanceof this.h5.Dataset)) throw new ModelError(this.shownAs, `${path} is not an HDF5 dataset`);
     return d;
   }

@@ -162,7 +162,8 @@ function weightTensor(h5: Hdf5File, p: string): Tensor {
 function requireWeights(path: string, layers: LayerSpec[], w: KerasWeights, prefix: string): void {
   for (const l of layers) {
     if (l.layers) {
-      requireWeights(path, l.layers, w, prefix);
+      // Keras 2 saves a nested model's weights as one layer group named after the model.
+      if (!w.byLayer.get(prefix + l.name)?.length) requireWeights(path, l.layers, w, prefix);
       continue;
     }
     const want = variableNames(l.cls, l.config);
