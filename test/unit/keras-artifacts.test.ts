@@ -13,7 +13,7 @@ const dir = join(__dirname, '../fixtures/keras');
 interface Truth { input: { shape: number[]; values: number[] }; output: { shape: number[]; values: number[] } }
 const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as Record<string, Truth>;
 
-for (const file of ['tiny-cnn.keras', 'tiny-mlp.keras', 'tiny-mlp.h5']) {
+for (const file of ['tiny-cnn.keras', 'tiny-mlp.keras', 'tiny-mlp.h5', 'nested.keras']) {
   test(`${file}: tfjs runs the artifacts and predicts numpy's output within 1e-4`, async () => {
     const model = await open(join(dir, file));
     try {

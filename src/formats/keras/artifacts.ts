@@ -122,4 +122,30 @@ function foldInputs(m: Json, depth: number): void {
     }
   }
   for (const l of layers) if (isObj(l) && typeof l.class_name === 'string' && MODEL_CLASSES.has(l.class_name)) foldInputs(l, depth + 1);
+  if (m.class_name !== 'Sequential') shiftNestedRefs(m.config, layers);
+}
+
+/**
+ * A nested model that knows its input shape has a node of its own (its Input) before its first outer call, so
+ * tfjs-layers (like Keras 2) numbers that call 1. Keras 3 numbers it 0: shift, unless the refs already run past
+ * the model's own calls (a Keras 2 file).
+ */
+function shiftNestedRefs(config: Json, layers: unknown[]): void {
+  const nested = new Map<string, number>();
+  for (const l of layers) {
+    if (isObj(l) && typeof l.class_name === 'string' && MODEL_CLASSES.has(l.class_name) && isObj(l.config) && typeof l.config.name === 'string') {
+      nested.set(l.config.name, Array.isArray(l.inbound_nodes) ? l.inbound_nodes.length : 0);
+    }
+  }
+  if (nested.size === 0) return;
+  const refs: unknown[][] = [];
+  for (const l of layers) {
+    if (!isObj(l) || !Array.isArray(l.inbound_nodes)) continue;
+    for (const call of l.inbound_nodes) if (Array.isArray(call)) for (const r of call) if (Array.isArray(r)) refs.push(r);
+  }
+  if (Array.isArray(config.output_layers)) for (const r of config.output_layers) if (Array.isArray(r)) refs.push(r);
+  for (const [name, calls] of nested) {
+    const mine = refs.filter((r) => r[0] === name && typeof r[1] === 'number');
+    if (mine.length && Math.max(...mine.map((r) => r[1] as number)) < calls) for (const r of mine) r[1] = (r[1] as number) + 1;
+  }
 }
