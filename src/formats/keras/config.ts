@@ -26,6 +26,7 @@ export function normalizeConfig(v: unknown, depth = 0): unknown {
     out[k] = normalizeConfig(x, depth + 1);
   }
   if (out.class_name === 'Functional') out.class_name = 'Model';
+  if (out.class_name === 'Sequential') firstLayerShape(v, out);
   if (Array.isArray(out.inbound_nodes)) {
     out.inbound_nodes = (v.inbound_nodes as unknown[]).map((call) =>
       Array.isArray(call) ? normalizeConfig(call, depth + 1) : callRefs(call).map((r) => [r.layer, r.node, r.tensor, {}]),
@@ -43,6 +44,23 @@ export function normalizeConfig(v: unknown, depth = 0): unknown {
     }
   }
   return out;
+}
+
+/**
+ * A Keras 3 Sequential built without an InputLayer keeps its input shape only in build_config (dropped above):
+ * give it to the first layer as batch_input_shape, where Keras 2 and tfjs-layers look for it.
+ */
+function firstLayerShape(original: Json, out: Json): void {
+  const layers = isObj(out.config) && Array.isArray(out.config.layers) ? out.config.layers : undefined;
+  const first = layers?.[0];
+  if (!isObj(first) || first.class_name === 'InputLayer' || !isObj(first.config) || first.config.batch_input_shape !== undefined) return;
+  const src = isObj(original.config) && Array.isArray(original.config.layers) ? original.config.layers[0] : undefined;
+  const shape = [
+    isObj(src) && isObj(src.build_config) ? src.build_config.input_shape : undefined,
+    isObj(original.build_config) ? original.build_config.input_shape : undefined,
+    isObj(original.config) ? original.config.build_input_shape : undefined,
+  ].find((s) => Array.isArray(s));
+  if (shape) first.config.batch_input_shape = shape;
 }
 
 export interface LayerSpec {
