@@ -86,6 +86,8 @@ async function openKeras3(path: string, opts: OpenOptions): Promise<Model> {
     const h5Path = join(tmp, 'model.weights.h5');
     await copyEntry(await zip.source(weightsEntry), h5Path, opts.signal);
     h5 = await Hdf5File.open(h5Path, path, 'model.weights.h5');
+    // HDF5 holds the file open: on POSIX its name can go now, so a crash cannot leave the copy behind.
+    if (process.platform !== 'win32') await rm(tmp, { recursive: true, force: true });
     const normalized = normalizeConfig(config);
     if (!isObj(normalized)) throw new ModelError(path, 'config.json is not a Keras model config (not an object)');
     const layers = layerTree(normalized);
