@@ -84,3 +84,22 @@ test('corrupt HDF5 (300 damaged copies) gives ModelErrors or readable models, ne
   assert.equal(new Float32Array(b.buffer, b.byteOffset, 1)[0], Math.fround(truth['tiny-mlp.h5'].weights[0].values[0]));
   await m.dispose?.();
 });
+
+test('big-endian float32 reads as its values; float16 (which h5wasm cannot decode) is a tensor with a problem, not a crash', async () => {
+  const want = JSON.parse(readFileSync(join(dir, 'odd-dtypes.json'), 'utf8')) as { kernel: { dtype: string; shape: number[]; values: number[] }; bias: { dtype: string; shape: number[] } };
+  const model = await open(join(dir, 'odd-dtypes.weights.h5'));
+  try {
+    const kernel = model.graph.initializers.find((t) => t.name === 'dense/kernel')!;
+    const bias = model.graph.initializers.find((t) => t.name === 'dense/bias')!;
+    assert.equal(kernel.dtype, want.kernel.dtype);
+    assert.deepEqual(kernel.shape, want.kernel.shape);
+    const b = await kernel.data!.read(0, kernel.data!.byteLength);
+    assert.deepEqual(Array.from(new Float32Array(b.slice().buffer)), want.kernel.values.map(Math.fround));
+    assert.equal(bias.dtype, want.bias.dtype);
+    assert.deepEqual(bias.shape, want.bias.shape);
+    assert.equal(bias.data, undefined);
+    assert.match(bias.problem!, /float16/);
+  } finally {
+    await model.dispose?.();
+  }
+});

@@ -76,7 +76,7 @@ export interface DatasetInfo {
   readonly path: string;
   readonly shape: number[];
   readonly dtype: DType;
-  /** Why the values cannot be read as that dtype (big-endian, compound...), when they cannot. */
+  /** Why the values cannot be read as that dtype (float16, compound, virtual...), when they cannot. */
   readonly problem?: string;
 }
 
@@ -152,7 +152,9 @@ export class Hdf5File {
       // A virtual dataset reads other files: never followed.
       const problem = m.virtual_sources?.length ? 'it is a virtual dataset (its values live in other files, which are not read)'
         : !dtype ? `its HDF5 type (class ${m.type}, ${m.size} bytes) is not a numeric type`
-        : m.size > 1 && !m.littleEndian ? 'it is stored big-endian' : undefined;
+        // h5wasm 0.10 has no float16 accessor ("Float16 not supported"). Big-endian needs no check: HDF5
+        // converts to the native (little-endian) order on read.
+        : dtype === 'float16' ? 'its float16 values cannot be read (h5wasm 0.10 does not decode float16)' : undefined;
       return { path, shape, dtype: dtype ?? 'unknown', ...(problem ? { problem } : {}) };
     });
   }
