@@ -15,6 +15,8 @@ const packaging = process.argv.some((a) => a.startsWith('--target='));
 // Loaded at run time from dist/node_modules (native) or optional (tfjs-node): never bundled.
 const nativeExternals = ['onnxruntime-node', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'sharp'];
 
+// ESM dependencies bundled into CJS (h5wasm's emscripten module calls createRequire(import.meta.url)) get the bundle's own URL.
+const cjsMeta = { define: { 'import.meta.url': '__mi_import_meta_url' }, inject: [join(root, 'scripts/import-meta-url.js')] };
 const common = { bundle: true, sourcemap: !packaging, logLevel: 'warning', legalComments: 'none', minify: !watch && process.env.MI_MINIFY !== '0' };
 
 async function workerSource() {
@@ -26,8 +28,8 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 
 const builds = [
-  { ...common, entryPoints: { 'host/extension': 'src/host/extension.ts' }, platform: 'node', format: 'cjs', target: 'node20', outdir: dist, external: ['vscode'] },
-  { ...common, entryPoints: { 'engine/main': 'src/engine/main.ts', cli: 'src/cli.ts' }, platform: 'node', format: 'cjs', target: 'node20', outdir: dist, external: nativeExternals },
+  { ...common, entryPoints: { 'host/extension': 'src/host/extension.ts' }, platform: 'node', format: 'cjs', target: 'node20', outdir: dist, external: ['vscode'], ...cjsMeta },
+  { ...common, entryPoints: { 'engine/main': 'src/engine/main.ts', cli: 'src/cli.ts' }, platform: 'node', format: 'cjs', target: 'node20', outdir: dist, external: nativeExternals, ...cjsMeta },
   // The graph's layout Web Worker is also inlined into main.js (see below): VS Code serves webview resources from
   // another origin than the page, so `new Worker(url)` is refused there, while a blob: worker is allowed by the CSP.
   { ...common, entryPoints: { 'webview/main': 'webview/main.ts' }, platform: 'browser', format: 'iife', target: 'chrome120', outdir: dist, loader: { '.ttf': 'file', '.woff2': 'file' }, define: { __MI_LAYOUT_WORKER_SOURCE__: JSON.stringify(await workerSource()) } },

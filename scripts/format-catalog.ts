@@ -11,7 +11,7 @@ export function catalog(): CatalogEntry[] {
     id: f.id,
     name: f.name,
     files: [...f.files],
-    editor: f.editor,
+    optionFiles: [...(f.optionFiles ?? [])],
     runs: f.runs.runtime !== null,
     ...(f.headPattern ? { headPattern: f.headPattern.source } : {}),
   }));
@@ -23,8 +23,9 @@ function leaf(pattern: string): string {
 }
 
 function whenClause(entries: CatalogEntry[]): string {
-  const exts = entries.flatMap((e) => e.files.map(leaf).filter((l) => l.startsWith('*.')).map((l) => l.slice(2)));
-  const names = entries.flatMap((e) => e.files.map(leaf).filter((l) => !l.includes('*')));
+  const globs = entries.flatMap((e) => [...e.files, ...e.optionFiles]).map(leaf);
+  const exts = globs.filter((l) => l.startsWith('*.')).map((l) => l.slice(2));
+  const names = globs.filter((l) => !l.includes('*'));
   const esc = (s: string) => s.replace(/[.]/g, '\\.');
   const alts = [...(exts.length ? [`\\.(${exts.map(esc).join('|')})$`] : []), ...names.map((n) => `^${esc(n)}$`)];
   return `resourceFilename =~ /${alts.join('|')}/i`;
@@ -32,7 +33,7 @@ function whenClause(entries: CatalogEntry[]): string {
 
 /** The parts of package.json's `contributes` that follow from the descriptors. */
 export function contributions(entries = catalog()): { customEditors: unknown[]; inspectWhen: string; runWhen: string } {
-  const selectors = (editor: 'default' | 'option') => entries.filter((e) => e.editor === editor).flatMap((e) => e.files.map((filenamePattern) => ({ filenamePattern })));
+  const selectors = (editor: 'default' | 'option') => entries.flatMap((e) => (editor === 'default' ? e.files : e.optionFiles).map((filenamePattern) => ({ filenamePattern })));
   return {
     customEditors: (['default', 'option'] as const).filter((p) => selectors(p).length).map((priority) => ({
       viewType: VIEW_TYPE,

@@ -12,7 +12,7 @@ const pkg = JSON.parse(readFileSync(pkgPath, 'utf8'));
 const c = contributions(entries);
 pkg.contributes.customEditors = c.customEditors;
 for (const item of pkg.contributes.menus['explorer/context']) {
-  if (item.command === 'modelInspector.inspect') item.when = c.inspectWhen;
+  if (item.command === 'modelInspector.inspect' || item.command === 'modelInspector.compareWith') item.when = c.inspectWhen;
   if (item.command === 'modelInspector.quickInference') item.when = c.runWhen;
 }
 writeFileSync(pkgPath, JSON.stringify(pkg, null, 2) + '\n');

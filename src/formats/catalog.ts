@@ -2,9 +2,10 @@
 export interface CatalogEntry {
   id: string;
   name: string;
-  /** VS Code `filenamePattern` globs. */
+  /** VS Code `filenamePattern` globs of its own files (the inspector is their default editor). */
   files: string[];
-  editor: 'default' | 'option';
+  /** Globs of file names other tools share (the inspector is offered, not the default). */
+  optionFiles: string[];
   /** Whether a runtime executes its models. */
   runs: boolean;
   /** RegExp source the first 4 KiB of its files match, for file names other tools share. */

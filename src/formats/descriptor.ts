@@ -18,13 +18,13 @@ export interface FormatDescriptor {
   readonly name: string;
   /** The `Model.format` values `open` produces. */
   readonly formats: readonly ModelFormat[];
-  /** VS Code `filenamePattern` globs of the files it opens; a folder format names the file that marks the folder. */
+  /** VS Code `filenamePattern` globs of its own files: opening one opens the inspector (a folder format names its marker file). */
   readonly files: readonly string[];
   /**
-   * 'default': opening such a file opens the inspector. 'option': the file name is shared with other tools
-   * (model.json, .h5, .pt), so the inspector is offered through Inspect / Open With only.
+   * Globs of file names other tools share (model.json, .h5, .pt): the inspector is offered for them through Inspect
+   * and Open With, but is not their default editor.
    */
-  readonly editor: 'default' | 'option';
+  readonly optionFiles?: readonly string[];
   /**
    * For file names other tools share (model.json): a pattern the first 4 KiB of this format's files match, so the
    * extension host can tell candidates apart without loading the reader (Quick Inference's workspace list).

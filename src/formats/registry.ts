@@ -6,9 +6,10 @@ import { onnxReader } from './onnx/reader';
 import { tfjsReader } from './tfjs/reader';
 import { savedModelReader } from './savedmodel/reader';
 import { tfliteReader } from './tflite/reader';
+import { kerasReader } from './keras/reader';
 
 /** Every format Model Inspector opens, most specific first: `openModel` takes the first whose `match` says yes. */
-export const formats: readonly FormatDescriptor[] = [savedModelReader, tfliteReader, onnxReader, tfjsReader];
+export const formats: readonly FormatDescriptor[] = [savedModelReader, tfliteReader, kerasReader, onnxReader, tfjsReader];
 
 /** The descriptor that produced a model. */
 export function formatOf(model: Pick<Model, 'format'>): FormatDescriptor {
@@ -33,7 +34,7 @@ export async function openModel(path: string, opts: OpenOptions = {}): Promise<M
   if (size === 0) throw new ModelError(target, 'is empty (0 bytes)');
   const head = await readHead(target, Math.min(size, 4096));
   const reader = formats.find((r) => r.match(target, head));
-  if (!reader) throw new ModelError(target, `is not a model format Model Inspector reads (it reads ${formats.map((f) => `${f.name} (${f.files.join(', ')})`).join('; ')})`);
+  if (!reader) throw new ModelError(target, `is not a model format Model Inspector reads (it reads ${formats.map((f) => `${f.name} (${[...f.files, ...(f.optionFiles ?? [])].join(', ')})`).join('; ')})`);
   return reader.open(target, opts);
 }
 
@@ -44,7 +45,7 @@ export async function openModel(path: string, opts: OpenOptions = {}): Promise<M
 async function folderMarker(dir: string): Promise<string> {
   const names = new Set(await readdir(dir));
   for (const f of formats) {
-    for (const pattern of f.files) {
+    for (const pattern of [...f.files, ...(f.optionFiles ?? [])]) {
       const leaf = pattern.replace(/^\*\*\//, '');
       if (!leaf.includes('*') && names.has(leaf)) return `${dir.replace(/[\\/]+$/, '')}/${leaf}`;
     }

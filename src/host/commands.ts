@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import type { HostContext } from './host-context';
-import { MODEL_VIEW_TYPE } from './custom-editor';
+import { MODEL_VIEW_TYPE, ModelEditorProvider } from './custom-editor';
+import { pickModelFile } from './pick-model';
 import { quickInference } from './quick-inference';
-import { FORMATS, isModelPath } from './model-files';
+import { isModelPath } from './model-files';
 import { MANAGE_TRUST_ACTION, MANAGE_TRUST_COMMAND, restrictedModeMessage } from './trust';
 
 type CommandFactory = (ctx: HostContext) => (...args: unknown[]) => unknown;
@@ -15,6 +16,7 @@ export const commandTable: Record<string, CommandFactory> = {
   'modelInspector.inspect': (ctx) => (uri) => inspect(ctx, uri),
   'modelInspector.inspectPick': (ctx) => () => inspect(ctx, undefined),
   'modelInspector.quickInference': (ctx) => (uri) => quickInference(ctx, uri),
+  'modelInspector.compareWith': () => (uri, selection) => compareWith(uri, selection),
   'modelInspector.explainPrediction': (ctx) => () => (ctx.trusted ? notYet('Explain Prediction') : refuseUntrusted('Explain Prediction')),
   'modelInspector.restartEngine': (ctx) => () => restartEngine(ctx),
   // Test-only, never contributed to menus: registered only when the engine's test hooks are on (e2e crash isolation).
@@ -37,22 +39,30 @@ function activeModelUri(): vscode.Uri | undefined {
 async function inspect(_ctx: HostContext, arg: unknown): Promise<void> {
   let uri = arg instanceof vscode.Uri ? arg : undefined;
   if (!uri) {
-    const picked = await vscode.window.showOpenDialog({
-      title: 'Inspect Model',
-      openLabel: 'Inspect',
-      canSelectMany: false,
-      defaultUri: activeModelUri() ?? vscode.workspace.workspaceFolders?.[0]?.uri,
-      filters: { Models: modelExtensions(), 'All files': ['*'] },
-    });
-    uri = picked?.[0];
-    if (!uri) return;
+    const path = await pickModelFile('Inspect Model', activeModelUri());
+    if (!path) return;
+    uri = vscode.Uri.file(path);
   }
   await vscode.commands.executeCommand('vscode.openWith', uri, MODEL_VIEW_TYPE);
 }
 
-/** File-dialog extensions of every format (`*.onnx` → onnx, `**` + `/model.json` → json). */
-function modelExtensions(): string[] {
-  return [...new Set(FORMATS.flatMap((f) => f.files.map((g) => g.split('.').pop()!.toLowerCase())))];
+/**
+ * "Compare With…": from the Explorer with two files selected (the first is A), from one file (B is asked for), or
+ * from the palette (A is the active model, or asked for). A opens in the inspector on its Compare tab.
+ */
+async function compareWith(arg: unknown, selection: unknown): Promise<void> {
+  const picked = Array.isArray(selection) ? selection.filter((u): u is vscode.Uri => u instanceof vscode.Uri) : [];
+  let a = picked[0] ?? (arg instanceof vscode.Uri ? arg : activeModelUri());
+  let b = picked.length > 1 ? picked[1].fsPath : undefined;
+  if (!a) {
+    const path = await pickModelFile('Compare: first model');
+    if (!path) return;
+    a = vscode.Uri.file(path);
+  }
+  b ??= await pickModelFile(`Compare ${a.path.split('/').pop()} With`, a);
+  if (!b) return;
+  ModelEditorProvider.compare(a, b);
+  await vscode.commands.executeCommand('vscode.openWith', a, MODEL_VIEW_TYPE);
 }
 
 /** Restricted Mode: say why nothing runs, and offer the one action that changes it. */

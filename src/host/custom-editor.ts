@@ -3,6 +3,7 @@ import type { HostContext } from './host-context';
 import { ModelHandle } from './model-handle';
 import { PanelSession, reportEngineStop } from './panel-session';
 import { saveExport } from './save-export';
+import { pickModelFile } from './pick-model';
 import { setupWebview, webviewTransport } from './webview-setup';
 
 export const MODEL_VIEW_TYPE = 'modelInspector.modelViewer';
@@ -12,6 +13,7 @@ class ModelDocument implements vscode.CustomDocument {
   readonly handle: ModelHandle;
   readonly sessions = new Set<PanelSession>();
   private readonly crashSub: vscode.Disposable;
+  onDispose?: () => void;
 
   constructor(readonly uri: vscode.Uri, ctx: HostContext) {
     const fileName = uri.path.split('/').pop() || uri.toString();
@@ -21,6 +23,7 @@ class ModelDocument implements vscode.CustomDocument {
   }
 
   dispose(): void {
+    this.onDispose?.();
     this.crashSub.dispose();
     for (const s of this.sessions) s.dispose();
     this.sessions.clear();
@@ -33,7 +36,19 @@ class ModelDocument implements vscode.CustomDocument {
  * each gets its own PanelSession (RPC endpoint) and all share the document's engine model.
  */
 export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<ModelDocument> {
+  /** Open documents by URI, so a command can reach the panels of a model ("Compare With…"). */
+  private static readonly documents = new Map<string, ModelDocument>();
+  /** "Compare With…" targets for panels that are still being created, by model URI. */
+  private static readonly pendingCompare = new Map<string, string>();
+
   constructor(private readonly ctx: HostContext) {}
+
+  /** Has the panel of `uri` (already open, or about to open) compare its model with `other`. */
+  static compare(uri: vscode.Uri, other: string): void {
+    const session = [...(ModelEditorProvider.documents.get(uri.toString())?.sessions ?? [])].at(-1);
+    if (session) session.startCompare(other);
+    else ModelEditorProvider.pendingCompare.set(uri.toString(), other);
+  }
 
   static register(ctx: HostContext): vscode.Disposable {
     return vscode.window.registerCustomEditorProvider(MODEL_VIEW_TYPE, new ModelEditorProvider(ctx), {
@@ -44,7 +59,12 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
   }
 
   openCustomDocument(uri: vscode.Uri): ModelDocument {
-    return new ModelDocument(uri, this.ctx);
+    const doc = new ModelDocument(uri, this.ctx);
+    ModelEditorProvider.documents.set(uri.toString(), doc);
+    doc.onDispose = () => {
+      if (ModelEditorProvider.documents.get(uri.toString()) === doc) ModelEditorProvider.documents.delete(uri.toString());
+    };
+    return doc;
   }
 
   resolveCustomEditor(document: ModelDocument, panel: vscode.WebviewPanel): void {
@@ -61,8 +81,14 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
       onExplained: (items) => ctx.explained(model, items),
       prefs: ctx.state,
       saveExport: (params) => saveExport(ctx, document.uri, params),
+      pickCompareTarget: () => pickModelFile('Compare With', document.uri),
     });
     document.sessions.add(session);
+    const pending = ModelEditorProvider.pendingCompare.get(document.uri.toString());
+    if (pending) {
+      ModelEditorProvider.pendingCompare.delete(document.uri.toString());
+      session.startCompare(pending);
+    }
     // The side view follows the active model panel; refresh it once the summary is known.
     void model.open().then(() => ctx.refreshActive(model), () => undefined);
     if (panel.active) ctx.setActive(model);

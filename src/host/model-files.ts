@@ -14,7 +14,8 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`(?:^|[/\\\\])${body}$`, 'i');
 }
 
-const matchers = FORMATS.map((f) => ({ f, res: f.files.map(globToRegExp), head: f.headPattern ? new RegExp(f.headPattern) : undefined }));
+const allGlobs = (f: CatalogEntry) => [...f.files, ...f.optionFiles];
+const matchers = FORMATS.map((f) => ({ f, res: allGlobs(f).map(globToRegExp), head: f.headPattern ? new RegExp(f.headPattern) : undefined }));
 
 /** The formats whose file names `path` has (several for shared names; the head decides between them). */
 export function formatsNamed(path: string): CatalogEntry[] {
@@ -30,5 +31,5 @@ export function isRunnable(path: string, head: string | undefined): boolean {
 
 /** Globs of the files that may hold a runnable model, and whether each needs its head checked. */
 export function runnableGlobs(): { glob: string; needsHead: boolean }[] {
-  return FORMATS.filter((f) => f.runs).flatMap((f) => f.files.map((glob) => ({ glob: glob.startsWith('**/') ? glob : `**/${glob}`, needsHead: !!f.headPattern })));
+  return FORMATS.filter((f) => f.runs).flatMap((f) => allGlobs(f).map((glob) => ({ glob: glob.startsWith('**/') ? glob : `**/${glob}`, needsHead: !!f.headPattern })));
 }

@@ -26,6 +26,8 @@ export interface PanelSessionDeps {
   prefs?: RunPrefsState;
   /** Saves a graph export (the save dialog lives in save-export.ts); none: exports cannot be saved. */
   saveExport?(params: SaveExportParams): Promise<{ path: string } | null>;
+  /** Asks the user for the model to compare with (a file dialog); undefined when cancelled. */
+  pickCompareTarget?(): Promise<string | undefined>;
 }
 
 /**
@@ -35,10 +37,16 @@ export interface PanelSessionDeps {
  */
 export class PanelSession {
   private readonly channel: WebviewChannel;
+  /** The model Compare runs against: picked in the tab, or given by "Compare With…". */
+  private compareTarget: string | undefined;
+  /** "Compare With…" arrived before the page said ready: told once it does. */
+  private compareAnnounce = false;
 
   constructor(private readonly deps: PanelSessionDeps) {
     this.channel = new WebviewChannel(deps.transport, this.handlers(), (rpc) => {
       rpc.emit('init', { view: 'panel', fileName: deps.model.fileName, trusted: deps.isTrusted() });
+      if (this.compareAnnounce && this.compareTarget) rpc.emit('compareWith', { other: baseName(this.compareTarget) });
+      this.compareAnnounce = false;
       rpc.on('selectNode', ({ nodeId, graph }) => deps.onSelectNode?.(nodeId, graph || undefined));
       rpc.on('log', ({ level, message }) => deps.log(level, `${deps.model.fileName} view: ${message}`));
     }, deps.log);
@@ -46,6 +54,13 @@ export class PanelSession {
 
   get model(): ModelHandle {
     return this.deps.model;
+  }
+
+  /** "Compare With…": remembers `other` and has the page open its Compare tab (now, or when it is ready). */
+  startCompare(other: string): void {
+    this.compareTarget = other;
+    if (this.channel.current) this.channel.emit('compareWith', { other: baseName(other) });
+    else this.compareAnnounce = true;
   }
 
   setTrusted(trusted: boolean): void {
@@ -79,6 +94,17 @@ export class PanelSession {
       ...(this.deps.prefs
         ? runPrefsHandlers(this.deps.prefs, model, this.deps.log)
         : { getRunPrefs: () => null, setRunPrefs: () => undefined }),
+      compareWith: async ({ pick, outputs }, ctx) => {
+        if (pick || !this.compareTarget) {
+          const picked = await this.deps.pickCompareTarget?.();
+          if (!picked) return null;
+          this.compareTarget = picked;
+        }
+        // Comparing structure and weights only reads files; running both models needs trust, like Run.
+        const run = !!outputs && this.deps.isTrusted();
+        const { modelId } = await model.open();
+        return this.deps.engine().call('compare', { modelId, other: this.compareTarget, outputs: run }, { signal: ctx.signal, onProgress: ctx.progress });
+      },
       saveExport: (params) => {
         if (!this.deps.saveExport) throw new RpcError('failed', `${model.fileName}: saving exports is not available here`);
         return this.deps.saveExport(params);
@@ -101,6 +127,10 @@ export class PanelSession {
     if (method === 'explain') this.deps.onExplained?.(summarizeExplanation(this.deps.model.fileName, result as ExplainResult));
     return result;
   }
+}
+
+function baseName(p: string): string {
+  return p.split(/[\\/]/).pop() || p;
 }
 
 /** The engine died or was restarted: the model's id is gone. Every panel showing it gets the error view with Retry. */

@@ -9,6 +9,7 @@ import {
   ARRAY_EXTENSIONS, IMAGE_EXTENSIONS, describeRun, headline, inputOptions, orderCandidates, quickRunParams, type InputChoice,
 } from './quick-inference-plan';
 import { isModelPath, isRunnable, runnableGlobs } from './model-files';
+import { pickModelFile } from './pick-model';
 import { MANAGE_TRUST_ACTION, MANAGE_TRUST_COMMAND, restrictedModeMessage } from './trust';
 
 // "Quick Inference": one run of a model from the Explorer or the palette, without opening the Run tab. Pick a model
@@ -62,8 +63,8 @@ async function pickModel(): Promise<vscode.Uri | undefined> {
   const pick = await vscode.window.showQuickPick(items, { title: 'Quick Inference: model', placeHolder: 'Model to run', matchOnDescription: true });
   if (!pick) return undefined;
   if (pick.uri) return pick.uri;
-  const chosen = await vscode.window.showOpenDialog({ title: 'Quick Inference', openLabel: 'Run', canSelectMany: false, filters: { Models: ['onnx', 'json'] } });
-  return chosen?.[0];
+  const chosen = await pickModelFile('Run Model', undefined, { runnable: true });
+  return chosen ? vscode.Uri.file(chosen) : undefined;
 }
 
 async function pickInput(remembered: ReturnType<typeof rememberedRunDefaults>): Promise<InputChoice | undefined> {

@@ -1,5 +1,6 @@
 import type { ForwardedMethods, WithModel } from './forwarded';
 import type { ModelSummary } from './summary';
+import type { CompareEngineMethods } from './compare';
 
 /**
  * Host -> engine process requests. Each feature adds its own map in its own file and is joined here,
@@ -19,7 +20,7 @@ export type CoreEngineMethods = {
   sleepForTest: { params: { ms: number }; result: 'done' };
 };
 
-export type EngineMethods = CoreEngineMethods & WithModel<ForwardedMethods>;
+export type EngineMethods = CoreEngineMethods & WithModel<ForwardedMethods> & CompareEngineMethods;
 
 /** Engine -> host notifications. */
 export type EngineEvents = {

@@ -1,4 +1,6 @@
 import type { ForwardedMethods } from './forwarded';
+import type { CompareWebviewMethods } from './compare';
+import { compareWebviewValidators } from './compare';
 import { forwardedValidators } from './forwarded';
 import type { ModelSummary } from './summary';
 import type { ExplanationSummary } from './explain-summary';
@@ -35,7 +37,7 @@ export type CoreWebviewMethods = {
 const sizeLimited = (check: Check, maxChars: number): Check => (x, p) =>
   check(x, p) ?? (JSON.stringify(x).length > maxChars ? `${p} is larger than ${maxChars} characters` : undefined);
 
-export type WebviewMethods = CoreWebviewMethods & ForwardedMethods;
+export type WebviewMethods = CoreWebviewMethods & ForwardedMethods & CompareWebviewMethods;
 
 export const webviewValidators: { [K in keyof WebviewMethods]: Check } = {
   getOverview: nothing,
@@ -45,6 +47,7 @@ export const webviewValidators: { [K in keyof WebviewMethods]: Check } = {
   // Base64 is 4/3 of the bytes; the host checks the decoded size and the name (see host/export-target.ts).
   saveExport: obj({ kind: oneOf('svg', 'png'), fileName: str(255), data: str(Math.ceil(MAX_EXPORT_BYTES / 3) * 4) }),
   ...forwardedValidators,
+  ...compareWebviewValidators,
 };
 
 /** Host -> webview requests (none yet: the host pushes events). */
@@ -67,6 +70,8 @@ export type HostEvents = {
   nodeSelected: { nodeId: string; explanation?: NodeExplanation; error?: string };
   /** Side view only: the last explanation's methods (newest call), each with its quality numbers and thumbnail. */
   explanation: { items: ExplanationSummary[] };
+  /** Panel only: "Compare With…" chose a second model; the panel opens its Compare tab and compares. */
+  compareWith: { other: string };
 };
 
 /** Webview -> host events. */

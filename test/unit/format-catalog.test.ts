@@ -19,6 +19,7 @@ test('catalog.generated.json and package.json contributions follow the descripto
   assert.deepEqual(pkg.contributes.customEditors, c.customEditors, `package.json customEditors are ${stale}`);
   const menu = pkg.contributes.menus['explorer/context'] as { command: string; when: string }[];
   assert.equal(menu.find((m) => m.command === 'modelInspector.inspect')!.when, c.inspectWhen, `the Inspect menu clause is ${stale}`);
+  assert.equal(menu.find((m) => m.command === 'modelInspector.compareWith')!.when, c.inspectWhen, `the Compare With menu clause is ${stale}`);
   assert.equal(menu.find((m) => m.command === 'modelInspector.quickInference')!.when, c.runWhen, `the Quick Inference menu clause is ${stale}`);
 });
 
@@ -27,7 +28,7 @@ test('every descriptor is complete and every model format has exactly one descri
   for (const f of formats) {
     assert.ok(!ids.has(f.id), `duplicate descriptor id ${f.id}`);
     ids.add(f.id);
-    assert.ok(f.files.length > 0 && f.formats.length > 0, f.id);
+    assert.ok(f.files.length + (f.optionFiles?.length ?? 0) > 0 && f.formats.length > 0, f.id);
     for (const m of f.formats) assert.equal(formatOf({ format: m }), f);
     if (f.runs.runtime === null) assert.ok(f.runs.why.length > 10, `${f.id} says why it cannot run`);
   }

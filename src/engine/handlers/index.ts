@@ -1,5 +1,6 @@
 import type { EngineMethods } from '../../protocol/engine';
 import type { Handlers } from '../../protocol/rpc';
+import { compareHandlers } from './compare';
 import { coreHandlers } from './core';
 import { explainHandlers } from './explain';
 import { graphHandlers } from './graph';
@@ -15,6 +16,7 @@ import type { EngineServices } from './types';
 export function engineHandlers(services: EngineServices): Partial<Handlers<EngineMethods>> {
   return {
     ...coreHandlers(services),
+    ...compareHandlers(services),
     ...explainHandlers(services),
     ...graphHandlers(services),
     ...runHandlers(services),

@@ -23,7 +23,6 @@ export const onnxReader: FormatDescriptor = {
   name: 'ONNX',
   formats: ['onnx'],
   files: ['*.onnx'],
-  editor: 'default',
   runs: { runtime: 'onnxruntime' },
 
   match(path: string, head: Uint8Array): boolean {

@@ -26,7 +26,6 @@ export const savedModelReader: FormatDescriptor = {
   name: 'TensorFlow SavedModel',
   formats: ['savedmodel'],
   files: ['**/saved_model.pb'],
-  editor: 'default',
   runs: { runtime: 'tfjs-node' },
 
   match(path: string): boolean {

@@ -23,8 +23,8 @@ export const tfjsReader: FormatDescriptor = {
   id: 'tfjs',
   name: 'TensorFlow.js',
   formats: ['tfjs-layers', 'tfjs-graph'],
-  files: ['**/model.json'],
-  editor: 'option',
+  files: [],
+  optionFiles: ['**/model.json'],
   headPattern: TFJS_MODEL_KEYS,
   runs: { runtime: 'tfjs', artifacts: tfjsArtifacts },
 
