@@ -26,6 +26,8 @@ export function mountPanel(root: HTMLElement, { rpc, init }: Connection): void {
   let trusted = false;
   let bar: TabBar | undefined;
   let generation = 0;
+  /** "Compare With…" arrived before the tabs were up. */
+  let pendingCompare: { other: string } | undefined;
   const saved = (vscodeApi().getState() ?? {}) as SavedState;
 
   const setTrusted = (t: boolean) => {
@@ -59,6 +61,8 @@ export function mountPanel(root: HTMLElement, { rpc, init }: Connection): void {
       rpc.emit('tab', { tab });
     });
     body.replaceChildren(bar.element);
+    if (pendingCompare) bar.select('compare', pendingCompare);
+    pendingCompare = undefined;
   };
 
   const load = async () => {
@@ -85,6 +89,10 @@ export function mountPanel(root: HTMLElement, { rpc, init }: Connection): void {
 
   rpc.on('error', ({ message, retryable }) => showError(message, retryable));
   rpc.on('trust', ({ trusted: t }) => setTrusted(t));
+  rpc.on('compareWith', (arg) => {
+    if (bar) bar.select('compare', arg);
+    else pendingCompare = arg;
+  });
 
   void init.then((info) => {
     fileName = info.fileName;

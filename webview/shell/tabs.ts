@@ -4,6 +4,7 @@ import { graphTab } from '../graph/tab';
 import { createRunTab } from '../run/tab';
 import { weightsTab } from '../weights/tab';
 import { createExplainTab } from '../explain/tab';
+import { createCompareTab } from '../compare/tab';
 
 /**
  * The panel's tabs, in order. A feature plugs in by replacing its `comingSoon(...)` line with its factory from
@@ -15,4 +16,5 @@ export const tabFactories: (() => Tab)[] = [
   () => weightsTab,
   createRunTab,
   createExplainTab,
+  createCompareTab,
 ];
