@@ -3,10 +3,11 @@ import type { Model } from '../model/graph';
 import { ModelError } from '../model/errors';
 import type { FormatDescriptor, OpenOptions } from './descriptor';
 import { onnxReader } from './onnx/reader';
+import { pytorchReader } from './pytorch/reader';
 import { tfjsReader } from './tfjs/reader';
 
 /** Every format Model Inspector opens, most specific first: `openModel` takes the first whose `match` says yes. */
-export const formats: readonly FormatDescriptor[] = [onnxReader, tfjsReader];
+export const formats: readonly FormatDescriptor[] = [onnxReader, tfjsReader, pytorchReader];
 
 /** The descriptor that produced a model. */
 export function formatOf(model: Pick<Model, 'format'>): FormatDescriptor {

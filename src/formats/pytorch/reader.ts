@@ -1,0 +1,127 @@
+import { open } from 'node:fs/promises';
+import type { Model } from '../../model/graph';
+import { ModelError } from '../../model/errors';
+import { linkGraph } from '../../model/link';
+import type { ByteSource, Tensor } from '../../model/tensor';
+import type { FormatDescriptor, OpenOptions } from '../descriptor';
+import { ZipArchive } from '../zip/zip-archive';
+import { pickleBytes, readLayout, type TorchArchive } from './archive';
+import type { PyValue, StorageRef, TensorRef } from './pickle-values';
+import { tensorView } from './storage-views';
+import { walkState } from './state-tree';
+import { resolveGlobal, storageFromPid, type GlobalContext } from './torch-globals';
+import { unpickle } from './unpickler';
+
+const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
+/** torch < 1.6 pickles start with protocol 2 and LONG1 of the magic number 0x1950a86a20f9469cfc6c. */
+const LEGACY_MAGIC = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
+
+const startsWith = (head: Uint8Array, magic: number[]) => head.byteLength >= magic.length && magic.every((b, i) => head[i] === b);
+
+export const pytorchReader: FormatDescriptor = {
+  id: 'pytorch',
+  name: 'PyTorch',
+  formats: ['pytorch'],
+  files: ['*.pt', '*.pth'],
+  // .pt/.pth are also opened by other extensions (and hold pickles of arbitrary objects), so the inspector is offered.
+  editor: 'option',
+
+  match(path: string, head: Uint8Array): boolean {
+    if (!/\.(pt|pth)$/i.test(path)) return false;
+    return startsWith(head, ZIP_MAGIC) || head[0] === 0x80;
+  },
+
+  async open(path: string, opts: OpenOptions = {}): Promise<Model> {
+    await refuseLegacy(path);
+    const zip = await ZipArchive.open(path);
+    try {
+      return await read(path, zip, opts);
+    } catch (e) {
+      await zip.dispose();
+      throw e;
+    }
+  },
+};
+
+async function refuseLegacy(path: string): Promise<void> {
+  const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => { throw new ModelError(path, `cannot be read (${e.code ?? String(e)})`); });
+  const head = new Uint8Array(LEGACY_MAGIC.length);
+  try {
+    await fh.read(head, 0, head.byteLength, 0);
+  } finally {
+    await fh.close();
+  }
+  if (startsWith(head, LEGACY_MAGIC)) throw new ModelError(path, 'legacy PyTorch format (torch < 1.6) is not read; re-save with torch.save');
+  if (head[0] === 0x80) throw new ModelError(path, 'is a bare pickle, not a torch.save zip archive; it is not read (re-save with torch.save)');
+}
+
+async function read(path: string, zip: ZipArchive, opts: OpenOptions): Promise<Model> {
+  const layout = await readLayout(zip);
+  const storages = new Map<string, StorageRef>();
+  const data = await loadPickle(zip, layout, 'data.pkl', layout.dataPkl, storages, opts);
+  const tree = await walkState(data, opts.signal);
+  const named: { name: string; ref: TensorRef; folder: string }[] = tree.tensors.map((t) => ({ ...t, folder: 'data' }));
+  const constantStorages = new Map<string, StorageRef>();
+  if (layout.constantsPkl) {
+    const constants = await loadPickle(zip, layout, 'constants.pkl', layout.constantsPkl, constantStorages, opts);
+    const c = await walkState(constants, opts.signal, 'constants');
+    for (const t of c.tensors) named.push({ ...t, name: uniqueAmong(t.name, named), folder: 'constants' });
+    tree.warnings.push(...c.warnings);
+  }
+  const sources = new Map<string, Promise<ByteSource>>();
+  const storageBytes = (folder: string, key: string, tensorName: string) => {
+    const entryName = `${layout.prefix}${folder}/${key}`;
+    let src = sources.get(entryName);
+    if (!src) {
+      const entry = zip.entries.get(entryName);
+      if (!entry) throw new ModelError(path, `storage ${entryName} (of tensor "${tensorName}") is missing from the archive`);
+      src = zip.source(entry);
+      sources.set(entryName, src);
+    }
+    return src.then((source) => ({ entry: entryName, source }));
+  };
+  const initializers: Tensor[] = [];
+  for (const t of named) {
+    initializers.push(tensorView(path, t.name, t.ref, await storageBytes(t.folder, t.ref.storage.key, t.name), layout.byteOrder === 'big'));
+  }
+  const metadata: Record<string, string> = {
+    ...(layout.version !== undefined ? { 'archive version': layout.version } : {}),
+    'byte order': layout.byteOrder,
+    storages: String(storages.size + constantStorages.size),
+    TorchScript: layout.torchScript ? 'yes' : 'no',
+  };
+  for (const [k, v] of Object.entries(tree.scalars)) if (!(k in metadata)) metadata[k] = v;
+  const warnings = [...tree.warnings];
+  if (initializers.length === 0) warnings.push('the archive holds no tensors');
+  const quantizedRaw = named.filter((t) => t.ref.quantization && t.ref.quantization.scale === undefined).length;
+  if (quantizedRaw) warnings.push(`${quantizedRaw} per-channel quantized tensors are shown as their stored integers (their scales are not applied)`);
+  return {
+    format: 'pytorch',
+    path,
+    opsets: [],
+    metadata,
+    graph: linkGraph({ name: layout.torchScript ? 'TorchScript module' : 'state_dict', nodes: [], declared: [], inputs: [], outputs: [], initializers }),
+    functions: [],
+    warnings,
+    dispose: () => zip.dispose(),
+  };
+}
+
+async function loadPickle(zip: ZipArchive, layout: TorchArchive, what: string, entry: TorchArchive['dataPkl'], storages: Map<string, StorageRef>, opts: OpenOptions): Promise<PyValue> {
+  const ctx: GlobalContext = { file: zip.file, what, torchScript: layout.torchScript };
+  const bytes = await pickleBytes(zip, entry);
+  return unpickle(bytes, {
+    file: zip.file,
+    what,
+    signal: opts.signal,
+    global: (module, name) => resolveGlobal(module, name, ctx),
+    persistentLoad: (pid) => storageFromPid(pid, ctx, storages),
+  });
+}
+
+function uniqueAmong(name: string, named: { name: string }[]): string {
+  const names = new Set(named.map((t) => t.name));
+  let n = name;
+  for (let i = 2; names.has(n); i++) n = `${name}#${i}`;
+  return n;
+}
