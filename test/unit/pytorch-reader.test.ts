@@ -4,11 +4,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openModel } from '../../src/formats/registry';
 import { exactHistograms } from '../../src/stats/exact-histogram';
 import { buildCli, removeBuild } from '../support/build-engine';
-import { FIXTURES, decode, truth } from './pytorch-fixtures';
+import { FIXTURES, decode, entriesOf, truth, zipOf } from './pytorch-fixtures';
 
 let cli: string;
 before(async () => {
@@ -92,3 +94,34 @@ for (const [file, want] of Object.entries(truth.files)) {
     }
   });
 }
+
+test('a big-endian archive (byteorder "big") reads the same values, strided views included', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mi-pt-be-'));
+  try {
+    // views.pt has two storages: data/0 float32 (base and its views) and data/1 float64 ('other'), in make.py's order.
+    const width: Record<string, number> = { 'views/data/0': 4, 'views/data/1': 8 };
+    const entries = (await entriesOf(join(FIXTURES, 'views.pt'))).map(([n, b]): [string, Uint8Array] => {
+      const w = width[n];
+      if (!w) return [n, b];
+      const swapped = new Uint8Array(b.byteLength);
+      for (let i = 0; i < b.byteLength; i += w) for (let k = 0; k < w; k++) swapped[i + k] = b[i + w - 1 - k];
+      return [n, swapped];
+    });
+    assert.equal(entries.filter(([n]) => width[n]).length, 2);
+    entries.push(['views/byteorder', new TextEncoder().encode('big')]);
+    const path = join(dir, 'big.pt');
+    writeFileSync(path, zipOf(entries));
+    const model = await openModel(path);
+    try {
+      assert.equal(model.metadata['byte order'], 'big');
+      for (const w of truth.files['views.pt'].tensors) {
+        const t = model.graph.initializers.find((x) => x.name === w.name)!;
+        assert.deepEqual(decode(t.dtype, await t.data!.read(0, t.data!.byteLength), t.elementCount), w.values, w.name);
+      }
+    } finally {
+      await model.dispose?.();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

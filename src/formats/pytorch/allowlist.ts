@@ -58,8 +58,8 @@ export const CONSTANT_GLOBALS: ReadonlySet<string> = new Set([
 /** Inert constructors, implemented in torch-globals.ts. */
 export const CONSTRUCTOR_GLOBALS: ReadonlySet<string> = new Set([
   'collections.OrderedDict',
-  'builtins.set', 'builtins.frozenset', 'builtins.slice', 'builtins.bytearray',
-  '__builtin__.set', '__builtin__.frozenset', '__builtin__.slice', '__builtin__.bytearray',
+  'builtins.set', 'builtins.frozenset', 'builtins.slice', 'builtins.bytes', 'builtins.bytearray',
+  '__builtin__.set', '__builtin__.frozenset', '__builtin__.slice', '__builtin__.bytes', '__builtin__.bytearray',
   '_codecs.encode',
   'torch._utils._rebuild_tensor', 'torch._utils._rebuild_tensor_v2',
   'torch._utils._rebuild_parameter', 'torch._utils._rebuild_parameter_with_state',

@@ -4,7 +4,7 @@ import { ModelError } from '../../model/errors';
 import { linkGraph } from '../../model/link';
 import type { ByteSource, Tensor } from '../../model/tensor';
 import type { FormatDescriptor, OpenOptions } from '../descriptor';
-import { ZipArchive } from '../zip/zip-archive';
+import { ZipArchive, type ZipEntry } from '../zip/zip-archive';
 import { pickleBytes, readLayout, type TorchArchive } from './archive';
 import type { PyValue, StorageRef, TensorRef } from './pickle-values';
 import { tensorView } from './storage-views';
@@ -68,21 +68,21 @@ async function read(path: string, zip: ZipArchive, opts: OpenOptions): Promise<M
     for (const t of c.tensors) named.push({ ...t, name: uniqueAmong(t.name, named), folder: 'constants' });
     tree.warnings.push(...c.warnings);
   }
-  const sources = new Map<string, Promise<ByteSource>>();
+  const sources = new Map<string, ByteSource>();
   const storageBytes = (folder: string, key: string, tensorName: string) => {
     const entryName = `${layout.prefix}${folder}/${key}`;
-    let src = sources.get(entryName);
-    if (!src) {
+    let source = sources.get(entryName);
+    if (!source) {
       const entry = zip.entries.get(entryName);
       if (!entry) throw new ModelError(path, `storage ${entryName} (of tensor "${tensorName}") is missing from the archive`);
-      src = zip.source(entry);
-      sources.set(entryName, src);
+      source = entrySource(zip, entry);
+      sources.set(entryName, source);
     }
-    return src.then((source) => ({ entry: entryName, source }));
+    return { entry: entryName, source };
   };
   const initializers: Tensor[] = [];
   for (const t of named) {
-    initializers.push(tensorView(path, t.name, t.ref, await storageBytes(t.folder, t.ref.storage.key, t.name), layout.byteOrder === 'big'));
+    initializers.push(tensorView(path, t.name, t.ref, storageBytes(t.folder, t.ref.storage.key, t.name), layout.byteOrder === 'big'));
   }
   const metadata: Record<string, string> = {
     ...(layout.version !== undefined ? { 'archive version': layout.version } : {}),
@@ -117,6 +117,26 @@ async function loadPickle(zip: ZipArchive, layout: TorchArchive, what: string, e
     global: (module, name) => resolveGlobal(module, name, ctx),
     persistentLoad: (pid) => storageFromPid(pid, ctx, storages),
   });
+}
+
+/**
+ * A storage entry's bytes, sized from the central directory: its local header is read on the first read, not at
+ * open (a big model has thousands of storages).
+ */
+function entrySource(zip: ZipArchive, entry: ZipEntry): ByteSource {
+  let source: Promise<ByteSource> | undefined;
+  return {
+    byteLength: entry.size,
+    async read(offset, length) {
+      source ??= zip.source(entry);
+      try {
+        return await (await source).read(offset, length);
+      } catch (e) {
+        source = undefined;
+        throw e;
+      }
+    },
+  };
 }
 
 function uniqueAmong(name: string, named: { name: string }[]): string {

@@ -50,8 +50,14 @@ function constructorFor(q: string, ctx: GlobalContext): (args: PyValue[]) => PyV
       return (args) => new PySet(args.length ? itemsOf(args[0], fail) : [], q.endsWith('frozenset'));
     case 'builtins.slice': case '__builtin__.slice':
       return (args) => new PyTuple(args.slice(0, 3));
+    case 'builtins.bytes': case '__builtin__.bytes':
     case 'builtins.bytearray': case '__builtin__.bytearray':
-      return (args) => (args[0] instanceof Uint8Array ? args[0] : new Uint8Array(0));
+      // bytes() / bytearray(b'...'): protocols 0-2 write empty bytes as bytes() and the rest via _codecs.encode.
+      return (args) => {
+        if (args.length === 0) return new Uint8Array(0);
+        if (args[0] instanceof Uint8Array) return args[0];
+        throw fail(`from a ${typeName(args[0])} is not read`);
+      };
     case '_codecs.encode':
       // Protocol 2 writes bytes as _codecs.encode(text, 'latin1'): each code point below 256 is one byte.
       return (args) => {
