@@ -11,6 +11,8 @@ export interface TruthTensor {
   dtype: string;
   shape: number[];
   count: number;
+  storedDType?: string;
+  quantization?: { scale: number[]; zeroPoint: number[]; axis?: number };
   values?: number[];
   min?: number;
   max?: number;
@@ -97,6 +99,16 @@ export function halfToNumber(h: number): number {
   return s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
+/** Real values of quantized integers: (q - zeroPoint[c]) * scale[c], c the index along the axis. */
+export function dequantized(q: number[], shape: number[], p: NonNullable<TruthTensor['quantization']>): number[] {
+  if (p.axis === undefined) return q.map((x) => (x - p.zeroPoint[0]) * p.scale[0]);
+  const inner = shape.slice(p.axis + 1).reduce((a, b) => a * b, 1);
+  return q.map((x, i) => {
+    const c = Math.floor(i / inner) % shape[p.axis!];
+    return (x - p.zeroPoint[c]) * p.scale[c];
+  });
+}
+
 /** A tensor's bytes (row-major, little-endian) as numbers, decoded independently of the reader. */
 export function decode(dtype: string, b: Uint8Array, count: number): number[] {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -107,6 +119,8 @@ export function decode(dtype: string, b: Uint8Array, count: number): number[] {
     int64: (i) => Number(dv.getBigInt64(i * 8, true)),
     int32: (i) => dv.getInt32(i * 4, true),
     bool: (i) => b[i],
+    uint8: (i) => b[i],
+    int8: (i) => dv.getInt8(i),
   };
   return Array.from({ length: count }, (_, i) => at[dtype](i));
 }

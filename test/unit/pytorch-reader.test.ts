@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { openModel } from '../../src/formats/registry';
 import { exactHistograms } from '../../src/stats/exact-histogram';
 import { buildCli, removeBuild } from '../support/build-engine';
-import { FIXTURES, decode, entriesOf, truth, zipOf } from './pytorch-fixtures';
+import { FIXTURES, decode, dequantized, entriesOf, truth, zipOf } from './pytorch-fixtures';
 
 let cli: string;
 before(async () => {
@@ -51,9 +51,14 @@ for (const [file, want] of Object.entries(truth.files)) {
         assert.deepEqual(t.shape, w.shape, w.name);
         assert.equal(t.elementCount, w.count, w.name);
         assert.equal(t.problem, undefined, w.name);
+        if (w.quantization) {
+          assert.equal(t.storedDType, w.storedDType, w.name);
+          assert.deepEqual(t.quantization, { kind: 'affine', ...w.quantization }, w.name);
+        }
         if (w.values) {
           const bytes = await t.data!.read(0, t.data!.byteLength);
-          assert.deepEqual(decode(t.dtype, bytes, t.elementCount), w.values, `${w.name} values`);
+          const stored = decode(t.storedDType ?? t.dtype, bytes, t.elementCount);
+          assert.deepEqual(w.quantization ? dequantized(stored, w.shape, w.quantization) : stored, w.values, `${w.name} values`);
         }
       }
     } finally {

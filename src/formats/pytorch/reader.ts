@@ -7,6 +7,7 @@ import type { FormatDescriptor, OpenOptions } from '../descriptor';
 import { ZipArchive, type ZipEntry } from '../zip/zip-archive';
 import { pickleBytes, readLayout, type TorchArchive } from './archive';
 import type { PyValue, StorageRef, TensorRef } from './pickle-values';
+import { perChannelQuantization } from './quantized';
 import { tensorView } from './storage-views';
 import { walkState } from './state-tree';
 import { resolveGlobal, storageFromPid, type GlobalContext } from './torch-globals';
@@ -80,9 +81,12 @@ async function read(path: string, zip: ZipArchive, opts: OpenOptions): Promise<M
     }
     return { entry: entryName, source };
   };
+  const bigEndian = layout.byteOrder === 'big';
   const initializers: Tensor[] = [];
   for (const t of named) {
-    initializers.push(tensorView(path, t.name, t.ref, storageBytes(t.folder, t.ref.storage.key, t.name), layout.byteOrder === 'big'));
+    const view = tensorView(path, t.name, t.ref, storageBytes(t.folder, t.ref.storage.key, t.name), bigEndian);
+    const perChannel = await perChannelQuantization(path, t.name, t.ref, (r) => storageBytes(t.folder, r.storage.key, t.name), bigEndian);
+    initializers.push(perChannel ? { ...view, dtype: 'float32', storedDType: view.dtype, quantization: perChannel } : view);
   }
   const metadata: Record<string, string> = {
     ...(layout.version !== undefined ? { 'archive version': layout.version } : {}),
@@ -93,8 +97,8 @@ async function read(path: string, zip: ZipArchive, opts: OpenOptions): Promise<M
   for (const [k, v] of Object.entries(tree.scalars)) if (!(k in metadata)) metadata[k] = v;
   const warnings = [...tree.warnings];
   if (initializers.length === 0) warnings.push('the archive holds no tensors');
-  const quantizedRaw = named.filter((t) => t.ref.quantization && t.ref.quantization.scale === undefined).length;
-  if (quantizedRaw) warnings.push(`${quantizedRaw} per-channel quantized tensors are shown as their stored integers (their scales are not applied)`);
+  const quantizedRaw = initializers.filter((t, i) => named[i].ref.quantization && !t.quantization).length;
+  if (quantizedRaw) warnings.push(`${quantizedRaw} quantized tensors of a scheme not read are shown as their stored integers`);
   return {
     format: 'pytorch',
     path,

@@ -125,7 +125,10 @@ function gatheredSource(file: string, what: string, ref: TensorRef, size: number
   };
 }
 
-/** Per-tensor affine quantization (qint8/quint8/qint32) as the stats module applies it; per-channel is left raw. */
+/**
+ * Per-tensor affine quantization (qint8/quint8/qint32) as the stats module applies it. A quantized tensor's dtype
+ * is float32 (its real values) over its stored integers; per-channel parameters are filled in by quantized.ts.
+ */
 function quantizationOf(ref: TensorRef): Tensor['quantization'] {
   const q = ref.quantization;
   if (!q || q.scale === undefined || !Number.isFinite(q.scale)) return undefined;
