@@ -102,3 +102,26 @@ for (const c of cases) {
     }
   });
 }
+
+test('opening reads no storage: a damaged storage entry fails only when its tensor is read', () => {
+  // Break the local header signature of the biggest storage; the central directory still lists it whole.
+  const good = zipOf(real);
+  const { entry } = biggest();
+  const name = Buffer.from(entry, 'utf8');
+  let at = -1;
+  for (let i = good.indexOf(name); i >= 0; i = good.indexOf(name, i + 1)) {
+    if (good.readUInt32LE(i - 30) === 0x04034b50) at = i - 30;
+  }
+  assert.ok(at >= 0);
+  good.writeUInt32LE(0xdeadbeef, at);
+  const path = join(dir, 'bad-header.pt');
+  writeFileSync(path, good);
+  const inspect = spawnSync(process.execPath, [cli, 'inspect', path, '--json'], { encoding: 'utf8' });
+  assert.equal(inspect.status, 0, inspect.stdout);
+  assert.equal((JSON.parse(inspect.stdout) as { parameterCount: number }).parameterCount, truth.files['state_dict.pt'].parameterCount);
+  const stats = spawnSync(process.execPath, [cli, 'stats', path, '--json'], { encoding: 'utf8' });
+  const out = JSON.parse(stats.stdout) as { error?: string; tensors?: { name: string; problem?: string }[] };
+  // Either the whole command fails naming the entry, or that tensor carries the problem.
+  const message = out.error ?? out.tensors?.find((t) => t.name === 'fc.weight')?.problem ?? '';
+  assert.match(message, new RegExp(`zip entry ${entry.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: no local file header`));
+});
