@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCli, removeBuild } from '../support/build-engine';
@@ -73,13 +73,32 @@ const cases: { name: string; make: () => string; problem: RegExp }[] = [
     problem: /^plain\.pth: is a zip archive without a <folder>\/data\.pkl entry/,
   },
   {
-    name: 'the legacy (torch < 1.6) format, written by torch',
+    name: 'a legacy (torch < 1.6) file cut inside its storages',
     make: () => {
-      const path = join(dir, 'legacy.pt');
-      copyFileSync(join(FIXTURES, 'legacy.pt'), path);
+      const path = join(dir, 'legacy-cut.pt');
+      const b = readFileSync(join(FIXTURES, 'legacy.pt'));
+      writeFileSync(path, b.subarray(0, b.byteLength - 50));
       return path;
     },
-    problem: /^legacy\.pt: legacy PyTorch format \(torch < 1\.6\) is not read; re-save with torch\.save$/,
+    problem: /^legacy-cut\.pt: legacy format: storage \d+ of \d+ elements at byte \d+ is beyond the end of the file/,
+  },
+  {
+    name: 'a legacy file cut inside its pickles',
+    make: () => {
+      const path = join(dir, 'legacy-cut-pickle.pt');
+      writeFileSync(path, readFileSync(join(FIXTURES, 'legacy.pt')).subarray(0, 400));
+      return path;
+    },
+    problem: /^legacy-cut-pickle\.pt: the object pickle: truncated: /,
+  },
+  {
+    name: 'a bare pickle named .pt',
+    make: () => {
+      const path = join(dir, 'bare.pt');
+      writeFileSync(path, Buffer.from('\x80\x02}q\x00.', 'latin1'));
+      return path;
+    },
+    problem: /^bare\.pt: is a bare pickle, not a torch\.save file; it is not read \(re-save with torch\.save\)$/,
   },
 ];
 

@@ -21,6 +21,8 @@ export interface TruthTensor {
 export interface TruthFile {
   format: string;
   torchScript: boolean;
+  /** Written in the pre-1.6 (non-zip) format. */
+  legacy?: boolean;
   storages: number;
   tensors: TruthTensor[];
   parameterCount: number;

@@ -2,7 +2,7 @@
 // tensor either works or fails with a ModelError naming the file, never another error, a hang or a huge allocation.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openModel } from '../../src/formats/registry';
@@ -58,3 +58,28 @@ for (const file of ['state_dict.pt', 'checkpoint.pth', 'scripted.pt', 'views.pt'
     void opened;
   });
 }
+
+test('mutated legacy (torch < 1.6) files: a model or a ModelError', async () => {
+  const whole = readFileSync(join(FIXTURES, 'legacy.pt'));
+  const rng = new Prng(0x1e9a);
+  let refused = 0;
+  for (let i = 0; i < 200; i++) {
+    // Keep the magic so the legacy path is taken; mutate the pickles and storages after it.
+    const path = join(dir, `legacy-${i}.pt`);
+    writeFileSync(path, Buffer.concat([whole.subarray(0, 14), mutate(rng, whole.subarray(14))]));
+    try {
+      const m = await openModel(path);
+      try {
+        for (const t of m.graph.initializers) if (t.data) await t.data.read(0, t.data.byteLength);
+      } finally {
+        await m.dispose?.();
+      }
+    } catch (e) {
+      assert.ok(e instanceof ModelError, `case ${i}: ${String(e)}`);
+      assert.ok(e.message.startsWith(`legacy-${i}.pt: `), e.message);
+      refused++;
+    }
+    rmSync(path);
+  }
+  assert.ok(refused > 0);
+});

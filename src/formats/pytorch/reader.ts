@@ -8,8 +8,9 @@ import { ZipArchive, type ZipEntry } from '../zip/zip-archive';
 import { pickleBytes, readLayout, type TorchArchive } from './archive';
 import type { PyValue, StorageRef, TensorRef } from './pickle-values';
 import { perChannelQuantization } from './quantized';
-import { tensorView } from './storage-views';
-import { walkState } from './state-tree';
+import { readLegacy } from './legacy';
+import { tensorView, type StorageBytes } from './storage-views';
+import { walkState, type StateTree } from './state-tree';
 import { resolveGlobal, storageFromPid, type GlobalContext } from './torch-globals';
 import { unpickle } from './unpickler';
 
@@ -33,7 +34,9 @@ export const pytorchReader: FormatDescriptor = {
   },
 
   async open(path: string, opts: OpenOptions = {}): Promise<Model> {
-    await refuseLegacy(path);
+    const { head, size } = await headOf(path);
+    if (startsWith(head, LEGACY_MAGIC)) return openLegacy(path, size, opts);
+    if (head[0] === 0x80) throw new ModelError(path, 'is a bare pickle, not a torch.save file; it is not read (re-save with torch.save)');
     const zip = await ZipArchive.open(path);
     try {
       return await read(path, zip, opts);
@@ -44,16 +47,39 @@ export const pytorchReader: FormatDescriptor = {
   },
 };
 
-async function refuseLegacy(path: string): Promise<void> {
+async function headOf(path: string): Promise<{ head: Uint8Array; size: number }> {
   const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => { throw new ModelError(path, `cannot be read (${e.code ?? String(e)})`); });
-  const head = new Uint8Array(LEGACY_MAGIC.length);
   try {
-    await fh.read(head, 0, head.byteLength, 0);
+    const head = new Uint8Array(LEGACY_MAGIC.length);
+    const { bytesRead } = await fh.read(head, 0, head.byteLength, 0);
+    return { head: head.subarray(0, bytesRead), size: (await fh.stat()).size };
   } finally {
     await fh.close();
   }
-  if (startsWith(head, LEGACY_MAGIC)) throw new ModelError(path, 'legacy PyTorch format (torch < 1.6) is not read; re-save with torch.save');
-  if (head[0] === 0x80) throw new ModelError(path, 'is a bare pickle, not a torch.save zip archive; it is not read (re-save with torch.save)');
+}
+
+async function openLegacy(path: string, size: number, opts: OpenOptions): Promise<Model> {
+  const file = await readLegacy(path, size, opts);
+  try {
+    const tree = await walkState(file.root, opts.signal);
+    const storageBytes = (_folder: string, key: string, tensorName: string): StorageBytes => {
+      const source = file.sources.get(key);
+      if (!source) throw new ModelError(path, `legacy format: storage ${key} (of tensor "${tensorName}") is not in the file`);
+      return { entry: `storage ${key}`, source };
+    };
+    const facts = {
+      format: 'legacy torch.save (torch < 1.6)',
+      'protocol version': file.protocolVersion,
+      'byte order': file.littleEndian ? 'little' : 'big',
+      storages: String(file.storages.size),
+      TorchScript: 'no',
+    };
+    const named = tree.tensors.map((t) => ({ ...t, folder: '' }));
+    return await assemble(path, named, storageBytes, !file.littleEndian, facts, tree, 'state_dict', () => file.regions.dispose());
+  } catch (e) {
+    await file.regions.dispose();
+    throw e;
+  }
 }
 
 async function read(path: string, zip: ZipArchive, opts: OpenOptions): Promise<Model> {
@@ -70,7 +96,7 @@ async function read(path: string, zip: ZipArchive, opts: OpenOptions): Promise<M
     tree.warnings.push(...c.warnings);
   }
   const sources = new Map<string, ByteSource>();
-  const storageBytes = (folder: string, key: string, tensorName: string) => {
+  const storageBytes = (folder: string, key: string, tensorName: string): StorageBytes => {
     const entryName = `${layout.prefix}${folder}/${key}`;
     let source = sources.get(entryName);
     if (!source) {
@@ -81,22 +107,37 @@ async function read(path: string, zip: ZipArchive, opts: OpenOptions): Promise<M
     }
     return { entry: entryName, source };
   };
-  const bigEndian = layout.byteOrder === 'big';
+  const facts = {
+    ...(layout.version !== undefined ? { 'archive version': layout.version } : {}),
+    'byte order': layout.byteOrder,
+    storages: String(storages.size + constantStorages.size),
+    TorchScript: layout.torchScript ? 'yes' : 'no',
+  };
+  const graphName = layout.torchScript ? 'TorchScript module' : 'state_dict';
+  return assemble(path, named, storageBytes, layout.byteOrder === 'big', facts, tree, graphName, () => zip.dispose());
+}
+
+/** The model from named tensor views: shared by the zip and the legacy layouts. */
+async function assemble(
+  path: string,
+  named: { name: string; ref: TensorRef; folder: string }[],
+  storageBytes: (folder: string, key: string, tensorName: string) => StorageBytes,
+  bigEndian: boolean,
+  facts: Record<string, string>,
+  tree: StateTree,
+  graphName: string,
+  dispose: () => Promise<void>,
+): Promise<Model> {
   const initializers: Tensor[] = [];
   for (const t of named) {
     const view = tensorView(path, t.name, t.ref, storageBytes(t.folder, t.ref.storage.key, t.name), bigEndian);
     const perChannel = await perChannelQuantization(path, t.name, t.ref, (r) => storageBytes(t.folder, r.storage.key, t.name), bigEndian);
     initializers.push(perChannel ? { ...view, dtype: 'float32', storedDType: view.dtype, quantization: perChannel } : view);
   }
-  const metadata: Record<string, string> = {
-    ...(layout.version !== undefined ? { 'archive version': layout.version } : {}),
-    'byte order': layout.byteOrder,
-    storages: String(storages.size + constantStorages.size),
-    TorchScript: layout.torchScript ? 'yes' : 'no',
-  };
+  const metadata: Record<string, string> = { ...facts };
   for (const [k, v] of Object.entries(tree.scalars)) if (!(k in metadata)) metadata[k] = v;
   const warnings = [...tree.warnings];
-  if (initializers.length === 0) warnings.push('the archive holds no tensors');
+  if (initializers.length === 0) warnings.push('the file holds no tensors');
   const quantizedRaw = initializers.filter((t, i) => named[i].ref.quantization && !t.quantization).length;
   if (quantizedRaw) warnings.push(`${quantizedRaw} quantized tensors of a scheme not read are shown as their stored integers`);
   return {
@@ -104,10 +145,10 @@ async function read(path: string, zip: ZipArchive, opts: OpenOptions): Promise<M
     path,
     opsets: [],
     metadata,
-    graph: linkGraph({ name: layout.torchScript ? 'TorchScript module' : 'state_dict', nodes: [], declared: [], inputs: [], outputs: [], initializers }),
+    graph: linkGraph({ name: graphName, nodes: [], declared: [], inputs: [], outputs: [], initializers }),
     functions: [],
     warnings,
-    dispose: () => zip.dispose(),
+    dispose,
   };
 }
 

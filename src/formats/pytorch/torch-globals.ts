@@ -144,7 +144,9 @@ function qtensorOf(args: PyValue[], fail: (p: string) => Error): TensorRef {
 export function storageFromPid(pid: PyValue, ctx: GlobalContext, seen: Map<string, StorageRef>): StorageRef {
   const fail = (problem: string) => new ModelError(ctx.file, `${ctx.what}: persistent id ${problem}`);
   if (!(pid instanceof PyTuple) || pid.items[0] !== 'storage' || pid.items.length < 5) throw fail(`is a ${typeName(pid)}, not a ('storage', type, key, location, size) tuple`);
-  const [, type, key, location, numel] = pid.items;
+  const [, type, key, location, numel, view] = pid.items;
+  // Legacy (torch < 1.6) ids carry a sixth item for views of a bigger storage, which only very old torch wrote.
+  if (view !== undefined && view !== null) throw fail(`is a view of another storage (written by a very old torch), which is not read`);
   if (!(type instanceof PyGlobal) || !(type.qualifiedName in STORAGE_DTYPES)) throw fail(`names a ${typeName(type)}, not a storage type`);
   if (typeof key !== 'string' || !/^[\w.-]{1,128}$/.test(key)) throw fail(`has a storage key that is not a plain name`);
   const n = intOf(numel, 'storage size', (p) => fail(p));

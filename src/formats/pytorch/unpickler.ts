@@ -25,14 +25,19 @@ const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export async function unpickle(bytes: Uint8Array, hooks: UnpickleHooks): Promise<PyValue> {
+  return (await unpickleAt(bytes, 0, hooks)).value;
+}
+
+/** Reads one pickle starting at `start`; `end` is the byte after its STOP (the legacy format chains several). */
+export async function unpickleAt(bytes: Uint8Array, start: number, hooks: UnpickleHooks): Promise<{ value: PyValue; end: number }> {
   const fail = (problem: string) => new ModelError(hooks.file, `${hooks.what}: ${problem}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const pacer = new Pacer(hooks.signal);
   const stack: PyValue[] = [];
   const marks: number[] = [];
   const memo = new Map<number, PyValue>();
-  let pos = 0;
-  let at = 0;
+  let pos = start;
+  let at = start;
   let op = 0;
 
   const need = (n: number) => {
@@ -112,10 +117,8 @@ export async function unpickle(bytes: Uint8Array, hooks: UnpickleHooks): Promise
         break;
       }
       case 0x95: u64(); break; // FRAME: a length hint only
-      case 0x2e: { // STOP
-        const v = pop();
-        return v;
-      }
+      case 0x2e: // STOP
+        return { value: pop(), end: pos };
       case 0x28: marks.push(stack.length); break; // MARK
       case 0x30: pop(); break; // POP
       case 0x31: popMark(); break; // POP_MARK
