@@ -36,7 +36,7 @@ export async function readLayout(zip: ZipArchive): Promise<TorchArchive> {
   const version = (await small(`${prefix}version`)) ?? (await small(`${prefix}.data/version`));
   const order = await small(`${prefix}byteorder`);
   if (order !== undefined && order !== 'little' && order !== 'big') throw fail(`${prefix}byteorder says "${order.slice(0, 20)}", not little or big`);
-  return { prefix, dataPkl, constantsPkl, torchScript, version, byteOrder: order ?? 'little', };
+  return { prefix, dataPkl, constantsPkl, torchScript, version, byteOrder: order ?? 'little' };
 }
 
 /** A pickle entry's bytes, refusing absurd sizes before reading. */

@@ -1,16 +1,15 @@
 import { open } from 'node:fs/promises';
 import type { Model } from '../../model/graph';
 import { ModelError } from '../../model/errors';
-import { linkGraph } from '../../model/link';
-import type { ByteSource, Tensor } from '../../model/tensor';
+import type { ByteSource } from '../../model/tensor';
 import type { FormatDescriptor, OpenOptions } from '../descriptor';
 import { ZipArchive, type ZipEntry } from '../zip/zip-archive';
 import { pickleBytes, readLayout, type TorchArchive } from './archive';
-import type { PyValue, StorageRef, TensorRef } from './pickle-values';
-import { perChannelQuantization } from './quantized';
+import { assemble, type NamedTensor } from './assemble';
 import { readLegacy } from './legacy';
-import { tensorView, type StorageBytes } from './storage-views';
-import { walkState, type StateTree } from './state-tree';
+import type { PyValue, StorageRef } from './pickle-values';
+import type { StorageBytes } from './storage-views';
+import { walkState } from './state-tree';
 import { resolveGlobal, storageFromPid, type GlobalContext } from './torch-globals';
 import { unpickle } from './unpickler';
 
@@ -87,12 +86,18 @@ async function read(path: string, zip: ZipArchive, opts: OpenOptions): Promise<M
   const storages = new Map<string, StorageRef>();
   const data = await loadPickle(zip, layout, 'data.pkl', layout.dataPkl, storages, opts);
   const tree = await walkState(data, opts.signal);
-  const named: { name: string; ref: TensorRef; folder: string }[] = tree.tensors.map((t) => ({ ...t, folder: 'data' }));
+  const named: NamedTensor[] = tree.tensors.map((t) => ({ ...t, folder: 'data' }));
   const constantStorages = new Map<string, StorageRef>();
   if (layout.constantsPkl) {
     const constants = await loadPickle(zip, layout, 'constants.pkl', layout.constantsPkl, constantStorages, opts);
     const c = await walkState(constants, opts.signal, 'constants');
-    for (const t of c.tensors) named.push({ ...t, name: uniqueAmong(t.name, named), folder: 'constants' });
+    const names = new Set(named.map((t) => t.name));
+    for (const t of c.tensors) {
+      let name = t.name;
+      for (let i = 2; names.has(name); i++) name = `${t.name}#${i}`;
+      names.add(name);
+      named.push({ ...t, name, folder: 'constants' });
+    }
     tree.warnings.push(...c.warnings);
   }
   const sources = new Map<string, ByteSource>();
@@ -115,41 +120,6 @@ async function read(path: string, zip: ZipArchive, opts: OpenOptions): Promise<M
   };
   const graphName = layout.torchScript ? 'TorchScript module' : 'state_dict';
   return assemble(path, named, storageBytes, layout.byteOrder === 'big', facts, tree, graphName, () => zip.dispose());
-}
-
-/** The model from named tensor views: shared by the zip and the legacy layouts. */
-async function assemble(
-  path: string,
-  named: { name: string; ref: TensorRef; folder: string }[],
-  storageBytes: (folder: string, key: string, tensorName: string) => StorageBytes,
-  bigEndian: boolean,
-  facts: Record<string, string>,
-  tree: StateTree,
-  graphName: string,
-  dispose: () => Promise<void>,
-): Promise<Model> {
-  const initializers: Tensor[] = [];
-  for (const t of named) {
-    const view = tensorView(path, t.name, t.ref, storageBytes(t.folder, t.ref.storage.key, t.name), bigEndian);
-    const perChannel = await perChannelQuantization(path, t.name, t.ref, (r) => storageBytes(t.folder, r.storage.key, t.name), bigEndian);
-    initializers.push(perChannel ? { ...view, dtype: 'float32', storedDType: view.dtype, quantization: perChannel } : view);
-  }
-  const metadata: Record<string, string> = { ...facts };
-  for (const [k, v] of Object.entries(tree.scalars)) if (!(k in metadata)) metadata[k] = v;
-  const warnings = [...tree.warnings];
-  if (initializers.length === 0) warnings.push('the file holds no tensors');
-  const quantizedRaw = initializers.filter((t, i) => named[i].ref.quantization && !t.quantization).length;
-  if (quantizedRaw) warnings.push(`${quantizedRaw} quantized tensors of a scheme not read are shown as their stored integers`);
-  return {
-    format: 'pytorch',
-    path,
-    opsets: [],
-    metadata,
-    graph: linkGraph({ name: graphName, nodes: [], declared: [], inputs: [], outputs: [], initializers }),
-    functions: [],
-    warnings,
-    dispose,
-  };
 }
 
 async function loadPickle(zip: ZipArchive, layout: TorchArchive, what: string, entry: TorchArchive['dataPkl'], storages: Map<string, StorageRef>, opts: OpenOptions): Promise<PyValue> {
@@ -182,11 +152,4 @@ function entrySource(zip: ZipArchive, entry: ZipEntry): ByteSource {
       }
     },
   };
-}
-
-function uniqueAmong(name: string, named: { name: string }[]): string {
-  const names = new Set(named.map((t) => t.name));
-  let n = name;
-  for (let i = 2; names.has(n); i++) n = `${name}#${i}`;
-  return n;
 }
