@@ -66,6 +66,8 @@ export const CONSTRUCTOR_GLOBALS: ReadonlySet<string> = new Set([
   'torch._utils._rebuild_qtensor',
   'torch._tensor._rebuild_from_type_v2',
   'torch.Size', 'torch.device',
+  // numpy scalars in checkpoints (np.float64(0.75)): a dtype record and the scalar decoded from its bytes.
+  'numpy.dtype', 'numpy.core.multiarray.scalar', 'numpy._core.multiarray.scalar',
   // TorchScript's typed containers: each returns its argument.
   'torch.jit._pickle.build_intlist', 'torch.jit._pickle.build_doublelist', 'torch.jit._pickle.build_boollist',
   'torch.jit._pickle.build_tensorlist', 'torch.jit._pickle.build_intlist', 'torch.jit._pickle.restore_type_tag',

@@ -61,10 +61,14 @@ export class PyGlobal {
   ) {}
 }
 
-/** An instance of an allowed record class (a TorchScript module), with the state BUILD gave it. */
+/** An instance of an allowed record class (a TorchScript module, a numpy dtype), with the state BUILD gave it. */
 export class PyObject {
   state: PyValue = null;
-  constructor(readonly className: string) {}
+  constructor(
+    readonly className: string,
+    /** The constructor's arguments, where the record keeps them (numpy.dtype('f8', ...)). */
+    readonly args: PyValue[] = [],
+  ) {}
 }
 
 /** A storage named by a persistent id: its bytes are the zip entry `<folder>/<key>`. */

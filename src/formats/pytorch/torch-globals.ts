@@ -1,6 +1,7 @@
 import { ModelError } from '../../model/errors';
+import { float16ToNumber } from '../../model/float-bits';
 import { CONSTANT_GLOBALS, CONSTRUCTOR_GLOBALS, DTYPE_GLOBALS, STORAGE_DTYPES, isTorchScriptClass } from './allowlist';
-import { PyDevice, PyDict, PyGlobal, PySet, PyTuple, StorageRef, TensorRef, type PyValue } from './pickle-values';
+import { PyDevice, PyDict, PyGlobal, PyObject, PySet, PyTuple, StorageRef, TensorRef, type PyValue } from './pickle-values';
 import { typeName } from './unpickler';
 
 /** Tensors of higher rank than this are not model weights; refusing them bounds the shape arithmetic. */
@@ -90,6 +91,11 @@ function constructorFor(q: string, ctx: GlobalContext): (args: PyValue[]) => PyV
         if (!(type instanceof PyGlobal) || !CONSTANT_GLOBALS.has(type.qualifiedName)) throw fail(`rebuilds as a ${typeName(type)}`);
         return fn.call(inner.items);
       };
+    case 'numpy.dtype':
+      return (args) => new PyObject(q, args.slice(0, 3));
+    case 'numpy.core.multiarray.scalar':
+    case 'numpy._core.multiarray.scalar':
+      return (args) => numpyScalar(args, fail);
     case 'torch.Size':
       return (args) => new PyTuple(args.length ? itemsOf(args[0], fail) : []);
     case 'torch.device':
@@ -158,4 +164,36 @@ export function storageFromPid(pid: PyValue, ctx: GlobalContext, seen: Map<strin
   const ref = new StorageRef(key, STORAGE_DTYPES[type.qualifiedName], type.qualifiedName.replace(/^torch\.(storage\.)?/, ''), typeof location === 'string' ? location : String(location), n);
   seen.set(key, ref);
   return ref;
+}
+
+/** numpy.core.multiarray.scalar(dtype, bytes): one number decoded from its bytes, for the kinds checkpoints hold. */
+function numpyScalar(args: PyValue[], fail: (p: string) => Error): PyValue {
+  const [dtype, raw] = args;
+  if (!(dtype instanceof PyObject) || dtype.className !== 'numpy.dtype' || typeof dtype.args[0] !== 'string' || !(raw instanceof Uint8Array)) {
+    throw fail('expects a numpy dtype and bytes');
+  }
+  const code = dtype.args[0];
+  const order = dtype.state instanceof PyTuple ? dtype.state.items[1] : '<';
+  const little = order !== '>';
+  const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const sizes: Record<string, number> = { f8: 8, f4: 4, f2: 2, i8: 8, i4: 4, i2: 2, i1: 1, u8: 8, u4: 4, u2: 2, u1: 1, b1: 1 };
+  if (sizes[code] !== raw.byteLength) throw fail(`a numpy ${code.slice(0, 8)} scalar of ${raw.byteLength} bytes is not read`);
+  switch (code) {
+    case 'f8': return v.getFloat64(0, little);
+    case 'f4': return v.getFloat32(0, little);
+    case 'f2': return float16ToNumber(v.getUint16(0, little));
+    case 'i8': return narrowBig(v.getBigInt64(0, little));
+    case 'u8': return narrowBig(v.getBigUint64(0, little));
+    case 'i4': return v.getInt32(0, little);
+    case 'u4': return v.getUint32(0, little);
+    case 'i2': return v.getInt16(0, little);
+    case 'u2': return v.getUint16(0, little);
+    case 'i1': return v.getInt8(0);
+    case 'u1': return v.getUint8(0);
+    default: return v.getUint8(0) !== 0; // b1
+  }
+}
+
+function narrowBig(v: bigint): number | bigint {
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
