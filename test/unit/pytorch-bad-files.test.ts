@@ -92,6 +92,15 @@ const cases: { name: string; make: () => string; problem: RegExp }[] = [
     problem: /^legacy-cut-pickle\.pt: the object pickle: truncated: /,
   },
   {
+    name: 'a whole pickled nn.Module, written by torch.save(model)',
+    make: () => {
+      const path = join(dir, 'whole-model.pt');
+      writeFileSync(path, readFileSync(join(FIXTURES, 'whole-model.pt')));
+      return path;
+    },
+    problem: /^whole-model\.pt: pickle refers to __main__\.Tiny, which is not on the allowlist of data types \(nothing was executed; a whole pickled model is not read, save its state_dict\(\) instead\)$/,
+  },
+  {
     name: 'a bare pickle named .pt',
     make: () => {
       const path = join(dir, 'bare.pt');
