@@ -28,7 +28,7 @@ export function resolveGlobal(module: string, name: string, ctx: GlobalContext):
   const q = `${module}.${name}`;
   const fail = (problem: string) => new ModelError(ctx.file, problem);
   if (CONSTRUCTOR_GLOBALS.has(q)) return new PyGlobal(q, constructorFor(q, ctx));
-  if (q in STORAGE_DTYPES || q in DTYPE_GLOBALS || CONSTANT_GLOBALS.has(q)) return new PyGlobal(q, undefined);
+  if (Object.hasOwn(STORAGE_DTYPES, q) || Object.hasOwn(DTYPE_GLOBALS, q) || CONSTANT_GLOBALS.has(q)) return new PyGlobal(q, undefined);
   if (ctx.torchScript && isTorchScriptClass(q)) return new PyGlobal(q, undefined, true);
   const hint = /^(torch\.nn\.|__main__\.|copyreg\._reconstructor)/.test(q) ? '; a whole pickled model is not read, save its state_dict() instead' : '';
   throw fail(`pickle refers to ${shown(module, name)}, which is not on the allowlist of data types (nothing was executed${hint})`);
@@ -153,7 +153,7 @@ export function storageFromPid(pid: PyValue, ctx: GlobalContext, seen: Map<strin
   const [, type, key, location, numel, view] = pid.items;
   // Legacy (torch < 1.6) ids carry a sixth item for views of a bigger storage, which only very old torch wrote.
   if (view !== undefined && view !== null) throw fail(`is a view of another storage (written by a very old torch), which is not read`);
-  if (!(type instanceof PyGlobal) || !(type.qualifiedName in STORAGE_DTYPES)) throw fail(`names a ${typeName(type)}, not a storage type`);
+  if (!(type instanceof PyGlobal) || !Object.hasOwn(STORAGE_DTYPES, type.qualifiedName)) throw fail(`names a ${typeName(type)}, not a storage type`);
   if (typeof key !== 'string' || !/^[\w.-]{1,128}$/.test(key)) throw fail(`has a storage key that is not a plain name`);
   const n = intOf(numel, 'storage size', (p) => fail(p));
   const prior = seen.get(key);
