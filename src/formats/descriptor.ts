@@ -33,6 +33,12 @@ export interface FormatDescriptor {
   /** `head` is at most the first 4 KiB of the file. Must be cheap: no reads, no parsing beyond the head. */
   match(path: string, head: Uint8Array): boolean;
   open(path: string, opts?: OpenOptions): Promise<Model>;
+  /**
+   * Where a weight's output channels are when no consumer node says (dead-channel findings): 'first' for PyTorch-style
+   * [out, in, ...] layouts (PyTorch, SafeTensors, GGUF, TFLite), 'last' for Keras/TF [.., in, out] kernels (the default).
+   * ONNX decides per consumer.
+   */
+  readonly channelAxis?: 'first' | 'last';
   /** How its models execute: the runtime the engine loads for them, or why they cannot run (shown to users). */
   readonly runs: Execution;
 }

@@ -3,6 +3,7 @@ import type { Quantization, Tensor } from '../model/tensor';
 import { graphAndSubgraphs } from '../model/walk';
 import type { ChannelPlan } from './accumulator';
 import { decodeBytes, storedBytes } from './decode';
+import { formatOf } from '../formats/registry';
 
 /** What a weight's readers say about it: who consumes it, how to dequantize it, where its output channels are, its group. */
 export interface WeightContext {
@@ -35,7 +36,7 @@ async function smallTensorValues(t: Tensor | undefined): Promise<number[] | unde
 function channelAxis(t: Tensor, consumers: Node[], format: Model['format']): number | undefined {
   const rank = t.shape.length;
   if (rank < 2) return undefined;
-  if (format !== 'onnx') return rank - 1; // Keras/TF.js kernels are [.., in, out]
+  if (format !== 'onnx') return formatOf({ format }).channelAxis === 'first' ? 0 : rank - 1;
   for (const n of consumers) {
     const inputIndex = n.inputs.indexOf(t.name);
     switch (n.opType) {

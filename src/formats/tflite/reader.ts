@@ -28,6 +28,7 @@ export const tfliteReader: FormatDescriptor = {
   name: 'TensorFlow Lite',
   formats: ['tflite'],
   files: ['*.tflite'],
+  channelAxis: 'first',
   runs: { runtime: null, why: 'TensorFlow Lite models are shown, not run: no TFLite interpreter is bundled (tf2onnx converts a .tflite to ONNX, which runs here)' },
 
   match(path: string, head: Uint8Array): boolean {
