@@ -4,9 +4,11 @@ import { ModelError } from '../model/errors';
 import type { FormatDescriptor, OpenOptions } from './descriptor';
 import { onnxReader } from './onnx/reader';
 import { tfjsReader } from './tfjs/reader';
+import { safetensorsIndexReader, safetensorsReader } from './safetensors/reader';
+import { ggufReader } from './gguf/reader';
 
 /** Every format Model Inspector opens, most specific first: `openModel` takes the first whose `match` says yes. */
-export const formats: readonly FormatDescriptor[] = [onnxReader, tfjsReader];
+export const formats: readonly FormatDescriptor[] = [onnxReader, tfjsReader, safetensorsReader, safetensorsIndexReader, ggufReader];
 
 /** The descriptor that produced a model. */
 export function formatOf(model: Pick<Model, 'format'>): FormatDescriptor {

@@ -134,6 +134,7 @@ export function dequantize(q: Quantization, out: Float64Array, count: number, fi
     else { const off = q.offset ?? 0; for (let i = 0; i < count; i++) out[i] = (out[i] - off) * scale; }
     return;
   }
+  if (q.kind === 'ggml') throw new Error('GGML blocks are dequantized by scanTensor, not element by element');
   const { scale, zeroPoint } = q;
   if (scale.length <= 1) {
     const s = scale[0] ?? 1;
