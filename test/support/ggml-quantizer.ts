@@ -43,7 +43,6 @@ function roundEven(x: number): number {
   return r > 0.5 || (r === 0.5 && f % 2 === 1) ? f + 1 : f;
 }
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
-const half = (x: number) => halfValue(toHalfBits(x));
 
 function putHalf(out: Uint8Array, at: number, x: number): number {
   const h = toHalfBits(x);

@@ -76,7 +76,10 @@ export function ggufBytes(kv: [string, KvValue][], tensors: GgufTensorSpec[], op
     else if (v.type === 'array') {
       o.num('u32', TYPE_IDS[v.of]);
       o.num('u64', v.value.length);
-      for (const x of v.value) (typeof x === 'string' ? o.str(x) : o.num(v.of as 'i32', x));
+      for (const x of v.value) {
+        if (typeof x === 'string') o.str(x);
+        else o.num(v.of as 'i32', x);
+      }
     } else o.num(v.type, v.value);
   }
   const offsets: number[] = [];
