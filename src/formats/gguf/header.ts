@@ -111,7 +111,7 @@ class Cursor {
       case T_I16: return v.getInt16(p, true);
       case T_U32: return v.getUint32(p, true);
       case T_I32: return v.getInt32(p, true);
-      case T_F32: return v.getFloat32(p, true);
+      case T_F32: return shortestFloat32(v.getFloat32(p, true));
       case T_BOOL: return v.getUint8(p) !== 0;
       case T_U64: return safe(v.getBigUint64(p, true));
       case T_I64: return safe(v.getBigInt64(p, true));
@@ -137,6 +137,16 @@ class Cursor {
     if (!SCALAR_BYTES[type]) this.fail(`${what}: unknown value type ${type}`);
     return this.scalar(type, what);
   }
+}
+
+/** The shortest decimal that reads back as the same float32 (1e-5, not 0.000009999999747378752). */
+function shortestFloat32(x: number): number {
+  if (!Number.isFinite(x)) return x;
+  for (let digits = 1; digits < 9; digits++) {
+    const y = Number(x.toPrecision(digits));
+    if (Math.fround(y) === x) return y;
+  }
+  return x;
 }
 
 /** Exact as a number when it fits, else the bigint. */
