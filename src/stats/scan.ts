@@ -2,7 +2,7 @@ import type { GgmlBlockType, Tensor } from '../model/tensor';
 import type { Quantization } from '../model/tensor';
 import { dequantizeGgml, GGML_BLOCKS } from '../formats/gguf/dequantize';
 import { throwIfCancelled } from '../protocol/rpc';
-import { decodeBytes, decodeValues, dequantize, storedBytes } from './decode';
+import { decodeBytes, decodeHalfFloats, decodeValues, dequantize, storedBytes } from './decode';
 import { storedDType } from './weight-context';
 
 /** Chunk budget: big enough that per-chunk overhead vanishes, small enough to stay in cache-friendly scratch. */
@@ -68,6 +68,8 @@ export async function scanTensor(t: Tensor, buf: ScanBuffers, sink: ChunkSink, o
   const d = storedDType(t);
   const size = storedBytes(d)!;
   const fast = d === 'float32' && !q;
+  // Half floats widen exactly to float32, so they take the float32 kernel too (in f64's memory, unused on this path).
+  const half = (d === 'float16' || d === 'bfloat16') && !q;
   for (let first = 0; first < total; first += CHUNK_ELEMENTS) {
     await maybeYield(opts.signal);
     const len = Math.min(CHUNK_ELEMENTS, total - first);
@@ -78,6 +80,10 @@ export async function scanTensor(t: Tensor, buf: ScanBuffers, sink: ChunkSink, o
     if (fast) {
       const b = bytes.byteOffset % 4 === 0 ? bytes : (buf.bytes.set(bytes), buf.bytes.subarray(0, nbytes));
       sink(new Float32Array(b.buffer, b.byteOffset, len), new Uint32Array(b.buffer, b.byteOffset, len), len, first);
+    } else if (half) {
+      const f32 = new Float32Array(buf.f64.buffer, 0, len);
+      decodeHalfFloats(d, bytes, f32, len, buf.bytes);
+      sink(f32, new Uint32Array(buf.f64.buffer, 0, len), len, first);
     } else {
       decodeBytes(d, bytes, buf.f64, len, buf.bytes);
       if (q) dequantize(q, buf.f64, len, first, t.shape);

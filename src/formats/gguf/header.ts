@@ -80,11 +80,15 @@ class Cursor {
     this.pos += 8;
     return v;
   }
-  /** A u64 that must be a count or size below `max` (bytes left in the file, usually). */
+  /** A u64 that must be a count or size below `max` (bytes left in the file, usually); no BigInt on this hot path. */
   count(what: string, max: number): number {
-    const v = this.u64(what);
-    if (v > BigInt(max)) this.fail(`${what} ${v} is impossible: only ${this.left()} bytes are left in the file`);
-    return Number(v);
+    this.need(8, what);
+    const lo = this.view.getUint32(this.pos, true);
+    const hi = this.view.getUint32(this.pos + 4, true);
+    const v = hi * 4294967296 + lo;
+    if (hi >= 0x200000 || v > max) this.fail(`${what} ${hi >= 0x200000 ? this.view.getBigUint64(this.pos, true) : v} is impossible: only ${this.left() - 8} bytes are left in the file`);
+    this.pos += 8;
+    return v;
   }
   string(what: string): string {
     const n = this.count(`${what} length`, this.left() - 8);
@@ -95,8 +99,28 @@ class Cursor {
   }
   skipString(what: string): void {
     const n = this.count(`${what} length`, this.left() - 8);
-    this.need(n, what);
     this.pos += n;
+    if (this.pos > this.buf.length) throw new NeedMore(this.pos);
+  }
+  /** `count` strings (a vocabulary): the lengths walked in one tight loop, each checked against the file size. */
+  skipStrings(count: number, what: string): void {
+    const { view, size } = this;
+    const end = this.buf.length;
+    let p = this.pos;
+    for (let i = 0; i < count; i++) {
+      if (p + 8 > end) {
+        this.pos = p;
+        this.need(8, `${what} length`);
+      }
+      const len = view.getUint32(p, true);
+      if (view.getUint32(p + 4, true) !== 0 || len > size - p - 8) {
+        this.pos = p;
+        this.count(`${what} length`, size - p - 8); // throws with the message
+      }
+      p += 8 + len;
+    }
+    this.pos = p;
+    if (p > end) throw new NeedMore(p);
   }
   scalar(type: number, what: string): number | bigint | boolean {
     const size = SCALAR_BYTES[type];
@@ -126,7 +150,7 @@ class Cursor {
       const min = elementType === T_STRING || elementType === T_ARRAY ? 8 : SCALAR_BYTES[elementType];
       if (!min) this.fail(`${what}: unknown array element type ${elementType}`);
       const count = this.count(`${what} element count`, Math.floor(this.left() / min));
-      if (elementType === T_STRING) for (let i = 0; i < count; i++) this.skipString(what);
+      if (elementType === T_STRING) this.skipStrings(count, what);
       else if (elementType === T_ARRAY) for (let i = 0; i < count; i++) this.value(T_ARRAY, what, depth + 1);
       else {
         this.need(count * min, what);
@@ -154,66 +178,104 @@ const safe = (v: bigint): number | bigint => (v <= BigInt(Number.MAX_SAFE_INTEGE
 
 const shorten = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
 
+/**
+ * The header parse, resumable: when the bytes run out it throws NeedMore, and `parse` with a longer buffer (the same
+ * bytes plus more) goes on from the last whole key/value pair or tensor info instead of from the start.
+ */
+class HeaderParser {
+  private pos = 0;
+  private version = 0;
+  private tensorCount = -1;
+  private kvCount = -1;
+  private readonly kv = new Map<string, GgufValue>();
+  private readonly tensors: GgufTensorInfo[] = [];
+
+  constructor(
+    private readonly path: string,
+    private readonly size: number,
+  ) {}
+
+  parse(buf: Uint8Array): GgufHeader {
+    const { size } = this;
+    const c = new Cursor(this.path, buf, size);
+    c.pos = this.pos;
+    if (this.tensorCount < 0) {
+      if (size < 4 || (buf.length >= 4 && new DataView(buf.buffer, buf.byteOffset, 4).getUint32(0, true) !== GGUF_MAGIC)) {
+        c.fail('does not start with the GGUF magic ("GGUF"): not a GGUF file');
+      }
+      c.pos = 4;
+      const version = c.u32('version');
+      if (version === 1) c.fail('is GGUF version 1 (2023 pre-release); re-convert it with a current llama.cpp');
+      if (version !== 2 && version !== 3) c.fail(`GGUF version ${version} is not supported (versions 2 and 3 are)`);
+      // Each tensor info takes at least 8 (name length) + 4 (n_dims) + 4 (type) + 8 (offset) bytes; each pair 8 + 4 + 1.
+      const tensorCount = c.count('tensor count', Math.floor((size - 24) / 24));
+      const kvCount = c.count('key/value count', Math.floor((size - 24) / 13));
+      Object.assign(this, { version, tensorCount, kvCount, pos: c.pos });
+    }
+    const { kv, tensors } = this;
+    while (kv.size < this.kvCount) {
+      const i = kv.size;
+      const key = c.string(`key ${i}`);
+      const type = c.u32(`type of "${shorten(key)}"`);
+      const value = c.value(type, `value of "${shorten(key)}"`);
+      if (kv.has(key)) c.fail(`key "${shorten(key)}" appears twice`);
+      kv.set(key, value);
+      this.pos = c.pos;
+    }
+    while (tensors.length < this.tensorCount) {
+      const name = c.string(`name of tensor ${tensors.length}`);
+      const what = `tensor "${shorten(name)}"`;
+      const nDims = c.u32(`${what} rank`);
+      if (nDims > MAX_DIMS) c.fail(`${what} has ${nDims} dimensions (GGML allows at most ${MAX_DIMS})`);
+      const dims: number[] = [];
+      for (let d = 0; d < nDims; d++) {
+        const v = c.u64(`${what} dimension ${d}`);
+        if (v > BigInt(Number.MAX_SAFE_INTEGER)) c.fail(`${what} dimension ${d} is ${v}, too large to be real`);
+        dims.push(Number(v));
+      }
+      const type = c.u32(`${what} type`);
+      const offset = c.u64(`${what} offset`);
+      if (offset > BigInt(size)) c.fail(`${what} offset ${offset} is past the end of the file (${size} bytes)`);
+      tensors.push({ name, dims, type, offset: Number(offset) });
+      this.pos = c.pos;
+    }
+    const a = kv.get('general.alignment');
+    let alignment = 32;
+    if (a !== undefined) {
+      if (typeof a !== 'number' || !Number.isInteger(a) || a <= 0 || a > 1 << 20 || (a & (a - 1)) !== 0) c.fail(`general.alignment ${String(a).slice(0, 40)} is not a power of two up to 1 MiB`);
+      alignment = a as number;
+    }
+    const dataStart = Math.ceil(c.pos / alignment) * alignment;
+    return { version: this.version, kv, tensors, alignment, dataStart };
+  }
+}
+
 /** Parses the header from `buf` (the first bytes of a file of `size` bytes); throws NeedMore when buf ends too soon. */
 export function parseGgufHeader(path: string, buf: Uint8Array, size: number): GgufHeader {
-  const c = new Cursor(path, buf, size);
-  if (size < 4 || (buf.length >= 4 && new DataView(buf.buffer, buf.byteOffset, 4).getUint32(0, true) !== GGUF_MAGIC)) {
-    c.fail('does not start with the GGUF magic ("GGUF"): not a GGUF file');
-  }
-  c.pos = 4;
-  const version = c.u32('version');
-  if (version === 1) c.fail('is GGUF version 1 (2023 pre-release); re-convert it with a current llama.cpp');
-  if (version !== 2 && version !== 3) c.fail(`GGUF version ${version} is not supported (versions 2 and 3 are)`);
-  // Each tensor info takes at least 8 (name length) + 4 (n_dims) + 4 (type) + 8 (offset) bytes; each pair 8 + 4 + 1.
-  const tensorCount = c.count('tensor count', Math.floor((size - 24) / 24));
-  const kvCount = c.count('key/value count', Math.floor((size - 24) / 13));
-  const kv = new Map<string, GgufValue>();
-  for (let i = 0; i < kvCount; i++) {
-    const key = c.string(`key ${i}`);
-    const type = c.u32(`type of "${shorten(key)}"`);
-    kv.set(key, c.value(type, `value of "${shorten(key)}"`));
-  }
-  const tensors: GgufTensorInfo[] = [];
-  for (let i = 0; i < tensorCount; i++) {
-    const name = c.string(`name of tensor ${i}`);
-    const what = `tensor "${shorten(name)}"`;
-    const nDims = c.u32(`${what} rank`);
-    if (nDims > MAX_DIMS) c.fail(`${what} has ${nDims} dimensions (GGML allows at most ${MAX_DIMS})`);
-    const dims: number[] = [];
-    for (let d = 0; d < nDims; d++) {
-      const v = c.u64(`${what} dimension ${d}`);
-      if (v > BigInt(Number.MAX_SAFE_INTEGER)) c.fail(`${what} dimension ${d} is ${v}, too large to be real`);
-      dims.push(Number(v));
-    }
-    const type = c.u32(`${what} type`);
-    const offset = c.u64(`${what} offset`);
-    if (offset > BigInt(size)) c.fail(`${what} offset ${offset} is past the end of the file (${size} bytes)`);
-    tensors.push({ name, dims, type, offset: Number(offset) });
-  }
-  const a = kv.get('general.alignment');
-  let alignment = 32;
-  if (a !== undefined) {
-    if (typeof a !== 'number' || !Number.isInteger(a) || a <= 0 || a > 1 << 20 || (a & (a - 1)) !== 0) c.fail(`general.alignment ${String(a).slice(0, 40)} is not a power of two up to 1 MiB`);
-    alignment = a as number;
-  }
-  const dataStart = Math.ceil(c.pos / alignment) * alignment;
-  return { version, kv, tensors, alignment, dataStart };
+  return new HeaderParser(path, size).parse(buf);
 }
 
 /** Bytes of a header any real model has; past this a file is hostile or not GGUF. */
 export const MAX_GGUF_HEADER = 512 * 1024 * 1024;
 
-/** Reads the header with as few bytes as it needs: 256 KiB first, doubling while the header goes on. */
+/**
+ * Reads the header with as few bytes as it needs: 256 KiB first, then the bytes after them, doubling, with the parse
+ * going on where it stopped (a 128k-token vocabulary is read and walked once).
+ */
 export async function readGgufHeader(path: string, size: number, readAt: (pos: number, len: number) => Promise<Uint8Array>): Promise<GgufHeader> {
-  let n = Math.min(size, 256 * 1024);
+  const parser = new HeaderParser(path, size);
+  let buf = await readAt(0, Math.min(size, 256 * 1024));
   for (;;) {
-    const buf = await readAt(0, n);
     try {
-      return parseGgufHeader(path, buf, size);
+      return parser.parse(buf);
     } catch (e) {
       if (!(e instanceof NeedMore)) throw e;
-      if (n >= Math.min(size, MAX_GGUF_HEADER)) throw new ModelError(path, `header is larger than ${MAX_GGUF_HEADER / 1024 / 1024} MB`);
-      n = Math.min(size, MAX_GGUF_HEADER, Math.max(2 * n, e.want + 64 * 1024));
+      if (buf.length >= Math.min(size, MAX_GGUF_HEADER)) throw new ModelError(path, `header is larger than ${MAX_GGUF_HEADER / 1024 / 1024} MB`);
+      const n = Math.min(size, MAX_GGUF_HEADER, Math.max(2 * buf.length, e.want + 64 * 1024));
+      const more = new Uint8Array(n);
+      more.set(buf);
+      more.set(await readAt(buf.length, n - buf.length), buf.length);
+      buf = more;
     }
   }
 }
