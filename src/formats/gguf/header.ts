@@ -262,9 +262,9 @@ export const MAX_GGUF_HEADER = 512 * 1024 * 1024;
  * Reads the header with as few bytes as it needs: 256 KiB first, then the bytes after them, doubling, with the parse
  * going on where it stopped (a 128k-token vocabulary is read and walked once).
  */
-export async function readGgufHeader(path: string, size: number, readAt: (pos: number, len: number) => Promise<Uint8Array>): Promise<GgufHeader> {
+export function readGgufHeader(path: string, size: number, readAt: (pos: number, len: number) => Uint8Array): GgufHeader {
   const parser = new HeaderParser(path, size);
-  let buf = await readAt(0, Math.min(size, 256 * 1024));
+  let buf = readAt(0, Math.min(size, 256 * 1024));
   for (;;) {
     try {
       return parser.parse(buf);
@@ -274,7 +274,7 @@ export async function readGgufHeader(path: string, size: number, readAt: (pos: n
       const n = Math.min(size, MAX_GGUF_HEADER, Math.max(2 * buf.length, e.want + 64 * 1024));
       const more = new Uint8Array(n);
       more.set(buf);
-      more.set(await readAt(buf.length, n - buf.length), buf.length);
+      more.set(readAt(buf.length, n - buf.length), buf.length);
       buf = more;
     }
   }

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ModelError } from '../../model/errors';
 import type { Model } from '../../model/graph';
@@ -19,33 +19,49 @@ export const ggufReader: FormatDescriptor = {
   editor: 'default',
   match: (path, head) => /\.gguf$/i.test(path) || (head.length >= 4 && new DataView(head.buffer, head.byteOffset, 4).getUint32(0, true) === GGUF_MAGIC),
   async open(path: string, opts: OpenOptions = {}): Promise<Model> {
-    let size: number;
-    try {
-      const fh = await open(path, 'r');
-      try {
-        size = (await fh.stat()).size;
-      } finally {
-        await fh.close();
-      }
-    } catch (e) {
-      throw new ModelError(path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-    }
+    const { header, size } = readHeaderSync(path);
+    opts.signal?.throwIfAborted();
     const regions = new FileRegions(path, size);
-    try {
-      const header = await readGgufHeader(path, size, (pos, len) => regions.readAt(pos, len));
-      opts.signal?.throwIfAborted();
-      const tensors = header.tensors.map((t) => tensorOf(path, header, t, regions, size));
-      const graph = linkGraph({ name: 'weights', nodes: [], declared: [], inputs: [], outputs: [], initializers: tensors });
-      const warnings: string[] = [];
-      const misaligned = header.tensors.filter((t) => t.offset % header.alignment !== 0).length;
-      if (misaligned) warnings.push(`${misaligned} tensor offsets are not multiples of the alignment (${header.alignment}); llama.cpp would refuse this file`);
-      return { format: 'gguf', path, opsets: [], metadata: ggufMetadata(header), graph, functions: [], warnings, dispose: () => regions.dispose() };
-    } catch (e) {
-      await regions.dispose();
-      throw e;
-    }
+    const tensors = header.tensors.map((t) => tensorOf(path, header, t, regions, size));
+    const graph = linkGraph({ name: 'weights', nodes: [], declared: [], inputs: [], outputs: [], initializers: tensors });
+    const warnings: string[] = [];
+    const misaligned = header.tensors.filter((t) => t.offset % header.alignment !== 0).length;
+    if (misaligned) warnings.push(`${misaligned} tensor offsets are not multiples of the alignment (${header.alignment}); llama.cpp would refuse this file`);
+    // The file is opened again, lazily, by the regions when tensor bytes are first read.
+    return { format: 'gguf', path, opsets: [], metadata: ggufMetadata(header), graph, functions: [], warnings, dispose: () => regions.dispose() };
   },
 };
+
+/**
+ * One fstat and the header's bytes, synchronously: small reads where the promise API's thread-pool hops would cost
+ * more than the reads (a vocabulary makes a few MB at most).
+ */
+function readHeaderSync(path: string): { header: GgufHeader; size: number } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new ModelError(path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  try {
+    const { size } = fstatSync(fd);
+    const header = readGgufHeader(path, size, (pos, len) => {
+      const out = new Uint8Array(len);
+      for (let done = 0; done < len; ) {
+        const n = readSync(fd, out, done, len - done, pos + done);
+        if (n === 0) throw new ModelError(path, 'ended early while reading the header (the file changed?)');
+        done += n;
+      }
+      return out;
+    });
+    return { header, size };
+  } catch (e) {
+    if (e instanceof ModelError) throw e;
+    throw new ModelError(path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 function tensorOf(path: string, h: GgufHeader, info: GgufTensorInfo, regions: FileRegions, size: number): Tensor {
   const what = `tensor "${info.name.length > 200 ? `${info.name.slice(0, 200)}…` : info.name}"`;

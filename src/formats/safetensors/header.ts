@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { DType } from '../../model/dtype';
 import { DTYPE_BYTES } from '../../model/dtype';
 import { ModelError } from '../../model/errors';
@@ -42,28 +42,41 @@ export interface SafetensorsHeader {
  * of tensor bytes cannot run past the end.
  */
 export async function readSafetensorsHeader(path: string): Promise<SafetensorsHeader> {
-  let fh;
+  // Synchronous on purpose: a stat and one or two small reads, where the promise API's thread-pool hops would cost
+  // more than the reads themselves.
+  let fd: number;
   try {
-    fh = await open(path, 'r');
+    fd = openSync(path, 'r');
   } catch (e) {
     throw new ModelError(path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
   try {
-    const { size } = await fh.stat();
+    const { size } = fstatSync(fd);
     if (size < 8) throw new ModelError(path, `is ${size} bytes, too short for a SafeTensors header (8-byte length + JSON)`);
+    // Exactly the header: 8 bytes of length, then the JSON (sync reads are cheap, so no read-ahead into the data).
     const lenBytes = new Uint8Array(8);
-    await fh.read(lenBytes, 0, 8, 0);
+    readFully(fd, lenBytes, 0);
     const n = new DataView(lenBytes.buffer).getBigUint64(0, true);
     if (n > BigInt(MAX_HEADER_BYTES)) throw new ModelError(path, `header length ${n} is over the ${MAX_HEADER_BYTES / 1024 / 1024} MB a SafeTensors header may have (not a SafeTensors file?)`);
     const len = Number(n);
     if (8 + len > size) throw new ModelError(path, `header length ${len} runs past the end of the file (${size} bytes): the file is truncated or not SafeTensors`);
     if (len < 2) throw new ModelError(path, `header length ${len} is too short for a JSON object`);
     const json = new Uint8Array(len);
-    const { bytesRead } = await fh.read(json, 0, len, 8);
-    if (bytesRead !== len) throw new ModelError(path, 'ended while reading the header');
+    readFully(fd, json, 8);
     return parseHeader(path, json, size);
+  } catch (e) {
+    if (e instanceof ModelError) throw e;
+    throw new ModelError(path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   } finally {
-    await fh.close();
+    closeSync(fd);
+  }
+}
+
+function readFully(fd: number, into: Uint8Array, position: number): void {
+  for (let done = 0; done < into.length; ) {
+    const n = readSync(fd, into, done, into.length - done, position + done);
+    if (n === 0) throw new Error('the file ended early');
+    done += n;
   }
 }
 
