@@ -50,20 +50,6 @@ export function dequantizeGgml(type: GgmlBlockType, bytes: Uint8Array, out: Floa
   }
 }
 
-/** The block scales `d` of each block (the super-block scale for K types), for block statistics. */
-export function blockScales(type: GgmlBlockType, bytes: Uint8Array, out: Float32Array, blocks: number): void {
-  const t = half();
-  const size = GGML_BLOCKS[type].bytes;
-  // Where d sits in the block.
-  const at = type === 'Q2_K' ? 80 : type === 'Q3_K' ? 108 : type === 'Q6_K' ? 208 : 0;
-  if (type === 'Q8_K') {
-    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let b = 0; b < blocks; b++) out[b] = v.getFloat32(b * size, true);
-    return;
-  }
-  for (let b = 0, o = at; b < blocks; b++, o += size) out[b] = t[bytes[o] | (bytes[o + 1] << 8)];
-}
-
 function q4_0(x: Uint8Array, y: Float32Array, blocks: number): void {
   const t = half();
   for (let b = 0, o = 0, w = 0; b < blocks; b++, o += 18, w += 32) {

@@ -264,7 +264,7 @@ export const MAX_GGUF_HEADER = 512 * 1024 * 1024;
  */
 export function readGgufHeader(path: string, size: number, readAt: (pos: number, len: number) => Uint8Array): GgufHeader {
   const parser = new HeaderParser(path, size);
-  let buf = readAt(0, Math.min(size, 256 * 1024));
+  let buf = readAt(0, Math.min(size, 1024 * 1024));
   for (;;) {
     try {
       return parser.parse(buf);
