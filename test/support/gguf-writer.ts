@@ -15,6 +15,8 @@ export interface GgufTensorSpec {
   /** ggml_type id. */
   type: number;
   bytes: Uint8Array;
+  /** The byte size the layout reserves for the tensor when `bytes` is not given in full (huge, sparse test files). */
+  reserve?: number;
 }
 
 const TYPE_IDS = { u8: 0, i8: 1, u16: 2, i16: 3, u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9, u64: 10, i64: 11, f64: 12 } as const;
@@ -61,8 +63,11 @@ class Out {
   }
 }
 
-/** The file's bytes. Tensors are laid out in order, each at the next multiple of `alignment` (default 32). */
-export function ggufBytes(kv: [string, KvValue][], tensors: GgufTensorSpec[], opts: { version?: number; alignment?: number } = {}): Uint8Array {
+/**
+ * The file's bytes. Tensors are laid out in order, each at the next multiple of `alignment` (default 32).
+ * `headerOnly`: just the bytes up to the data section (the caller extends the file, e.g. sparse).
+ */
+export function ggufBytes(kv: [string, KvValue][], tensors: GgufTensorSpec[], opts: { version?: number; alignment?: number; headerOnly?: boolean } = {}): Uint8Array {
   const align = opts.alignment ?? 32;
   const o = new Out();
   o.push(new TextEncoder().encode('GGUF'));
@@ -86,7 +91,7 @@ export function ggufBytes(kv: [string, KvValue][], tensors: GgufTensorSpec[], op
   let at = 0;
   for (const t of tensors) {
     offsets.push(at);
-    at = Math.ceil((at + t.bytes.length) / align) * align;
+    at = Math.ceil((at + (t.reserve ?? t.bytes.length)) / align) * align;
   }
   tensors.forEach((t, i) => {
     o.str(t.name);
@@ -96,6 +101,11 @@ export function ggufBytes(kv: [string, KvValue][], tensors: GgufTensorSpec[], op
     o.num('u64', offsets[i]);
   });
   const dataStart = Math.ceil(o.length / align) * align;
+  if (opts.headerOnly) {
+    const head = new Uint8Array(dataStart);
+    head.set(o.bytes());
+    return head;
+  }
   const out = new Uint8Array(dataStart + at);
   out.set(o.bytes());
   tensors.forEach((t, i) => out.set(t.bytes, dataStart + offsets[i]));
