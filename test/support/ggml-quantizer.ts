@@ -51,20 +51,25 @@ function putHalf(out: Uint8Array, at: number, x: number): number {
   return halfValue(h);
 }
 
-/** Quantizes `values` (length a multiple of the block size) to `type`; returns the bytes and what they decode to. */
-export function quantize(type: QuantType, values: ArrayLike<number>): { bytes: Uint8Array; values: Float64Array } {
+/** The scale `d` (half-rounded) each blocker chose for its last block. */
+let lastD = NaN;
+
+/** Quantizes `values` (length a multiple of the block size) to `type`; returns the bytes, what they decode to and each block's scale d. */
+export function quantize(type: QuantType, values: ArrayLike<number>): { bytes: Uint8Array; values: Float64Array; d: Float64Array } {
   const { n, bytes: size } = BLOCK[type];
   if (values.length % n) throw new Error('length must be a multiple of the block size');
   const blocks = values.length / n;
   const out = new Uint8Array(blocks * size);
   const rec = new Float64Array(values.length);
+  const ds = new Float64Array(blocks);
   for (let b = 0; b < blocks; b++) {
     const x = Array.from({ length: n }, (_, i) => values[b * n + i]);
     const blk = out.subarray(b * size, (b + 1) * size);
     const r = rec.subarray(b * n, (b + 1) * n);
     BLOCKERS[type](x, blk, r);
+    ds[b] = lastD;
   }
-  return { bytes: out, values: rec };
+  return { bytes: out, values: rec, d: ds };
 }
 
 type Blocker = (x: number[], o: Uint8Array, r: Float64Array) => void;
@@ -82,12 +87,12 @@ function legacy(bits: 4 | 5, withMin: boolean): Blocker {
     let pos = 2;
     if (withMin) {
       const lo = Math.min(...x), hi = Math.max(...x);
-      d = putHalf(o, 0, (hi - lo) / levels);
+      d = lastD = putHalf(o, 0, (hi - lo) / levels);
       m = putHalf(o, 2, lo);
       pos = 4;
     } else {
       const amax = x.reduce((a, v) => (Math.abs(v) > Math.abs(a) ? v : a), 0);
-      d = putHalf(o, 0, amax / -(1 << (bits - 1)));
+      d = lastD = putHalf(o, 0, amax / -(1 << (bits - 1)));
     }
     const offset = withMin ? 0 : 1 << (bits - 1);
     let qh = 0;
@@ -104,7 +109,7 @@ function legacy(bits: 4 | 5, withMin: boolean): Blocker {
 
 const q8_0: Blocker = (x, o, r) => {
   const amax = Math.max(...x.map(Math.abs));
-  const d = putHalf(o, 0, amax / 127);
+  const d = (lastD = putHalf(o, 0, amax / 127));
   x.forEach((v, i) => {
     const q = d === 0 ? 0 : clamp(Math.round(v / d), -128, 127);
     o[2 + i] = q & 255;
@@ -135,7 +140,7 @@ function kWithMin(bits: 4 | 5): Blocker {
       subScale.push((hi - lo) / levels);
       subMin.push(-lo);
     }
-    const d = putHalf(o, 0, Math.max(...subScale) / 63);
+    const d = (lastD = putHalf(o, 0, Math.max(...subScale) / 63));
     const dmin = putHalf(o, 2, Math.max(...subMin) / 63);
     const qs = bits === 5 ? 48 : 16;
     for (let s = 0; s < 8; s++) {
@@ -168,7 +173,7 @@ const q2_k: Blocker = (x, o, r) => {
     subScale.push((hi - lo) / 3);
     subMin.push(-lo);
   }
-  const d = putHalf(o, 80, Math.max(...subScale) / 15);
+  const d = (lastD = putHalf(o, 80, Math.max(...subScale) / 15));
   const dmin = putHalf(o, 82, Math.max(...subMin) / 15);
   for (let s = 0; s < 16; s++) {
     const sc = d === 0 ? 0 : clamp(Math.round(subScale[s] / d), 0, 15);
@@ -187,7 +192,7 @@ const q2_k: Blocker = (x, o, r) => {
 const q3_k: Blocker = (x, o, r) => {
   const amaxes: number[] = [];
   for (let s = 0; s < 16; s++) amaxes.push(Math.max(...x.slice(16 * s, 16 * s + 16).map(Math.abs)) / 4);
-  const d = putHalf(o, 108, Math.max(...amaxes) / 31);
+  const d = (lastD = putHalf(o, 108, Math.max(...amaxes) / 31));
   for (let s = 0; s < 16; s++) {
     const sc = d === 0 ? 0 : clamp(Math.round(amaxes[s] / d), -32, 31);
     const u = sc + 32; // stored 6-bit
@@ -210,7 +215,7 @@ const q3_k: Blocker = (x, o, r) => {
 const q6_k: Blocker = (x, o, r) => {
   const amaxes: number[] = [];
   for (let s = 0; s < 16; s++) amaxes.push(Math.max(...x.slice(16 * s, 16 * s + 16).map(Math.abs)) / 32);
-  const d = putHalf(o, 208, Math.max(...amaxes) / 127);
+  const d = (lastD = putHalf(o, 208, Math.max(...amaxes) / 127));
   for (let s = 0; s < 16; s++) {
     const sc = d === 0 ? 0 : clamp(Math.round(amaxes[s] / d), -128, 127);
     o[192 + s] = sc & 255;

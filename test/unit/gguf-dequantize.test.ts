@@ -2,9 +2,10 @@
 // must decode to the values it says they stand for, for every block type stats decodes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { blockScaleStats } from '../../src/formats/gguf/block-scales';
 import { dequantizeGgml, GGML_BLOCKS } from '../../src/formats/gguf/dequantize';
 import { BLOCK, quantize, type QuantType } from '../support/ggml-quantizer';
-import { normals } from './stats-fixtures';
+import { memSource, normals } from './stats-fixtures';
 
 const TYPES: QuantType[] = ['Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0', 'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K'];
 
@@ -48,4 +49,25 @@ for (const type of TYPES) {
 
 test('too few bytes for the blocks asked is refused, not read past', () => {
   assert.throws(() => dequantizeGgml('Q4_0', new Uint8Array(17), new Float32Array(32), 1), RangeError);
+});
+
+test('block scale summary: min/max/mean of d equal the scales the independent quantizer chose', async () => {
+  for (const type of TYPES) {
+    const n = 16 * 256;
+    const x = normals(n, 5, 0.05);
+    x.fill(0, 0, 256); // a zero block (d = 0) at the start
+    const q = quantize(type, x);
+    const t = { name: 'w', dtype: 'float32' as const, shape: [n], elementCount: n, location: 'inline' as const, quantization: { kind: 'ggml' as const, type }, data: memSource(q.bytes) };
+    const s = await blockScaleStats(t, 7); // a chunk size that does not divide the block count
+    const d = Array.from(q.d);
+    assert.ok(s, type);
+    assert.equal(s.blocks, d.length);
+    assert.equal(s.min, Math.min(...d), type);
+    assert.equal(s.max, Math.max(...d), type);
+    assert.ok(Math.abs(s.mean - d.reduce((a, b) => a + b, 0) / d.length) < 1e-12, type);
+    assert.equal(s.zero, d.filter((v) => v === 0).length, type);
+    assert.ok(s.zero >= 1, `${type}: the zero block has d = 0`);
+    assert.equal(s.nonFinite, 0);
+  }
+  assert.equal(await blockScaleStats({ name: 'f', dtype: 'float32', shape: [1], elementCount: 1, location: 'inline' }), undefined);
 });
