@@ -8,9 +8,11 @@ import { savedModelReader } from './savedmodel/reader';
 import { tfliteReader } from './tflite/reader';
 import { kerasReader } from './keras/reader';
 import { pytorchReader } from './pytorch/reader';
+import { safetensorsReader } from './safetensors/reader';
+import { ggufReader } from './gguf/reader';
 
 /** Every format Model Inspector opens, most specific first: `openModel` takes the first whose `match` says yes. */
-export const formats: readonly FormatDescriptor[] = [savedModelReader, tfliteReader, kerasReader, pytorchReader, onnxReader, tfjsReader];
+export const formats: readonly FormatDescriptor[] = [savedModelReader, tfliteReader, kerasReader, pytorchReader, safetensorsReader, ggufReader, onnxReader, tfjsReader];
 
 /** The descriptor that produced a model. */
 export function formatOf(model: Pick<Model, 'format'>): FormatDescriptor {

@@ -15,7 +15,12 @@ export type Quantization =
   /** real = (q - zeroPoint) * scale; per-tensor (length 1) or per-axis arrays. */
   | { kind: 'affine'; scale: number[]; zeroPoint: number[]; axis?: number }
   /** TF.js weight quantization: real = q * scale + min (min/scale form) or (q - offset) * scale. */
-  | { kind: 'tfjs'; dtype: 'uint8' | 'uint16' | 'float16'; scale?: number; min?: number; offset?: number };
+  | { kind: 'tfjs'; dtype: 'uint8' | 'uint16' | 'float16'; scale?: number; min?: number; offset?: number }
+  /** GGML block quantization (GGUF): the bytes are blocks of `type`, dequantized by src/formats/gguf/dequantize.ts. */
+  | { kind: 'ggml'; type: GgmlBlockType };
+
+/** The GGML block types whose values stats can decode. */
+export type GgmlBlockType = 'Q4_0' | 'Q4_1' | 'Q5_0' | 'Q5_1' | 'Q8_0' | 'Q2_K' | 'Q3_K' | 'Q4_K' | 'Q5_K' | 'Q6_K' | 'Q8_K';
 
 export type TensorLocation = 'inline' | 'external' | 'shard' | 'constant-node' | 'sparse';
 

@@ -117,6 +117,17 @@ export function decodeBytes(d: DType, bytes: Uint8Array, out: Float64Array, coun
   }
 }
 
+/**
+ * float16/bfloat16 → float32 through the lookup tables, so the scan can take its float32 path (the values are
+ * exact in float32). `scratch` as for decodeBytes.
+ */
+export function decodeHalfFloats(d: 'float16' | 'bfloat16', bytes: Uint8Array, out: Float32Array, count: number, scratch: Uint8Array): void {
+  const b = aligned(bytes, 2, scratch);
+  const a = new Uint16Array(b.buffer, b.byteOffset, count);
+  const t = d === 'float16' ? float16Table() : bfloat16Table();
+  for (let i = 0; i < count; i++) out[i] = t[a[i]];
+}
+
 /** Copies already-decoded values (ONNX typed fields) into out. */
 export function decodeValues(values: ArrayLike<number> | ArrayLike<bigint>, start: number, out: Float64Array, count: number): void {
   for (let i = 0; i < count; i++) out[i] = Number(values[start + i]);
@@ -134,6 +145,7 @@ export function dequantize(q: Quantization, out: Float64Array, count: number, fi
     else { const off = q.offset ?? 0; for (let i = 0; i < count; i++) out[i] = (out[i] - off) * scale; }
     return;
   }
+  if (q.kind === 'ggml') throw new Error('GGML blocks are dequantized by scanTensor, not element by element');
   const { scale, zeroPoint } = q;
   if (scale.length <= 1) {
     const s = scale[0] ?? 1;

@@ -1,7 +1,8 @@
-import type { Tensor } from '../model/tensor';
+import type { GgmlBlockType, Tensor } from '../model/tensor';
 import type { Quantization } from '../model/tensor';
+import { dequantizeGgml, GGML_BLOCKS } from '../formats/gguf/dequantize';
 import { throwIfCancelled } from '../protocol/rpc';
-import { decodeBytes, decodeValues, dequantize, storedBytes } from './decode';
+import { decodeBytes, decodeHalfFloats, decodeValues, dequantize, storedBytes } from './decode';
 import { storedDType } from './weight-context';
 
 /** Chunk budget: big enough that per-chunk overhead vanishes, small enough to stay in cache-friendly scratch. */
@@ -48,6 +49,7 @@ async function maybeYield(signal: AbortSignal | undefined): Promise<void> {
 
 /** Streams a tensor's values through `sink` chunk by chunk (ByteSource reads of at most CHUNK_ELEMENTS elements). */
 export async function scanTensor(t: Tensor, buf: ScanBuffers, sink: ChunkSink, opts: ScanOptions = {}): Promise<void> {
+  if (t.quantization?.kind === 'ggml' && t.data) return scanGgml(t, t.quantization.type, buf, sink, opts);
   const q = opts.raw ? undefined : opts.quantization;
   const total = t.elementCount;
   if (t.values && !t.data) {
@@ -66,6 +68,8 @@ export async function scanTensor(t: Tensor, buf: ScanBuffers, sink: ChunkSink, o
   const d = storedDType(t);
   const size = storedBytes(d)!;
   const fast = d === 'float32' && !q;
+  // Half floats widen exactly to float32, so they take the float32 kernel too (in f64's memory, unused on this path).
+  const half = (d === 'float16' || d === 'bfloat16') && !q;
   for (let first = 0; first < total; first += CHUNK_ELEMENTS) {
     await maybeYield(opts.signal);
     const len = Math.min(CHUNK_ELEMENTS, total - first);
@@ -76,10 +80,31 @@ export async function scanTensor(t: Tensor, buf: ScanBuffers, sink: ChunkSink, o
     if (fast) {
       const b = bytes.byteOffset % 4 === 0 ? bytes : (buf.bytes.set(bytes), buf.bytes.subarray(0, nbytes));
       sink(new Float32Array(b.buffer, b.byteOffset, len), new Uint32Array(b.buffer, b.byteOffset, len), len, first);
+    } else if (half) {
+      const f32 = new Float32Array(buf.f64.buffer, 0, len);
+      decodeHalfFloats(d, bytes, f32, len, buf.bytes);
+      sink(f32, new Uint32Array(buf.f64.buffer, 0, len), len, first);
     } else {
       decodeBytes(d, bytes, buf.f64, len, buf.bytes);
       if (q) dequantize(q, buf.f64, len, first, t.shape);
       sink(buf.f64, undefined, len, first);
     }
+  }
+}
+
+/** GGML block-quantized tensors (GGUF): whole blocks per chunk, dequantized to float32 for the fast path. */
+async function scanGgml(t: Tensor, type: GgmlBlockType, buf: ScanBuffers, sink: ChunkSink, opts: ScanOptions): Promise<void> {
+  const { elements, bytes: size } = GGML_BLOCKS[type];
+  // The byte scratch is free on this path: its first half holds the chunk's values (CHUNK_ELEMENTS is a multiple of 256).
+  const out = new Float32Array(buf.bytes.buffer, 0, CHUNK_ELEMENTS);
+  const bits = new Uint32Array(buf.bytes.buffer, 0, CHUNK_ELEMENTS);
+  for (let first = 0; first < t.elementCount; first += CHUNK_ELEMENTS) {
+    await maybeYield(opts.signal);
+    const len = Math.min(CHUNK_ELEMENTS, t.elementCount - first);
+    const blocks = Math.ceil(len / elements);
+    const bytes = await t.data!.read((first / elements) * size, blocks * size);
+    opts.onBytes?.(blocks * size);
+    dequantizeGgml(type, bytes, out, blocks);
+    sink(out, bits, len, first);
   }
 }

@@ -117,6 +117,7 @@ async function onnxQuantization(g: Graph, ctx: WeightContext): Promise<void> {
 }
 
 function describe(q: Quantization, source: string): string {
+  if (q.kind === 'ggml') return `GGML ${q.type} blocks (GGUF)`;
   if (q.kind === 'tfjs') {
     return q.dtype === 'float16' ? `float16 storage (${source})` : `${q.dtype} real = ${q.min !== undefined ? `q*${q.scale}+${q.min}` : `(q-${q.offset ?? 0})*${q.scale}`} (${source})`;
   }
