@@ -144,7 +144,7 @@ async function main(): Promise<void> {
     oursMs = Math.min(oursMs, performance.now() - t0);
     oursCpuMs = Math.min(oursCpuMs, cpu(process.cpuUsage(c0)));
   }
-  if (Number.isNaN(sink)) console.error('unexpected NaN');
+  if (sink === 0.5) console.error(''); // keeps the sums observable (an inline file's protobuf bytes may sum to NaN)
   const round = (x: number) => Math.round(x * 10) / 10;
   console.log(JSON.stringify({
     layout, tensors, bytesBothFiles: bytes, plainPassMs: round(plainMs), compareMs: round(oursMs),
