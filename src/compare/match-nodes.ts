@@ -200,8 +200,8 @@ export function nodeDifferences(x: Node, y: Node, ga: Graph, gb: Graph): string[
   for (let i = 0; i < Math.min(weightsX.length, weightsY.length); i++) {
     const tx = ga.values.get(weightsX[i])!.initializer!;
     const ty = gb.values.get(weightsY[i])!.initializer!;
-    if (formatShape(tx.shape) !== formatShape(ty.shape)) what.push(`weight ${i} shape ${formatShape(tx.shape)} → ${formatShape(ty.shape)}`);
-    if (tx.dtype !== ty.dtype) what.push(`weight ${i} dtype ${tx.dtype} → ${ty.dtype}`);
+    if (formatShape(tx.shape) !== formatShape(ty.shape)) what.push(`weight ${tx.name} shape ${formatShape(tx.shape)} → ${formatShape(ty.shape)}`);
+    if (tx.dtype !== ty.dtype) what.push(`weight ${tx.name} dtype ${tx.dtype} → ${ty.dtype}`);
   }
   const actsX = x.inputs.filter((v) => !v || !ga.values.get(v)?.initializer);
   const actsY = y.inputs.filter((v) => !v || !gb.values.get(v)?.initializer);
