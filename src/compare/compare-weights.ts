@@ -8,6 +8,7 @@ import { CHUNK_ELEMENTS } from '../stats/scan';
 import { storedDType } from '../stats/weight-context';
 import type { TensorMatch, TensorMatchKind, TensorPair } from './match-tensors';
 import { matchTensors } from './match-tensors';
+import { SimdDiff } from './weight-diff-simd';
 
 /**
  * Per matched weight pair: relative change ‖a−b‖/‖a‖, cosine, max |a−b| and a histogram of a−b, in ONE streaming
@@ -214,9 +215,12 @@ class PairAccumulator {
   /** [aa, bb, unused, dd, max]. */
   readonly s = new Float64Array(5);
   nonFinite = 0;
-  readonly fine = new Int32Array(FINE_BINS);
+  /** The SIMD kernel for float32 pairs, where WebAssembly SIMD runs; the fine histogram then lives in its memory. */
+  private readonly simd = SimdDiff.create();
+  readonly fine = this.simd?.fine ?? new Int32Array(FINE_BINS);
   private readonly diff = new Float32Array(CHUNK_ELEMENTS);
   private readonly diffBits = new Uint32Array(this.diff.buffer);
+  private readonly tail = new Float64Array(5);
 
   get aa(): number { return this.s[0]; }
   get bb(): number { return this.s[1]; }
@@ -232,7 +236,29 @@ class PairAccumulator {
   }
 
   add32(a: Float32Array, b: Float32Array, n: number): boolean {
-    return sums32(a, b, n, this.diff, this.diffBits, this.fine, this.s);
+    if (!this.simd) return sums32(a, b, n, this.diff, this.diffBits, this.fine, this.s);
+    const r = this.simd.run(a, b, n);
+    const all = r.aa + r.bb + r.dd + r.max;
+    this.tail.fill(0);
+    const tailOk = r.n4 === n || sums32(a.subarray(r.n4), b.subarray(r.n4), n - r.n4, this.diff, this.diffBits, this.fine, this.tail);
+    if (all - all !== 0 || !tailOk) {
+      // Take the kernel's counts back (the same float32 differences), then the caller redoes the chunk carefully.
+      const diff = this.diff;
+      for (let i = 0; i < r.n4; i++) diff[i] = a[i] - b[i];
+      const bits = this.diffBits;
+      for (let i = 0; i < r.n4; i++) this.fine[bits[i] >>> 16]--;
+      if (tailOk && r.n4 !== n) {
+        for (let i = r.n4; i < n; i++) diff[i - r.n4] = a[i] - b[i];
+        for (let i = 0; i < n - r.n4; i++) this.fine[bits[i] >>> 16]--;
+      }
+      return false;
+    }
+    const s = this.s;
+    s[0] += r.aa + this.tail[0];
+    s[1] += r.bb + this.tail[1];
+    s[3] += r.dd + this.tail[3];
+    s[4] = Math.max(s[4], r.max, this.tail[4]);
+    return true;
   }
 
   add64(a: Float64Array, b: Float64Array, n: number): boolean {
