@@ -12,9 +12,10 @@ import { SimdDiff } from './weight-diff-simd';
 
 /**
  * Per matched weight pair: relative change ‖a−b‖/‖a‖, cosine, max |a−b| and a histogram of a−b, in ONE streaming
- * pass over both tensors' bytes, chunk by chunk (CHUNK_ELEMENTS elements of each side at a time; float32 chunks are
- * typed views of the bytes read, other dtypes are decoded with src/stats/decode). Then per scope (the weight name's
- * path prefix), scopes that changed most first.
+ * pass over both tensors' bytes, chunk by chunk (CHUNK_ELEMENTS elements of each side at a time, the next chunk read
+ * while this one is summed; float32 chunks are typed views of the bytes read and go through the WebAssembly SIMD
+ * kernel (weight-diff-simd.ts) where it runs, other dtypes are decoded with src/stats/decode into float64 and summed
+ * by the JS loop). Then per scope (the weight name's path prefix), scopes that changed most first.
  *
  * Histogram: the range is not known before the pass, so the pass counts each difference in a fine bin of its
  * float32 bit pattern (65536 bins, each 2^-7 of its magnitude wide, the stats module's fine histogram); at the end
@@ -125,7 +126,7 @@ class ChunkReader {
       const b = raw.byteOffset % 4 === 0 ? raw : (this.bytes.set(raw), this.bytes.subarray(0, nbytes));
       return new Float32Array(b.buffer, b.byteOffset, len);
     }
-    // Packed 4-bit types start mid-byte at odd offsets; chunks are even-sized, so `first` is even except never.
+    // Packed 4-bit types: every chunk but the last holds an even number of elements, so each chunk starts on a byte.
     decodeBytes(d, raw, this.f64, len, this.bytes);
     if (t.quantization) dequantize(t.quantization, this.f64, len, first, t.shape);
     return this.f64;

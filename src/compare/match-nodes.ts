@@ -47,7 +47,7 @@ export interface NodeDiff {
   matchedBy: Record<NodeMatchKind, number>;
 }
 
-/** LCS-free structural passes stop after this many rounds; each round only adds matches, so it converges anyway. */
+/** The structural pass repeats while it finds matches (each round can anchor the next), at most this many rounds. */
 const MAX_ROUNDS = 64;
 
 export function nodeKey(n: Node): string {
