@@ -48,7 +48,7 @@ export interface NodeDiff {
 }
 
 /** The structural pass repeats while it finds matches (each round can anchor the next), at most this many rounds. */
-const MAX_ROUNDS = 64;
+const MAX_ROUNDS = 8;
 
 export function nodeKey(n: Node): string {
   return n.name || n.id;
@@ -95,51 +95,35 @@ export function matchNodes(ga: Graph, gb: Graph): NodeDiff {
     for (let i = 0; i < Math.min(xs.length, ys.length); i++) link(xs[i], ys[i], 'scope');
   }
 
-  // 3. by structure: same operator, an input produced by matched nodes (same output slot) or the same graph input.
+  // 3. by structure: same operator reading, at the same input position, the value B has where A has its input (the
+  // matched producer's output in the same slot, or the graph input in the same position). Nodes are visited in graph
+  // order (topological in ONNX), so a renamed chain is matched in one sweep; sweeps repeat while they find more.
   const producerA = producers(ga);
-  const producerB = producers(gb);
   const inputPosA = new Map(ga.inputs.map((v, i) => [v, i]));
-  const inputPosB = new Map(gb.inputs.map((v, i) => [v, i]));
-  /** A signature of where input `i` of a node comes from, in A's terms; undefined when unknown (unmatched producer). */
-  const originA = (v: string): string | undefined => {
+  const byIdB = new Map(gb.nodes.map((n) => [n.id, n]));
+  /** The value of B that corresponds to A's value `v`, when its origin is matched. */
+  const counterpart = (v: string): string | undefined => {
     const p = producerA.get(v);
-    if (p) return aToB.has(p.node) ? `n:${p.node.id}:${p.slot}` : undefined;
-    const gi = inputPosA.get(v);
-    return gi !== undefined ? `in:${gi}` : undefined;
-  };
-  const originB = (v: string): string | undefined => {
-    const p = producerB.get(v);
     if (p) {
-      const x = bToA.get(p.node);
-      return x ? `n:${x.id}:${p.slot}` : undefined;
+      const y = aToB.get(p.node);
+      return y?.outputs[p.slot] || undefined;
     }
-    const gi = inputPosB.get(v);
-    return gi !== undefined ? `in:${gi}` : undefined;
+    const gi = inputPosA.get(v);
+    return gi !== undefined ? gb.inputs[gi] : undefined;
   };
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    // Candidates in B indexed by (operator, origin of some input at some position).
-    const index = new Map<string, Node[]>();
-    for (const y of gb.nodes) {
-      if (bToA.has(y)) continue;
-      y.inputs.forEach((v, i) => {
-        const o = v ? originB(v) : undefined;
-        if (!o) return;
-        const k = `${y.domain}\u0000${y.opType}\u0000${i}\u0000${o}`;
-        const list = index.get(k);
-        if (list) list.push(y);
-        else index.set(k, [y]);
-      });
-    }
     let added = 0;
     for (const x of ga.nodes) {
       if (aToB.has(x)) continue;
       for (let i = 0; i < x.inputs.length; i++) {
-        const o = x.inputs[i] ? originA(x.inputs[i]) : undefined;
-        if (!o) continue;
-        const ys = index.get(`${x.domain}\u0000${x.opType}\u0000${i}\u0000${o}`)?.filter((y) => !bToA.has(y));
-        if (!ys?.length) continue;
+        const vb = x.inputs[i] ? counterpart(x.inputs[i]) : undefined;
+        if (!vb) continue;
         // Several candidates (a value feeding two Convs): the first in graph order, as siblings keep their order.
-        link(x, ys[0], 'structure');
+        const y = (gb.values.get(vb)?.consumers ?? []).map((id) => byIdB.get(id)).find(
+          (c) => c && !bToA.has(c) && c.opType === x.opType && c.domain === x.domain && c.inputs[i] === vb,
+        );
+        if (!y) continue;
+        link(x, y, 'structure');
         added++;
         break;
       }

@@ -11,6 +11,7 @@ import * as ort from 'onnxruntime-node';
 import { buildCli, removeBuild } from '../support/build-engine';
 import { writeModel } from '../support/onnx-builder';
 import { float16ToNumber } from '../../src/model/float-bits';
+import { encodeNpy } from '../../src/formats/arrays/npy';
 import { mlpLayers, mlpModel, noise, writeMlp } from './compare-fixtures';
 
 let cli: string;
@@ -149,6 +150,19 @@ test('fp32 vs its fp16 conversion: divergence reported (exit 0) at the first nod
   assert.equal(loose.tolerance, 10);
 });
 
+test('--input feeds a .npy file to both models (the same values), reported as the input used', () => {
+  const npy = join(dir, 'image.npy');
+  writeFileSync(npy, encodeNpy({ dtype: 'float32', shape: [1, 1, 8, 8], data: noise(64, 3, 1) }));
+  const r = run(EXAMPLE, EXAMPLE, '--json', '--input', `image=${npy}`);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.inputs[0].source, `file:${npy}`);
+  assert.deepEqual([j.outputs[0].maxAbsDiff, j.outputs[0].topkAgreement], [0, 1]);
+  const bad = run(EXAMPLE, EXAMPLE, '--json', '--input', `nosuch=${npy}`);
+  assert.equal(bad.status, 1);
+  assert.match(JSON.parse(bad.stdout).error, /^tiny-cnn\.onnx: has no input named "nosuch"/);
+});
+
 test('two unrelated models: everything added/removed, weights unmatched, outputs skipped with a reason, exit 0', () => {
   const pm = writeMlp(dir, 'unrelated.onnx', mlpLayers([5, 7, 2], 11));
   const r = run(EXAMPLE, pm, '--json');
@@ -214,4 +228,3 @@ function toHalf(v: number): number {
   if (rest > 0x1000 || (rest === 0x1000 && (h & 1))) h++;
   return h;
 }
-void noise;

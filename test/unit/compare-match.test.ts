@@ -153,3 +153,19 @@ test('ONNX with exporter names (onnx::MatMul_N) vs TF.js: named from the reading
     assert.deepEqual(r.weights.scopes.map((s) => s.scope).sort(), ['fc1', 'fc2']);
   });
 });
+
+test('a long renamed chain matches by structure in full (each match anchors the next)', async () => {
+  const chain = (prefix: string) => {
+    const b = new OnnxBuilder('chain').input('x', 'float32', [1, 4]).output('v150', 'float32', [1, 4]);
+    for (let i = 0; i < 150; i++) b.node(i % 2 ? 'Relu' : 'Sigmoid', [i ? `v${i}` : 'x'], [`v${i + 1}`], {}, { name: `/${prefix}/op${i}` });
+    return b;
+  };
+  const pa = writeModel(dir, 'chain-a.onnx', chain('encoder'));
+  const pb = writeModel(dir, 'chain-b.onnx', chain('trunk'));
+  await both(pa, pb, async (a, b) => {
+    const d = matchNodes(a.graph, b.graph);
+    assert.deepEqual([d.added, d.removed, d.changed], [[], [], []]);
+    assert.equal(d.matchedBy.structure, 150);
+    assert.ok(d.pairs.every((p) => p.b === p.a.replace('/encoder/', '/trunk/')));
+  });
+});
