@@ -169,3 +169,33 @@ test('a long renamed chain matches by structure in full (each match anchors the 
     assert.ok(d.pairs.every((p) => p.b === p.a.replace('/encoder/', '/trunk/')));
   });
 });
+
+test('a Conv kernel (ONNX [out, in, kh, kw]) vs its Keras source ([kh, kw, in, out]) compares through the permutation', async () => {
+  await tfReady();
+  const m = tf.sequential({ layers: [tf.layers.conv2d({ filters: 5, kernelSize: 3, inputShape: [6, 6, 2], name: 'conv', kernelInitializer: tf.initializers.randomNormal({ seed: 9 }) })] });
+  const tdir = join(dir, 'tfjs-conv');
+  mkdirSync(tdir, { recursive: true });
+  const { jsonPath } = await saveLayersModel(m, tdir);
+  const [k, bias] = m.getWeights().map((t) => t.dataSync() as Float32Array);
+  m.dispose();
+  // ONNX layout, written element by element from the Keras one: onnx[o][i][y][x] = keras[y][x][i][o].
+  const [KH, KW, I, O] = [3, 3, 2, 5];
+  const w = new Float32Array(k.length);
+  for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) for (let y = 0; y < KH; y++) for (let x = 0; x < KW; x++) {
+    w[((o * I + i) * KH + y) * KW + x] = k[((y * KW + x) * I + i) * O + o];
+  }
+  const moved = Float32Array.from(w);
+  moved[7] += 0.5; // one element off, to see the comparison is element-exact through the permutation (A is this file)
+  const build = (vals: Float32Array) => new OnnxBuilder('conv').input('x', 'float32', [1, 2, 6, 6]).output('y', 'float32', [1, 5, 4, 4])
+    .initializer('conv.weight', 'float32', [O, I, KH, KW], vals).initializer('conv.bias', 'float32', [O], bias)
+    .node('Conv', ['x', 'conv.weight', 'conv.bias'], ['y'], {}, { name: '/conv/Conv' });
+  for (const [name, vals, rel] of [['same', w, 0], ['moved', moved, Math.abs(moved[7] - w[7]) / Math.hypot(...moved)]] as const) {
+    await both(writeModel(dir, `conv-${name}.onnx`, build(vals)), jsonPath, async (a, b) => {
+      const r = await compareModels(a, b, { outputs: false });
+      const t = r.weights.tensors.find((x) => x.name === 'conv.weight')!;
+      assert.deepEqual([t.b, t.matchedBy, t.transposed], ['conv/kernel', 'normalized', [2, 3, 1, 0]]);
+      assert.ok(Math.abs(t.relChange! - rel) <= 1e-6 * Math.max(rel, 1e-30), `${name}: ${t.relChange} vs ${rel}`);
+      assert.equal(t.maxAbsDiff, name === 'same' ? 0 : Math.abs(moved[7] - w[7]));
+    });
+  }
+});
