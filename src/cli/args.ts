@@ -25,6 +25,10 @@ export interface ParsedArgs {
   method?: string;
   target?: string;
   saveOutputs?: string;
+  /** compare: skip running the models. */
+  noOutputs?: boolean;
+  /** compare: relative error beyond which an activation diverges. */
+  tolerance?: number;
   /** Saliency method settings as given (`--keep 0.3`), checked by the verb against the protocol's bounds. */
   methodOptions: Partial<Record<MethodOptionFlag, string>>;
   /** The flags actually given (long names without dashes), so verbs can refuse ones they do not take. */
@@ -35,7 +39,7 @@ export interface ParsedArgs {
 export const METHOD_OPTION_FLAGS = ['noise', 'samples', 'steps', 'baseline', 'layer', 'window', 'stride', 'fill', 'masks', 'grid', 'keep'] as const;
 export type MethodOptionFlag = (typeof METHOD_OPTION_FLAGS)[number];
 
-export type FlagName = 'json' | 'help' | 'version' | 'input' | 'dim' | 'ep' | 'runs' | 'bins' | 'out' | 'method' | 'target' | 'save-outputs' | MethodOptionFlag;
+export type FlagName = 'json' | 'help' | 'version' | 'input' | 'dim' | 'ep' | 'runs' | 'bins' | 'out' | 'method' | 'target' | 'save-outputs' | 'no-outputs' | 'tolerance' | MethodOptionFlag;
 
 type FlagKind = 'bool' | 'value';
 
@@ -52,6 +56,8 @@ const FLAGS: Record<FlagName, FlagKind> = {
   method: 'value',
   target: 'value',
   'save-outputs': 'value',
+  'no-outputs': 'bool',
+  tolerance: 'value',
   ...(Object.fromEntries(METHOD_OPTION_FLAGS.map((f) => [f, 'value'])) as Record<MethodOptionFlag, FlagKind>),
 };
 
@@ -104,6 +110,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (inline !== undefined) throw new UsageError(`--${flag} takes no value`);
       if (flag === 'json') a.json = true;
       else if (flag === 'help') a.help = true;
+      else if (flag === 'no-outputs') a.noOutputs = true;
       else a.version = true;
       continue;
     }
@@ -153,6 +160,10 @@ function applyValue(a: ParsedArgs, flag: FlagName, value: string): void {
       return;
     case 'save-outputs':
       a.saveOutputs = value;
+      return;
+    case 'tolerance':
+      if (!/^(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(value) || !(Number(value) > 0) || !Number.isFinite(Number(value))) throw new UsageError(`--tolerance needs a positive number, got "${value}"`);
+      a.tolerance = Number(value);
       return;
     default:
       if ((METHOD_OPTION_FLAGS as readonly string[]).includes(flag)) {

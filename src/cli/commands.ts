@@ -1,3 +1,4 @@
+import { compareVerb } from './compare';
 import { inspectVerb } from './inspect';
 import { runVerb } from './run';
 import { saliencyVerb } from './saliency';
@@ -6,6 +7,7 @@ import type { Verb } from './verb';
 
 /** Every verb of the command line. Adding one: one import above and one entry below; the verb lives in ./<verb>.ts. */
 export const commands: readonly Verb[] = [
+  compareVerb,
   inspectVerb,
   runVerb,
   saliencyVerb,

@@ -1,0 +1,124 @@
+import type { Model } from '../model/graph';
+import type { RunInputSpec, WireNodeOverlay } from '../protocol/run';
+import type { NodeDiff } from './match-nodes';
+import { matchNodes } from './match-nodes';
+import type { TensorMatchKind } from './match-tensors';
+import { matchTensors } from './match-tensors';
+import type { Histogram, ScopeChange, TensorComparison, WeightsComparison } from './compare-weights';
+import { compareWeights } from './compare-weights';
+import type { OutputsComparison } from './compare-outputs';
+import { compareOutputs } from './compare-outputs';
+
+/**
+ * Two opened models compared: structure (nodes), weights, and optionally outputs on the same input. The result holds
+ * summaries only (histograms of 64 bins, no tensor values), so it can go to the webview as is; `compareJson` is the
+ * CLI's public `--json` shape.
+ */
+
+export interface CompareOptions {
+  /** Run both models on the same input (default true). */
+  outputs?: boolean;
+  inputs?: RunInputSpec[];
+  dims?: Record<string, number>;
+  providers?: string[];
+  tolerance?: number;
+  bins?: number;
+  signal?: AbortSignal;
+  onProgress?: (fraction: number, message: string) => void;
+}
+
+export interface CompareResult {
+  a: { path: string; format: string };
+  b: { path: string; format: string };
+  nodes: NodeDiff;
+  weights: WeightsComparison;
+  outputs?: OutputsComparison;
+}
+
+export async function compareModels(ma: Model, mb: Model, opts: CompareOptions = {}): Promise<CompareResult> {
+  const nodes = matchNodes(ma.graph, mb.graph);
+  const progress = (lo: number, hi: number) => (f: number, m: string) => opts.onProgress?.(lo + (hi - lo) * f, m);
+  const withOutputs = opts.outputs ?? true;
+  const weights = await compareWeights(ma, mb, { bins: opts.bins, signal: opts.signal, onProgress: progress(0, withOutputs ? 0.6 : 1) }, matchTensors(ma, mb));
+  const result: CompareResult = { a: { path: ma.path, format: ma.format }, b: { path: mb.path, format: mb.format }, nodes, weights };
+  if (withOutputs) {
+    result.outputs = await compareOutputs(ma.path, mb.path, {
+      inputs: opts.inputs, dims: opts.dims, providers: opts.providers, tolerance: opts.tolerance,
+      modelA: ma, modelB: mb, nodes, signal: opts.signal, onProgress: progress(0.6, 1),
+    });
+  }
+  return result;
+}
+
+export interface CompareJson {
+  nodes: { added: string[]; removed: string[]; changed: { a: string; b: string; what: string[] }[]; matched: number; matchedBy: NodeDiff['matchedBy'] };
+  tensors: {
+    name: string; b?: string; relChange: number | null; cosine: number | null; maxAbsDiff: number | null;
+    matchedBy: TensorMatchKind; transposed?: number[]; shape: number[]; dtype: string; dtypeB?: string; count: number;
+    nonFinite: number; histogram?: Histogram; problem?: string;
+  }[];
+  scopes: ScopeChange[];
+  unmatched: { a: string[]; b: string[] };
+  mismatched: { a: string; b: string; reason: string }[];
+  relChange: number | null;
+  outputs?: { name: string; b?: string; maxAbsDiff: number | null; cosine: number | null; topkAgreement: number | null; relError: number | null; shape: number[]; k?: number; top1Agreement?: number; problem?: string }[];
+  divergence?: OutputsComparison['divergence'];
+  divergenceSkipped?: string;
+  /** Why outputs were not compared although asked for (the models take different inputs). */
+  outputsSkipped?: string;
+  tolerance?: number;
+  inputs?: OutputsComparison['inputs'];
+  a: CompareResult['a'];
+  b: CompareResult['b'];
+}
+
+/** The public `compare --json` object: {nodes: {added, removed, changed}, tensors: [...], outputs?: [...]} plus extras. */
+export function compareJson(r: CompareResult): CompareJson {
+  const tensor = (t: TensorComparison): CompareJson['tensors'][number] => ({
+    name: t.name, ...(t.b !== undefined ? { b: t.b } : {}), relChange: t.relChange, cosine: t.cosine, maxAbsDiff: t.maxAbsDiff,
+    matchedBy: t.matchedBy, ...(t.transposed ? { transposed: t.transposed } : {}), shape: t.shape, dtype: t.dtype,
+    ...(t.dtypeB ? { dtypeB: t.dtypeB } : {}), count: t.count, nonFinite: t.nonFinite,
+    ...(t.histogram ? { histogram: t.histogram } : {}), ...(t.problem ? { problem: t.problem } : {}),
+  });
+  const json: CompareJson = {
+    nodes: {
+      added: r.nodes.added, removed: r.nodes.removed,
+      changed: r.nodes.changed.map((c) => ({ a: c.a, b: c.b, what: c.what })),
+      matched: r.nodes.pairs.length, matchedBy: r.nodes.matchedBy,
+    },
+    tensors: r.weights.tensors.map(tensor),
+    scopes: r.weights.scopes,
+    unmatched: r.weights.unmatched,
+    mismatched: r.weights.mismatched,
+    relChange: r.weights.relChange,
+    a: r.a,
+    b: r.b,
+  };
+  if (r.outputs?.skipped) json.outputsSkipped = r.outputs.skipped;
+  else if (r.outputs) {
+    json.outputs = r.outputs.outputs.map((o) => ({
+      name: o.name, ...(o.b !== undefined ? { b: o.b } : {}), maxAbsDiff: o.maxAbsDiff, cosine: o.cosine, topkAgreement: o.topkAgreement,
+      relError: o.relError, shape: o.shape, ...(o.k !== undefined ? { k: o.k, top1Agreement: o.top1Agreement } : {}),
+      ...(o.problem ? { problem: o.problem } : {}),
+    }));
+    json.divergence = r.outputs.divergence;
+    if (r.outputs.divergenceSkipped) json.divergenceSkipped = r.outputs.divergenceSkipped;
+    json.tolerance = r.outputs.tolerance;
+    json.inputs = r.outputs.inputs;
+  }
+  return json;
+}
+
+/**
+ * Graph overlay values for one side of a comparison: 1 = added (B) / removed (A), 0.5 = changed, 0 = unchanged, and
+ * on the divergent node 2 (A's or B's id). For the host to pass to the Graph view's existing overlay mechanism.
+ */
+export function compareOverlay(r: CompareResult, side: 'a' | 'b'): WireNodeOverlay {
+  const values: Record<string, number> = {};
+  for (const p of r.nodes.pairs) values[side === 'a' ? p.aId : p.bId] = 0;
+  for (const c of r.nodes.changed) values[side === 'a' ? c.aId : c.bId] = 0.5;
+  for (const id of side === 'a' ? r.nodes.removedIds : r.nodes.addedIds) values[id] = 1;
+  const d = r.outputs?.divergence;
+  if (d) values[side === 'a' ? d.nodeId : d.nodeIdB] = 2;
+  return { title: `compare: ${side === 'a' ? 'removed' : 'added'} 1, changed 0.5, same 0${d ? ', first divergence 2' : ''}`, values, scale: 'sequential' };
+}

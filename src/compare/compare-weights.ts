@@ -1,0 +1,457 @@
+import type { Model } from '../model/graph';
+import type { Tensor } from '../model/tensor';
+import { ModelError } from '../model/errors';
+import { decodeBytes, decodeValues, dequantize, storedBytes } from '../stats/decode';
+import { FINE_BINS } from '../stats/accumulator';
+import { intervals, linearEdges, rebin, toSparse } from '../stats/fine-histogram';
+import { CHUNK_ELEMENTS } from '../stats/scan';
+import { storedDType } from '../stats/weight-context';
+import type { TensorMatch, TensorMatchKind, TensorPair } from './match-tensors';
+import { matchTensors } from './match-tensors';
+import { SimdDiff } from './weight-diff-simd';
+
+/**
+ * Per matched weight pair: relative change ‖a−b‖/‖a‖, cosine, max |a−b| and a histogram of a−b, in ONE streaming
+ * pass over both tensors' bytes, chunk by chunk (CHUNK_ELEMENTS elements of each side at a time, the next chunk read
+ * while this one is summed; float32 chunks are typed views of the bytes read and go through the WebAssembly SIMD
+ * kernel (weight-diff-simd.ts) where it runs, other dtypes are decoded with src/stats/decode into float64 and summed
+ * by the JS loop). Then per scope (the weight name's path prefix), scopes that changed most first.
+ *
+ * Histogram: the range is not known before the pass, so the pass counts each difference in a fine bin of its
+ * float32 bit pattern (65536 bins, each 2^-7 of its magnitude wide, the stats module's fine histogram); at the end
+ * the fine bins are rebinned onto `bins` equal bins over [−maxAbsDiff, +maxAbsDiff]. Counts are exact except for
+ * differences within 2^-7 (relative) of a display edge, which are split between the two bins in proportion.
+ *
+ * A pair stored permuted (perm set: Keras kernel vs ONNX Gemm weight) is compared through the permutation: A is read
+ * whole and laid out in B's order (at most PERMUTED_MAX elements), B streams against it.
+ */
+
+export interface Histogram {
+  edges: number[];
+  counts: number[];
+}
+
+export interface TensorComparison {
+  /** A's weight name. */
+  name: string;
+  /** B's weight name, when it differs. */
+  b?: string;
+  /** The normalized name the pair is grouped under (its scope is the path before the last segment). */
+  key: string;
+  matchedBy: TensorMatchKind;
+  /** B's axis k is A's axis transposed[k] (compared through that permutation). */
+  transposed?: number[];
+  shape: number[];
+  dtype: string;
+  /** B's dtype when it differs. */
+  dtypeB?: string;
+  count: number;
+  /** ‖a−b‖/‖a‖; null when ‖a‖ = 0 and b differs, or when not compared. */
+  relChange: number | null;
+  /** a·b/(‖a‖‖b‖); 1 when both are all zero, null when only one is or when not compared. */
+  cosine: number | null;
+  maxAbsDiff: number | null;
+  normA: number | null;
+  normB: number | null;
+  /** Element pairs where a or b is NaN/±Inf (left out of every statistic). */
+  nonFinite: number;
+  histogram?: Histogram;
+  /** Why this pair could not be compared. */
+  problem?: string;
+}
+
+export interface ScopeChange {
+  scope: string;
+  tensors: number;
+  /** Tensors with any difference. */
+  changed: number;
+  relChange: number | null;
+  maxAbsDiff: number;
+}
+
+export interface WeightsComparison {
+  tensors: TensorComparison[];
+  scopes: ScopeChange[];
+  unmatched: TensorMatch['unmatched'];
+  mismatched: TensorMatch['mismatched'];
+  /** Over all compared pairs: ‖a−b‖/‖a‖ of the concatenated weights. */
+  relChange: number | null;
+  /** Bytes read, both sides. */
+  bytes: number;
+}
+
+export interface CompareWeightsOptions {
+  bins?: number;
+  signal?: AbortSignal;
+  onProgress?: (fraction: number, message: string) => void;
+}
+
+/** Largest tensor compared through a permutation (A is held whole, as float64). */
+export const PERMUTED_MAX = 1 << 25;
+
+/** Reads one side's tensor chunk by chunk into reused buffers. */
+class ChunkReader {
+  readonly f64 = new Float64Array(CHUNK_ELEMENTS);
+  private readonly bytes = new Uint8Array(CHUNK_ELEMENTS * 8);
+  bytesRead = 0;
+
+  /** True when chunks of `t` come as float32 views (no decoding). */
+  static plainFloat32(t: Tensor): boolean {
+    return storedDType(t) === 'float32' && !t.quantization && !!t.data;
+  }
+
+  static problem(t: Tensor): string | undefined {
+    if (t.problem) return t.problem;
+    if (t.values && !t.data) return t.values.length && typeof t.values[0] === 'string' ? 'string tensors are not compared' : undefined;
+    const d = storedDType(t);
+    if (!storedBytes(d)) return `${d} values are not compared`;
+    if (!t.data && t.elementCount > 0) return 'tensor bytes are not available';
+    return undefined;
+  }
+
+  /** Elements [first, first+len) as float32 (views, when `f32` and the tensor is plain float32) or float64. */
+  async chunk(t: Tensor, first: number, len: number, f32: boolean): Promise<Float32Array | Float64Array> {
+    if (t.values && !t.data) {
+      decodeValues(t.values as ArrayLike<number> | ArrayLike<bigint>, first, this.f64, len);
+      if (t.quantization) dequantize(t.quantization, this.f64, len, first, t.shape);
+      return this.f64;
+    }
+    const d = storedDType(t);
+    const size = storedBytes(d)!;
+    const offset = Math.floor(first * size);
+    const nbytes = Math.ceil(len * size);
+    const raw = await t.data!.read(offset, nbytes);
+    this.bytesRead += nbytes;
+    if (f32) {
+      const b = raw.byteOffset % 4 === 0 ? raw : (this.bytes.set(raw), this.bytes.subarray(0, nbytes));
+      return new Float32Array(b.buffer, b.byteOffset, len);
+    }
+    // Packed 4-bit types: every chunk but the last holds an even number of elements, so each chunk starts on a byte.
+    decodeBytes(d, raw, this.f64, len, this.bytes);
+    if (t.quantization) dequantize(t.quantization, this.f64, len, first, t.shape);
+    return this.f64;
+  }
+}
+
+/**
+ * The hot loops, as plain functions over typed arrays: sums in float64 (a float32 difference is exact there) kept in
+ * `s` = [aa, bb, (unused), dd, max] — a·b is not summed, it follows as (aa + bb − dd) / 2 — each difference stored
+ * in `diff` (float32) and counted in the fine histogram by its bit pattern (`bits` views `diff`). Returns false, committing
+ * nothing, when the chunk holds NaN/Inf (or overflows): the caller redoes it with addCareful.
+ */
+function sums32(a: Float32Array, b: Float32Array, n: number, diff: Float32Array, bits: Uint32Array, fine: Int32Array, s: Float64Array): boolean {
+  let aa = 0, bb = 0, dd = 0, max = s[4];
+  for (let i = 0; i < n; i++) {
+    const x = a[i];
+    const y = b[i];
+    const d = x - y;
+    aa += x * x;
+    bb += y * y;
+    dd += d * d;
+    // Math.abs, not `d < 0 ? -d : d`: a branch on the sign of random differences mispredicts half the time
+    // (measured 9 ns an element instead of 2.7).
+    const m = Math.abs(d);
+    if (m > max) max = m;
+    diff[i] = d;
+    fine[bits[i] >>> 16]++; // the float32 pattern just stored: its top 16 bits are the fine bin
+  }
+  const all = aa + bb + dd;
+  if (all - all !== 0) {
+    // NaN or ±Inf (x − x is 0 only for finite x): take this chunk's counts back, the caller redoes it carefully.
+    for (let i = 0; i < n; i++) fine[bits[i] >>> 16]--;
+    return false;
+  }
+  s[0] += aa; s[1] += bb; s[3] += dd; s[4] = max;
+  return true;
+}
+
+function sums64(a: Float64Array, b: Float64Array, n: number, diff: Float32Array, bits: Uint32Array, fine: Int32Array, s: Float64Array): boolean {
+  let aa = 0, bb = 0, dd = 0, max = s[4];
+  for (let i = 0; i < n; i++) {
+    const x = a[i];
+    const y = b[i];
+    const d = x - y;
+    aa += x * x;
+    bb += y * y;
+    dd += d * d;
+    // Math.abs, not `d < 0 ? -d : d`: a branch on the sign of random differences mispredicts half the time
+    // (measured 9 ns an element instead of 2.7).
+    const m = Math.abs(d);
+    if (m > max) max = m;
+    diff[i] = d;
+    fine[bits[i] >>> 16]++; // the float32 pattern just stored: its top 16 bits are the fine bin
+  }
+  const all = aa + bb + dd;
+  if (all - all !== 0) {
+    // NaN or ±Inf (x − x is 0 only for finite x): take this chunk's counts back, the caller redoes it carefully.
+    for (let i = 0; i < n; i++) fine[bits[i] >>> 16]--;
+    return false;
+  }
+  s[0] += aa; s[1] += bb; s[3] += dd; s[4] = max;
+  return true;
+}
+
+/** Fine histogram of the differences: one bin per top 16 bits of the float32 pattern. */
+function countBits(bits: Uint32Array, fine: Int32Array, n: number): void {
+  for (let i = 0; i < n; i++) fine[bits[i] >>> 16]++;
+}
+
+// Small calls of each before any real use: every path (the code after the loops included) then has type feedback
+// when V8 optimizes, else the loop's on-stack-replacement code deoptimizes at the loop's end on every call (measured:
+// 30 ns an element instead of ~2).
+// Feedback vectors are allocated lazily, after a few calls, hence the repeats.
+for (let k = 0; k < 64; k++) {
+  const t = new Float32Array(16);
+  const d = new Float64Array(16);
+  const s = new Float64Array(5);
+  const u = new Uint32Array(t.buffer);
+  const f = new Int32Array(65536);
+  sums32(t, t, 16, t, u, f, s);
+  sums64(d, d, 16, t, u, f, s);
+  countBits(new Uint32Array(16), new Int32Array(1), 16);
+}
+
+/** Running sums for one pair. */
+class PairAccumulator {
+  /** [aa, bb, unused, dd, max]. */
+  readonly s = new Float64Array(5);
+  nonFinite = 0;
+  /** The SIMD kernel for float32 pairs, where WebAssembly SIMD runs; the fine histogram then lives in its memory. */
+  private readonly simd = SimdDiff.create();
+  readonly fine = this.simd?.fine ?? new Int32Array(FINE_BINS);
+  private readonly diff = new Float32Array(CHUNK_ELEMENTS);
+  private readonly diffBits = new Uint32Array(this.diff.buffer);
+  private readonly tail = new Float64Array(5);
+
+  get aa(): number { return this.s[0]; }
+  get bb(): number { return this.s[1]; }
+  /** a·b from the other sums: ‖a−b‖² = ‖a‖² + ‖b‖² − 2a·b. */
+  get ab(): number { return (this.s[0] + this.s[1] - this.s[3]) / 2; }
+  get dd(): number { return this.s[3]; }
+  get max(): number { return this.s[4]; }
+
+  reset(): void {
+    this.s.fill(0);
+    this.nonFinite = 0;
+    this.fine.fill(0);
+  }
+
+  add32(a: Float32Array, b: Float32Array, n: number): boolean {
+    if (!this.simd) return sums32(a, b, n, this.diff, this.diffBits, this.fine, this.s);
+    const r = this.simd.run(a, b, n);
+    const all = r.aa + r.bb + r.dd + r.max;
+    this.tail.fill(0);
+    const tailOk = r.n4 === n || sums32(a.subarray(r.n4), b.subarray(r.n4), n - r.n4, this.diff, this.diffBits, this.fine, this.tail);
+    if (all - all !== 0 || !tailOk) {
+      // Take the kernel's counts back (the same float32 differences), then the caller redoes the chunk carefully.
+      const diff = this.diff;
+      for (let i = 0; i < r.n4; i++) diff[i] = a[i] - b[i];
+      const bits = this.diffBits;
+      for (let i = 0; i < r.n4; i++) this.fine[bits[i] >>> 16]--;
+      if (tailOk && r.n4 !== n) {
+        for (let i = r.n4; i < n; i++) diff[i - r.n4] = a[i] - b[i];
+        for (let i = 0; i < n - r.n4; i++) this.fine[bits[i] >>> 16]--;
+      }
+      return false;
+    }
+    const s = this.s;
+    s[0] += r.aa + this.tail[0];
+    s[1] += r.bb + this.tail[1];
+    s[3] += r.dd + this.tail[3];
+    s[4] = Math.max(s[4], r.max, this.tail[4]);
+    return true;
+  }
+
+  add64(a: Float64Array, b: Float64Array, n: number): boolean {
+    return sums64(a, b, n, this.diff, this.diffBits, this.fine, this.s);
+  }
+
+  /** Slow path for chunks holding NaN/Inf: such element pairs are counted and left out. */
+  addCareful(a: ArrayLike<number>, b: ArrayLike<number>, n: number): void {
+    const s = this.s;
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const x = a[i];
+      const y = b[i];
+      if (!Number.isFinite(x) || !Number.isFinite(y)) {
+        this.nonFinite++;
+        continue;
+      }
+      const d = x - y;
+      s[0] += x * x;
+      s[1] += y * y;
+      s[3] += d * d;
+      if (Math.abs(d) > s[4]) s[4] = Math.abs(d);
+      this.diff[k++] = d;
+    }
+    countBits(this.diffBits, this.fine, k);
+  }
+}
+
+let lastYield = 0;
+async function breathe(signal: AbortSignal | undefined): Promise<void> {
+  const now = performance.now();
+  if (now - lastYield > 30) {
+    lastYield = now;
+    await new Promise<void>((r) => setImmediate(r));
+  }
+  if (signal?.aborted) throw Object.assign(new Error('weights comparison was cancelled'), { name: 'AbortError' });
+}
+
+/** A read whole, laid out in B's axis order (b.shape[k] = a.shape[perm[k]]). */
+async function permutedWhole(a: Tensor, perm: number[], reader: ChunkReader): Promise<Float64Array> {
+  const n = a.elementCount;
+  const src = new Float64Array(n);
+  for (let first = 0; first < n; first += CHUNK_ELEMENTS) {
+    const len = Math.min(CHUNK_ELEMENTS, n - first);
+    src.set((await reader.chunk(a, first, len, false)).subarray(0, len), first);
+  }
+  const rank = a.shape.length;
+  const strideA = new Array<number>(rank).fill(1);
+  for (let k = rank - 2; k >= 0; k--) strideA[k] = strideA[k + 1] * a.shape[k + 1];
+  const shapeB = perm.map((p) => a.shape[p]);
+  const step = perm.map((p) => strideA[p]); // A offset per step along B's axis k
+  const out = new Float64Array(n);
+  const idx = new Array<number>(rank).fill(0);
+  let off = 0;
+  for (let j = 0; j < n; j++) {
+    out[j] = src[off];
+    for (let k = rank - 1; k >= 0; k--) {
+      if (++idx[k] < shapeB[k]) {
+        off += step[k];
+        break;
+      }
+      off -= step[k] * (shapeB[k] - 1);
+      idx[k] = 0;
+    }
+  }
+  return out;
+}
+
+const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+async function comparePair(p: TensorPair, ra: ChunkReader, rb: ChunkReader, acc: PairAccumulator, bins: number, signal?: AbortSignal): Promise<TensorComparison> {
+  const { a, b } = p;
+  const base: TensorComparison = {
+    name: a.name, ...(b.name !== a.name ? { b: b.name } : {}), key: p.key, matchedBy: p.by,
+    ...(p.perm ? { transposed: p.perm } : {}),
+    shape: a.shape, dtype: a.dtype, ...(b.dtype !== a.dtype ? { dtypeB: b.dtype } : {}),
+    count: a.elementCount, relChange: null, cosine: null, maxAbsDiff: null, normA: null, normB: null, nonFinite: 0,
+  };
+  const problem = ChunkReader.problem(a) ?? ChunkReader.problem(b);
+  if (problem) return { ...base, problem };
+  if (p.perm && a.elementCount > PERMUTED_MAX) return { ...base, problem: `too large to compare through a transpose (${a.elementCount} elements, at most ${PERMUTED_MAX})` };
+  acc.reset();
+  const n = a.elementCount;
+  const fast = !p.perm && ChunkReader.plainFloat32(a) && ChunkReader.plainFloat32(b);
+  const whole = p.perm ? await permutedWhole(a, p.perm, ra) : undefined;
+  // Read-ahead: chunk k+1 is requested before chunk k is summed, so file reads (libuv threads) overlap the sums.
+  // Safe with the readers' reused buffers: a chunk's bytes are copied/decoded in its continuation, which cannot run
+  // before the synchronous sums of the previous chunk are done.
+  const fetch = (first: number) => {
+    const len = Math.min(CHUNK_ELEMENTS, n - first);
+    const p = Promise.all([whole ? whole.subarray(first, first + len) : ra.chunk(a, first, len, fast), rb.chunk(b, first, len, fast)]);
+    p.catch(() => undefined); // a read failing while the previous chunk is summed is reported when awaited
+    return p;
+  };
+  let next = n > 0 ? fetch(0) : undefined;
+  for (let first = 0; first < n; first += CHUNK_ELEMENTS) {
+    const len = Math.min(CHUNK_ELEMENTS, n - first);
+    const [ca, cb] = await next!;
+    next = first + CHUNK_ELEMENTS < n ? fetch(first + CHUNK_ELEMENTS) : undefined;
+    const ok = fast ? acc.add32(ca as Float32Array, cb as Float32Array, len) : acc.add64(ca as Float64Array, cb as Float64Array, len);
+    if (!ok) acc.addCareful(ca, cb, len);
+    await breathe(signal);
+  }
+  const rel = acc.aa > 0 ? Math.sqrt(acc.dd / acc.aa) : acc.dd === 0 ? 0 : Infinity;
+  const cos = acc.aa > 0 && acc.bb > 0 ? acc.ab / Math.sqrt(acc.aa * acc.bb) : acc.aa === 0 && acc.bb === 0 ? 1 : NaN;
+  const R = acc.max;
+  let histogram: Histogram;
+  const total = n - acc.nonFinite;
+  if (R === 0) histogram = { edges: [0, 0], counts: [total] };
+  else {
+    const edges = linearEdges(-R, R, bins);
+    histogram = { edges, counts: rebin(intervals(toSparse(acc.fine), -R, R), edges) };
+  }
+  return {
+    ...base,
+    relChange: finiteOrNull(rel),
+    cosine: finiteOrNull(Math.max(-1, Math.min(1, cos))),
+    maxAbsDiff: R,
+    normA: Math.sqrt(acc.aa),
+    normB: Math.sqrt(acc.bb),
+    nonFinite: acc.nonFinite,
+    histogram,
+  };
+}
+
+/** "encoder.layer.3.attn.q.weight" → "encoder.layer.3.attn.q"; top-level names → "". */
+export function scopeOfKey(key: string): string {
+  const i = key.lastIndexOf('.');
+  return i < 0 ? '' : key.slice(0, i);
+}
+
+export function scopeChanges(tensors: TensorComparison[]): ScopeChange[] {
+  const m = new Map<string, { tensors: number; changed: number; dd: number; aa: number; max: number; unknown: boolean }>();
+  for (const t of tensors) {
+    const s = scopeOfKey(t.key);
+    const e = m.get(s) ?? { tensors: 0, changed: 0, dd: 0, aa: 0, max: 0, unknown: false };
+    m.set(s, e);
+    e.tensors++;
+    if (t.problem || t.normA === null || t.relChange === null && t.maxAbsDiff === null) {
+      e.unknown = true;
+      continue;
+    }
+    const dd = t.relChange !== null ? (t.relChange * t.normA) ** 2 : Infinity;
+    e.dd += dd;
+    e.aa += t.normA * t.normA;
+    e.max = Math.max(e.max, t.maxAbsDiff ?? 0);
+    if ((t.maxAbsDiff ?? 0) > 0) e.changed++;
+  }
+  const out: ScopeChange[] = [...m].map(([scope, e]) => ({
+    scope, tensors: e.tensors, changed: e.changed, maxAbsDiff: e.max,
+    relChange: e.aa > 0 ? finiteOrNull(Math.sqrt(e.dd / e.aa)) : e.dd === 0 ? 0 : null,
+  }));
+  const rank = (s: ScopeChange) => (s.relChange === null ? Infinity : s.relChange);
+  return out.sort((x, y) => rank(y) - rank(x) || y.maxAbsDiff - x.maxAbsDiff || x.scope.localeCompare(y.scope));
+}
+
+/** Matches the two models' weights and compares every pair; `match` may be given when the caller already has it. */
+export async function compareWeights(ma: Model, mb: Model, opts: CompareWeightsOptions = {}, match: TensorMatch = matchTensors(ma, mb)): Promise<WeightsComparison> {
+  const bins = opts.bins ?? 64;
+  const ra = new ChunkReader();
+  const rb = new ChunkReader();
+  const acc = new PairAccumulator();
+  const tensors: TensorComparison[] = [];
+  const totalBytes = match.pairs.reduce((s, p) => s + (p.a.data?.byteLength ?? 0) + (p.b.data?.byteLength ?? 0), 0) || 1;
+  let dd = 0;
+  let aa = 0;
+  let compared = 0;
+  for (const p of match.pairs) {
+    opts.onProgress?.((ra.bytesRead + rb.bytesRead) / totalBytes, p.key);
+    let c: TensorComparison;
+    try {
+      c = await comparePair(p, ra, rb, acc, bins, opts.signal);
+    } catch (e) {
+      if ((e as Error).name === 'AbortError') throw e;
+      // One unreadable weight (a truncated external file) is reported on that weight; the rest still compare.
+      const msg = e instanceof ModelError ? e.problem : (e instanceof Error ? e.message : String(e));
+      c = { name: p.a.name, key: p.key, matchedBy: p.by, shape: p.a.shape, dtype: p.a.dtype, count: p.a.elementCount, relChange: null, cosine: null, maxAbsDiff: null, normA: null, normB: null, nonFinite: 0, problem: msg };
+    }
+    tensors.push(c);
+    if (c.normA !== null && c.relChange !== null) {
+      dd += (c.relChange * c.normA) ** 2;
+      aa += c.normA ** 2;
+      compared++;
+    }
+  }
+  opts.onProgress?.(1, 'done');
+  return {
+    tensors,
+    scopes: scopeChanges(tensors),
+    unmatched: match.unmatched,
+    mismatched: match.mismatched,
+    relChange: !compared ? null : aa > 0 ? Math.sqrt(dd / aa) : dd === 0 ? 0 : null,
+    bytes: ra.bytesRead + rb.bytesRead,
+  };
+}

@@ -1,0 +1,10 @@
+export { compareModels, compareJson, compareOverlay } from './compare-models';
+export type { CompareOptions, CompareResult, CompareJson } from './compare-models';
+export { matchNodes } from './match-nodes';
+export type { NodeDiff } from './match-nodes';
+export { matchTensors } from './match-tensors';
+export type { TensorMatch } from './match-tensors';
+export { compareWeights } from './compare-weights';
+export type { WeightsComparison } from './compare-weights';
+export { compareOutputs, DEFAULT_TOLERANCE } from './compare-outputs';
+export type { OutputsComparison } from './compare-outputs';
