@@ -42,7 +42,7 @@ export async function compareModels(ma: Model, mb: Model, opts: CompareOptions =
   const weights = await compareWeights(ma, mb, { bins: opts.bins, signal: opts.signal, onProgress: progress(0, withOutputs ? 0.6 : 1) }, matchTensors(ma, mb));
   const result: CompareResult = { a: { path: ma.path, format: ma.format }, b: { path: mb.path, format: mb.format }, nodes, weights };
   if (withOutputs) {
-    result.outputs = await compareOutputs(ma.path, mb.path, {
+    result.outputs = await compareOutputs(ma, mb, {
       inputs: opts.inputs, dims: opts.dims, providers: opts.providers, tolerance: opts.tolerance,
       modelA: ma, modelB: mb, nodes, signal: opts.signal, onProgress: progress(0.6, 1),
     });

@@ -5,7 +5,7 @@ import type { NdArray } from '../formats/arrays/ndarray';
 import { elementCount, numberAt } from '../formats/arrays/ndarray';
 import type { InputUsed, RunInputSpec } from '../protocol/run';
 import { castArray, planInputs } from '../runtime/inputs';
-import { isTfjsPath, sessions } from '../runtime/load';
+import { sessions } from '../runtime/load';
 import type { RuntimeSession } from '../runtime/session';
 import { oneLine } from '../runtime/session';
 import type * as ExtraOutputs from '../runtime/onnx/extra-outputs';
@@ -201,11 +201,15 @@ async function run(path: string, s: RuntimeSession, feeds: Map<string, NdArray>)
   }
 }
 
-export async function compareOutputs(pathA: string, pathB: string, opts: CompareOutputsOptions = {}): Promise<OutputsComparison> {
+export async function compareOutputs(ma: Model, mb: Model, opts: CompareOutputsOptions = {}): Promise<OutputsComparison> {
+  opts = { ...opts, modelA: ma, modelB: mb };
+  const pathA = ma.path;
+  const pathB = mb.path;
   const tolerance = opts.tolerance ?? DEFAULT_TOLERANCE;
   opts.onProgress?.(0, 'loading models');
-  const { session: sa } = await sessions.get(pathA, { providers: opts.providers });
-  const { session: sb } = await sessions.get(pathB, { providers: opts.providers });
+  // Sessions of the opened models (cached on them): the runtime is chosen by each model's format.
+  const { session: sa } = await sessions.get(ma, { providers: opts.providers });
+  const { session: sb } = await sessions.get(mb, { providers: opts.providers });
   checkAbort(opts.signal);
   const plan = await planInputs(sa.inputs, opts.inputs ?? [], { dims: opts.dims, seed: opts.seed, model: opts.modelA, modelPath: pathA });
   let feedsB: Map<string, NdArray>;
@@ -241,7 +245,7 @@ export async function compareOutputs(pathA: string, pathB: string, opts: Compare
     inputs: plan.used, providers: { a: sa.provider, b: sb.provider }, outputs, tolerance,
     divergence: null, activations: [], activationsSkipped: 0,
   };
-  const skip = divergenceSkip(pathA, pathB, opts);
+  const skip = divergenceSkip(opts);
   if (skip) return { ...result, divergenceSkipped: skip };
   opts.onProgress?.(0.4, 'comparing intermediate values');
   await findDivergence(pathA, pathB, sa, sb, plan.feeds, feedsB, { ...opts, tolerance }, result);
@@ -249,8 +253,8 @@ export async function compareOutputs(pathA: string, pathB: string, opts: Compare
   return result;
 }
 
-function divergenceSkip(pathA: string, pathB: string, opts: CompareOutputsOptions): string | undefined {
-  if (isTfjsPath(pathA) || isTfjsPath(pathB) || opts.modelA?.format !== 'onnx' || opts.modelB?.format !== 'onnx') {
+function divergenceSkip(opts: CompareOutputsOptions): string | undefined {
+  if (opts.modelA?.format !== 'onnx' || opts.modelB?.format !== 'onnx') {
     return 'the divergence search needs two ONNX models';
   }
   if (!opts.nodes?.pairs.length) return 'no nodes of the two models match';

@@ -1,6 +1,7 @@
 import type { CompareEngineMethods } from '../../protocol/compare';
 import { compareJson, compareModels, compareOverlay } from '../../compare/compare-models';
 import { openModelChecked } from '../open';
+import { releaseModel } from '../../runtime/run-model';
 import { executing } from './executing';
 import type { FeatureHandlers } from './types';
 
@@ -16,6 +17,7 @@ export const compareHandlers: FeatureHandlers<CompareEngineMethods> = (services)
         const r = await compareModels(model, b, { outputs, signal: ctx.signal, onProgress });
         return { other: b.path, json: compareJson(r), overlay: compareOverlay(r, 'a') };
       } finally {
+        await releaseModel(b); // B's sessions go with it; A's stay cached on the open model
         await b.dispose?.();
       }
     }),
