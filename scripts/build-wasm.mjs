@@ -1,4 +1,4 @@
-// Compiles the WebAssembly text kernels in src/explain/kernels/*.wat and src/compare/kernels/*.wat into TypeScript modules holding the binary as
+// Compiles the WebAssembly text kernels in src/{explain,compare,stats}/kernels/*.wat into TypeScript modules holding the binary as
 // base64 (so the sources run under tsx and inside the esbuild bundle alike, with no .wasm file to locate).
 //   node scripts/build-wasm.mjs          write the .ts files
 //   node scripts/build-wasm.mjs --check  exit 1 if a committed .ts file differs from what the .wat compiles to
@@ -10,7 +10,7 @@ import initWabt from 'wabt';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', 'src');
 const wabt = await initWabt();
 let stale = 0;
-for (const dir of [join(root, 'explain', 'kernels'), join(root, 'compare', 'kernels')])
+for (const dir of [join(root, 'explain', 'kernels'), join(root, 'compare', 'kernels'), join(root, 'stats', 'kernels')])
 for (const name of readdirSync(dir).filter((f) => f.endsWith('.wat'))) {
   const mod = wabt.parseWat(name, readFileSync(join(dir, name), 'utf8'), { simd: true });
   const { buffer } = mod.toBinary({});

@@ -25,11 +25,23 @@ export class FileRegions {
         checkRange(this.file, what, byteLength, offset, length);
         return this.readAt(base + offset, length);
       },
+      readInto: async (offset, length, target) => {
+        checkRange(this.file, what, byteLength, offset, length);
+        if (target.length < length) throw new RangeError(`readInto: ${length} bytes into a ${target.length}-byte buffer`);
+        await this.readInto(base + offset, length, target);
+      },
     };
   }
 
   /** Reads exactly `length` bytes at `position`, or throws a ModelError saying the file ended early. */
   async readAt(position: number, length: number): Promise<Uint8Array> {
+    const out = new Uint8Array(length);
+    await this.readInto(position, length, out);
+    return out;
+  }
+
+  /** As readAt, into out[0..length). */
+  async readInto(position: number, length: number, out: Uint8Array): Promise<void> {
     this.handle ??= open(this.file, 'r');
     let fh: FileHandle;
     try {
@@ -38,7 +50,6 @@ export class FileRegions {
       this.handle = undefined;
       throw new ModelError(this.file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
-    const out = new Uint8Array(length);
     let done = 0;
     // fs reads may come back short for big ranges; loop until the range is full or the file ends.
     while (done < length) {
@@ -46,7 +57,6 @@ export class FileRegions {
       if (bytesRead === 0) throw new ModelError(this.file, `ended early (wanted bytes up to ${position + length}; the file changed since it was opened?)`);
       done += bytesRead;
     }
-    return out;
   }
 
   async dispose(): Promise<void> {

@@ -8,6 +8,11 @@ export interface ByteSource {
   readonly byteLength: number;
   /** Reads [offset, offset+length) of this tensor's bytes. Rejects with a ModelError when the bytes are not there. */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Optional: reads the same bytes into target[0..length) (a caller's reused buffer, so a scan over a big file
+   * allocates nothing per chunk). Same errors as `read`.
+   */
+  readInto?(offset: number, length: number, target: Uint8Array): Promise<void>;
 }
 
 /** How stored integers map to real values, when a format says so. */

@@ -87,6 +87,18 @@ function slowSegment(a: Float32Array | Float64Array, from: number, to: number, K
   R[0] = mn; R[1] = mx; R[2] = s; R[3] = s2; R[4] = z;
 }
 
+/** min/max of a[from..to) into R[0], R[1] in the JS loop's order (`v < min`: the first of equal values stays). */
+function firstExtremes(a: Float32Array | Float64Array, from: number, to: number): void {
+  let mn = Infinity, mx = -Infinity;
+  for (let i = from; i < to; i++) {
+    const v = a[i];
+    if (v < mn) mn = v;
+    if (v > mx) mx = v;
+  }
+  R[0] = mn;
+  R[1] = mx;
+}
+
 export interface ChannelPlan {
   /** 'first': channels are contiguous rows of `inner` elements; 'last': channel = index % channels. */
   layout: 'first' | 'last';
@@ -94,8 +106,19 @@ export interface ChannelPlan {
   inner: number;
 }
 
+/**
+ * The float32 segment loop on WebAssembly SIMD (kernel-scan.ts), for values that sit in the kernel's memory: fills
+ * r with [min, max, sum(v-K), sum((v-K)^2), zeros] as kernelF32 does and counts into its `hist`; false when `a` is
+ * elsewhere (the JS kernel then runs).
+ */
+export interface SegmentKernel {
+  readonly hist: Int32Array;
+  f32(a: Float32Array, from: number, to: number, K: number, r: Float64Array): boolean;
+}
+
 export class Accumulator {
-  readonly hist = new Int32Array(FINE_BINS);
+  /** The fine histogram: the kernel's when there is one (its memory), so both loops count into the same bins. */
+  readonly hist: Int32Array;
   count = 0;
   /** Finite elements. */
   n = 0;
@@ -111,6 +134,14 @@ export class Accumulator {
   /** Sum of squares per output channel (when a plan is set). */
   channelSq: Float64Array | undefined;
   private plan: ChannelPlan | undefined;
+
+  constructor(private readonly kernel?: SegmentKernel) {
+    this.hist = kernel?.hist ?? new Int32Array(FINE_BINS);
+  }
+
+  get layout(): ChannelPlan['layout'] | undefined {
+    return this.plan?.layout;
+  }
 
   reset(plan?: ChannelPlan): void {
     this.hist.fill(0);
@@ -157,9 +188,58 @@ export class Accumulator {
 
   private lastSegmentSq = 0;
 
+  /** Sets the shift K when no value has set it yet (the first finite value of the first chunk, or 0). */
+  setShift(k: number): void {
+    if (this.K !== this.K) this.K = k;
+  }
+
+  /**
+   * Folds in a 16-bit float tensor counted by pattern (cnt[h] elements had pattern h, whose float32 value is
+   * values[h], bits valueBits[h]), as if each element had gone through `add`: counts, min/max, zeros, NaN/Inf and
+   * the fine histogram come out identical; the sums are formed per pattern (c × (v−K)), so they differ from the
+   * element-order sums only by rounding, and are closer to exact. `firstZero` is the first zero the tensor holds in
+   * element order (+0 or −0): the element loop keeps the first of equal values as min/max. Channel sums of squares
+   * are the caller's (it has the rows). The caller has set K (setShift).
+   */
+  addPatternCounts(cnt: Int32Array, values: Float32Array, valueBits: Uint32Array, firstZero: number): void {
+    const K = this.K;
+    const hist = this.hist;
+    let mn = Infinity, mx = -Infinity, s = 0, s2 = 0, z = 0, n = 0, count = 0, nan = 0, inf = 0;
+    for (let h = 0; h < 65536; h++) {
+      const c = cnt[h];
+      if (c === 0) continue;
+      count += c;
+      const v = values[h];
+      if (v !== v) { nan += c; continue; }
+      if (v === Infinity || v === -Infinity) { inf += c; continue; }
+      if (v < mn) mn = v;
+      if (v > mx) mx = v;
+      if (v === 0) z += c;
+      const d = v - K;
+      s += c * d;
+      s2 += c * (d * d);
+      n += c;
+      hist[valueBits[h] >>> 16] += c;
+    }
+    if (mn === 0) mn = firstZero;
+    if (mx === 0) mx = firstZero;
+    if (mn < this.min) this.min = mn;
+    if (mx > this.max) this.max = mx;
+    this.sum += s;
+    this.sum2 += s2;
+    this.zeros += z;
+    this.nan += nan;
+    this.inf += inf;
+    this.n += n;
+    this.count += count;
+  }
+
   private segment(a: Float32Array | Float64Array, u: Uint32Array | undefined, from: number, to: number, cols: Float64Array | undefined, col: number): number {
     const K = this.K;
-    if (u) kernelF32(a as Float32Array, u, from, to, K, this.hist, cols, col);
+    if (u && !cols && this.kernel?.f32(a as Float32Array, from, to, K, R)) {
+      // Lanes reorder equal values, which only matters for ±0: the JS loop keeps the first zero it meets as min/max.
+      if (R[0] === 0 || R[1] === 0) firstExtremes(a, from, to);
+    } else if (u) kernelF32(a as Float32Array, u, from, to, K, this.hist, cols, col);
     else kernelF64(a as Float64Array, from, to, K, this.hist, cols, col);
     let finite = to - from;
     if (!Number.isFinite(R[3]) || !Number.isFinite(R[2])) {

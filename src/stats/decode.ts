@@ -42,6 +42,11 @@ function bfloat16Table(): Float32Array {
   return bf16Table;
 }
 
+/** The float32 value of every float16 or bfloat16 pattern (what decodeHalfFloats writes). */
+export function halfFloatTable(d: 'float16' | 'bfloat16'): Float32Array {
+  return d === 'float16' ? float16Table() : bfloat16Table();
+}
+
 /** 8-bit floats (OCP FP8 / the ONNX "fnuz" variants): E exponent, M mantissa bits, bias B, plus each type's NaN/Inf codes. */
 function float8Table(d: DType): Float64Array {
   let t = f8Tables.get(d);

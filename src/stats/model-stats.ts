@@ -3,7 +3,8 @@ import type { ChannelStats, GroupStats, ModelStats, StatsBlock, TensorStats } fr
 import { Accumulator, FINE_BINS } from './accumulator';
 import { addSparse, intervals, kurtosis, linearEdges, percentile, rebin, toSparse, type SparseFine } from './fine-histogram';
 import { findDuplicates, healthFindings } from './findings';
-import { ScanBuffers, scanProblem, scanTensor } from './scan';
+import { ScanKernel } from './kernel-scan';
+import { ScanBuffers, scanProblem, scanTensor, type ScanOptions } from './scan';
 import { channelPlan, storedDType, weightContexts, type WeightContext } from './weight-context';
 
 export interface StatsOptions {
@@ -11,6 +12,8 @@ export interface StatsOptions {
   onProgress?: (fraction: number, message: string) => void;
   /** Bins of the summary histograms (default 64). */
   bins?: number;
+  /** false: the plain JS loops only, without the WebAssembly kernel (kernel-scan.ts); tests compare the two. */
+  kernel?: boolean;
 }
 
 /** Everything needed to merge a tensor into a group without rescanning it. */
@@ -131,7 +134,8 @@ export async function computeModelStats(model: Model, opts: StatsOptions = {}): 
       opts.onProgress(Math.min(1, doneBytes / totalBytes), `weights: ${name}`);
     }
   };
-  const acc = new Accumulator();
+  const kernel = opts.kernel === false ? undefined : ScanKernel.create();
+  const acc = new Accumulator(kernel);
   const buf = new ScanBuffers();
   const tensors: TensorStats[] = [];
   const moments: Moments[] = [];
@@ -150,14 +154,15 @@ export async function computeModelStats(model: Model, opts: StatsOptions = {}): 
     const problem = scanProblem(t);
     acc.reset(problem ? undefined : channelPlan(t, ctx.channelAxis));
     if (!problem) {
-      await scanTensor(t, buf, (a, u, len) => acc.add(a, u, len), {
+      const scanOpts: ScanOptions = {
         quantization: ctx.quantization,
         signal: opts.signal,
         onBytes: (n) => {
           doneBytes += n;
           report(t.name);
         },
-      });
+      };
+      if (!(await kernel?.scan(t, acc, scanOpts))) await scanTensor(t, buf, (a, u, len) => acc.add(a, u, len), scanOpts);
     }
     const m = momentsOf(acc);
     if (problem) m.count = t.elementCount;

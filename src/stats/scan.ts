@@ -38,7 +38,7 @@ export function scanProblem(t: Tensor): string | undefined {
 
 let lastYield = 0;
 /** Lets a cancel message in between chunks even when the byte source answers synchronously (in-memory files). */
-async function maybeYield(signal: AbortSignal | undefined): Promise<void> {
+export async function maybeYield(signal: AbortSignal | undefined): Promise<void> {
   const now = performance.now();
   if (now - lastYield > 30) {
     lastYield = now;

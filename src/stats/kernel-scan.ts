@@ -1,0 +1,216 @@
+import type { ByteSource, Tensor } from '../model/tensor';
+import { dequantizeGgml, GGML_BLOCKS } from '../formats/gguf/dequantize';
+import { FINE_BINS, type Accumulator, type SegmentKernel } from './accumulator';
+import { halfFloatTable } from './decode';
+import { CHUNK_ELEMENTS, maybeYield, type ScanOptions } from './scan';
+import { storedDType } from './weight-context';
+import { WASM_BASE64 } from './kernels/stats-scan-wasm';
+
+/**
+ * The weight statistics' fast path for the big-file formats' element types (float32, float16, bfloat16, GGML
+ * blocks): chunks are read straight into the WebAssembly kernel's memory (kernels/stats-scan.wat), two buffers in
+ * turn so that the next chunk's read runs (in libuv's thread pool) while this one is counted, and the loops are
+ * SIMD. 16-bit floats are counted by bit pattern, and their statistics follow from the 65536 counts. Results equal
+ * the JS path's (scan.ts + Accumulator.add) except the sums' rounding (another order of additions); the unit test
+ * stats-kernel.test.ts holds them together. Tensors it does not cover return false and take the JS path.
+ */
+
+let compiled: WebAssembly.Module | null | undefined;
+
+function module(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    try {
+      compiled = new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64'));
+    } catch {
+      compiled = null; // no WebAssembly SIMD here: the JS path serves
+    }
+  }
+  return compiled;
+}
+
+type Exports = {
+  memory: WebAssembly.Memory;
+  count16: (p: number, n: number, cnt: number) => void;
+  count16_f16sq: (p: number, n: number, cnt: number) => number;
+  count16_bf16sq: (p: number, n: number, cnt: number) => number;
+  f32: (p: number, n: number, K: number, hist: number, out: number) => void;
+  q8_0: (p: number, blocks: number, y: number) => void;
+  q4_0: (p: number, blocks: number, y: number) => void;
+};
+
+// Memory layout (bytes): pattern counts, fine histogram, results, two input buffers, dequantized values.
+const CNT = 0;
+const HIST = CNT + 65536 * 4;
+const OUT = HIST + FINE_BINS * 4;
+const IN_BYTES = CHUNK_ELEMENTS * 4;
+const IN0 = OUT + 64;
+const IN1 = IN0 + IN_BYTES;
+const DEC = IN1 + IN_BYTES;
+const BYTES = DEC + CHUNK_ELEMENTS * 4;
+
+/** Below this many elements a 16-bit tensor is cheaper element by element than through the 65536 counts. */
+const MIN_COUNTED = 1 << 16;
+
+export class ScanKernel implements SegmentKernel {
+  readonly hist: Int32Array;
+  private readonly cnt: Int32Array;
+  private readonly out: Float64Array;
+  private readonly inputs: [Uint8Array, Uint8Array];
+  private readonly decoded: Float32Array;
+  private readonly decodedBits: Uint32Array;
+
+  private constructor(private readonly k: Exports) {
+    const buf = k.memory.buffer;
+    this.cnt = new Int32Array(buf, CNT, 65536);
+    this.hist = new Int32Array(buf, HIST, FINE_BINS);
+    this.out = new Float64Array(buf, OUT, 5);
+    this.inputs = [new Uint8Array(buf, IN0, IN_BYTES), new Uint8Array(buf, IN1, IN_BYTES)];
+    this.decoded = new Float32Array(buf, DEC, CHUNK_ELEMENTS);
+    this.decodedBits = new Uint32Array(buf, DEC, CHUNK_ELEMENTS);
+  }
+
+  /** A kernel instance (its memory sized once, never grown, so the views stay valid), or undefined without WebAssembly SIMD. */
+  static create(): ScanKernel | undefined {
+    const m = module();
+    if (!m) return undefined;
+    const k = new WebAssembly.Instance(m, {}).exports as Exports;
+    const pages = Math.ceil(BYTES / 65536) - k.memory.buffer.byteLength / 65536;
+    if (pages > 0) k.memory.grow(pages);
+    return new ScanKernel(k);
+  }
+
+  f32(a: Float32Array, from: number, to: number, K: number, r: Float64Array): boolean {
+    if (a.buffer !== this.k.memory.buffer) return false;
+    this.k.f32(a.byteOffset + from * 4, to - from, K, HIST, OUT);
+    r.set(this.out);
+    return true;
+  }
+
+  /**
+   * Scans tensor t into acc (reset by the caller with t's channel plan); false, having read nothing, when the
+   * tensor is not one this path covers.
+   */
+  async scan(t: Tensor, acc: Accumulator, opts: ScanOptions): Promise<boolean> {
+    const src = t.data;
+    if (!src || t.elementCount === 0 || acc.layout === 'last') return false;
+    if (t.quantization?.kind === 'ggml') return this.scanGgml(t, src, acc, opts);
+    if (opts.quantization || opts.raw) return false;
+    const d = storedDType(t);
+    if (d === 'float32') return this.scanF32(t, src, acc, opts);
+    if ((d === 'float16' || d === 'bfloat16') && t.elementCount >= MIN_COUNTED) return this.scanHalf(t, d, src, acc, opts);
+    return false;
+  }
+
+  private async scanF32(t: Tensor, src: ByteSource, acc: Accumulator, opts: ScanOptions): Promise<boolean> {
+    const total = t.elementCount;
+    await this.stream(src, Math.ceil(total / CHUNK_ELEMENTS), (i) => [i * CHUNK_ELEMENTS * 4, Math.min(CHUNK_ELEMENTS, total - i * CHUNK_ELEMENTS) * 4], (bytes) => {
+      const len = bytes.length >> 2;
+      acc.add(new Float32Array(bytes.buffer, bytes.byteOffset, len), new Uint32Array(bytes.buffer, bytes.byteOffset, len), len);
+    }, opts);
+    return true;
+  }
+
+  private async scanGgml(t: Tensor, src: ByteSource, acc: Accumulator, opts: ScanOptions): Promise<boolean> {
+    const type = (t.quantization as { type: keyof typeof GGML_BLOCKS }).type;
+    const { elements, bytes: size } = GGML_BLOCKS[type];
+    const total = t.elementCount;
+    // Whole blocks per chunk (CHUNK_ELEMENTS is a multiple of 256), as scan.ts reads them.
+    await this.stream(src, Math.ceil(total / CHUNK_ELEMENTS), (i) => {
+      const first = i * CHUNK_ELEMENTS;
+      return [(first / elements) * size, Math.ceil(Math.min(CHUNK_ELEMENTS, total - first) / elements) * size];
+    }, (bytes, i) => {
+      const blocks = bytes.length / size;
+      if (type === 'Q8_0') this.k.q8_0(bytes.byteOffset, blocks, DEC);
+      else if (type === 'Q4_0') this.k.q4_0(bytes.byteOffset, blocks, DEC);
+      else dequantizeGgml(type, bytes, this.decoded, blocks);
+      const len = Math.min(CHUNK_ELEMENTS, total - i * CHUNK_ELEMENTS);
+      acc.add(this.decoded, this.decodedBits, len);
+    }, opts);
+    return true;
+  }
+
+  private async scanHalf(t: Tensor, d: 'float16' | 'bfloat16', src: ByteSource, acc: Accumulator, opts: ScanOptions): Promise<boolean> {
+    const total = t.elementCount;
+    const values = halfFloatTable(d);
+    const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+    const cnt = this.cnt;
+    cnt.fill(0);
+    const plan = acc.layout === 'first' ? acc.channelSq : undefined;
+    const inner = plan ? total / plan.length : 0;
+    const countSq = d === 'float16' ? this.k.count16_f16sq : this.k.count16_bf16sq;
+    let firstZero = NaN;
+    // Rows split at their ends, so that each row's sum of squares (its channel norm) comes out of one call.
+    const countRows = (bytes: Uint8Array, first: number, len: number) => {
+      const h = new Uint16Array(bytes.buffer, bytes.byteOffset, len);
+      for (let k = 0; k < len; ) {
+        const pos = first + k;
+        const row = Math.floor(pos / inner);
+        const end = Math.min(len, k + (inner - (pos % inner)));
+        let sq = countSq(bytes.byteOffset + k * 2, end - k, CNT);
+        if (!Number.isFinite(sq)) sq = finiteSquares(h, k, end, values);
+        plan![row] += sq;
+        k = end;
+      }
+    };
+    await this.stream(src, Math.ceil(total / CHUNK_ELEMENTS), (i) => [i * CHUNK_ELEMENTS * 2, Math.min(CHUNK_ELEMENTS, total - i * CHUNK_ELEMENTS) * 2], (bytes, i) => {
+      const len = bytes.length >> 1;
+      const first = i * CHUNK_ELEMENTS;
+      const h = new Uint16Array(bytes.buffer, bytes.byteOffset, len);
+      if (i === 0) {
+        let k = 0;
+        while (k < len && !Number.isFinite(values[h[k]])) k++;
+        acc.setShift(k < len ? values[h[k]] : 0);
+      }
+      const zeros = cnt[0] + cnt[0x8000];
+      if (!plan) this.k.count16(bytes.byteOffset, len, CNT);
+      else countRows(bytes, first, len);
+      // The first zero's sign (min/max keep the first of equal values): looked for in the chunk that brought it.
+      if (firstZero !== firstZero && cnt[0] + cnt[0x8000] !== zeros) {
+        let k = 0;
+        while ((h[k] & 0x7fff) !== 0) k++;
+        firstZero = values[h[k]];
+      }
+    }, opts);
+    acc.addPatternCounts(cnt, values, bits, firstZero);
+    return true;
+  }
+
+
+  /**
+   * Reads `chunks` byte ranges of src (range(i) = [offset, length]) into the two input buffers in turn, starting
+   * chunk i+1's read before chunk i is processed.
+   */
+  private async stream(src: ByteSource, chunks: number, range: (i: number) => [number, number], process: (bytes: Uint8Array, i: number) => void, opts: ScanOptions): Promise<void> {
+    const load = async (i: number): Promise<Uint8Array> => {
+      const [offset, length] = range(i);
+      const target = this.inputs[i & 1].subarray(0, length);
+      if (src.readInto) await src.readInto(offset, length, target);
+      else target.set(await src.read(offset, length));
+      return target;
+    };
+    let next: Promise<Uint8Array> | undefined = load(0);
+    try {
+      for (let i = 0; i < chunks; i++) {
+        const bytes: Uint8Array = await next!;
+        next = i + 1 < chunks ? load(i + 1) : undefined;
+        await maybeYield(opts.signal);
+        opts.onBytes?.(bytes.length);
+        process(bytes, i);
+      }
+    } finally {
+      // A chunk still in flight when a read failed or the scan was cancelled: settle it quietly (it only writes
+      // into the kernel's own memory).
+      next?.catch(() => undefined);
+    }
+  }
+}
+
+/** Sum of squares of the finite values among patterns h[from..to) (a row holding NaN/Inf, which the kernel flags). */
+function finiteSquares(h: Uint16Array, from: number, to: number, values: Float32Array): number {
+  let s = 0;
+  for (let i = from; i < to; i++) {
+    const v = values[h[i]];
+    if (Number.isFinite(v)) s += v * v;
+  }
+  return s;
+}
