@@ -2,6 +2,17 @@ import type { Model, ModelFormat } from '../model/graph';
 
 export interface OpenOptions {
   signal?: AbortSignal;
+  /** The file as openModel opened it, so that a reader need not open and stat it again. */
+  head?: OpenHead;
+}
+
+/** A model file held open by openModel while a reader's `open` runs (not after). */
+export interface OpenHead {
+  /** Its first bytes (up to 4 KiB, what `match` saw). */
+  readonly bytes: Uint8Array;
+  readonly size: number;
+  /** Reads exactly [position, position + length) synchronously; throws when the file ends first. */
+  read(position: number, length: number): Uint8Array;
 }
 
 /**

@@ -19,18 +19,7 @@ export class FileRegions {
     if (!Number.isSafeInteger(base) || !Number.isSafeInteger(byteLength) || base < 0 || byteLength < 0 || base + byteLength > this.size) {
       throw new ModelError(this.file, `${what}: bytes [${base}, ${base + byteLength}) are beyond the end of the file (${this.size} bytes)`);
     }
-    return {
-      byteLength,
-      read: async (offset, length) => {
-        checkRange(this.file, what, byteLength, offset, length);
-        return this.readAt(base + offset, length);
-      },
-      readInto: async (offset, length, target) => {
-        checkRange(this.file, what, byteLength, offset, length);
-        if (target.length < length) throw new RangeError(`readInto: ${length} bytes into a ${target.length}-byte buffer`);
-        await this.readInto(base + offset, length, target);
-      },
-    };
+    return new FileRegion(this, base, byteLength, what);
   }
 
   /** Reads exactly `length` bytes at `position`, or throws a ModelError saying the file ended early. */
@@ -63,5 +52,26 @@ export class FileRegions {
     const h = this.handle;
     this.handle = undefined;
     await h?.then((fh) => fh.close(), () => undefined);
+  }
+}
+
+/** One region of a FileRegions file: a class rather than closures, as a model may hold thousands of tensors. */
+class FileRegion implements ByteSource {
+  constructor(
+    private readonly file: FileRegions,
+    private readonly base: number,
+    readonly byteLength: number,
+    private readonly what: string,
+  ) {}
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    checkRange(this.file.file, this.what, this.byteLength, offset, length);
+    return this.file.readAt(this.base + offset, length);
+  }
+
+  async readInto(offset: number, length: number, target: Uint8Array): Promise<void> {
+    checkRange(this.file.file, this.what, this.byteLength, offset, length);
+    if (target.length < length) throw new RangeError(`readInto: ${length} bytes into a ${target.length}-byte buffer`);
+    await this.file.readInto(this.base + offset, length, target);
   }
 }

@@ -27,19 +27,20 @@ const fromBits = (bits: number): number => {
 
 const nonFinite = (b: number): boolean => (b & 0x7f80) === 0x7f80;
 
+/** Scratch for toSparse's single pass (the nonzero bins are then copied out at their count). */
+const scratchBins = new Uint16Array(FINE_BINS);
+const scratchCounts = new Float64Array(FINE_BINS);
+
 export function toSparse(hist: Int32Array | Float64Array): SparseFine {
   let k = 0;
-  for (let b = 0; b < FINE_BINS; b++) if (hist[b] !== 0) k++;
-  const bins = new Uint16Array(k);
-  const counts = new Float64Array(k);
-  k = 0;
   for (let b = 0; b < FINE_BINS; b++) {
-    if (hist[b] !== 0) {
-      bins[k] = b;
-      counts[k++] = hist[b];
+    const c = hist[b];
+    if (c !== 0) {
+      scratchBins[k] = b;
+      scratchCounts[k++] = c;
     }
   }
-  return { bins, counts };
+  return { bins: scratchBins.slice(0, k), counts: scratchCounts.slice(0, k) };
 }
 
 export function addSparse(into: Float64Array, s: SparseFine): void {

@@ -76,7 +76,8 @@ function momentsOf(acc: Accumulator): Moments {
 
 /** Chan et al.'s pairwise merge of mean and squared deviations; histograms add bin by bin. */
 export function mergeMoments(parts: Moments[]): Moments {
-  const dense = new Float64Array(FINE_BINS);
+  // One part (a group of one tensor): its own bins, without the dense round trip that would give the same ones.
+  const dense = parts.length === 1 ? undefined : new Float64Array(FINE_BINS);
   const out: Moments = { count: 0, n: 0, min: Infinity, max: -Infinity, mean: 0, m2: 0, sumSquares: 0, zeros: 0, nan: 0, inf: 0, fine: { bins: new Uint16Array(0), counts: new Float64Array(0) } };
   for (const p of parts) {
     out.count += p.count;
@@ -93,17 +94,19 @@ export function mergeMoments(parts: Moments[]): Moments {
       out.m2 += p.m2 + (delta * delta * out.n * p.n) / n;
       out.n = n;
     }
-    addSparse(dense, p.fine);
+    if (dense) addSparse(dense, p.fine);
   }
-  out.fine = toSparse(dense);
+  out.fine = dense ? toSparse(dense) : parts.length === 1 ? parts[0].fine : out.fine;
   return out;
 }
 
 function channelStats(acc: Accumulator, axis: number): ChannelStats | undefined {
   const sq = acc.channelSq;
   if (!sq) return undefined;
-  const norms = Array.from(sq, (x) => Math.sqrt(Math.max(0, x)));
-  const sorted = norms.filter(Number.isFinite).sort((a, b) => a - b);
+  const norms = new Float64Array(sq.length);
+  for (let i = 0; i < sq.length; i++) norms[i] = Math.sqrt(Math.max(0, sq[i]));
+  // A typed array sorts numerically without a comparator call per pair (thousands of channels per tensor).
+  const sorted = norms.filter(Number.isFinite).sort();
   if (!sorted.length) return undefined;
   const median = sorted[Math.floor(sorted.length / 2)];
   // Dead: no signal at all, or a millionth of a typical channel (a pruned or collapsed filter).

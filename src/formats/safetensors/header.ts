@@ -2,6 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { DType } from '../../model/dtype';
 import { DTYPE_BYTES } from '../../model/dtype';
 import { ModelError } from '../../model/errors';
+import type { OpenHead } from '../descriptor';
 
 /** A header is JSON describing tensors; real ones are a few hundred KB. Anything past this is not a header. */
 export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
@@ -41,7 +42,12 @@ export interface SafetensorsHeader {
  * Only those bytes are read (plus one fstat); every offset is checked against the file size here, so a later read
  * of tensor bytes cannot run past the end.
  */
-export async function readSafetensorsHeader(path: string): Promise<SafetensorsHeader> {
+export async function readSafetensorsHeader(path: string, head?: OpenHead): Promise<SafetensorsHeader> {
+  // The registry's descriptor, already open (its first bytes read): the rest of the header comes from it.
+  if (head) return headerFrom(path, head.size, (into, position) => {
+    if (position + into.length <= head.bytes.length) into.set(head.bytes.subarray(position, position + into.length));
+    else into.set(head.read(position, into.length));
+  });
   // Synchronous on purpose: a stat and one or two small reads, where the promise API's thread-pool hops would cost
   // more than the reads themselves.
   let fd: number;
@@ -51,24 +57,29 @@ export async function readSafetensorsHeader(path: string): Promise<SafetensorsHe
     throw new ModelError(path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
   try {
-    const { size } = fstatSync(fd);
+    return headerFrom(path, fstatSync(fd).size, (into, position) => readFully(fd, into, position));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function headerFrom(path: string, size: number, readInto: (into: Uint8Array, position: number) => void): SafetensorsHeader {
+  try {
     if (size < 8) throw new ModelError(path, `is ${size} bytes, too short for a SafeTensors header (8-byte length + JSON)`);
     // Exactly the header: 8 bytes of length, then the JSON (sync reads are cheap, so no read-ahead into the data).
     const lenBytes = new Uint8Array(8);
-    readFully(fd, lenBytes, 0);
+    readInto(lenBytes, 0);
     const n = new DataView(lenBytes.buffer).getBigUint64(0, true);
     if (n > BigInt(MAX_HEADER_BYTES)) throw new ModelError(path, `header length ${n} is over the ${MAX_HEADER_BYTES / 1024 / 1024} MB a SafeTensors header may have (not a SafeTensors file?)`);
     const len = Number(n);
     if (8 + len > size) throw new ModelError(path, `header length ${len} runs past the end of the file (${size} bytes): the file is truncated or not SafeTensors`);
     if (len < 2) throw new ModelError(path, `header length ${len} is too short for a JSON object`);
     const json = new Uint8Array(len);
-    readFully(fd, json, 8);
+    readInto(json, 8);
     return parseHeader(path, json, size);
   } catch (e) {
     if (e instanceof ModelError) throw e;
     throw new ModelError(path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  } finally {
-    closeSync(fd);
   }
 }
 
@@ -82,11 +93,13 @@ function readFully(fd: number, into: Uint8Array, position: number): void {
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Checks the header JSON; `size` is the file's size (the data area is [8 + N, size)). */
 export function parseHeader(path: string, json: Uint8Array, size: number): SafetensorsHeader {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
+    parsed = JSON.parse(utf8.decode(json));
   } catch (e) {
     throw new ModelError(path, `header is not valid JSON (${String((e as Error).message).split('\n')[0].slice(0, 120)})`);
   }

@@ -32,7 +32,7 @@ export const safetensorsReader: FormatDescriptor = {
 const isIndex = (path: string) => /\.safetensors\.index\.json$/i.test(path);
 
 async function openSingle(path: string, opts: OpenOptions): Promise<Model> {
-  const header = await readSafetensorsHeader(path);
+  const header = await readSafetensorsHeader(path, opts.head);
   opts.signal?.throwIfAborted();
   const regions = new FileRegions(path, header.size);
   const tensors = tensorsOf(header, regions, 'inline');
