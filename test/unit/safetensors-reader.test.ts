@@ -160,9 +160,9 @@ test('broken files and escaping shards: exit 1 with "<file>: <problem>", before 
   mkdirSync(dir);
   symlinkSync(outside, join(dir, 'link.safetensors'));
   for (const [shard, problem] of [
-    ['../outside.safetensors', /shard "\.\.\/outside\.safetensors" points outside the model folder/],
-    [outside, /is an absolute path/],
-    ['link.safetensors', /is a link to a file outside the model folder/],
+    ['../outside.safetensors', /shard path "\.\.\/outside\.safetensors" leaves the model folder \(it climbs out with '\.\.'\)/],
+    [outside, /leaves the model folder \(it is absolute\)/],
+    ['link.safetensors', /shard path "link\.safetensors" leaves the model folder \(a symlink takes it outside the folder\)/],
     ['model-00009-of-00009.safetensors', /shard file "model-00009-of-00009\.safetensors" is missing/],
   ] as const) {
     const p = join(dir, 'model.safetensors.index.json');
