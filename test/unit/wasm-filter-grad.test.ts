@@ -1,11 +1,11 @@
-// The WASM Conv2DBackpropFilter kernel (src/runtime/tfjs/wasm-conv-filter-grad.ts) must give tfjs' CPU answer for
+// The WASM Conv2DBackpropFilter kernel (src/runtime/tfjs/wasm-conv-grads.ts) must give tfjs' CPU answer for
 // every stride and padding gradient methods meet, and make saliency work on a Keras conv model without an activation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerWasmConv2dFilterGrad } from '../../src/runtime/tfjs/wasm-conv-filter-grad';
+import { registerWasmConv2dFilterGrad, registerWasmDepthwiseInputGrad } from '../../src/runtime/tfjs/wasm-conv-grads';
 import { selectTfjsBackend } from '../../src/runtime/tfjs/backend';
 import { openModel } from '../../src/formats/registry';
 import { explainModel } from '../../src/explain/explain';
@@ -28,6 +28,38 @@ test('conv2d filter gradient on WASM equals the CPU backend: strides 1-3, same, 
     for (const b of ['cpu', 'wasm']) {
       await tf.setBackend(b);
       const g = tf.tidy(() => tf.grad((w: tf.Tensor) => tf.conv2d(tf.tensor4d(xs, c.x), w as tf.Tensor4D, c.s, c.pad).square().sum())(tf.tensor4d(fs, c.f)));
+      grads.push(g.dataSync() as Float32Array);
+      g.dispose();
+    }
+    let scale = 0;
+    let err = 0;
+    for (let i = 0; i < grads[0].length; i++) {
+      scale = Math.max(scale, Math.abs(grads[0][i]));
+      err = Math.max(err, Math.abs(grads[0][i] - grads[1][i]));
+    }
+    assert.ok(err < 1e-4 * scale, `${JSON.stringify(c)}: max difference ${err} (scale ${scale})`);
+  }
+  await selectTfjsBackend(['tfjs-wasm']);
+});
+
+test('depthwise conv2d input gradient on WASM equals the CPU backend: strides 1-2, same and valid, channel multipliers 1 and 2', async () => {
+  await selectTfjsBackend(['tfjs-wasm']);
+  registerWasmDepthwiseInputGrad();
+  const cases: { x: [number, number, number, number]; f: [number, number, number, number]; s: number; pad: 'same' | 'valid' }[] = [
+    { x: [1, 9, 9, 3], f: [3, 3, 3, 1], s: 1, pad: 'same' },
+    { x: [2, 9, 8, 3], f: [3, 3, 3, 1], s: 1, pad: 'valid' },
+    { x: [1, 12, 12, 4], f: [3, 3, 4, 1], s: 2, pad: 'same' },
+    { x: [1, 11, 10, 2], f: [3, 3, 2, 1], s: 2, pad: 'same' },
+    { x: [1, 11, 10, 2], f: [3, 2, 2, 2], s: 2, pad: 'valid' },
+    { x: [2, 7, 7, 2], f: [5, 5, 2, 2], s: 1, pad: 'same' },
+  ];
+  for (const c of cases) {
+    const xs = Array.from(tf.randomNormal(c.x, 0, 1, 'float32', 3).dataSync());
+    const fs = Array.from(tf.randomNormal(c.f, 0, 1, 'float32', 4).dataSync());
+    const grads: Float32Array[] = [];
+    for (const b of ['cpu', 'wasm']) {
+      await tf.setBackend(b);
+      const g = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.depthwiseConv2d(x as tf.Tensor4D, tf.tensor4d(fs, c.f), c.s, c.pad).square().sum())(tf.tensor4d(xs, c.x)));
       grads.push(g.dataSync() as Float32Array);
       g.dispose();
     }

@@ -62,3 +62,71 @@ export function registerWasmConv2dFilterGrad(): void {
     kernelFunc: ({ inputs, attrs }) => conv2dFilterGrad(inputs.x as tf.Tensor4D, inputs.dy as tf.Tensor4D, attrs as unknown as Attrs) as unknown as tf.TensorInfo,
   });
 }
+
+interface DepthwiseAttrs {
+  strides: number | [number, number];
+  pad: 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+  dilations?: number | [number, number];
+  inputShape: [number, number, number, number];
+}
+
+/**
+ * The input gradient of a depthwise convolution (tfjs-backend-wasm has no DepthwiseConv2dNativeBackpropInput either,
+ * so saliency on a MobileNet failed): dy spread back to the input grid (zeros between rows and columns for a
+ * stride), padded so that a valid depthwise correlation with the spatially flipped filter lands on every input
+ * position, and summed over the channel multiplier.
+ */
+export function depthwiseInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, attrs: DepthwiseAttrs): tf.Tensor4D {
+  const [dh, dw] = pair(attrs.dilations, 1);
+  if (dh !== 1 || dw !== 1) throw new Error('DepthwiseConv2dNativeBackpropInput (wasm): dilated convolutions are not supported');
+  const [n, H, W, C] = attrs.inputShape;
+  const [kh, kw, , M] = filter.shape;
+  const [sh, sw] = pair(attrs.strides, 1);
+  const [, oh, ow] = dy.shape;
+  const x = { shape: [n, H, W, C] } as tf.Tensor4D;
+  const [ph, pw] = forwardPadding({ strides: attrs.strides, pad: attrs.pad, filterShape: [kh, kw, C, M] }, x, dy);
+  return tf.tidy(() => {
+    // Zeros between the strided positions: [n, oh, ow, cm] → [n, (oh-1)·sh+1, (ow-1)·sw+1, cm].
+    let d: tf.Tensor4D = dy;
+    if (sh > 1 || sw > 1) {
+      const cm = dy.shape[3];
+      const spread = tf.pad(tf.reshape(dy, [n, oh, 1, ow, 1, cm]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+      d = tf.slice(tf.reshape(spread, [n, oh * sh, ow * sw, cm]), [0, 0, 0, 0], [n, (oh - 1) * sh + 1, (ow - 1) * sw + 1, cm]) as tf.Tensor4D;
+    }
+    // Pad (or crop) so that position h of the result sums d[h + top − k]·W[k] over the kernel.
+    const fit = (t: tf.Tensor4D, axis: 1 | 2, before: number, after: number): tf.Tensor4D => {
+      const padding: [number, number][] = [[0, 0], [0, 0], [0, 0], [0, 0]];
+      padding[axis] = [Math.max(before, 0), Math.max(after, 0)];
+      let r = padding[axis][0] || padding[axis][1] ? tf.pad(t, padding) : t;
+      if (before < 0 || after < 0) {
+        const begin = [0, 0, 0, 0];
+        const size = [-1, -1, -1, -1];
+        begin[axis] = Math.max(-before, 0);
+        size[axis] = r.shape[axis] - Math.max(-before, 0) - Math.max(-after, 0);
+        r = tf.slice(r, begin, size);
+      }
+      return r;
+    };
+    const Ld = d.shape[1];
+    const Lw = d.shape[2];
+    d = fit(d, 1, kh - 1 - ph[0], H - Ld + ph[0]);
+    d = fit(d, 2, kw - 1 - pw[0], W - Lw + pw[0]);
+    const flipped = tf.reverse(filter, [0, 1]); // [kh, kw, C, M]
+    const perChannel = tf.reshape(flipped, [kh, kw, C * M, 1]) as tf.Tensor4D;
+    const g = tf.depthwiseConv2d(d, perChannel, 1, 'valid'); // [n, H, W, C·M]
+    return (M === 1 ? g : tf.sum(tf.reshape(g, [n, H, W, C, M]), 4)) as tf.Tensor4D;
+  });
+}
+
+let depthwiseRegistered = false;
+
+/** Registers the depthwise input gradient for the wasm backend once (a no-op if tfjs ever ships its own). */
+export function registerWasmDepthwiseInputGrad(): void {
+  if (depthwiseRegistered || tf.getKernel('DepthwiseConv2dNativeBackpropInput', 'wasm')) return;
+  depthwiseRegistered = true;
+  tf.registerKernel({
+    kernelName: 'DepthwiseConv2dNativeBackpropInput',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs }) => depthwiseInputGrad(inputs.dy as tf.Tensor4D, inputs.filter as tf.Tensor4D, attrs as unknown as DepthwiseAttrs) as unknown as tf.TensorInfo,
+  });
+}
