@@ -165,6 +165,7 @@ function sums32(a: Float32Array, b: Float32Array, n: number, diff: Float32Array,
   return true;
 }
 
+/** sums32 for float64 chunks: a copy on purpose, so each loop stays monomorphic (one typed-array kind) for V8. */
 function sums64(a: Float64Array, b: Float64Array, n: number, diff: Float32Array, bits: Uint32Array, fine: Int32Array, s: Float64Array): boolean {
   let aa = 0, bb = 0, dd = 0, max = s[4];
   for (let i = 0; i < n; i++) {

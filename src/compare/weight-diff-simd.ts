@@ -1,6 +1,7 @@
 import { CHUNK_ELEMENTS } from '../stats/scan';
 import { FINE_BINS } from '../stats/accumulator';
 import { WASM_BASE64 } from './kernels/weight-diff-wasm';
+import { lazyWasmModule } from '../wasm/lazy-module';
 
 /**
  * The float32 pair loop of the weights comparison on WebAssembly SIMD (kernels/weight-diff.wat): measured 2.7 ns an
@@ -10,18 +11,8 @@ import { WASM_BASE64 } from './kernels/weight-diff-wasm';
  * rounding (2^-24 relative).
  */
 
-let compiled: WebAssembly.Module | null | undefined;
-
-function module(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    try {
-      compiled = new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64'));
-    } catch {
-      compiled = null; // no WebAssembly SIMD here: the JS loop serves
-    }
-  }
-  return compiled;
-}
+/** Null where there is no WebAssembly SIMD: the JS path serves. */
+const module = lazyWasmModule(WASM_BASE64);
 
 type Exports = {
   memory: WebAssembly.Memory;

@@ -1,15 +1,14 @@
 // GGUF through the bundled CLI and the stats scan, against truth.json/values.f32 written by llama.cpp's gguf-py
 // (test/fixtures/gguf/make.py), plus files from the test's own writer: other versions and alignments, broken files.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { openModel } from '../../src/formats/registry';
 import { exactHistograms } from '../../src/stats';
 import { ScanBuffers, scanTensor } from '../../src/stats/scan';
-import { buildCli, removeBuild } from '../support/build-engine';
+import { useCliBundle } from '../support/cli-bundle';
 import { ggufBytes, type KvValue } from '../support/gguf-writer';
 import { quantize } from '../support/ggml-quantizer';
 import { normals } from './stats-fixtures';
@@ -28,14 +27,7 @@ let cli: string;
 let tmp: string;
 const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 30_000 });
 
-before(async () => {
-  cli = await buildCli();
-  tmp = mkdtempSync(join(tmpdir(), 'mi-gguf-'));
-});
-after(() => {
-  rmSync(tmp, { recursive: true, force: true });
-  removeBuild(cli);
-});
+useCliBundle('mi-gguf-', (b) => ({ cli, tmp } = b));
 
 function ulps(a: number, b: number): number {
   if (a === b) return 0;

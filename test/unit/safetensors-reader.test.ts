@@ -1,14 +1,13 @@
 // SafeTensors through the bundled CLI, against truth.json written by torch/numpy (test/fixtures/safetensors/make.py),
 // and broken files made by the test's own writer.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { openModel } from '../../src/formats/registry';
 import { exactHistograms } from '../../src/stats';
-import { buildCli, removeBuild } from '../support/build-engine';
+import { useCliBundle } from '../support/cli-bundle';
 import { safetensorsBytes } from '../support/safetensors-writer';
 
 const FIX = join(__dirname, '../fixtures/safetensors');
@@ -22,14 +21,7 @@ let cli: string;
 let tmp: string;
 const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 30_000 });
 
-before(async () => {
-  cli = await buildCli();
-  tmp = mkdtempSync(join(tmpdir(), 'mi-st-'));
-});
-after(() => {
-  rmSync(tmp, { recursive: true, force: true });
-  removeBuild(cli);
-});
+useCliBundle('mi-st-', (b) => ({ cli, tmp } = b));
 
 test('inspect --json on the torch-made file and on its sharded copy equals the truth', () => {
   for (const path of [SINGLE, INDEX]) {
@@ -160,9 +152,9 @@ test('broken files and escaping shards: exit 1 with "<file>: <problem>", before 
   mkdirSync(dir);
   symlinkSync(outside, join(dir, 'link.safetensors'));
   for (const [shard, problem] of [
-    ['../outside.safetensors', /shard "\.\.\/outside\.safetensors" points outside the model folder/],
-    [outside, /is an absolute path/],
-    ['link.safetensors', /is a link to a file outside the model folder/],
+    ['../outside.safetensors', /shard path "\.\.\/outside\.safetensors" leaves the model folder \(it climbs out with '\.\.'\)/],
+    [outside, /leaves the model folder \(it is absolute\)/],
+    ['link.safetensors', /shard path "link\.safetensors" leaves the model folder \(a symlink takes it outside the folder\)/],
     ['model-00009-of-00009.safetensors', /shard file "model-00009-of-00009\.safetensors" is missing/],
   ] as const) {
     const p = join(dir, 'model.safetensors.index.json');

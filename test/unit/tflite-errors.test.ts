@@ -1,24 +1,16 @@
 // Broken TFLite files through the bundled CLI: each gives exit 1 and {"error": "<file>: <problem>"}, never a trace.
 // Two are written by flatc itself with lying contents (make.py); the others are cut or patched copies of a good file.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildCli, removeBuild } from '../support/build-engine';
+import { useCliBundle } from '../support/cli-bundle';
 
 const dir = join(__dirname, '../fixtures/tflite');
 let cli: string;
 let tmp: string;
-before(async () => {
-  cli = await buildCli();
-  tmp = mkdtempSync(join(tmpdir(), 'mi-tflite-'));
-});
-after(() => {
-  rmSync(tmp, { recursive: true, force: true });
-  removeBuild(cli);
-});
+useCliBundle('mi-tflite-', (b) => ({ cli, tmp } = b));
 
 function write(name: string, bytes: Uint8Array): string {
   const p = join(tmp, name);

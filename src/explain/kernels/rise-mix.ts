@@ -1,6 +1,7 @@
 import type { InputLayout } from '../layout';
 import type { RiseMasks, RiseSampler } from '../rise';
 import { WASM_BASE64 } from './rise-mix-wasm';
+import { lazyWasmModule } from '../../wasm/lazy-module';
 
 // RISE's per-mask work (draw the mask, upsample it, mix x with the fill value) on WebAssembly SIMD: plain JS loops
 // cost about 25 µs per 3×64×64 mask on this project's machines, as much as a fifth of the forward pass they feed,
@@ -9,18 +10,8 @@ import { WASM_BASE64 } from './rise-mix-wasm';
 // buffer the runtime reads can live in the kernel's memory (`batchBuffer`), so samples are written where the model
 // reads them, without a copy; mixers are pooled, so a call does not pay for a new instance and memory.
 
-let compiled: WebAssembly.Module | null | undefined;
-
-function module(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    try {
-      compiled = new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64'));
-    } catch {
-      compiled = null; // no WebAssembly SIMD here: the JS path serves
-    }
-  }
-  return compiled;
-}
+/** Null where there is no WebAssembly SIMD: the JS path serves. */
+const module = lazyWasmModule(WASM_BASE64);
 
 type Exports = {
   memory: WebAssembly.Memory;

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { SkippedProvider } from '../../protocol/run';
 import { oneLine } from '../session';
+import { registerWasmConv2dFilterGrad, registerWasmDepthwiseInputGrad } from './wasm-conv-grads';
 
 // TF.js has one global backend per process. We pick it once, in order: tfjs-node (native, optional peer dependency),
 // the WASM backend, then plain JS cpu, and remember what was skipped and why so every result can say so.
@@ -55,6 +56,9 @@ async function tryBackend(name: string): Promise<void> {
     const dir = wasmDir();
     if (!dir) throw new Error('not installed: tfjs-backend-wasm .wasm files not found');
     setWasmPaths(dir.endsWith('/') ? dir : dir + '/');
+    // Saliency needs these gradients; tfjs-backend-wasm has no kernels for them.
+    registerWasmConv2dFilterGrad();
+    registerWasmDepthwiseInputGrad();
   }
   let ok: boolean;
   try {
