@@ -5,6 +5,7 @@ import { halfFloatTable } from './decode';
 import { CHUNK_ELEMENTS, maybeYield, type ScanOptions } from './scan';
 import { storedDType } from './weight-context';
 import { WASM_BASE64 } from './kernels/stats-scan-wasm';
+import { lazyWasmModule } from '../wasm/lazy-module';
 
 /**
  * The weight statistics' fast path for the big-file formats' element types (float32, float16, bfloat16, GGML
@@ -15,18 +16,8 @@ import { WASM_BASE64 } from './kernels/stats-scan-wasm';
  * stats-kernel.test.ts holds them together. Tensors it does not cover return false and take the JS path.
  */
 
-let compiled: WebAssembly.Module | null | undefined;
-
-function module(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    try {
-      compiled = new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64'));
-    } catch {
-      compiled = null; // no WebAssembly SIMD here: the JS path serves
-    }
-  }
-  return compiled;
-}
+/** Null where there is no WebAssembly SIMD: the JS path serves. */
+const module = lazyWasmModule(WASM_BASE64);
 
 type Exports = {
   memory: WebAssembly.Memory;
