@@ -110,6 +110,12 @@ export class Workbench {
     await this.webview().locator(`[data-tab-body="${id}"]`).waitFor({ state: 'visible', timeout: 15_000 });
   }
 
+  /** Closes every editor (so the next one opened is the only webview editor). */
+  async closeAllEditors(): Promise<void> {
+    await this.runCommand('View: Close All Editors');
+    await this.page.locator('iframe.webview:not([src*="purpose=webviewView"])').first().waitFor({ state: 'detached', timeout: 15_000 }).catch(() => undefined);
+  }
+
   /** Presses a key combination with the focus in the workbench (bound in test/e2e/keybindings.json, say). */
   async press(keys: string): Promise<void> {
     await this.focusWorkbench();
