@@ -1,6 +1,7 @@
-// The Graph tab of a weights-only file (a real SafeTensors fixture): the "no graph" note and the tensor tree by name
-// scope, answered by the engine's own getTensorList handler; a tensor row opens the Weights tab on that tensor.
-// Screenshots: test-artifacts/tensor-tree-{light,dark}.png.
+// A weights-only file (a real SafeTensors fixture) in the panel: the Graph tab's "no graph" note and tensor tree by
+// name scope, answered by the engine's own getTensorList handler (a tensor row opens the Weights tab on that
+// tensor); Run and Explain say why nothing runs and offer nothing that would.
+// Screenshots: test-artifacts/tensor-tree-{light,dark}.png, weights-only-run.png.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, statSync } from 'node:fs';
@@ -92,5 +93,37 @@ test('a SafeTensors file: the Graph tab says there is no graph and lists its ten
     } finally {
       await v.close();
     }
+  }
+});
+
+test('a SafeTensors file: Run and Explain show only why it cannot run (no form, no Run/Profile buttons)', async () => {
+  const summary = summarize(model, statSync(fixture).size);
+  assert.equal(summary.runs.runtime, null);
+  const why = summary.runs.why!;
+  const v = await harness.open({
+    view: 'panel',
+    theme: 'dark',
+    width: 900,
+    height: 500,
+    handlers: { getOverview: () => summary },
+    onReady: (rpc) => rpc.emit('init', { view: 'panel', fileName: 'tiny.safetensors', trusted: true }),
+  });
+  try {
+    const { page } = v;
+    const visibleButtons = (tab: string) => page.locator(`[data-tab-body="${tab}"] vscode-button`).evaluateAll((bs) =>
+      bs.filter((b) => (b as HTMLElement).offsetParent !== null).map((b) => b.textContent?.trim()));
+    await page.locator('vscode-tab-header[data-tab="run"]').click();
+    await page.locator('#mi-run-cannot').waitFor({ state: 'visible', timeout: 10_000 });
+    assert.equal((await page.locator('#mi-run-cannot').innerText()).trim(), why);
+    assert.deepEqual(await visibleButtons('run'), [], 'the Run tab offers buttons for a file that cannot run');
+    assert.equal(await page.locator('#mi-run-inputs, #mi-run-providers').first().isVisible(), false, 'the input form is shown');
+    await page.screenshot({ path: join(artifacts, 'weights-only-run.png') });
+    await page.locator('vscode-tab-header[data-tab="explain"]').click();
+    await page.locator('#mi-explain-cannot').waitFor({ state: 'visible', timeout: 10_000 });
+    assert.equal((await page.locator('#mi-explain-cannot').innerText()).trim(), why);
+    assert.deepEqual(await visibleButtons('explain'), [], 'the Explain tab offers buttons for a file that cannot run');
+    assert.deepEqual(v.problems, []);
+  } finally {
+    await v.close();
   }
 });
