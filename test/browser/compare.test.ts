@@ -54,7 +54,7 @@ before(async () => {
   a = await openModel(join(dir, 'a.onnx'));
   b = await openModel(join(dir, 'b.onnx'));
   const r = await compareModels(a, b, { outputs: true });
-  view = { other: 'b.onnx', json: compareJson(r), overlay: compareOverlay(r, 'a') };
+  view = { other: 'b.onnx', json: compareJson(r), overlay: compareOverlay(r, 'a', a.graph) };
   harness = await startHarness();
 });
 after(async () => {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onnx } from 'onnx-proto';
 import { EngineClient } from '../../src/engine/client';
+import { openModel } from '../../src/formats/registry';
 import { RpcEndpoint } from '../../src/protocol/rpc';
 import type { HostEvents, HostMethods, WebviewEvents, WebviewMethods } from '../../src/protocol/webview';
 import { ModelHandle } from '../../src/host/model-handle';
@@ -41,12 +42,12 @@ function perturb(to: string): string {
 }
 
 test('Compare With… (B chosen by the command): the page gets the comparison, B named by its file name', async () => {
-  const a = join(tmp, 'a.onnx');
+  const aPath = join(tmp, 'a.onnx');
   const b = join(tmp, 'b-tuned.onnx');
-  copyFileSync(example, a);
+  copyFileSync(example, aPath);
   const changed = perturb(b);
   const [hostSide, pageSide] = memoryChannel();
-  const model = new ModelHandle(a, 'a.onnx', () => engine, () => undefined);
+  const model = new ModelHandle(aPath, 'a.onnx', () => engine, () => undefined);
   const session = new PanelSession({ transport: hostSide, model, engine: () => engine, isTrusted: () => true, log: () => undefined });
   const page = new RpcEndpoint<WebviewMethods, HostMethods, HostEvents, WebviewEvents>(pageSide, {}, { defaultTimeoutMs: 60_000 });
   const announced: unknown[] = [];
@@ -61,6 +62,12 @@ test('Compare With… (B chosen by the command): the page gets the comparison, B
     const moved = view.json.tensors.filter((t) => (t.relChange ?? 0) > 0).map((t) => t.name);
     assert.deepEqual(moved, [changed]);
     assert.equal(view.json.nodes.added.length + view.json.nodes.removed.length + view.json.nodes.changed.length, 0);
+    // Show on graph: same structure, so only the node reading the moved weight stands out (0.25); the others are 0.
+    const a = await openModel(aPath);
+    const readers = a.graph.nodes.filter((n) => n.inputs.includes(changed)).map((n) => n.id);
+    assert.equal(readers.length, 1);
+    assert.deepEqual(view.overlay.values, Object.fromEntries(a.graph.nodes.map((n) => [n.id, readers.includes(n.id) ? 0.25 : 0])));
+    await a.dispose?.();
   } finally {
     session.dispose();
     await model.close();

@@ -46,7 +46,7 @@ function render(v: CompareView, ctx: TabContext): HTMLElement {
   return h('div', { id: 'mi-compare-result' },
     h('p', { id: 'mi-compare-headline', class: 'mi-wrap' }, headline),
     section('structure', 'Structure',
-      h('p', {}, showOnGraph, h('span', { class: 'mi-muted' }, ` colours this model's graph by what differs in ${v.other}: nodes removed, changed or unchanged${divergence ? ', and the first node whose activations diverge' : ''}`)),
+      h('p', {}, showOnGraph, h('span', { class: 'mi-muted' }, ` colours this model's graph by what differs in ${v.other}: nodes removed or changed, nodes whose weights changed${divergence ? ', the first node whose activations diverge' : ''}`)),
       n.removed.length ? h('div', {}, h('h3', {}, `Removed (only in ${ctx.summary.file})`), list(n.removed)) : null,
       n.added.length ? h('div', {}, h('h3', {}, `Added (only in ${v.other})`), list(n.added)) : null,
       n.changed.length ? h('div', {}, h('h3', {}, 'Changed'), list(n.changed.map((c) => `${c.a}${c.b !== c.a ? ` → ${c.b}` : ''}: ${c.what.join('; ')}`))) : null,

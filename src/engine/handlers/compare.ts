@@ -17,7 +17,7 @@ export const compareHandlers: FeatureHandlers<CompareEngineMethods> = (services)
       try {
         const r = await compareModels(model, b, { outputs, signal: ctx.signal, onProgress });
         // The view names B by its file name (the tab's headline, "only in …"); the JSON keeps both paths.
-        return { other: basename(b.path), json: compareJson(r), overlay: compareOverlay(r, 'a') };
+        return { other: basename(b.path), json: compareJson(r), overlay: compareOverlay(r, 'a', model.graph) };
       } finally {
         await releaseModel(b); // B's sessions go with it; A's stay cached on the open model
         await b.dispose?.();
