@@ -127,3 +127,26 @@ test('the Compare tab shows the comparison: headline, the most changed tensor fi
     }
   }
 });
+
+test('a model compared with an identical copy: says every weight is identical, lists no unchanged scopes', async () => {
+  const r = await compareModels(a, a, { outputs: false });
+  const same: CompareView = { other: 'a-copy.onnx', json: compareJson(r), overlay: compareOverlay(r, 'a', a.graph) };
+  assert.ok(same.json.scopes.length > 0, 'the comparison has scopes (all unchanged)');
+  const v = await harness.open({
+    view: 'panel',
+    theme: 'light',
+    handlers: { getOverview: () => summarize(a, statSync(join(dir, 'a.onnx')).size), compareWith: () => same },
+    onReady: (rpc) => rpc.emit('init', { view: 'panel', fileName: 'a.onnx', trusted: true }),
+  });
+  try {
+    const { page } = v;
+    await page.locator('vscode-tab-header[data-tab="compare"]').click();
+    await page.locator('#mi-compare-pick').click();
+    await page.locator('#mi-compare-same-weights').waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('#mi-compare-same-weights').innerText(), 'Every matched weight is identical.');
+    assert.equal(await page.locator('[data-section="weights"] table').count(), 0, 'a table of scopes that did not change');
+    assert.deepEqual(v.problems, []);
+  } finally {
+    await v.close();
+  }
+});

@@ -22,7 +22,7 @@ import { graphScenario } from './scenarios/graph';
 import { sidePanelScenario } from './scenarios/side-panel';
 import { runScenario, weightsScenario } from './scenarios/tabs';
 import { cannotRunScenario, openFormat, tensorTreeScenario, type FormatCase } from './scenarios/formats';
-import { compareScenario, perturbedCopy } from './scenarios/compare';
+import { compareScenario, explorerCompareScenario, perturbedCopy } from './scenarios/compare';
 import {
   bundleSuite, conformanceModel, installVsix, installedExtensionDir, makeWorkspace, packageVsix, resetUserSettings, setupCodeServer,
   startServer, stopServer, timed, vsixLimitBytes,
@@ -297,5 +297,6 @@ describe('Model Inspector in code-server', { timeout: 15 * 60_000 }, () => {
       await compareScenario(page, wb, {
         a: 'tiny-cnn.onnx', aPath: join(ws, 'tiny-cnn.onnx'), bPath: join(ws, 'tiny-cnn-tuned.onnx'), other: 'tiny-cnn-tuned.onnx', changed, matched: mainNodes,
       });
+      await explorerCompareScenario(page, wb, { a: 'tiny-cnn.onnx', b: 'tiny-cnn-tuned.onnx', screenshot: 'compare-explorer.png' });
     }));
 });

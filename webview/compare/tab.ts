@@ -29,6 +29,7 @@ function table(head: string[], rows: (string | Node)[][], cls = ''): HTMLElement
 function render(v: CompareView, ctx: TabContext): HTMLElement {
   const j: Json = v.json;
   const n = j.nodes;
+  const changedScopes = j.scopes.filter((s) => (s.relChange ?? 0) > 0);
   const changedTensors = j.tensors.filter((t) => (t.relChange ?? 0) > 0).sort((a, b) => (b.relChange ?? 0) - (a.relChange ?? 0));
   const showOnGraph = custom('vscode-button', { id: 'mi-compare-overlay', secondary: true }, 'Show on graph');
   showOnGraph.addEventListener('click', () => ctx.setOverlay({ ...v.overlay, scale: 'sequential' }));
@@ -52,7 +53,7 @@ function render(v: CompareView, ctx: TabContext): HTMLElement {
       n.changed.length ? h('div', {}, h('h3', {}, 'Changed'), list(n.changed.map((c) => `${c.a}${c.b !== c.a ? ` → ${c.b}` : ''}: ${c.what.join('; ')}`))) : null,
       !n.removed.length && !n.added.length && !n.changed.length ? h('p', {}, 'Same structure: every node matched, none changed.') : null),
     section('weights', 'Weights',
-      j.scopes.length ? h('div', {}, h('h3', {}, 'Scopes that changed most'), table(['scope', 'tensors', 'relative change'], j.scopes.slice(0, 10).map((s) => [s.scope, String(s.tensors), pct(s.relChange)]))) : null,
+      changedScopes.length ? h('div', {}, h('h3', {}, 'Scopes that changed most'), table(['scope', 'tensors', 'relative change'], changedScopes.slice(0, 10).map((s) => [s.scope, String(s.tensors), pct(s.relChange)]))) : null,
       changedTensors.length ? h('h3', {}, `Tensors that changed (${changedTensors.length} of ${j.tensors.length}, largest change first)`) : null,
       changedTensors.length
         ? table(['tensor', 'relative change ‖a−b‖/‖a‖', 'cosine', 'max |a−b|', 'matched by'], changedTensors.slice(0, 50).map((t) => [t.name + (t.b && t.b !== t.name ? ` ↔ ${t.b}` : ''), pct(t.relChange), num(t.cosine, 6), num(t.maxAbsDiff), t.matchedBy + (t.transposed ? ' (transposed)' : '')]), 'mi-compare-tensors')

@@ -81,7 +81,13 @@ export class Workbench {
     await this.quickInput.waitFor({ timeout: 15_000 });
     await this.quickInput.fill(text);
     if (expectRow) return this.pickRow(expectRow);
-    await this.page.waitForTimeout(300);
+    // The simple file dialog fills in its default path (the dialog's defaultUri) a moment after it shows, which can
+    // overwrite what was typed: Enter then opens the default. Type again until the text stays.
+    for (let attempt = 1; ; attempt++) {
+      await this.page.waitForTimeout(300);
+      if ((await this.quickInput.inputValue()) === text || attempt === 10) break;
+      await this.quickInput.fill(text);
+    }
     await this.page.keyboard.press('Enter');
   }
 

@@ -74,10 +74,30 @@ export async function compareScenario(page: Page, wb: Workbench, opts: CompareEx
   ok(await eventually(async () => (await graphState(wb)).boxes > 0, 60_000), 'the graph was not drawn');
   const overlay = await wv.locator('[data-tab-body="graph"]').evaluate((el) => {
     const g = (el as HTMLElement & { miGraph?: { overlay?: { title?: string; values: Record<string, number> } } }).miGraph;
-    return g?.overlay ? { title: g.overlay.title ?? '', n: Object.keys(g.overlay.values).length } : null;
+    return g?.overlay ? { title: g.overlay.title ?? '', n: Object.keys(g.overlay.values).length, levels: new Set(Object.values(g.overlay.values)).size } : null;
   });
   ok(overlay && overlay.n > 0, `the graph has no compare overlay: ${JSON.stringify(overlay)}`);
+  ok(overlay.levels > 1, `the overlay gives every node the same colour: ${JSON.stringify(overlay)}`);
   console.log(`  graph overlay "${overlay.title}" on ${overlay.n} nodes`);
   await page.waitForTimeout(500);
   await shot(page, 'compare-graph.png');
+}
+
+/** Explorer: two files selected (A clicked first, B added with Ctrl), right-click → "Compare With…": A's panel
+ *  opens on its Compare tab comparing with B, no dialog asked. */
+export async function explorerCompareScenario(page: Page, wb: Workbench, opts: { a: string; b: string; screenshot: string }): Promise<void> {
+  await wb.closeAllEditors();
+  await wb.explorerRow(opts.a).click();
+  await wb.explorerRow(opts.b).click({ modifiers: ['Control'] });
+  await wb.explorerContextMenu(opts.b, 'Compare With');
+  const wv = wb.webview();
+  await wv.locator('[data-tab-body="compare"]').waitFor({ state: 'visible', timeout: 30_000 });
+  const headline = wv.locator('#mi-compare-headline');
+  const error = wv.locator('#mi-compare-error');
+  ok(await eventually(async () => (await headline.isVisible()) || (await error.isVisible()), 90_000), 'the Compare tab showed no result');
+  if (await error.isVisible()) throw new Error(`Compare failed: ${await error.innerText()}`);
+  const text = (await headline.innerText()).trim();
+  ok(text.startsWith(`${opts.a} vs ${opts.b}:`), `headline "${text}" does not read "${opts.a} vs ${opts.b}: …" (A = the first selected)`);
+  console.log(`  explorer compare: ${text}`);
+  await shot(page, opts.screenshot);
 }
