@@ -274,7 +274,7 @@ describe('Model Inspector in code-server', { timeout: 15 * 60_000 }, () => {
         await t.test(`${c.file} (${c.open})`, async () => {
           const want = await openFormat(page, wb, c);
           if (c.shot === 'keras') {
-            await runScenario(page, wb, { outputs: want.outputs.map((o) => o.name), screenshot: 'format-keras-run.png', provider: /^tfjs-/, tensorNames: true });
+            await runScenario(page, wb, { outputs: want.outputs.map((o) => o.name), screenshot: 'format-keras-run.png', provider: /^tfjs-/ });
           }
           if (c.shot === 'safetensors') {
             const { weights } = await expectedCounts(c.path);

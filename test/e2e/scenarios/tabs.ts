@@ -20,9 +20,8 @@ export async function weightsScenario(page: Page, wb: Workbench, opts: { weights
   await shot(page, opts.screenshot);
 }
 
-/** `provider`: the one that must run (default cpu). `tensorNames`: TF.js reports an output by its tensor name
- *  ("dense_1/dense_1" for the layer output "dense_1" the Overview lists), so a row may extend the name with "/…". */
-export async function runScenario(page: Page, wb: Workbench, opts: { outputs: string[]; screenshot: string; provider?: RegExp; tensorNames?: boolean }): Promise<void> {
+/** `provider`: the one that must run (default cpu). */
+export async function runScenario(page: Page, wb: Workbench, opts: { outputs: string[]; screenshot: string; provider?: RegExp }): Promise<void> {
   await wb.openTab('run');
   const wv = wb.webview();
   await wv.locator('#mi-run-button').click();
@@ -37,10 +36,7 @@ export async function runScenario(page: Page, wb: Workbench, opts: { outputs: st
   ok(skipped.length > 0, 'no skipped providers are listed');
   for (const [name, text] of skipped) ok(text.length > name.length + 3, `skipped provider ${name} has no reason: "${text}"`);
   const names = await wv.locator('#mi-run-outputs tbody tr td:first-child').allInnerTexts();
-  if (opts.tensorNames) {
-    strictEqual(names.length, opts.outputs.length, `output rows ${names.join(',')} vs the model outputs ${opts.outputs.join(',')}`);
-    names.forEach((n, i) => ok(n === opts.outputs[i] || n.startsWith(`${opts.outputs[i]}/`), `output row ${n} is not output ${opts.outputs[i]}`));
-  } else strictEqual(names.join(','), opts.outputs.join(','), 'output rows vs the model outputs');
+  strictEqual(names.join(','), opts.outputs.join(','), 'output rows vs the model outputs');
   const latency = await wv.locator('#mi-run-latency').getAttribute('data-p50');
   ok(Number(latency) > 0, `latency p50 "${latency}" is not positive`);
   console.log(`  run: provider ${ran}, p50 ${Number(latency).toFixed(3)} ms, skipped ${skipped.map(([n, t]) => `${n} (${t.slice(n.length + 2, n.length + 60)})`).join('; ')}`);
