@@ -21,7 +21,7 @@ import { explainScenario } from './scenarios/explain';
 import { graphScenario } from './scenarios/graph';
 import { sidePanelScenario } from './scenarios/side-panel';
 import { runScenario, weightsScenario } from './scenarios/tabs';
-import { cannotRunScenario, openFormat, tensorTreeScenario, type FormatCase } from './scenarios/formats';
+import { cannotRunScenario, missingRuntimeScenario, openFormat, tensorTreeScenario, type FormatCase } from './scenarios/formats';
 import { compareScenario, explorerCompareScenario, perturbedCopy } from './scenarios/compare';
 import {
   bundleSuite, conformanceModel, installVsix, installedExtensionDir, makeWorkspace, packageVsix, resetUserSettings, setupCodeServer,
@@ -282,6 +282,12 @@ describe('Model Inspector in code-server', { timeout: 15 * 60_000 }, () => {
             ok(want.runs.runtime === null, 'the reader says SafeTensors runs');
             await cannotRunScenario(page, wb, { why: want.runs.why!, screenshot: 'format-safetensors-run.png' });
           }
+          if (c.shot === 'gguf') {
+            // Block-quantized tensors are listed and their histograms computed (dequantized) like any other.
+            const { weights } = await expectedCounts(c.path);
+            await weightsScenario(page, wb, { weights, screenshot: 'format-gguf-weights.png' });
+          }
+          if (c.shot === 'savedmodel') await missingRuntimeScenario(page, wb, { needs: /tfjs-node/, screenshot: 'format-savedmodel-run.png' });
         });
       }
     });
