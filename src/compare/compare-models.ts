@@ -1,4 +1,4 @@
-import type { Model } from '../model/graph';
+import type { Graph, Model } from '../model/graph';
 import type { RunInputSpec, WireNodeOverlay } from '../protocol/run';
 import type { NodeDiff } from './match-nodes';
 import { matchNodes } from './match-nodes';
@@ -112,13 +112,26 @@ export function compareJson(r: CompareResult): CompareJson {
 /**
  * Graph overlay values for one side of a comparison: 1 = added (B) / removed (A), 0.5 = changed, 0 = unchanged, and
  * on the divergent node 2 (A's or B's id). For the host to pass to the Graph view's existing overlay mechanism.
+ * With that side's graph, a matched node reading a weight that changed gets 0.25: a fine-tuned model has the same
+ * structure as its base, and its graph would otherwise be one flat colour.
  */
-export function compareOverlay(r: CompareResult, side: 'a' | 'b'): WireNodeOverlay {
+export function compareOverlay(r: CompareResult, side: 'a' | 'b', graph?: Graph): WireNodeOverlay {
   const values: Record<string, number> = {};
   for (const p of r.nodes.pairs) values[side === 'a' ? p.aId : p.bId] = 0;
+  let weighted = false;
+  if (graph) {
+    const moved = new Set(r.weights.tensors.filter((t) => (t.relChange ?? 0) > 0).map((t) => (side === 'a' ? t.name : t.b ?? t.name)));
+    for (const n of graph.nodes) {
+      if (values[n.id] === 0 && n.inputs.some((v) => moved.has(v))) {
+        values[n.id] = 0.25;
+        weighted = true;
+      }
+    }
+  }
   for (const c of r.nodes.changed) values[side === 'a' ? c.aId : c.bId] = 0.5;
   for (const id of side === 'a' ? r.nodes.removedIds : r.nodes.addedIds) values[id] = 1;
   const d = r.outputs?.divergence;
   if (d) values[side === 'a' ? d.nodeId : d.nodeIdB] = 2;
-  return { title: `compare: ${side === 'a' ? 'removed' : 'added'} 1, changed 0.5, same 0${d ? ', first divergence 2' : ''}`, values, scale: 'sequential' };
+  const title = `compare: ${side === 'a' ? 'removed' : 'added'} 1, changed 0.5${weighted ? ', weights changed 0.25' : ''}, same 0${d ? ', first divergence 2' : ''}`;
+  return { title, values, scale: 'sequential' };
 }

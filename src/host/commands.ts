@@ -59,7 +59,8 @@ async function compareWith(arg: unknown, selection: unknown): Promise<void> {
     if (!path) return;
     a = vscode.Uri.file(path);
   }
-  b ??= await pickModelFile(`Compare ${a.path.split('/').pop()} With`, a);
+  // The dialog starts in A's folder, not on A itself (Enter on a pre-filled A compared the model with itself).
+  b ??= await pickModelFile(`Compare ${a.path.split('/').pop()} With`, vscode.Uri.joinPath(a, '..'));
   if (!b) return;
   ModelEditorProvider.compare(a, b);
   await vscode.commands.executeCommand('vscode.openWith', a, MODEL_VIEW_TYPE);

@@ -81,7 +81,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
       onExplained: (items) => ctx.explained(model, items),
       prefs: ctx.state,
       saveExport: (params) => saveExport(ctx, document.uri, params),
-      pickCompareTarget: () => pickModelFile('Compare With', document.uri),
+      pickCompareTarget: () => pickModelFile('Compare With', vscode.Uri.joinPath(document.uri, '..')), // A's folder, not A
     });
     document.sessions.add(session);
     const pending = ModelEditorProvider.pendingCompare.get(document.uri.toString());

@@ -308,3 +308,25 @@ test('Restricted Mode shows a badge that goes away when the workspace is trusted
     await v.close();
   }
 });
+
+test('metadata: keys take their own width, values the rest (short values do not push them to the far right)', async () => {
+  const gguf = resolve(__dirname, '../fixtures/gguf/tiny.gguf');
+  const summary = summarize(await openModel(gguf), statSync(gguf).size);
+  const v = await openPanel('dark', () => summary, 'tiny.gguf');
+  try {
+    await v.page.locator('#mi-metadata').waitFor({ timeout: 10_000 });
+    const widths = await v.page.locator('#mi-metadata tbody tr').evaluateAll((trs) => trs.map((tr) => {
+      const th = tr.children[0] as HTMLElement;
+      const range = document.createRange();
+      range.selectNodeContents(th);
+      return { cell: th.getBoundingClientRect().width, text: range.getBoundingClientRect().width };
+    }));
+    const longestKey = Math.max(...widths.map((w) => w.text));
+    // The key column is as wide as the longest key plus its padding, not a share of the table.
+    for (const w of widths) assert.ok(w.cell <= longestKey + 24, `key cell ${w.cell}px for keys at most ${longestKey}px wide`);
+    await v.page.screenshot({ path: join(artifacts, 'overview-metadata-gguf.png'), fullPage: true });
+    assert.deepEqual(v.problems, []);
+  } finally {
+    await v.close();
+  }
+});

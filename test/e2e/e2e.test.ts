@@ -21,6 +21,8 @@ import { explainScenario } from './scenarios/explain';
 import { graphScenario } from './scenarios/graph';
 import { sidePanelScenario } from './scenarios/side-panel';
 import { runScenario, weightsScenario } from './scenarios/tabs';
+import { cannotRunScenario, missingRuntimeScenario, openFormat, tensorTreeScenario, type FormatCase } from './scenarios/formats';
+import { compareScenario, explorerCompareScenario, perturbedCopy } from './scenarios/compare';
 import {
   bundleSuite, conformanceModel, installVsix, installedExtensionDir, makeWorkspace, packageVsix, resetUserSettings, setupCodeServer,
   startServer, stopServer, timed, vsixLimitBytes,
@@ -33,6 +35,7 @@ const tfjsDir = join(paths.examples, 'tiny-mlp-tfjs');
 const conv = conformanceModel('pytorch-converted/test_Conv2d');
 const ifModel = conformanceModel('node/test_if');
 const shapesDir = join(paths.examples, 'shapes');
+const fixtures = join(paths.root, 'test/fixtures');
 
 let browser: Browser;
 let vsix: { path: string; bytes: number };
@@ -245,4 +248,61 @@ describe('Model Inspector in code-server', { timeout: 15 * 60_000 }, () => {
       ok(!/No explanation yet/.test(outcome.sideText ?? ''), `side panel: "${outcome.sideText}"`);
     });
   });
+  test('n) the new formats: each opens the way a user would, with the Overview the reader computes', async (t) => {
+    const ws = makeWorkspace('formats', {
+      'tiny-mlp.keras': join(fixtures, 'keras/tiny-mlp.keras'),
+      'tiny-mlp.h5': join(fixtures, 'keras/tiny-mlp.h5'),
+      'cnn_float.tflite': join(fixtures, 'tflite/cnn_float.tflite'),
+      'tiny.safetensors': join(fixtures, 'safetensors/tiny.safetensors'),
+      'tiny.gguf': join(fixtures, 'gguf/tiny.gguf'),
+      'state_dict.pt': join(fixtures, 'pytorch/state_dict.pt'),
+      dense: join(fixtures, 'savedmodel/dense'),
+    });
+    const cases: FormatCase[] = [
+      { shot: 'keras', file: 'tiny-mlp.keras', path: join(ws, 'tiny-mlp.keras'), open: 'quick-open' },
+      { shot: 'keras-h5', file: 'tiny-mlp.h5', path: join(ws, 'tiny-mlp.h5'), open: 'explorer' },
+      { shot: 'tflite', file: 'cnn_float.tflite', path: join(ws, 'cnn_float.tflite'), open: 'quick-open', formatName: 'TensorFlow Lite' },
+      { shot: 'safetensors', file: 'tiny.safetensors', path: join(ws, 'tiny.safetensors'), open: 'quick-open' },
+      { shot: 'gguf', file: 'tiny.gguf', path: join(ws, 'tiny.gguf'), open: 'quick-open' },
+      { shot: 'pytorch', file: 'state_dict.pt', path: join(ws, 'state_dict.pt'), open: 'explorer' },
+      { shot: 'savedmodel', file: 'saved_model.pb', path: join(ws, 'dense/saved_model.pb'), open: 'quick-open', formatName: 'TF SavedModel' },
+    ];
+    await scenario('formats', async (page) => {
+      const wb = new Workbench(page);
+      await wb.open(ws, { expectFile: 'tiny-mlp.keras' });
+      for (const c of cases) {
+        await t.test(`${c.file} (${c.open})`, async () => {
+          const want = await openFormat(page, wb, c);
+          if (c.shot === 'keras') {
+            await runScenario(page, wb, { outputs: want.outputs.map((o) => o.name), screenshot: 'format-keras-run.png', provider: /^tfjs-/ });
+          }
+          if (c.shot === 'safetensors') {
+            const { weights } = await expectedCounts(c.path);
+            await tensorTreeScenario(page, wb, { weights, parameters: want.parameterCount, screenshot: 'format-safetensors-tree.png' });
+            ok(want.runs.runtime === null, 'the reader says SafeTensors runs');
+            await cannotRunScenario(page, wb, { why: want.runs.why!, screenshot: 'format-safetensors-run.png' });
+          }
+          if (c.shot === 'gguf') {
+            // Block-quantized tensors are listed and their histograms computed (dequantized) like any other.
+            const { weights } = await expectedCounts(c.path);
+            await weightsScenario(page, wb, { weights, screenshot: 'format-gguf-weights.png' });
+          }
+          if (c.shot === 'savedmodel') await missingRuntimeScenario(page, wb, { needs: /tfjs-node/, screenshot: 'format-savedmodel-run.png' });
+        });
+      }
+    });
+  });
+
+  test('o) Compare With… on two ONNX files: the Compare tab shows the comparison, Show on graph colours the graph', () =>
+    scenario('compare', async (page) => {
+      const ws = makeWorkspace('compare', { 'tiny-cnn.onnx': cnn });
+      const changed = perturbedCopy(cnn, join(ws, 'tiny-cnn-tuned.onnx'));
+      const { mainNodes } = await expectedCounts(cnn);
+      const wb = new Workbench(page);
+      await wb.open(ws, { expectFile: 'tiny-cnn-tuned.onnx' });
+      await compareScenario(page, wb, {
+        a: 'tiny-cnn.onnx', aPath: join(ws, 'tiny-cnn.onnx'), bPath: join(ws, 'tiny-cnn-tuned.onnx'), other: 'tiny-cnn-tuned.onnx', changed, matched: mainNodes,
+      });
+      await explorerCompareScenario(page, wb, { a: 'tiny-cnn.onnx', b: 'tiny-cnn-tuned.onnx', screenshot: 'compare-explorer.png' });
+    }));
 });

@@ -13,7 +13,7 @@ const pct = (x: number | null | undefined) => (x === null || x === undefined ? '
 const num = (x: number | null | undefined, d = 4) => (x === null || x === undefined ? '–' : Math.abs(x) !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e4) ? x.toExponential(2) : x.toFixed(d));
 
 function section(name: string, title: string, ...body: (Node | string | null)[]): HTMLElement {
-  return h('section', { class: 'mi-compare-section', 'data-section': name }, h('h3', {}, title), ...body.filter((b): b is Node | string => b !== null));
+  return h('section', { class: 'mi-compare-section', 'data-section': name }, h('h2', {}, title), ...body.filter((b): b is Node | string => b !== null));
 }
 
 function list(items: string[], max = 20): HTMLElement {
@@ -29,14 +29,15 @@ function table(head: string[], rows: (string | Node)[][], cls = ''): HTMLElement
 function render(v: CompareView, ctx: TabContext): HTMLElement {
   const j: Json = v.json;
   const n = j.nodes;
+  const changedScopes = j.scopes.filter((s) => (s.relChange ?? 0) > 0);
   const changedTensors = j.tensors.filter((t) => (t.relChange ?? 0) > 0).sort((a, b) => (b.relChange ?? 0) - (a.relChange ?? 0));
   const showOnGraph = custom('vscode-button', { id: 'mi-compare-overlay', secondary: true }, 'Show on graph');
   showOnGraph.addEventListener('click', () => ctx.setOverlay({ ...v.overlay, scale: 'sequential' }));
   const headline = `${ctx.summary.file} vs ${v.other}: ${n.matched} nodes matched, ${n.added.length} added, ${n.removed.length} removed, ${n.changed.length} changed; `
     + `weights ${j.tensors.length} compared, ${changedTensors.length} changed (overall ${pct(j.relChange)} relative change)`;
   const divergence = j.divergence;
-  const goTo = (nodeId: string) => {
-    const b = h('a', { href: '#', class: 'mi-link' }, nodeId);
+  const goTo = (nodeId: string, label: string) => {
+    const b = h('a', { href: '#', class: 'mi-link', title: `show ${nodeId} on the graph`, 'data-node': nodeId }, label);
     b.addEventListener('click', (e) => {
       e.preventDefault();
       ctx.navigate('graph', nodeId);
@@ -46,24 +47,27 @@ function render(v: CompareView, ctx: TabContext): HTMLElement {
   return h('div', { id: 'mi-compare-result' },
     h('p', { id: 'mi-compare-headline', class: 'mi-wrap' }, headline),
     section('structure', 'Structure',
-      h('p', {}, showOnGraph, h('span', { class: 'mi-muted' }, ' colours this model\'s graph: removed 1, changed 0.5, unchanged 0, first divergence 2')),
-      n.removed.length ? h('div', {}, h('b', {}, `Removed (only in ${ctx.summary.file})`), list(n.removed)) : null,
-      n.added.length ? h('div', {}, h('b', {}, `Added (only in ${v.other})`), list(n.added)) : null,
-      n.changed.length ? h('div', {}, h('b', {}, 'Changed'), list(n.changed.map((c) => `${c.a}${c.b !== c.a ? ` → ${c.b}` : ''}: ${c.what.join('; ')}`))) : null,
+      h('p', {}, showOnGraph, h('span', { class: 'mi-muted' }, ` colours this model's graph by what differs in ${v.other}: nodes removed or changed, nodes whose weights changed${divergence ? ', the first node whose activations diverge' : ''}`)),
+      n.removed.length ? h('div', {}, h('h3', {}, `Removed (only in ${ctx.summary.file})`), list(n.removed)) : null,
+      n.added.length ? h('div', {}, h('h3', {}, `Added (only in ${v.other})`), list(n.added)) : null,
+      n.changed.length ? h('div', {}, h('h3', {}, 'Changed'), list(n.changed.map((c) => `${c.a}${c.b !== c.a ? ` → ${c.b}` : ''}: ${c.what.join('; ')}`))) : null,
       !n.removed.length && !n.added.length && !n.changed.length ? h('p', {}, 'Same structure: every node matched, none changed.') : null),
     section('weights', 'Weights',
-      j.scopes.length ? h('div', {}, h('b', {}, 'Scopes that changed most'), table(['scope', 'tensors', 'relative change'], j.scopes.slice(0, 10).map((s) => [s.scope, String(s.tensors), pct(s.relChange)]))) : null,
+      changedScopes.length ? h('div', {}, h('h3', {}, 'Scopes that changed most'), table(['scope', 'tensors', 'relative change'], changedScopes.slice(0, 10).map((s) => [s.scope, String(s.tensors), pct(s.relChange)]))) : null,
+      changedTensors.length ? h('h3', {}, `Tensors that changed (${changedTensors.length} of ${j.tensors.length}, largest change first)`) : null,
       changedTensors.length
         ? table(['tensor', 'relative change ‖a−b‖/‖a‖', 'cosine', 'max |a−b|', 'matched by'], changedTensors.slice(0, 50).map((t) => [t.name + (t.b && t.b !== t.name ? ` ↔ ${t.b}` : ''), pct(t.relChange), num(t.cosine, 6), num(t.maxAbsDiff), t.matchedBy + (t.transposed ? ' (transposed)' : '')]), 'mi-compare-tensors')
         : h('p', { id: 'mi-compare-same-weights' }, j.tensors.length ? 'Every matched weight is identical.' : 'No weights could be matched by name or shape.'),
       changedTensors.length > 50 ? h('p', { class: 'mi-muted' }, `The 50 largest changes of ${changedTensors.length} are listed.`) : null,
-      j.unmatched.a.length || j.unmatched.b.length ? h('div', {}, h('b', {}, 'Not matched'), list([...j.unmatched.a.map((x) => `${x} (only in ${ctx.summary.file})`), ...j.unmatched.b.map((x) => `${x} (only in ${v.other})`)])) : null,
-      j.mismatched.length ? h('div', {}, h('b', {}, 'Matched by name but not comparable'), list(j.mismatched.map((m) => `${m.a} ↔ ${m.b}: ${m.reason}`))) : null),
+      j.unmatched.a.length || j.unmatched.b.length ? h('div', {}, h('h3', {}, 'Not matched'), list([...j.unmatched.a.map((x) => `${x} (only in ${ctx.summary.file})`), ...j.unmatched.b.map((x) => `${x} (only in ${v.other})`)])) : null,
+      j.mismatched.length ? h('div', {}, h('h3', {}, 'Matched by name but not comparable'), list(j.mismatched.map((m) => `${m.a} ↔ ${m.b}: ${m.reason}`))) : null),
     j.outputs
       ? section('outputs', 'Outputs on the same input',
-        table(['output', 'max |a−b|', 'cosine', 'top-k agreement'], j.outputs.map((o) => [o.name, num(o.maxAbsDiff), num(o.cosine, 6), o.topkAgreement === null ? '–' : pct(o.topkAgreement)])),
+        // Top-1 too: with as few classes as k, top-k agreement is 100% whatever the scores.
+        table(['output', 'max |a−b|', 'cosine', 'top-1 agreement', 'top-k agreement'], j.outputs.map((o) => [o.name, num(o.maxAbsDiff), num(o.cosine, 6),
+          o.top1Agreement === undefined ? '–' : pct(o.top1Agreement), o.topkAgreement === null ? '–' : `${pct(o.topkAgreement)}${o.k ? ` (k = ${o.k})` : ''}`])),
         divergence
-          ? h('p', { id: 'mi-compare-divergence', class: 'mi-wrap' }, 'First node whose activations diverge: ', goTo(divergence.nodeId), ` (relative error ${num(divergence.relError)} > tolerance ${num(divergence.tolerance)})`)
+          ? h('p', { id: 'mi-compare-divergence', class: 'mi-wrap' }, 'First node whose activations diverge: ', goTo(divergence.nodeId, divergence.node || divergence.nodeId), ` (output ${divergence.value}, relative error ${num(divergence.relError)} > tolerance ${num(divergence.tolerance)})`)
           : h('p', { class: 'mi-muted' }, j.divergenceSkipped ?? 'No intermediate activation diverged beyond the tolerance.'))
       : section('outputs', 'Outputs', h('p', { class: 'mi-muted' }, j.outputsSkipped ?? 'Not compared: tick "Run both models" to compare outputs on the same input.')),
   );

@@ -28,6 +28,7 @@ export function createExplainTab(): Tab {
   const notice = h('p', { id: 'mi-explain-untrusted', class: 'mi-warnings', hidden: true },
     'Explaining runs the model, which is disabled in Restricted Mode: nothing runs until you trust this workspace.');
   const cannot = h('p', { id: 'mi-explain-cannot', class: 'mi-warnings', hidden: true });
+  let body: HTMLElement | undefined;
   const source = h('select', { id: 'mi-explain-source', title: 'what to explain' },
     h('option', { value: 'synth' }, 'synthesized input'), h('option', { value: 'file' }, 'file path…'));
   const file = h('input', { id: 'mi-explain-file', type: 'text', placeholder: 'input file (.npy or image)', size: '40', hidden: true });
@@ -110,6 +111,7 @@ export function createExplainTab(): Tab {
     const why = cannotRun(ctx.summary);
     cannot.textContent = why ?? '';
     cannot.hidden = !why;
+    if (body) body.hidden = !!why;
     notice.hidden = ctx.trusted || !!why;
     runButton.toggleAttribute('disabled', !ctx.trusted || !!why || job.running);
   };
@@ -142,12 +144,14 @@ export function createExplainTab(): Tab {
       opacity.addEventListener('input', render);
       container.append(
         notice, cannot,
-        h('div', { class: 'mi-explain-form' },
-          h('div', {}, 'input ', source, ' ', file, ' target ', target),
-          h('div', {}, ...boxes.map((b) => b.label), h('label', { class: 'mi-choice', title: MEANINGS.sanity }, sanity, ' sanity check')),
-          settings.element,
-          h('div', {}, runButton, ' ', job.cancelButton, ' ', job.status, ' ', opacityControl)),
-        job.error, topRow, grid,
+        // A model without a runtime shows only why (refresh hides the form).
+        body = h('div', { id: 'mi-explain-body' },
+          h('div', { class: 'mi-explain-form' },
+            h('div', {}, 'input ', source, ' ', file, ' target ', target),
+            h('div', {}, ...boxes.map((b) => b.label), h('label', { class: 'mi-choice', title: MEANINGS.sanity }, sanity, ' sanity check')),
+            settings.element,
+            h('div', {}, runButton, ' ', job.cancelButton, ' ', job.status, ' ', opacityControl)),
+          job.error, topRow, grid),
       );
       refresh();
       void loadExamples();

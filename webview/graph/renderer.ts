@@ -39,6 +39,24 @@ export function rampColor(t: number, diverging: boolean): string {
   return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
 
+/** WCAG relative luminance of an `rgb(r,g,b)` colour (as rampColor writes them). */
+function luminance(rgb: string): number {
+  const c = (rgb.match(/\d+/g) ?? ['0', '0', '0']).slice(0, 3).map((v) => {
+    const x = Number(v) / 255;
+    return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+}
+
+/**
+ * Text colours for a box filled with an overlay colour: the theme's foreground is unreadable on the bright end of
+ * the ramp in a dark theme (and on the dark end in a light one), so the text follows the fill, not the theme.
+ */
+export function textOn(fill: string): { foreground: string; muted: string } {
+  // Black text wins over white when the fill is lighter than the luminance where both contrasts are equal (~0.18).
+  return luminance(fill) > 0.18 ? { foreground: '#000000', muted: 'rgba(0,0,0,0.75)' } : { foreground: '#ffffff', muted: 'rgba(255,255,255,0.85)' };
+}
+
 /** Colours per item: a node's own value, a collapsed group's mean over its nodes. */
 export function overlayScale(vm: GraphViewModel, overlay: NodeOverlay): OverlayScale {
   const ids = new Map(vm.payload.nodes.map((n, i) => [n.id, i]));
@@ -172,11 +190,12 @@ export function draw(ctx: CanvasRenderingContext2D, cw: number, ch: number, vm: 
       ctx.strokeStyle = theme.border;
       if (detail) ctx.strokeRect(x, y, w, h);
       if (showText) {
-        ctx.fillStyle = theme.foreground;
+        const text = over ? textOn(over) : theme;
+        ctx.fillStyle = text.foreground;
         ctx.font = `bold 12px ${theme.font}`;
         ctx.fillText(`▸ ${vm.groupLabel(scope)}`, x + 8, y + 15, w - 14);
         ctx.font = `11px ${theme.font}`;
-        ctx.fillStyle = theme.muted;
+        ctx.fillStyle = text.muted;
         ctx.fillText(`${vm.scopeSize[scope]} nodes`, x + 8, y + 31, w - 14);
       }
     } else {
@@ -191,16 +210,17 @@ export function draw(ctx: CanvasRenderingContext2D, cw: number, ch: number, vm: 
         else ctx.stroke();
       }
       if (showText) {
-        ctx.fillStyle = theme.foreground;
+        const text = over ? textOn(over) : theme;
+        ctx.fillStyle = text.foreground;
         if (node.kind === 'op') {
           ctx.font = `bold 12px ${theme.font}`;
           ctx.fillText(op, x + 8, node.name ? y + 12 : y + h / 2, w - (node.weights ? 52 : 14));
           if (node.name) {
             ctx.font = `11px ${theme.font}`;
-            ctx.fillStyle = theme.muted;
+            ctx.fillStyle = text.muted;
             ctx.fillText(node.name, x + 8, y + 26, w - 14);
           }
-          if (node.weights) weightBadge(ctx, x + w - 44, y + 4, node.params ?? 0, theme);
+          if (node.weights) weightBadge(ctx, x + w - 44, y + 4, node.params ?? 0, theme, over ? text.foreground : undefined);
         } else {
           ctx.font = `12px ${theme.font}`;
           ctx.fillText(node.name, x + 12, y + h / 2, w - 20);
@@ -269,12 +289,13 @@ function outline(ctx: CanvasRenderingContext2D, x: number, y: number, w: number,
   ctx.lineWidth = 1 / Math.max(k, 0.5);
 }
 
-function weightBadge(ctx: CanvasRenderingContext2D, x: number, y: number, params: number, theme: Theme): void {
-  ctx.fillStyle = theme.kind === 'light' ? 'rgba(0,0,0,0.12)' : 'rgba(255,255,255,0.16)';
+function weightBadge(ctx: CanvasRenderingContext2D, x: number, y: number, params: number, theme: Theme, foreground?: string): void {
+  const dark = foreground ? foreground === '#000000' : theme.kind === 'light';
+  ctx.fillStyle = dark ? 'rgba(0,0,0,0.12)' : 'rgba(255,255,255,0.16)';
   ctx.beginPath();
   ctx.roundRect(x, y, 40, 14, 7);
   ctx.fill();
-  ctx.fillStyle = theme.foreground;
+  ctx.fillStyle = foreground ?? theme.foreground;
   ctx.font = `9px ${theme.font}`;
   ctx.textBaseline = 'middle';
   ctx.fillText(`W ${formatCount(params)}`, x + 5, y + 7.5, 32);

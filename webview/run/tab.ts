@@ -20,11 +20,13 @@ export function createRunTab(): Tab {
   const runButton = custom('vscode-button', { id: 'mi-run-button' }, 'Run');
   const job = createJob('run', () => refreshTrust());
   const results = h('div', { id: 'mi-run-results-slot' });
+  let body: HTMLElement | undefined;
 
   const refreshTrust = () => {
     const why = cannotRun(ctx.summary);
     cannot.textContent = why ?? '';
     cannot.hidden = !why;
+    if (body) body.hidden = !!why;
     notice.hidden = ctx.trusted || !!why;
     runButton.toggleAttribute('disabled', !ctx.trusted || !!why || job.running);
     activations?.refreshTrust();
@@ -76,8 +78,10 @@ export function createRunTab(): Tab {
       const form = formRef;
       activations = createActivationsPanel(ctx, () => form.params());
       profile = createProfilePanel(ctx, () => form.params());
-      container.replaceChildren(h('div', { class: 'mi-overview mi-run' },
-        notice, cannot, formRef.element, h('p', {}, runButton, ' ', job.cancelButton, ' ', job.status), job.error, results, activations.element, profile.element));
+      // A model without a runtime shows only why: no form, and no Profile/activation buttons that could not work.
+      body = h('div', { id: 'mi-run-body' },
+        formRef.element, h('p', {}, runButton, ' ', job.cancelButton, ' ', job.status), job.error, results, activations.element, profile.element);
+      container.replaceChildren(h('div', { class: 'mi-overview mi-run' }, notice, cannot, body));
       refreshTrust();
       void loadPrefs(form, formRef.element);
     },

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { CompareEngineMethods } from '../../protocol/compare';
 import { compareJson, compareModels, compareOverlay } from '../../compare/compare-models';
 import { openModelChecked } from '../open';
@@ -15,7 +16,8 @@ export const compareHandlers: FeatureHandlers<CompareEngineMethods> = (services)
       const b = await openModelChecked(other, ctx.signal);
       try {
         const r = await compareModels(model, b, { outputs, signal: ctx.signal, onProgress });
-        return { other: b.path, json: compareJson(r), overlay: compareOverlay(r, 'a') };
+        // The view names B by its file name (the tab's headline, "only in …"); the JSON keeps both paths.
+        return { other: basename(b.path), json: compareJson(r), overlay: compareOverlay(r, 'a', model.graph) };
       } finally {
         await releaseModel(b); // B's sessions go with it; A's stay cached on the open model
         await b.dispose?.();

@@ -36,7 +36,7 @@ const MODEL_CLASSES = new Set(['Sequential', 'Model', 'Functional']);
 
 /**
  * A Keras model opened by the Keras reader, as tfjs-layers model artifacts: the topology in the Keras 2 form tfjs
- * reads (a Sequential's InputLayer folded into its first layer's batch_input_shape, as Keras 2 wrote it) and the
+ * reads (a nested Sequential's InputLayer folded into its first layer's batch_input_shape, as Keras 2 wrote it) and the
  * weights as float32, named `<layer>/<variable>` as tfjs-layers names them, in each layer's variable order.
  * Throws a ModelError naming the first layer tfjs has no implementation of, or a weight it cannot take.
  */
@@ -104,7 +104,7 @@ async function float32Values(file: string, t: Tensor): Promise<Float32Array> {
   }
 }
 
-/** A deep copy of the config with each Sequential's leading InputLayer folded into its first layer. */
+/** A deep copy of the config with each nested Sequential's leading InputLayer folded into its first layer. */
 function tfjsTopology(config: Json): Json {
   const copy = JSON.parse(JSON.stringify(config)) as Json;
   foldInputs(copy, 0);
@@ -114,7 +114,9 @@ function tfjsTopology(config: Json): Json {
 function foldInputs(m: Json, depth: number): void {
   if (depth > 64 || !isObj(m.config)) return;
   const layers = Array.isArray(m.config.layers) ? (m.config.layers as unknown[]) : [];
-  if (m.class_name === 'Sequential' && layers.length > 1) {
+  // The top model keeps its InputLayer (tfjs-layers reads it in a Sequential too), so the runtime's input has the
+  // name the IR and the Overview give it; tfjs would call a folded one "<first layer>_input".
+  if (m.class_name === 'Sequential' && layers.length > 1 && depth > 0) {
     const first = layers[0];
     const next = layers[1];
     if (isObj(first) && first.class_name === 'InputLayer' && isObj(first.config) && isObj(next) && isObj(next.config)) {

@@ -98,9 +98,11 @@ export async function loadTfjs(path: string, source: TfjsArtifacts, opts: LoadOp
     }
     const m = await tf.loadLayersModel(handler);
     // Layer names (inputNames/outputNames) are the ones in model.json; symbolic tensor names get "_1" suffixes when a
-    // model with the same names was loaded before in this process.
-    const inputs = m.inputs.map((i, k) => ({ name: m.inputNames[k] ?? i.name, dtype: dtypeOf(i.dtype), shape: dims(i.shape) }));
-    const outputs = m.outputs.map((o, k) => ({ name: m.outputNames[k] ?? o.name, dtype: dtypeOf(o.dtype), shape: dims(o.shape) }));
+    // model with the same names was loaded before in this process. A Sequential leaves inputNames/outputNames empty
+    // until it is built: name its tensors by the layers that made them, as the reader's IR does.
+    const layerName = (t: tf.SymbolicTensor) => t.sourceLayer?.name ?? t.name;
+    const inputs = m.inputs.map((i, k) => ({ name: m.inputNames[k] ?? layerName(i), dtype: dtypeOf(i.dtype), shape: dims(i.shape) }));
+    const outputs = m.outputs.map((o, k) => ({ name: m.outputNames[k] ?? layerName(o), dtype: dtypeOf(o.dtype), shape: dims(o.shape) }));
     return new TfjsSession(m, provider, skipped, performance.now() - t0, inputs, outputs);
   } catch (e) {
     if (e instanceof ModelError) throw e;

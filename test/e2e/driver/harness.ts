@@ -3,6 +3,7 @@
 import { ok } from 'node:assert/strict';
 import { join } from 'node:path';
 import type { ConsoleMessage, Page } from 'playwright-core';
+import type { ModelSummary } from '../../../src/protocol/summary';
 import type { Browser } from './browser';
 import { expectedSummary, showsCount } from './expected';
 import { paths } from './paths';
@@ -18,8 +19,9 @@ export async function eventually(fn: () => Promise<boolean>, ms = 30_000): Promi
   }
 }
 
-/** The Overview in the active custom editor shows what openModel + summarize say about `model`. */
-export async function checkOverview(wb: Workbench, model: string): Promise<void> {
+/** The Overview in the active custom editor shows what openModel + summarize say about `model`. `formatName` is the
+ *  label a person expects when it does not spell the format id ("TensorFlow Lite" for tflite). */
+export async function checkOverview(wb: Workbench, model: string, opts: { formatName?: string } = {}): Promise<ModelSummary> {
   const want = await expectedSummary(model);
   const wv = wb.webview();
   const text = async (id: string) => (await wv.locator(`#${id}`).innerText({ timeout: 2_000 })).trim();
@@ -34,12 +36,14 @@ export async function checkOverview(wb: Workbench, model: string): Promise<void>
   // The label is for people ("TF.js (layers)" for tfjs-layers): compare letters only.
   const letters = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
   const format = letters(await text('mi-format'));
-  ok(want.format.split('-').every((part) => format.includes(letters(part))), `#mi-format "${await text('mi-format')}" is not ${want.format}`);
+  ok(opts.formatName ? format === letters(opts.formatName) : want.format.split('-').every((part) => format.includes(letters(part))),
+    `#mi-format "${await text('mi-format')}" is not ${opts.formatName ?? want.format}`);
   const inputs = await text('mi-inputs');
   for (const i of want.inputs) ok(inputs.includes(i.name), `#mi-inputs lacks input ${i.name}: "${inputs}"`);
   const outputs = await text('mi-outputs');
   for (const o of want.outputs) ok(outputs.includes(o.name), `#mi-outputs lacks output ${o.name}: "${outputs}"`);
   console.log(`  overview ok: ${want.file} ${want.format}, ${want.nodeCount} nodes, ${want.parameterCount} parameters`);
+  return want;
 }
 
 /** Console messages of the page and all its frames (VS Code webviews are nested iframes), in arrival order. */

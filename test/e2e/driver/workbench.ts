@@ -81,7 +81,13 @@ export class Workbench {
     await this.quickInput.waitFor({ timeout: 15_000 });
     await this.quickInput.fill(text);
     if (expectRow) return this.pickRow(expectRow);
-    await this.page.waitForTimeout(300);
+    // The simple file dialog fills in its default path (the dialog's defaultUri) a moment after it shows, which can
+    // overwrite what was typed: Enter then opens the default. Type again until the text stays.
+    for (let attempt = 1; ; attempt++) {
+      await this.page.waitForTimeout(300);
+      if ((await this.quickInput.inputValue()) === text || attempt === 10) break;
+      await this.quickInput.fill(text);
+    }
     await this.page.keyboard.press('Enter');
   }
 
@@ -108,6 +114,12 @@ export class Workbench {
   async openTab(id: string): Promise<void> {
     await this.webview().locator(`vscode-tab-header[data-tab="${id}"]`).click(); // vscode-tab-header replaces its own id
     await this.webview().locator(`[data-tab-body="${id}"]`).waitFor({ state: 'visible', timeout: 15_000 });
+  }
+
+  /** Closes every editor (so the next one opened is the only webview editor). */
+  async closeAllEditors(): Promise<void> {
+    await this.runCommand('View: Close All Editors');
+    await this.page.locator('iframe.webview:not([src*="purpose=webviewView"])').first().waitFor({ state: 'detached', timeout: 15_000 }).catch(() => undefined);
   }
 
   /** Presses a key combination with the focus in the workbench (bound in test/e2e/keybindings.json, say). */
