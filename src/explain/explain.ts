@@ -16,6 +16,7 @@ import { loadGradModel } from './grad-model';
 import { gradCam, gradXInput, integratedGradients, smoothGrad, vanilla } from './gradients';
 import type { InputLayout } from './layout';
 import { blurred, inputLayout, reduceToMap } from './layout';
+import { withKernelFallback } from './kernel-fallback';
 import { occlusion } from './occlusion';
 import { rise } from './rise';
 import { batchSizeFor, gradForward, isProbabilities, scoreArrays, Scoring, sessionForward, toFloat32 } from './scoring';
@@ -185,7 +186,7 @@ async function explainOpened(model: Model, p: ExplainRunOptions): Promise<Explai
       }
       let r;
       try {
-        r = await compute(method, gm, scoring);
+        r = GRADIENT_METHODS.includes(method) ? await withKernelFallback(() => compute(method, gm, scoring)) : await compute(method, gm, scoring);
       } catch (e) {
         if (p.signal?.aborted) throw e;
         maps.push({ method, shape: shapeOut, values: [], signed, deletionAuc: NaN, insertionAuc: NaN, ms: 0, error: oneLine(e) });
@@ -204,7 +205,7 @@ async function explainOpened(model: Model, p: ExplainRunOptions): Promise<Explai
         const restore = await gm.randomizeTop(o.randomizeLayers ?? 2, (p.seed ?? 0) + 7);
         try {
           const rs = new Scoring(gradForward(gm, shape, batch), target, useSoftmax);
-          const r2 = await compute(method, gm, rs);
+          const r2 = GRADIENT_METHODS.includes(method) ? await withKernelFallback(() => compute(method, gm, rs)) : await compute(method, gm, rs);
           const a = toMap(method, r2);
           entry.randomizationSpearman = spearman(map, a);
         } finally {
