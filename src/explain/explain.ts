@@ -144,6 +144,9 @@ async function explainOpened(model: Model, p: ExplainRunOptions): Promise<Explai
 
   let gradcamLayers: string[] | undefined;
   /** One method's element-level attribution (unit-level for perturbation methods and Grad-CAM, which says its layer). */
+  /** Progress inside method number `k` (of p.methods): the bar moves through its share, the line says what it does. */
+  let step = 0;
+  const within = (f: number, what: string) => p.onProgress?.((step + Math.min(1, f)) / p.methods.length, what);
   const compute = async (method: ExplainMethod, model: GradModel | undefined, score: Scoring): Promise<{ attr: Float32Array; unitLevel: boolean; layer?: string }> => {
     const seed = p.seed ?? 0;
     switch (method) {
@@ -163,9 +166,12 @@ async function explainOpened(model: Model, p: ExplainRunOptions): Promise<Explai
       // not saturate on a confident model the way the probability does.
       case 'occlusion': {
         const window = o.window ?? defaultWindow(lay);
-        return { attr: await occlusion(score.raw, x, lay, { window, stride: o.stride ?? Math.max(1, Math.floor(window / 2)), fill: o.fill ?? 0, signal: p.signal }), unitLevel: true };
+        return { attr: await occlusion(score.raw, x, lay, {
+          window, stride: o.stride ?? Math.max(1, Math.floor(window / 2)), fill: o.fill ?? 0, signal: p.signal,
+          onProgress: (done, total) => within(0.9 * done / total, `occlusion: window ${done} of ${total}`),
+        }), unitLevel: true };
       }
-      case 'rise': return { attr: await rise(score.rawStream, x, lay, { masks: o.masks ?? 500, grid: o.grid ?? 6, keep: o.keep ?? 0.5, fill: o.fill ?? 0, seed, batch, signal: p.signal }), unitLevel: true };
+      case 'rise': return { attr: await rise(score.rawStream, x, lay, { masks: o.masks ?? 500, grid: o.grid ?? 6, keep: o.keep ?? 0.5, fill: o.fill ?? 0, seed, batch, signal: p.signal, onProgress: (f) => within(0.9 * f, `rise: mask ${Math.round(f * (o.masks ?? 500))} of ${o.masks ?? 500}`) }), unitLevel: true };
     }
   };
   const toMap = (method: ExplainMethod, r: { attr: Float32Array; unitLevel: boolean }) =>
@@ -176,6 +182,7 @@ async function explainOpened(model: Model, p: ExplainRunOptions): Promise<Explai
   try {
     for (const [k, method] of p.methods.entries()) {
       p.signal?.throwIfAborted();
+      step = k;
       p.onProgress?.(k / p.methods.length, method);
       const t0 = performance.now();
       const signed = SIGNED[method];
@@ -194,6 +201,7 @@ async function explainOpened(model: Model, p: ExplainRunOptions): Promise<Explai
       }
       const map = toMap(method, r);
       full.set(method, lay.image || r.unitLevel ? map : r.attr);
+      within(0.9, `${method}: deletion and insertion scores`);
       const q = await deletionInsertion(scoring.prob, x, map, lay);
       const entry: ExplainMap = { method, shape: shapeOut, values: numbers(map), signed, ...q, ms: 0, ...(r.layer ? { layer: r.layer } : {}) };
       if (method === 'ig') {
