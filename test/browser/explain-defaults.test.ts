@@ -1,6 +1,6 @@
 // What a newcomer gets from the Explain tab's defaults (issue 14's tour): on a tabular input Grad-CAM is not checked
 // (it needs an image, and its error box was the first thing the tab showed for the tiny TF.js MLP), and maps of a
-// synthesized input say that they explain made-up values.
+// synthesized input say that they explain made-up values. Cancel is not reported as an error.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -78,6 +78,34 @@ test('an image model keeps Grad-CAM; a synthesized input is named as such next t
     // The run is over when its button is enabled again (the job disables it while it runs).
     await page.locator('#mi-explain-cancel').waitFor({ state: 'hidden', timeout: 60_000 });
     assert.equal(await note.isVisible(), false, 'no note for a real example');
+    assert.deepEqual(v.problems, []);
+  } finally {
+    await v.close();
+    await model.dispose?.();
+  }
+});
+
+test('Cancel ends a run quietly: a status line, no error box', async () => {
+  const path = join(root, 'examples/shapes/model.onnx');
+  const model = await openModel(path);
+  const v = await harness.open({
+    view: 'panel', theme: 'dark',
+    handlers: {
+      getOverview: () => summarize(model, statSync(path).size),
+      explainInputs: () => ({ files: [] }),
+      explain: () => new Promise<never>(() => undefined), // a run that takes longer than the user waits
+    },
+    onReady: (rpc) => rpc.emit('init', { view: 'panel', fileName: 'model.onnx', trusted: true }),
+  });
+  try {
+    const { page } = v;
+    await page.locator('#mi-node-count').waitFor({ timeout: 10_000 });
+    await page.locator('[data-tab="explain"]').click();
+    await page.locator('#mi-explain-run').click();
+    await page.locator('#mi-explain-cancel').click();
+    await page.locator('#mi-explain-cancel').waitFor({ state: 'hidden', timeout: 5000 });
+    assert.equal(await page.locator('#mi-explain-error').isVisible(), false, 'no error box for a cancel');
+    assert.equal((await page.locator('#mi-explain-status').innerText()).trim(), 'Cancelled.');
     assert.deepEqual(v.problems, []);
   } finally {
     await v.close();
