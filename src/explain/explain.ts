@@ -72,6 +72,16 @@ const SIGNED: Record<ExplainMethod, boolean> = { vanilla: false, gradxinput: tru
  * Explains one input sample: loads (or reuses) the runtime session, plans inputs like `run`, picks the target, then
  * computes each method's map with its quality numbers.
  */
+/**
+ * ", about 2 min left" for a method that has done share `f` of its work in `spentMs`, assuming it keeps its pace;
+ * nothing in its first 2 s (too early to tell) or when done.
+ */
+export function timeLeftText(f: number, spentMs: number): string {
+  if (!(f > 0 && f < 1) || spentMs < 2000) return '';
+  const left = (spentMs / f - spentMs) / 1000;
+  return `, about ${left < 90 ? `${Math.max(1, Math.round(left))} s` : `${Math.round(left / 60)} min`} left`;
+}
+
 export function explainModel(ref: ModelRef, p: ExplainRunOptions): Promise<ExplainFull> {
   return withModel(ref, (model) => explainOpened(model, p));
 }
@@ -147,6 +157,8 @@ async function explainOpened(model: Model, p: ExplainRunOptions): Promise<Explai
   /** Progress inside method number `k` (of p.methods): the bar moves through its share, the line says what it does. */
   let step = 0;
   const within = (f: number, what: string) => p.onProgress?.((step + Math.min(1, f)) / p.methods.length, what);
+  let stepStart = performance.now();
+  const timeLeft = (f: number): string => timeLeftText(f, performance.now() - stepStart);
   const compute = async (method: ExplainMethod, model: GradModel | undefined, score: Scoring): Promise<{ attr: Float32Array; unitLevel: boolean; layer?: string }> => {
     const seed = p.seed ?? 0;
     switch (method) {
@@ -168,10 +180,10 @@ async function explainOpened(model: Model, p: ExplainRunOptions): Promise<Explai
         const window = o.window ?? defaultWindow(lay);
         return { attr: await occlusion(score.raw, x, lay, {
           window, stride: o.stride ?? Math.max(1, Math.floor(window / 2)), fill: o.fill ?? 0, signal: p.signal,
-          onProgress: (done, total) => within(0.9 * done / total, `occlusion: window ${done} of ${total}`),
+          onProgress: (done, total) => within(0.9 * done / total, `occlusion: window ${done} of ${total}${timeLeft(done / total)}`),
         }), unitLevel: true };
       }
-      case 'rise': return { attr: await rise(score.rawStream, x, lay, { masks: o.masks ?? 500, grid: o.grid ?? 6, keep: o.keep ?? 0.5, fill: o.fill ?? 0, seed, batch, signal: p.signal, onProgress: (f) => within(0.9 * f, `rise: mask ${Math.round(f * (o.masks ?? 500))} of ${o.masks ?? 500}`) }), unitLevel: true };
+      case 'rise': return { attr: await rise(score.rawStream, x, lay, { masks: o.masks ?? 500, grid: o.grid ?? 6, keep: o.keep ?? 0.5, fill: o.fill ?? 0, seed, batch, signal: p.signal, onProgress: (f) => within(0.9 * f, `rise: mask ${Math.round(f * (o.masks ?? 500))} of ${o.masks ?? 500}${timeLeft(f)}`) }), unitLevel: true };
     }
   };
   const toMap = (method: ExplainMethod, r: { attr: Float32Array; unitLevel: boolean }) =>
@@ -183,6 +195,7 @@ async function explainOpened(model: Model, p: ExplainRunOptions): Promise<Explai
     for (const [k, method] of p.methods.entries()) {
       p.signal?.throwIfAborted();
       step = k;
+      stepStart = performance.now();
       p.onProgress?.(k / p.methods.length, method);
       const t0 = performance.now();
       const signed = SIGNED[method];
