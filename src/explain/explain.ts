@@ -16,6 +16,7 @@ import { loadGradModel } from './grad-model';
 import { gradCam, gradXInput, integratedGradients, smoothGrad, vanilla } from './gradients';
 import type { InputLayout } from './layout';
 import { blurred, inputLayout, reduceToMap } from './layout';
+import { withKernelFallback } from './kernel-fallback';
 import { occlusion } from './occlusion';
 import { rise } from './rise';
 import { batchSizeFor, gradForward, isProbabilities, scoreArrays, Scoring, sessionForward, toFloat32 } from './scoring';
@@ -71,6 +72,16 @@ const SIGNED: Record<ExplainMethod, boolean> = { vanilla: false, gradxinput: tru
  * Explains one input sample: loads (or reuses) the runtime session, plans inputs like `run`, picks the target, then
  * computes each method's map with its quality numbers.
  */
+/**
+ * ", about 2 min left" for a method that has done share `f` of its work in `spentMs`, assuming it keeps its pace;
+ * nothing in its first 2 s (too early to tell) or when done.
+ */
+export function timeLeftText(f: number, spentMs: number): string {
+  if (!(f > 0 && f < 1) || spentMs < 2000) return '';
+  const left = (spentMs / f - spentMs) / 1000;
+  return `, about ${left < 90 ? `${Math.max(1, Math.round(left))} s` : `${Math.round(left / 60)} min`} left`;
+}
+
 export function explainModel(ref: ModelRef, p: ExplainRunOptions): Promise<ExplainFull> {
   return withModel(ref, (model) => explainOpened(model, p));
 }
@@ -143,6 +154,11 @@ async function explainOpened(model: Model, p: ExplainRunOptions): Promise<Explai
 
   let gradcamLayers: string[] | undefined;
   /** One method's element-level attribution (unit-level for perturbation methods and Grad-CAM, which says its layer). */
+  /** Progress inside method number `k` (of p.methods): the bar moves through its share, the line says what it does. */
+  let step = 0;
+  const within = (f: number, what: string) => p.onProgress?.((step + Math.min(1, f)) / p.methods.length, what);
+  let stepStart = performance.now();
+  const timeLeft = (f: number): string => timeLeftText(f, performance.now() - stepStart);
   const compute = async (method: ExplainMethod, model: GradModel | undefined, score: Scoring): Promise<{ attr: Float32Array; unitLevel: boolean; layer?: string }> => {
     const seed = p.seed ?? 0;
     switch (method) {
@@ -162,9 +178,12 @@ async function explainOpened(model: Model, p: ExplainRunOptions): Promise<Explai
       // not saturate on a confident model the way the probability does.
       case 'occlusion': {
         const window = o.window ?? defaultWindow(lay);
-        return { attr: await occlusion(score.raw, x, lay, { window, stride: o.stride ?? Math.max(1, Math.floor(window / 2)), fill: o.fill ?? 0, signal: p.signal }), unitLevel: true };
+        return { attr: await occlusion(score.raw, x, lay, {
+          window, stride: o.stride ?? Math.max(1, Math.floor(window / 2)), fill: o.fill ?? 0, signal: p.signal,
+          onProgress: (done, total) => within(0.9 * done / total, `occlusion: window ${done} of ${total}${timeLeft(done / total)}`),
+        }), unitLevel: true };
       }
-      case 'rise': return { attr: await rise(score.rawStream, x, lay, { masks: o.masks ?? 500, grid: o.grid ?? 6, keep: o.keep ?? 0.5, fill: o.fill ?? 0, seed, batch, signal: p.signal }), unitLevel: true };
+      case 'rise': return { attr: await rise(score.rawStream, x, lay, { masks: o.masks ?? 500, grid: o.grid ?? 6, keep: o.keep ?? 0.5, fill: o.fill ?? 0, seed, batch, signal: p.signal, onProgress: (f) => within(0.9 * f, `rise: mask ${Math.round(f * (o.masks ?? 500))} of ${o.masks ?? 500}${timeLeft(f)}`) }), unitLevel: true };
     }
   };
   const toMap = (method: ExplainMethod, r: { attr: Float32Array; unitLevel: boolean }) =>
@@ -175,6 +194,8 @@ async function explainOpened(model: Model, p: ExplainRunOptions): Promise<Explai
   try {
     for (const [k, method] of p.methods.entries()) {
       p.signal?.throwIfAborted();
+      step = k;
+      stepStart = performance.now();
       p.onProgress?.(k / p.methods.length, method);
       const t0 = performance.now();
       const signed = SIGNED[method];
@@ -185,7 +206,7 @@ async function explainOpened(model: Model, p: ExplainRunOptions): Promise<Explai
       }
       let r;
       try {
-        r = await compute(method, gm, scoring);
+        r = GRADIENT_METHODS.includes(method) ? await withKernelFallback(() => compute(method, gm, scoring)) : await compute(method, gm, scoring);
       } catch (e) {
         if (p.signal?.aborted) throw e;
         maps.push({ method, shape: shapeOut, values: [], signed, deletionAuc: NaN, insertionAuc: NaN, ms: 0, error: oneLine(e) });
@@ -193,6 +214,7 @@ async function explainOpened(model: Model, p: ExplainRunOptions): Promise<Explai
       }
       const map = toMap(method, r);
       full.set(method, lay.image || r.unitLevel ? map : r.attr);
+      within(0.9, `${method}: deletion and insertion scores`);
       const q = await deletionInsertion(scoring.prob, x, map, lay);
       const entry: ExplainMap = { method, shape: shapeOut, values: numbers(map), signed, ...q, ms: 0, ...(r.layer ? { layer: r.layer } : {}) };
       if (method === 'ig') {
@@ -204,7 +226,7 @@ async function explainOpened(model: Model, p: ExplainRunOptions): Promise<Explai
         const restore = await gm.randomizeTop(o.randomizeLayers ?? 2, (p.seed ?? 0) + 7);
         try {
           const rs = new Scoring(gradForward(gm, shape, batch), target, useSoftmax);
-          const r2 = await compute(method, gm, rs);
+          const r2 = GRADIENT_METHODS.includes(method) ? await withKernelFallback(() => compute(method, gm, rs)) : await compute(method, gm, rs);
           const a = toMap(method, r2);
           entry.randomizationSpearman = spearman(map, a);
         } finally {

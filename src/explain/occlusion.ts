@@ -18,7 +18,7 @@ function starts(size: number, win: number, stride: number): number[] {
  * non-image), record score(x) − score(occluded), and give every unit the mean drop of the windows covering it.
  * Signed: a negative value means hiding the unit raised the score.
  */
-export async function occlusion(score: Scorer, x: Float32Array, lay: InputLayout, o: { window: number; stride: number; fill: number; signal?: AbortSignal }): Promise<Float32Array> {
+export async function occlusion(score: Scorer, x: Float32Array, lay: InputLayout, o: { window: number; stride: number; fill: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void }): Promise<Float32Array> {
   const H = lay.image ? lay.height! : 1;
   const W = lay.image ? lay.width! : lay.units;
   const win = Math.min(o.window, H === 1 ? W : Math.min(H, W));
@@ -39,7 +39,16 @@ export async function occlusion(score: Scorer, x: Float32Array, lay: InputLayout
   // The scorer reuses its batch slots: remember which window each slot holds (slots are told apart by their buffer
   // and offset), so the next window there only undoes that one. Only this call writes them while it runs.
   const held = new WeakMap<ArrayBufferLike, Map<number, readonly [number, number]>>();
+  // A 224 px image is ~400 windows, a minute of a ViT's forward passes on a laptop CPU: say how far it got (at most
+  // every 250 ms) and stop between windows when cancelled.
+  let reported = -Infinity;
+  o.onProgress?.(0, positions.length);
   const scores = await score(positions.length, (k, dst) => {
+    if (performance.now() - reported >= 250) {
+      o.signal?.throwIfAborted();
+      if (k > 0) o.onProgress?.(k, positions.length);
+      reported = performance.now();
+    }
     if (fast) {
       let slots = held.get(dst.buffer);
       if (!slots) held.set(dst.buffer, (slots = new Map()));
@@ -51,6 +60,7 @@ export async function occlusion(score: Scorer, x: Float32Array, lay: InputLayout
     writeMixed(dst, x, fill, mask, lay);
     setWindow(positions[k], 1);
   });
+  o.onProgress?.(positions.length, positions.length);
   const sum = new Float32Array(lay.units);
   const count = new Float32Array(lay.units);
   positions.forEach(([y0, x0], k) => {

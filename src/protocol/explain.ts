@@ -114,3 +114,19 @@ export const explainValidators: { [K in keyof ExplainMethods]: Check } = {
   explain: explainParamsCheck,
   explainInputs: nothing,
 };
+
+/**
+ * Whether the input the Explain tab explains (the first floating-point one) is an image by its declared shape: rank 3
+ * or 4 with 1, 3 or 4 channels before or after two spatial sizes over 4 (symbolic sizes count as spatial). The same
+ * rule as src/explain/layout.ts applies to the concrete array; this one lets the tab leave Grad-CAM, which needs an
+ * image, unchecked and disabled for a tabular or token input instead of showing its error by default.
+ */
+export function explainsImage(inputs: readonly { dtype: string; shape: readonly (number | string | null)[] | null }[]): boolean {
+  const x = inputs.find((i) => /^(float|bfloat)/.test(i.dtype));
+  const s = x?.shape;
+  if (!s || (s.length !== 3 && s.length !== 4)) return false;
+  const off = s.length - 3;
+  const ch = (d: number | string | null) => d === 1 || d === 3 || d === 4;
+  const spatial = (d: number | string | null) => typeof d === 'string' || (typeof d === 'number' && d > 4);
+  return (ch(s[off]) && spatial(s[off + 1]) && spatial(s[off + 2])) || (ch(s[off + 2]) && spatial(s[off]) && spatial(s[off + 1]));
+}

@@ -1,7 +1,7 @@
 import type { Tab, TabContext } from '../shell/tab';
 import { custom, h } from '../shell/dom';
 import type { ExplainMethod, ExplainParams, ExplainResult } from '../../src/protocol/explain';
-import { EXPLAIN_METHODS } from '../../src/protocol/explain';
+import { EXPLAIN_METHODS, explainsImage } from '../../src/protocol/explain';
 import { MAX_COMPLETENESS, MAX_RANDOMIZATION_SPEARMAN } from '../../src/protocol/explain-summary';
 import { createJob } from '../shell/job';
 import { createMethodSettings } from './settings';
@@ -63,12 +63,19 @@ export function createExplainTab(): Tab {
   const runButton = custom('vscode-button', { id: 'mi-explain-run' }, 'Explain');
   const job = createJob('explain', () => refresh());
   const topRow = h('div', { id: 'mi-explain-top', class: 'mi-muted' });
+  // Maps of made-up values look like maps of something: say so next to them.
+  const synthNote = h('p', { id: 'mi-explain-synth-note', class: 'mi-warnings mi-wrap', hidden: true });
   const grid = h('div', { id: 'mi-explain-maps', class: 'mi-explain-grid' });
 
   const render = () => {
     if (!last) return;
     const r = last;
     opacityControl.hidden = !r.image;
+    const made = (r.inputs ?? []).filter((i) => i.synthesized);
+    synthNote.hidden = made.length === 0;
+    synthNote.textContent = made.length
+      ? `${made.map((i) => `"${i.name}"`).join(', ')} ${made.length > 1 ? 'were' : 'was'} synthesized (${made[0].source}): these maps explain made-up values, not your data. Choose an example or a file (.npy or image) under "input".`
+      : '';
     topRow.replaceChildren(`target ${r.target} (score ${r.score.toFixed(3)}) — top: `,
       ...r.top.map((t) => {
         const b = h('a', { href: '#', title: 'explain this index' }, `${t.label ? `${t.label} (#${t.index})` : `#${t.index}`} ${(t.p * 100).toFixed(1)}% `);
@@ -107,7 +114,23 @@ export function createExplainTab(): Tab {
     }));
   };
 
+  // Grad-CAM needs an image: for any other input it is left unchecked and disabled rather than failing by default.
+  let imageChecked = false;
+  const gradcamFits = () => {
+    const box = boxes.find((b) => b.m === 'gradcam')!.box;
+    const image = explainsImage(ctx.summary.inputs ?? []);
+    if (image === !box.disabled && imageChecked) return;
+    imageChecked = true;
+    box.disabled = !image;
+    box.parentElement!.title = image ? '' : 'Grad-CAM needs an image input (rank 3 or 4 with 1, 3 or 4 channels)';
+    if (!image && box.checked) {
+      box.checked = false;
+      settings.show(checkedMethods());
+    }
+  };
+
   const refresh = () => {
+    if (ctx.summary) gradcamFits();
     const why = cannotRun(ctx.summary);
     cannot.textContent = why ?? '';
     cannot.hidden = !why;
@@ -151,7 +174,7 @@ export function createExplainTab(): Tab {
             h('div', {}, ...boxes.map((b) => b.label), h('label', { class: 'mi-choice', title: MEANINGS.sanity }, sanity, ' sanity check')),
             settings.element,
             h('div', {}, runButton, ' ', job.cancelButton, ' ', job.status, ' ', opacityControl)),
-          job.error, topRow, grid),
+          job.error, topRow, synthNote, grid),
       );
       refresh();
       void loadExamples();

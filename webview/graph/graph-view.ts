@@ -259,7 +259,28 @@ export class GraphView {
     this.view.k = readable ? Math.max(k, 0.6) : Math.max(0.005, k);
     this.view.tx = best.x + (best.w - s.width * this.view.k) / 2;
     this.view.ty = best.y + Math.max(24, (best.h - s.height * this.view.k) / 2);
+    // Too big to read whole: start where reading starts, at the first graph input. The middle of a wide layout can be
+    // empty (a ViT's or ResNet's top level from torch.onnx: a row of weight Identity nodes over the collapsed blocks).
+    const start = readable ? this.firstInputBox() : -1;
+    if (start >= 0) {
+      const k2 = this.view.k;
+      const cx = s.x[start] + s.w[start] / 2, cy = s.y[start] + s.h[start] / 2;
+      if (s.width * k2 > best.w) this.view.tx = this.rankdir === 'TB' ? best.x + best.w / 2 - cx * k2 : best.x + pad - s.x[start] * k2;
+      if (s.height * k2 > best.h) this.view.ty = this.rankdir === 'TB' ? best.y + 24 - s.y[start] * k2 : best.y + best.h / 2 - cy * k2;
+    }
     this.requestDraw();
+  }
+  /** Box of the first graph input that is drawn (the top-most, then left-most, when several are), or -1. */
+  private firstInputBox(): number {
+    const s = this.scene, vm = this.vm;
+    if (!s || !vm) return -1;
+    let best = -1;
+    for (let i = 0; i < s.count; i++) {
+      const item = s.item[i];
+      if (item >= vm.n || vm.payload.nodes[item].kind !== 'input') continue;
+      if (best < 0 || s.y[i] < s.y[best] || (s.y[i] === s.y[best] && s.x[i] < s.x[best])) best = i;
+    }
+    return best;
   }
   zoom(factor: number, sx?: number, sy?: number): void {
     const W = this.dom.stage.clientWidth, H = this.dom.stage.clientHeight;

@@ -46,9 +46,13 @@ export function createJob(prefix: string, onStateChange: () => void): Job {
         await work({ signal: running.signal, onProgress: (p) => (status.textContent = progressText(p)) });
         status.textContent = '';
       } catch (e) {
-        status.textContent = '';
-        error.textContent = e instanceof Error ? e.message : String(e);
-        error.hidden = false;
+        // Cancel is the user's own choice, not a failure: a quiet status line, not the red error box.
+        const cancelled = running?.signal.aborted === true;
+        status.textContent = cancelled ? 'Cancelled.' : '';
+        if (!cancelled) {
+          error.textContent = e instanceof Error ? e.message : String(e);
+          error.hidden = false;
+        }
       } finally {
         running = undefined;
         cancelButton.hidden = true;

@@ -70,6 +70,9 @@ const groupColumns: Column<GroupStats>[] = [
 const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
 
 /** The Weights tab: health findings, per-tensor and per-group statistics, and histograms (overlay to compare). */
+/** More info notes than this are folded under one summary line. */
+const FOLD_NOTES = 10;
+
 export function createWeightsTab(): Tab {
   let ctx: TabContext;
   let root: HTMLElement;
@@ -117,13 +120,36 @@ export function createWeightsTab(): Tab {
     }
   };
 
+  /**
+   * Problems (errors, warnings) in a table; notes (info) with them when few, else folded under one line that counts
+   * them by kind: a freshly initialised MobileNet has 163 all-zero biases and normalization shifts, which are usual
+   * and buried its real findings under "Health (163)".
+   */
+  const healthSection = (findings: Finding[]): HTMLElement[] => {
+    const problems = findings.filter((f) => f.severity !== 'info');
+    const notes = findings.filter((f) => f.severity === 'info');
+    const title = h('h3', {}, `Health: ${problems.length} ${problems.length === 1 ? 'problem' : 'problems'}, ${notes.length} ${notes.length === 1 ? 'note' : 'notes'}`);
+    if (notes.length <= FOLD_NOTES) {
+      return [title, findings.length ? findingsTable(findings).el : h('p', { class: 'muted', id: 'mi-weights-healthy' }, 'No problems found in the weights.')];
+    }
+    const kinds = new Map<string, number>();
+    for (const f of notes) kinds.set(f.kind, (kinds.get(f.kind) ?? 0) + 1);
+    const byKind = [...kinds].map(([k, n]) => `${k} ${n}`).join(', ');
+    const why = kinds.has('all-zero') ? ' (all-zero 1-D tensors are usual: biases and normalization shifts start at zero)' : '';
+    return [
+      title,
+      problems.length ? findingsTable(problems).el : h('p', { class: 'muted', id: 'mi-weights-healthy' }, 'No problems found in the weights.'),
+      h('details', { id: 'mi-weights-notes' }, h('summary', { class: 'muted' }, `${notes.length} notes: ${byKind}${why}`), findingsTable(notes, 'mi-weights-notes-table').el),
+    ];
+  };
+
   const select = (name: string, add: boolean) => {
     selected = add ? (selected.includes(name) ? selected.filter((n) => n !== name) : [...selected, name].slice(-8)) : [name];
     root.querySelectorAll<HTMLTableRowElement>('#mi-weights-tensors tbody tr').forEach((tr) => tr.classList.toggle('selected', selected.includes(tr.dataset.tensor ?? '')));
     void refreshSelection();
   };
 
-  const findingsTable = (findings: Finding[]) => sortableTable<Finding>('mi-weights-findings', [
+  const findingsTable = (findings: Finding[], id = 'mi-weights-findings') => sortableTable<Finding>(id, [
     { key: 'severity', title: 'Severity', value: (f) => SEVERITY_RANK[f.severity], render: (f) => h('span', { class: `sev-${f.severity}` }, f.severity) },
     { key: 'kind', title: 'Finding', value: (f) => f.kind },
     { key: 'tensor', title: 'Tensor', value: (f) => f.tensor, render: (f) => h('a', { 'data-show': f.tensor }, f.tensor) },
@@ -158,8 +184,7 @@ export function createWeightsTab(): Tab {
     });
     const body = root.querySelector('.mi-weights-body')!;
     body.replaceChildren(
-      h('h3', {}, `Health (${s.findings.length})`),
-      s.findings.length ? findingsTable(s.findings).el : h('p', { class: 'muted', id: 'mi-weights-healthy' }, 'No problems found in the weights.'),
+      ...healthSection(s.findings),
       h('div', { class: 'bar' }, h('h3', {}, 'Tensors'), filter, h('span', { class: 'muted' }, 'Ctrl/Shift-click rows to overlay histograms')),
       tensorTable.el,
       h('h3', {}, 'Groups'),
