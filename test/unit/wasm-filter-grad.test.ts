@@ -10,6 +10,24 @@ import { selectTfjsBackend } from '../../src/runtime/tfjs/backend';
 import { openModel } from '../../src/formats/registry';
 import { explainModel } from '../../src/explain/explain';
 
+/** The same gradient on tfjs' CPU backend and on WASM: the largest difference and the largest |value|. */
+async function cpuVsWasm(grad: () => tf.Tensor): Promise<{ err: number; scale: number }> {
+  const grads: Float32Array[] = [];
+  for (const b of ['cpu', 'wasm']) {
+    await tf.setBackend(b);
+    const g = tf.tidy(grad);
+    grads.push(g.dataSync() as Float32Array);
+    g.dispose();
+  }
+  let scale = 0;
+  let err = 0;
+  for (let i = 0; i < grads[0].length; i++) {
+    scale = Math.max(scale, Math.abs(grads[0][i]));
+    err = Math.max(err, Math.abs(grads[0][i] - grads[1][i]));
+  }
+  return { err, scale };
+}
+
 test('conv2d filter gradient on WASM equals the CPU backend: strides 1-3, same, valid and explicit padding, odd sizes', async () => {
   await selectTfjsBackend(['tfjs-wasm']);
   registerWasmConv2dFilterGrad();
@@ -24,19 +42,7 @@ test('conv2d filter gradient on WASM equals the CPU backend: strides 1-3, same, 
   for (const c of cases) {
     const xs = Array.from(tf.randomNormal(c.x, 0, 1, 'float32', 1).dataSync());
     const fs = Array.from(tf.randomNormal(c.f, 0, 1, 'float32', 2).dataSync());
-    const grads: Float32Array[] = [];
-    for (const b of ['cpu', 'wasm']) {
-      await tf.setBackend(b);
-      const g = tf.tidy(() => tf.grad((w: tf.Tensor) => tf.conv2d(tf.tensor4d(xs, c.x), w as tf.Tensor4D, c.s, c.pad).square().sum())(tf.tensor4d(fs, c.f)));
-      grads.push(g.dataSync() as Float32Array);
-      g.dispose();
-    }
-    let scale = 0;
-    let err = 0;
-    for (let i = 0; i < grads[0].length; i++) {
-      scale = Math.max(scale, Math.abs(grads[0][i]));
-      err = Math.max(err, Math.abs(grads[0][i] - grads[1][i]));
-    }
+    const { err, scale } = await cpuVsWasm(() => tf.grad((w: tf.Tensor) => tf.conv2d(tf.tensor4d(xs, c.x), w as tf.Tensor4D, c.s, c.pad).square().sum())(tf.tensor4d(fs, c.f)));
     assert.ok(err < 1e-4 * scale, `${JSON.stringify(c)}: max difference ${err} (scale ${scale})`);
   }
   await selectTfjsBackend(['tfjs-wasm']);
@@ -56,19 +62,7 @@ test('depthwise conv2d input gradient on WASM equals the CPU backend: strides 1-
   for (const c of cases) {
     const xs = Array.from(tf.randomNormal(c.x, 0, 1, 'float32', 3).dataSync());
     const fs = Array.from(tf.randomNormal(c.f, 0, 1, 'float32', 4).dataSync());
-    const grads: Float32Array[] = [];
-    for (const b of ['cpu', 'wasm']) {
-      await tf.setBackend(b);
-      const g = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.depthwiseConv2d(x as tf.Tensor4D, tf.tensor4d(fs, c.f), c.s, c.pad).square().sum())(tf.tensor4d(xs, c.x)));
-      grads.push(g.dataSync() as Float32Array);
-      g.dispose();
-    }
-    let scale = 0;
-    let err = 0;
-    for (let i = 0; i < grads[0].length; i++) {
-      scale = Math.max(scale, Math.abs(grads[0][i]));
-      err = Math.max(err, Math.abs(grads[0][i] - grads[1][i]));
-    }
+    const { err, scale } = await cpuVsWasm(() => tf.grad((x: tf.Tensor) => tf.depthwiseConv2d(x as tf.Tensor4D, tf.tensor4d(fs, c.f), c.s, c.pad).square().sum())(tf.tensor4d(xs, c.x)));
     assert.ok(err < 1e-4 * scale, `${JSON.stringify(c)}: max difference ${err} (scale ${scale})`);
   }
   await selectTfjsBackend(['tfjs-wasm']);

@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { readSync } from 'node:fs';
+import { withFileSync } from '../sync-file';
 import { basename } from 'node:path';
 import { ModelError } from '../../model/errors';
 import type { Model } from '../../model/graph';
@@ -42,14 +43,7 @@ const FIRST_READ = 1024 * 1024;
 let firstRead: Uint8Array | undefined;
 
 function readHeaderSync(path: string): { header: GgufHeader; size: number } {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    throw new ModelError(path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  try {
-    const { size } = fstatSync(fd);
+  return withFileSync(path, (fd, size) => {
     const header = readGgufHeader(path, size, (pos, len) => {
       // The first read (up to 1 MiB) goes into a buffer kept between opens: allocating and zeroing it each time cost
       // about as much as the read. The parse copies what it keeps (strings), and this function is synchronous.
@@ -62,12 +56,7 @@ function readHeaderSync(path: string): { header: GgufHeader; size: number } {
       return out;
     });
     return { header, size };
-  } catch (e) {
-    if (e instanceof ModelError) throw e;
-    throw new ModelError(path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  } finally {
-    closeSync(fd);
-  }
+  });
 }
 
 function tensorOf(path: string, file: string, h: GgufHeader, info: GgufTensorInfo, regions: FileRegions, size: number): Tensor {

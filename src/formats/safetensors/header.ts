@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { readSync } from 'node:fs';
+import { withFileSync } from '../sync-file';
 import type { DType } from '../../model/dtype';
 import { DTYPE_BYTES } from '../../model/dtype';
 import { ModelError } from '../../model/errors';
@@ -50,17 +51,7 @@ export async function readSafetensorsHeader(path: string, head?: OpenHead): Prom
   });
   // Synchronous on purpose: a stat and one or two small reads, where the promise API's thread-pool hops would cost
   // more than the reads themselves.
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    throw new ModelError(path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  try {
-    return headerFrom(path, fstatSync(fd).size, (into, position) => readFully(fd, into, position));
-  } finally {
-    closeSync(fd);
-  }
+  return withFileSync(path, (fd, size) => headerFrom(path, size, (into, position) => readFully(fd, into, position)));
 }
 
 function headerFrom(path: string, size: number, readInto: (into: Uint8Array, position: number) => void): SafetensorsHeader {
