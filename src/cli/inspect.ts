@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import { openModelChecked } from '../engine/open';
 import { summarize } from '../formats/summarize';
 import type { ModelSummary, WireShape } from '../protocol/summary';
@@ -10,7 +9,7 @@ import { formatCount, modelPathArg } from './verb';
 export async function inspectFile(path: string): Promise<ModelSummary> {
   const model = await openModelChecked(path);
   try {
-    return summarize(model, (await stat(path)).size);
+    return summarize(model);
   } finally {
     await model.dispose?.();
   }

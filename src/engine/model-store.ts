@@ -175,8 +175,7 @@ export class ModelStore {
       await model.dispose?.().catch(() => {});
       throw new RpcError('cancelled', 'open was cancelled');
     }
-    const size = (await stat(path).catch(() => undefined))?.size ?? 0;
-    const rev: Revision = { key, model, summary: summarize(model, size), users: 0, resources: new Map() };
+    const rev: Revision = { key, model, summary: summarize(model), users: 0, resources: new Map() };
     this.byKey.set(key, rev);
     return rev;
   }

@@ -22,6 +22,13 @@ export function formatOf(model: Pick<Model, 'format'>): FormatDescriptor {
   return d;
 }
 
+/** The size of the file each model was opened from (for a folder format, its marker file), as the open saw it. */
+const openedBytes = new WeakMap<Model, number>();
+
+export function openedFileBytes(model: Model): number | undefined {
+  return openedBytes.get(model);
+}
+
 /** Opens any supported model file, or throws a ModelError that names the file and the problem. */
 export async function openModel(path: string, opts: OpenOptions = {}): Promise<Model> {
   let target = path;
@@ -35,7 +42,9 @@ export async function openModel(path: string, opts: OpenOptions = {}): Promise<M
   try {
     const reader = formats.find((r) => r.match(target, head.bytes));
     if (!reader) throw new ModelError(target, `is not a model format Model Inspector reads (it reads ${formats.map((f) => `${f.name} (${[...f.files, ...(f.optionFiles ?? [])].join(', ')})`).join('; ')})`);
-    return await reader.open(target, { ...opts, head });
+    const model = await reader.open(target, { ...opts, head });
+    openedBytes.set(model, head.size);
+    return model;
   } finally {
     closeSync(fd);
   }

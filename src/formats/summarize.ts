@@ -1,7 +1,7 @@
 import type { Model, Value } from '../model/graph';
 import { allGraphs, allWeights, opTypeCounts, parameterBytes, parameterCount } from '../model/walk';
 import type { ModelSummary, ValueInfo, WireShape } from '../protocol/summary';
-import { formatOf } from './registry';
+import { formatOf, openedFileBytes } from './registry';
 
 export function toWireShape(shape: Value['shape']): WireShape {
   if (!shape) return null;
@@ -19,7 +19,8 @@ function runsOf(model: Model): ModelSummary['runs'] {
 }
 
 /** The Overview / `inspect --json` view of a model. */
-export function summarize(model: Model, fileBytes: number): ModelSummary {
+/** `fileBytes` defaults to the size of the file `openModel` read (the marker file of a folder format). */
+export function summarize(model: Model, fileBytes = openedFileBytes(model) ?? 0): ModelSummary {
   let total = 0;
   let graphs = 0;
   for (const g of allGraphs(model)) {

@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCli, removeBuild } from '../support/build-engine';
@@ -70,6 +70,8 @@ for (const [fixture, truth] of Object.entries(truths)) for (const target of ['fo
     assert.equal(r.stderr, '');
     const got = JSON.parse(r.stdout);
     assert.equal(got.format, truth.format);
+    // The folder's size on disk would be its directory entry (4096): the model file is saved_model.pb.
+    assert.equal(got.fileBytes, statSync(join(dir, 'saved_model.pb')).size);
     assert.deepEqual(got.producer, truth.producer);
     assert.equal(got.nodeCount, truth.nodeCount);
     assert.equal(got.parameterCount, truth.parameterCount);
