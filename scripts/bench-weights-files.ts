@@ -11,6 +11,7 @@ import { summarize } from '../src/formats/summarize';
 import { ggufReader } from '../src/formats/gguf/reader';
 import { safetensorsReader } from '../src/formats/safetensors/reader';
 import { computeModelStats } from '../src/stats';
+import { ggufBytes, type KvValue } from '../test/support/gguf-writer';
 
 const MB = 1024 * 1024;
 
@@ -118,27 +119,15 @@ function writeSafetensors(path: string, tensors: Spec[]): number {
 
 /** A GGUF v3 file with a 32k-token vocabulary (a realistic header) and the tensors; returns the data offset. */
 function writeGguf(path: string, tensors: Spec[]): number {
-  const parts: Buffer[] = [];
-  const u32 = (v: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(v); parts.push(b); };
-  const u64 = (v: number) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(v)); parts.push(b); };
-  const str = (s: string) => { const b = Buffer.from(s); u64(b.length); parts.push(b); };
-  parts.push(Buffer.from('GGUF'));
-  u32(3);
-  u64(tensors.length);
-  u64(3);
-  str('general.architecture'); u32(8); str('llama');
-  str('llama.context_length'); u32(4); u32(4096);
-  str('tokenizer.ggml.tokens'); u32(9); u32(8); u64(32000);
-  for (let i = 0; i < 32000; i++) str(`token_${i}`);
   const types = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 8 };
-  let at = 0;
-  for (const t of tensors) {
-    str(t.name); u32(2); u64(t.cols); u64(t.rows); u32(types[t.kind]); u64(at);
-    at = Math.ceil((at + BYTES[t.kind](t.rows * t.cols)) / 32) * 32;
-  }
-  let head = Buffer.concat(parts);
-  const dataStart = Math.ceil(head.length / 32) * 32;
-  head = Buffer.concat([head, Buffer.alloc(dataStart - head.length)]);
+  const kv: [string, KvValue][] = [
+    ['general.architecture', { type: 'string', value: 'llama' }],
+    ['llama.context_length', { type: 'u32', value: 4096 }],
+    ['tokenizer.ggml.tokens', { type: 'array', of: 'string', value: Array.from({ length: 32000 }, (_, i) => `token_${i}`) }],
+  ];
+  // The header only (tensor sizes reserved); the gigabyte of data is streamed after it.
+  const specs = tensors.map((t) => ({ name: t.name, dims: [t.cols, t.rows], type: types[t.kind], bytes: new Uint8Array(0), reserve: BYTES[t.kind](t.rows * t.cols) }));
+  const head = ggufBytes(kv, specs, { headerOnly: true });
   const fd = openSync(path, 'w');
   writeSync(fd, head);
   tensors.forEach((t, i) => {
@@ -148,7 +137,7 @@ function writeGguf(path: string, tensors: Spec[]): number {
     if (pad) writeSync(fd, Buffer.alloc(pad));
   });
   closeSync(fd);
-  return dataStart;
+  return head.length;
 }
 
 /** The raw baseline for opening: one stat and the header's bytes, nothing parsed. */

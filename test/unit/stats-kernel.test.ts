@@ -10,6 +10,8 @@ import { Accumulator } from '../../src/stats/accumulator';
 import { ScanKernel } from '../../src/stats/kernel-scan';
 import { channelPlan, weightContexts } from '../../src/stats/weight-context';
 import type { ModelStats, StatsBlock, TensorStats } from '../../src/protocol/stats';
+import { safetensorsBytes, type SafetensorsSpec } from '../support/safetensors-writer';
+import { ggufBytes, type GgufTensorSpec } from '../support/gguf-writer';
 
 // The WebAssembly scan (src/stats/kernel-scan.ts) against the plain JS loops on the same files: random data with
 // NaN, ±Inf, ±0 and subnormals, tensors over one chunk (rows straddling chunk ends) and under, every element type it
@@ -54,44 +56,14 @@ function halfPatterns(n: number, seed: number, bf: boolean, opts: { specials?: b
   return out;
 }
 
-function safetensors(path: string, tensors: { name: string; dtype: string; shape: number[]; bytes: Uint8Array }[]): void {
-  const header: Record<string, unknown> = {};
-  let at = 0;
-  for (const t of tensors) {
-    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [at, at + t.bytes.length] };
-    at += t.bytes.length;
-  }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - (json.length % 8)) % 8);
-  const len = Buffer.alloc(8);
-  len.writeBigUInt64LE(BigInt(json.length));
-  writeFileSync(path, Buffer.concat([len, Buffer.from(json), ...tensors.map((t) => Buffer.from(t.bytes.buffer, t.bytes.byteOffset, t.bytes.length))]));
+/** The test files, written by the suite's format writers. */
+function safetensors(path: string, tensors: SafetensorsSpec[]): void {
+  writeFileSync(path, safetensorsBytes(tensors));
 }
 
 /** A GGUF v3 file: dims are ggml's (ne0 = row length first). */
-function gguf(path: string, tensors: { name: string; type: number; dims: number[]; bytes: Uint8Array }[]): void {
-  const parts: Buffer[] = [];
-  const u32 = (v: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(v); parts.push(b); };
-  const u64 = (v: number) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(v)); parts.push(b); };
-  const str = (s: string) => { const b = Buffer.from(s); u64(b.length); parts.push(b); };
-  parts.push(Buffer.from('GGUF'));
-  u32(3);
-  u64(tensors.length);
-  u64(1);
-  str('general.architecture'); u32(8); str('test');
-  let at = 0;
-  const offsets: number[] = [];
-  for (const t of tensors) {
-    str(t.name); u32(t.dims.length); for (const d of t.dims) u64(d); u32(t.type); u64(at);
-    offsets.push(at);
-    at = Math.ceil((at + t.bytes.length) / 32) * 32;
-  }
-  const head = Buffer.concat(parts);
-  const start = Math.ceil(head.length / 32) * 32;
-  const file = Buffer.alloc(start + at);
-  head.copy(file);
-  tensors.forEach((t, i) => Buffer.from(t.bytes.buffer, t.bytes.byteOffset, t.bytes.length).copy(file, start + offsets[i]));
-  writeFileSync(path, file);
+function gguf(path: string, tensors: GgufTensorSpec[]): void {
+  writeFileSync(path, ggufBytes([['general.architecture', { type: 'string', value: 'test' }]], tensors));
 }
 
 /** Random GGML blocks with random half scales, a few of them NaN/Inf/0/subnormal. */
