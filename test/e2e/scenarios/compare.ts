@@ -44,13 +44,9 @@ export async function compareScenario(page: Page, wb: Workbench, opts: CompareEx
   await wb.runCommand('Model Inspector: Compare With');
   // The palette's command compares the active model (A) with the file picked in the (simple) file dialog.
   await wb.answerQuickInput(opts.bPath);
+  const text = await compareHeadline(wb);
   const wv = wb.webview();
-  await wv.locator('[data-tab-body="compare"]').waitFor({ state: 'visible', timeout: 30_000 });
-  const headline = wv.locator('#mi-compare-headline');
   const error = wv.locator('#mi-compare-error');
-  ok(await eventually(async () => (await headline.isVisible()) || (await error.isVisible()), 90_000), 'the Compare tab showed no result');
-  if (await error.isVisible()) throw new Error(`Compare failed: ${await error.innerText()}`);
-  const text = (await headline.innerText()).trim();
   console.log(`  compare: ${text}`);
   ok(text.startsWith(`${opts.a} vs ${opts.other}:`), `headline "${text}" does not read "${opts.a} vs ${opts.other}: …"`);
   ok(text.includes(`${opts.matched} nodes matched, 0 added, 0 removed, 0 changed`), `headline "${text}" does not count ${opts.matched} matched nodes and no others`);
@@ -90,14 +86,19 @@ export async function explorerCompareScenario(page: Page, wb: Workbench, opts: {
   await wb.explorerRow(opts.a).click();
   await wb.explorerRow(opts.b).click({ modifiers: ['Control'] });
   await wb.explorerContextMenu(opts.b, 'Compare With');
+  const text = await compareHeadline(wb);
+  ok(text.startsWith(`${opts.a} vs ${opts.b}:`), `headline "${text}" does not read "${opts.a} vs ${opts.b}: …" (A = the first selected)`);
+  console.log(`  explorer compare: ${text}`);
+  await shot(page, opts.screenshot);
+}
+
+/** Waits for the Compare tab's result (or its error, thrown) and returns the headline. */
+async function compareHeadline(wb: Workbench): Promise<string> {
   const wv = wb.webview();
   await wv.locator('[data-tab-body="compare"]').waitFor({ state: 'visible', timeout: 30_000 });
   const headline = wv.locator('#mi-compare-headline');
   const error = wv.locator('#mi-compare-error');
   ok(await eventually(async () => (await headline.isVisible()) || (await error.isVisible()), 90_000), 'the Compare tab showed no result');
   if (await error.isVisible()) throw new Error(`Compare failed: ${await error.innerText()}`);
-  const text = (await headline.innerText()).trim();
-  ok(text.startsWith(`${opts.a} vs ${opts.b}:`), `headline "${text}" does not read "${opts.a} vs ${opts.b}: …" (A = the first selected)`);
-  console.log(`  explorer compare: ${text}`);
-  await shot(page, opts.screenshot);
+  return (await headline.innerText()).trim();
 }
