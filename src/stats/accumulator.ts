@@ -87,17 +87,24 @@ function slowSegment(a: Float32Array | Float64Array, from: number, to: number, K
   R[0] = mn; R[1] = mx; R[2] = s; R[3] = s2; R[4] = z;
 }
 
-/** min/max of a[from..to) into R[0], R[1] in the JS loop's order (`v < min`: the first of equal values stays). */
-function firstExtremes(a: Float32Array | Float64Array, from: number, to: number): void {
+/** min/max of a[from..to) into r[0], r[1] in the JS loop's order (`v < min`: the first of equal values stays). */
+export function firstExtremes(a: Float32Array | Float64Array, from: number, to: number, r: Float64Array = R): void {
   let mn = Infinity, mx = -Infinity;
   for (let i = from; i < to; i++) {
     const v = a[i];
     if (v < mn) mn = v;
     if (v > mx) mx = v;
   }
-  R[0] = mn;
-  R[1] = mx;
+  r[0] = mn;
+  r[1] = mx;
 }
+
+/**
+ * A kernel that turns elements [from, to) of the tensor being added straight into segment results (r = [min, max,
+ * sum(v-K), sum((v-K)^2), zeros], all elements finite, the fine histogram counted), or hands back their float32
+ * values (with the bit view) when it cannot, for the usual loop.
+ */
+export type SegmentRun = (from: number, to: number, r: Float64Array) => [Float32Array, Uint32Array] | undefined;
 
 export interface ChannelPlan {
   /** 'first': channels are contiguous rows of `inner` elements; 'last': channel = index % channels. */
@@ -160,6 +167,25 @@ export class Accumulator {
       for (let i = 0; i < len; i++) if (Number.isFinite(a[i])) { this.K = a[i]; break; }
       if (this.K !== this.K) this.K = 0;
     }
+    this.segments(len, (from, to, cols, col) => this.segment(a, u, from, to, cols, col));
+  }
+
+  /**
+   * Adds len elements through a kernel that yields segment results directly (kernel-scan.ts's block kernels); the
+   * caller has set K (setShift). Not for the 'last' channel layout, whose column sums need the elements.
+   */
+  addSegments(len: number, run: SegmentRun): void {
+    if (len <= 0) return;
+    if (this.plan?.layout === 'last') throw new Error('addSegments: column channel sums need the elements');
+    this.segments(len, (from, to) => {
+      const values = run(from, to, R);
+      if (values) this.segment(values[0], values[1], 0, to - from, undefined, 0);
+      else this.fold(to - from);
+    });
+  }
+
+  /** Calls seg for consecutive pieces of the next len elements, split where a channel ends, and counts them in. */
+  private segments(len: number, seg: (from: number, to: number, cols: Float64Array | undefined, col: number) => void): void {
     const plan = this.plan;
     if (plan?.layout === 'first') {
       // Split at row boundaries so each row's sum of squares falls out of the segment sums.
@@ -168,7 +194,7 @@ export class Accumulator {
         const pos = this.count + i;
         const row = Math.floor(pos / plan.inner);
         const end = Math.min(len, i + (plan.inner - (pos % plan.inner)));
-        this.segment(a, u, i, end, undefined, 0);
+        seg(i, end, undefined, 0);
         this.channelSq![row] += this.lastSegmentSq;
         i = end;
       }
@@ -177,11 +203,11 @@ export class Accumulator {
       while (i < len) {
         const col = (this.count + i) % plan.channels;
         const end = Math.min(len, i + plan.channels - col);
-        this.segment(a, u, i, end, this.channelSq, col);
+        seg(i, end, this.channelSq, col);
         i = end;
       }
     } else {
-      this.segment(a, u, 0, len, undefined, 0);
+      seg(0, len, undefined, 0);
     }
     this.count += len;
   }
@@ -247,6 +273,12 @@ export class Accumulator {
       slowSegment(a, from, to, K, this.hist, this);
       finite -= this.nan - nan0 + this.inf - inf0;
     }
+    return this.fold(finite);
+  }
+
+  /** Folds the segment results in R (of `finite` finite elements) into the totals. */
+  private fold(finite: number): number {
+    const K = this.K;
     if (R[0] < this.min) this.min = R[0];
     if (R[1] > this.max) this.max = R[1];
     this.sum += R[2];

@@ -1,6 +1,6 @@
 import type { ByteSource, Tensor } from '../model/tensor';
 import { dequantizeGgml, GGML_BLOCKS } from '../formats/gguf/dequantize';
-import { FINE_BINS, type Accumulator, type SegmentKernel } from './accumulator';
+import { FINE_BINS, firstExtremes, type Accumulator, type SegmentKernel } from './accumulator';
 import { halfFloatTable } from './decode';
 import { CHUNK_ELEMENTS, maybeYield, type ScanOptions } from './scan';
 import { storedDType } from './weight-context';
@@ -24,15 +24,21 @@ type Exports = {
   count16: (p: number, n: number, cnt: number) => void;
   count16_f16sq: (p: number, n: number, cnt: number) => number;
   count16_bf16sq: (p: number, n: number, cnt: number) => number;
+  fold16: (t: number) => void;
   f32: (p: number, n: number, K: number, hist: number, out: number) => void;
   q8_0: (p: number, blocks: number, y: number) => void;
   q4_0: (p: number, blocks: number, y: number) => void;
+  q8_0_stats: (p: number, blocks: number, K: number, hist: number, out: number) => number;
+  q4_0_stats: (p: number, blocks: number, K: number, hist: number, out: number) => number;
 };
 
-// Memory layout (bytes): pattern counts, fine histogram, results, two input buffers, dequantized values.
+// Memory layout (bytes): pattern counts, fine histogram (each two tables: the kernels count alternately into both,
+// so that neighbouring increments do not wait on each other's stores, and fold16 adds the second into the first),
+// results, two input buffers, dequantized values.
+const TABLE = 65536 * 4;
 const CNT = 0;
-const HIST = CNT + 65536 * 4;
-const OUT = HIST + FINE_BINS * 4;
+const HIST = CNT + 2 * TABLE;
+const OUT = HIST + 2 * FINE_BINS * 4;
 const IN_BYTES = CHUNK_ELEMENTS * 4;
 const IN0 = OUT + 64;
 const IN1 = IN0 + IN_BYTES;
@@ -45,6 +51,7 @@ const MIN_COUNTED = 1 << 16;
 export class ScanKernel implements SegmentKernel {
   readonly hist: Int32Array;
   private readonly cnt: Int32Array;
+  private readonly cnt2: Int32Array;
   private readonly out: Float64Array;
   private readonly inputs: [Uint8Array, Uint8Array];
   private readonly decoded: Float32Array;
@@ -53,6 +60,7 @@ export class ScanKernel implements SegmentKernel {
   private constructor(private readonly k: Exports) {
     const buf = k.memory.buffer;
     this.cnt = new Int32Array(buf, CNT, 65536);
+    this.cnt2 = new Int32Array(buf, CNT + TABLE, 65536);
     this.hist = new Int32Array(buf, HIST, FINE_BINS);
     this.out = new Float64Array(buf, OUT, 5);
     this.inputs = [new Uint8Array(buf, IN0, IN_BYTES), new Uint8Array(buf, IN1, IN_BYTES)];
@@ -82,6 +90,15 @@ export class ScanKernel implements SegmentKernel {
    * tensor is not one this path covers.
    */
   async scan(t: Tensor, acc: Accumulator, opts: ScanOptions): Promise<boolean> {
+    try {
+      return await this.scanTensor(t, acc, opts);
+    } finally {
+      // The fine histogram's second table into acc.hist (also after a cancel: the next tensor starts from zeros).
+      this.k.fold16(HIST);
+    }
+  }
+
+  private async scanTensor(t: Tensor, acc: Accumulator, opts: ScanOptions): Promise<boolean> {
     const src = t.data;
     if (!src || t.elementCount === 0 || acc.layout === 'last') return false;
     if (t.quantization?.kind === 'ggml') return this.scanGgml(t, src, acc, opts);
@@ -105,17 +122,46 @@ export class ScanKernel implements SegmentKernel {
     const type = (t.quantization as { type: keyof typeof GGML_BLOCKS }).type;
     const { elements, bytes: size } = GGML_BLOCKS[type];
     const total = t.elementCount;
+    const inner = acc.channelSq ? total / acc.channelSq.length : total;
+    // Q8_0/Q4_0 go straight from blocks to statistics when rows are whole blocks (ggml's rule); others dequantize.
+    const fused = (type === 'Q8_0' || type === 'Q4_0') && inner % elements === 0 && total % elements === 0;
+    const stats = type === 'Q8_0' ? this.k.q8_0_stats : this.k.q4_0_stats;
+    const dequantize = (bytes: Uint8Array, blocks: number): void => {
+      if (type === 'Q8_0') this.k.q8_0(bytes.byteOffset, blocks, DEC);
+      else if (type === 'Q4_0') this.k.q4_0(bytes.byteOffset, blocks, DEC);
+      else dequantizeGgml(type, bytes, this.decoded, blocks);
+    };
     // Whole blocks per chunk (CHUNK_ELEMENTS is a multiple of 256), as scan.ts reads them.
     await this.stream(src, Math.ceil(total / CHUNK_ELEMENTS), (i) => {
       const first = i * CHUNK_ELEMENTS;
       return [(first / elements) * size, Math.ceil(Math.min(CHUNK_ELEMENTS, total - first) / elements) * size];
     }, (bytes, i) => {
-      const blocks = bytes.length / size;
-      if (type === 'Q8_0') this.k.q8_0(bytes.byteOffset, blocks, DEC);
-      else if (type === 'Q4_0') this.k.q4_0(bytes.byteOffset, blocks, DEC);
-      else dequantizeGgml(type, bytes, this.decoded, blocks);
       const len = Math.min(CHUNK_ELEMENTS, total - i * CHUNK_ELEMENTS);
-      acc.add(this.decoded, this.decodedBits, len);
+      if (!fused) {
+        dequantize(bytes, bytes.length / size);
+        acc.add(this.decoded, this.decodedBits, len);
+        return;
+      }
+      if (i === 0) {
+        // The shift K: the first finite value, as acc.add would take it.
+        const blocks = Math.min(bytes.length / size, 64);
+        dequantize(bytes, blocks);
+        acc.setShift(this.decoded.subarray(0, blocks * elements).find(Number.isFinite) ?? 0);
+      }
+      acc.addSegments(len, (from, to, r) => {
+        const at = bytes.byteOffset + (from / elements) * size;
+        const blocks = (to - from) / elements;
+        const segment = (): [Float32Array, Uint32Array] => {
+          dequantize(bytes.subarray((from / elements) * size, (to / elements) * size), blocks);
+          return [this.decoded, this.decodedBits];
+        };
+        // A NaN/Inf scale: the kernel refused having counted nothing, and the elements take the JS loop.
+        if (stats(at, blocks, acc.K, HIST, OUT) !== 0) return segment();
+        r.set(this.out);
+        // Equal zeros (+0, −0) in other lanes: the JS loop keeps the first one met as min/max.
+        if (r[0] === 0 || r[1] === 0) firstExtremes(segment()[0], 0, to - from, r);
+        return undefined;
+      });
     }, opts);
     return true;
   }
@@ -125,7 +171,9 @@ export class ScanKernel implements SegmentKernel {
     const values = halfFloatTable(d);
     const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
     const cnt = this.cnt;
+    const cnt2 = this.cnt2;
     cnt.fill(0);
+    cnt2.fill(0);
     const plan = acc.layout === 'first' ? acc.channelSq : undefined;
     const inner = plan ? total / plan.length : 0;
     const countSq = d === 'float16' ? this.k.count16_f16sq : this.k.count16_bf16sq;
@@ -152,16 +200,17 @@ export class ScanKernel implements SegmentKernel {
         while (k < len && !Number.isFinite(values[h[k]])) k++;
         acc.setShift(k < len ? values[h[k]] : 0);
       }
-      const zeros = cnt[0] + cnt[0x8000];
+      const zeros = cnt[0] + cnt[0x8000] + cnt2[0] + cnt2[0x8000];
       if (!plan) this.k.count16(bytes.byteOffset, len, CNT);
       else countRows(bytes, first, len);
       // The first zero's sign (min/max keep the first of equal values): looked for in the chunk that brought it.
-      if (firstZero !== firstZero && cnt[0] + cnt[0x8000] !== zeros) {
+      if (firstZero !== firstZero && cnt[0] + cnt[0x8000] + cnt2[0] + cnt2[0x8000] !== zeros) {
         let k = 0;
         while ((h[k] & 0x7fff) !== 0) k++;
         firstZero = values[h[k]];
       }
     }, opts);
+    this.k.fold16(CNT);
     acc.addPatternCounts(cnt, values, bits, firstZero);
     return true;
   }
