@@ -108,8 +108,11 @@ class ChunkReader {
     return undefined;
   }
 
-  /** Elements [first, first+len) as float32 (views, when `f32` and the tensor is plain float32) or float64. */
-  async chunk(t: Tensor, first: number, len: number, f32: boolean): Promise<Float32Array | Float64Array> {
+  /**
+   * Elements [first, first+len) as float32 (views, when `f32` and the tensor is plain float32; read into `into` when
+   * given and the source can) or float64.
+   */
+  async chunk(t: Tensor, first: number, len: number, f32: boolean, into?: Uint8Array): Promise<Float32Array | Float64Array> {
     if (t.values && !t.data) {
       decodeValues(t.values as ArrayLike<number> | ArrayLike<bigint>, first, this.f64, len);
       if (t.quantization) dequantize(t.quantization, this.f64, len, first, t.shape);
@@ -119,6 +122,11 @@ class ChunkReader {
     const size = storedBytes(d)!;
     const offset = Math.floor(first * size);
     const nbytes = Math.ceil(len * size);
+    if (f32 && into && t.data!.readInto) {
+      await t.data!.readInto(offset, nbytes, into);
+      this.bytesRead += nbytes;
+      return new Float32Array(into.buffer, into.byteOffset, len);
+    }
     const raw = await t.data!.read(offset, nbytes);
     this.bytesRead += nbytes;
     if (f32) {
@@ -192,9 +200,11 @@ async function comparePair(p: TensorPair, ra: ChunkReader, rb: ChunkReader, acc:
   // Read-ahead: chunk k+1 is requested before chunk k is summed, so file reads (libuv threads) overlap the sums.
   // Safe with the readers' reused buffers: a chunk's bytes are copied/decoded in its continuation, which cannot run
   // before the synchronous sums of the previous chunk are done.
+  // Float32 chunks are read into the kernel's two slots in turn (chunk k into slot k % 2), where they are summed.
   const fetch = (first: number) => {
     const len = Math.min(CHUNK_ELEMENTS, n - first);
-    const p = Promise.all([whole ? whole.subarray(first, first + len) : ra.chunk(a, first, len, fast), rb.chunk(b, first, len, fast)]);
+    const slot = fast ? acc.slot(((first / CHUNK_ELEMENTS) & 1) as 0 | 1) : undefined;
+    const p = Promise.all([whole ? whole.subarray(first, first + len) : ra.chunk(a, first, len, fast, slot?.[0]), rb.chunk(b, first, len, fast, slot?.[1])]);
     p.catch(() => undefined); // a read failing while the previous chunk is summed is reported when awaited
     return p;
   };

@@ -110,6 +110,14 @@ export class PairAccumulator {
     this.fine.fill(0);
   }
 
+  /**
+   * Buffers to read slot k's float32 chunks into ([A, B] bytes, CHUNK_ELEMENTS elements each), so the SIMD kernel
+   * sums them without a copy; undefined without the kernel. The caller alternates two slots (read one, sum the other).
+   */
+  slot(k: 0 | 1): [Uint8Array, Uint8Array] | undefined {
+    return this.simd?.slots[k];
+  }
+
   add32(a: Float32Array, b: Float32Array, n: number): boolean {
     if (!this.simd) return sums32(a, b, n, this.diff, this.diffBits, this.fine, this.s);
     const r = this.simd.run(a, b, n);

@@ -19,9 +19,11 @@ type Exports = {
   run: (a: number, b: number, n: number, hist: number, out: number) => void;
 };
 
-const A = 0;
-const B = CHUNK_ELEMENTS * 4;
-const HIST = CHUNK_ELEMENTS * 8;
+// Memory: two input slots of an A and a B chunk each (files are read straight into one slot while the other is
+// summed), the fine histogram, results.
+const CHUNK_BYTES = CHUNK_ELEMENTS * 4;
+const SLOTS = [0, 2 * CHUNK_BYTES];
+const HIST = 4 * CHUNK_BYTES;
 const OUT = HIST + FINE_BINS * 4;
 const BYTES = OUT + 64;
 
@@ -30,12 +32,15 @@ export class SimdDiff {
   private readonly a: Float32Array;
   private readonly b: Float32Array;
   private readonly out: Float64Array;
+  /** Per slot, the A and B input buffers as bytes (for reads straight into the kernel's memory). */
+  readonly slots: [Uint8Array, Uint8Array][];
   private readonly maxOut: Float32Array;
 
   private constructor(private readonly k: Exports) {
     const buf = k.memory.buffer;
-    this.a = new Float32Array(buf, A, CHUNK_ELEMENTS);
-    this.b = new Float32Array(buf, B, CHUNK_ELEMENTS);
+    this.a = new Float32Array(buf, SLOTS[0], CHUNK_ELEMENTS);
+    this.b = new Float32Array(buf, SLOTS[0] + CHUNK_BYTES, CHUNK_ELEMENTS);
+    this.slots = SLOTS.map((at) => [new Uint8Array(buf, at, CHUNK_BYTES), new Uint8Array(buf, at + CHUNK_BYTES, CHUNK_BYTES)]);
     this.fine = new Int32Array(buf, HIST, FINE_BINS);
     this.out = new Float64Array(buf, OUT, 3);
     this.maxOut = new Float32Array(buf, OUT + 24, 1);
@@ -57,9 +62,11 @@ export class SimdDiff {
    */
   run(a: Float32Array, b: Float32Array, n: number): { n4: number; aa: number; bb: number; dd: number; max: number } {
     const n4 = n & ~3;
-    this.a.set(a.subarray(0, n4));
-    this.b.set(b.subarray(0, n4));
-    this.k.run(A, B, n4, HIST, OUT);
+    // Chunks read into a slot are summed where they are; others are copied into slot 0 first.
+    const mem = this.k.memory.buffer;
+    const pa = a.buffer === mem ? a.byteOffset : (this.a.set(a.subarray(0, n4)), this.a.byteOffset);
+    const pb = b.buffer === mem ? b.byteOffset : (this.b.set(b.subarray(0, n4)), this.b.byteOffset);
+    this.k.run(pa, pb, n4, HIST, OUT);
     return { n4, aa: this.out[0], bb: this.out[1], dd: this.out[2], max: this.maxOut[0] };
   }
 }

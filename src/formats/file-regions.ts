@@ -11,8 +11,11 @@ import { checkRange } from './onnx/sources';
 export class FileRegions {
   private handle: Promise<FileHandle> | undefined;
 
-  /** `file` is the path shown in errors; `size` the file's size, which every region must fit in. */
-  constructor(readonly file: string, readonly size: number) {}
+  /**
+   * `file` is the path shown in errors; `size` the file's size, which every region must fit in; `id` (device:inode
+   * when the model was opened), if given, must still be the file's on the first read, else the read is refused.
+   */
+  constructor(readonly file: string, readonly size: number, private readonly id?: string) {}
 
   /** The bytes [base, base + byteLength) of the file; throws a ModelError at once when they are past its end. */
   region(base: number, byteLength: number, what: string): ByteSource {
@@ -31,12 +34,13 @@ export class FileRegions {
 
   /** As readAt, into out[0..length). */
   async readInto(position: number, length: number, out: Uint8Array): Promise<void> {
-    this.handle ??= open(this.file, 'r');
+    this.handle ??= this.open();
     let fh: FileHandle;
     try {
       fh = await this.handle;
     } catch (e) {
       this.handle = undefined;
+      if (e instanceof ModelError) throw e;
       throw new ModelError(this.file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
     let done = 0;
@@ -46,6 +50,15 @@ export class FileRegions {
       if (bytesRead === 0) throw new ModelError(this.file, `ended early (wanted bytes up to ${position + length}; the file changed since it was opened?)`);
       done += bytesRead;
     }
+  }
+
+  private async open(): Promise<FileHandle> {
+    const fh = await open(this.file, 'r');
+    if (this.id === undefined) return fh;
+    const s = await fh.stat().catch(() => undefined);
+    if (s && `${s.dev}:${s.ino}` === this.id) return fh;
+    await fh.close();
+    throw new ModelError(this.file, 'was replaced after the model was opened; reopen the model to read it');
   }
 
   async dispose(): Promise<void> {

@@ -106,27 +106,32 @@ export class ExternalData {
   }
 
   private source(file: OpenFile, loc: string, base: number, byteLength: number): ByteSource {
+    const readInto = async (offset: number, length: number, out: Uint8Array): Promise<void> => {
+      checkRange(loc, `the tensor's external data`, byteLength, offset, length);
+      if (out.length < length) throw new RangeError(`readInto: ${length} bytes into a ${out.length}-byte buffer`);
+      file.handle ??= openLocated(file.checked);
+      let fh: FileHandle;
+      try {
+        fh = await file.handle;
+      } catch (e) {
+        file.handle = undefined;
+        if (e instanceof ModelError) throw e;
+        throw new ModelError(loc, `external data file cannot be opened (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      }
+      let done = 0;
+      // fs reads may come back short for big ranges; loop until the range is full or the file ends.
+      while (done < length) {
+        const { bytesRead } = await fh.read(out, done, length - done, base + offset + done);
+        if (bytesRead === 0) throw new ModelError(loc, `external data file ended early (wanted bytes up to ${base + offset + length})`);
+        done += bytesRead;
+      }
+    };
     return {
       byteLength,
+      readInto,
       read: async (offset, length) => {
-        checkRange(loc, `the tensor's external data`, byteLength, offset, length);
-        file.handle ??= openLocated(file.checked);
-        let fh: FileHandle;
-        try {
-          fh = await file.handle;
-        } catch (e) {
-          file.handle = undefined;
-          if (e instanceof ModelError) throw e;
-          throw new ModelError(loc, `external data file cannot be opened (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-        }
         const out = new Uint8Array(length);
-        let done = 0;
-        // fs reads may come back short for big ranges; loop until the range is full or the file ends.
-        while (done < length) {
-          const { bytesRead } = await fh.read(out, done, length - done, base + offset + done);
-          if (bytesRead === 0) throw new ModelError(loc, `external data file ended early (wanted bytes up to ${base + offset + length})`);
-          done += bytesRead;
-        }
+        await readInto(offset, length, out);
         return out;
       },
     };

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { ModelError } from '../../model/errors';
 import type { Graph, Model } from '../../model/graph';
 import type { Tensor } from '../../model/tensor';
@@ -7,6 +6,7 @@ import type { FormatDescriptor, OpenOptions } from '../descriptor';
 import { Pacer } from '../pace';
 import { decodeModelPaced, looksLikeOnnx } from './decode';
 import { ExternalData } from './external-data';
+import { OnnxImage } from './lazy-payloads';
 import { convertFunction, convertGraphPaced, normalDomain } from './graph';
 import type { TensorContext } from './tensor';
 import { int64Safe, type Int64 } from './types';
@@ -35,27 +35,20 @@ export const onnxReader: FormatDescriptor = {
   async open(path: string, opts: OpenOptions = {}): Promise<Model> {
     const signal = opts.signal;
     signal?.throwIfAborted();
-    let buf: Buffer;
-    try {
-      buf = await readFile(path, { signal });
-    } catch (e) {
-      if ((e as Error).name === 'AbortError') throw e;
-      if ((e as NodeJS.ErrnoException).code === 'ERR_FS_FILE_TOO_LARGE') {
-        throw new ModelError(path, 'is larger than 2 GiB, which protobuf cannot hold (large ONNX models keep weights in external data)');
-      }
-      throw new ModelError(path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-    }
+    const image = await OnnxImage.read(path, signal);
+    const buf = image.bytes;
     if (buf.byteLength === 0) throw new ModelError(path, 'is empty (0 bytes)');
     signal?.throwIfAborted();
 
     // Decoding and mapping a big graph take seconds: both pause every ~25 ms so the engine stays responsive and a
     // cancel takes effect (as the signal's AbortError) within one slice.
     const pacer = new Pacer(signal);
+    // (The image opens the file again only when a left-out payload is read: nothing to close if decoding fails.)
     const proto = await decodeModelPaced(path, buf, pacer);
     await pacer.pause();
 
     const external = new ExternalData(path);
-    const ctx: TensorContext = { file: path, external };
+    const ctx: TensorContext = { file: path, external, image };
     let graph: Graph;
     let functions: Graph[];
     try {
@@ -96,7 +89,10 @@ export const onnxReader: FormatDescriptor = {
       functions,
       warnings,
       dataFiles: external.dataFiles,
-      dispose: () => external.dispose(),
+      dispose: async () => {
+        await external.dispose();
+        await image.dispose();
+      },
     };
     for (const t of tensorsOf(model)) {
       // External-data problems are already summarised per file by ExternalData.resolve.

@@ -3,14 +3,19 @@ import { formatShape } from '../../model/shape';
 import type { Tensor, TensorLocation } from '../../model/tensor';
 import type { onnx } from 'onnx-proto';
 import type { ExternalData } from './external-data';
+import type { OnnxImage } from './lazy-payloads';
 import { lazySource, memorySource } from './sources';
 import { readTypedFields } from './typed-data';
 import { int64Value, onnxDType, type Int64 } from './types';
 
-/** What tensor conversion needs from the reader: the file name (for errors) and the model's external data. */
+/**
+ * What tensor conversion needs from the reader: the file name (for errors), the model's external data, and the
+ * file's image when big raw_data payloads were left on disk.
+ */
 export interface TensorContext {
   readonly file: string;
   readonly external: ExternalData;
+  readonly image?: OnnxImage;
 }
 
 /** A Tensor while it is being built; external data settles after the graph is mapped. */
@@ -78,7 +83,7 @@ export function convertTensor(tp: onnx.ITensorProto, ctx: TensorContext, name: s
     else if (raw.byteLength !== expected) {
       t.problem = `raw_data has ${raw.byteLength} bytes, expected ${expected} for ${dtype} ${formatShape(t.shape)}`;
     } else {
-      t.data = memorySource(ctx.file, `tensor '${name}'`, raw);
+      t.data = ctx.image?.source(raw, `tensor '${name}'`) ?? memorySource(ctx.file, `tensor '${name}'`, raw);
       t.origin = 'raw_data';
     }
     return t;
