@@ -29,7 +29,8 @@ mkdirSync(dist, { recursive: true });
 
 const builds = [
   { ...common, entryPoints: { 'host/extension': 'src/host/extension.ts' }, platform: 'node', format: 'cjs', target: 'node20', outdir: dist, external: ['vscode'], ...cjsMeta },
-  { ...common, entryPoints: { 'engine/main': 'src/engine/main.ts', cli: 'src/cli.ts' }, platform: 'node', format: 'cjs', target: 'node20', outdir: dist, external: nativeExternals, ...cjsMeta },
+  // stats/scan-worker: the weight-statistics worker thread the engine and the CLI start (src/stats/scan-pool.ts).
+  { ...common, entryPoints: { 'engine/main': 'src/engine/main.ts', cli: 'src/cli.ts', 'stats/scan-worker': 'src/stats/scan-worker.ts' }, platform: 'node', format: 'cjs', target: 'node20', outdir: dist, external: nativeExternals, ...cjsMeta },
   // The graph's layout Web Worker is also inlined into main.js (see below): VS Code serves webview resources from
   // another origin than the page, so `new Worker(url)` is refused there, while a blob: worker is allowed by the CSP.
   { ...common, entryPoints: { 'webview/main': 'webview/main.ts' }, platform: 'browser', format: 'iife', target: 'chrome120', outdir: dist, loader: { '.ttf': 'file', '.woff2': 'file' }, define: { __MI_LAYOUT_WORKER_SOURCE__: JSON.stringify(await workerSource()) } },

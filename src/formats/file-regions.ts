@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { ModelError } from '../model/errors';
-import type { ByteSource } from '../model/tensor';
+import type { ByteSource, FileLocation } from '../model/tensor';
 import { checkRange } from './onnx/sources';
 
 /**
@@ -15,7 +15,7 @@ export class FileRegions {
    * `file` is the path shown in errors; `size` the file's size, which every region must fit in; `id` (device:inode
    * when the model was opened), if given, must still be the file's on the first read, else the read is refused.
    */
-  constructor(readonly file: string, readonly size: number, private readonly id?: string) {}
+  constructor(readonly file: string, readonly size: number, readonly id?: string) {}
 
   /** The bytes [base, base + byteLength) of the file; throws a ModelError at once when they are past its end. */
   region(base: number, byteLength: number, what: string): ByteSource {
@@ -76,6 +76,10 @@ class FileRegion implements ByteSource {
     readonly byteLength: number,
     private readonly what: string,
   ) {}
+
+  get location(): FileLocation {
+    return { file: this.file.file, offset: this.base, id: this.file.id };
+  }
 
   async read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(this.file.file, this.what, this.byteLength, offset, length);

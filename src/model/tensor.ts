@@ -13,6 +13,17 @@ export interface ByteSource {
    * allocates nothing per chunk). Same errors as `read`.
    */
   readInto?(offset: number, length: number, target: Uint8Array): Promise<void>;
+  /**
+   * Optional: where the bytes lie in a plain file (this source's offset 0 is `offset` in `file`; `id`, device:inode
+   * at the model's open, when the reader checked it), so that another thread can read them itself (stats workers).
+   */
+  readonly location?: FileLocation;
+}
+
+export interface FileLocation {
+  readonly file: string;
+  readonly offset: number;
+  readonly id?: string;
 }
 
 /** How stored integers map to real values, when a format says so. */

@@ -1,6 +1,6 @@
 import type { ByteSource, Tensor } from '../model/tensor';
 import { dequantizeGgml, GGML_BLOCKS } from '../formats/gguf/dequantize';
-import { FINE_BINS, firstExtremes, type Accumulator, type SegmentKernel } from './accumulator';
+import { FINE_BINS, firstExtremes, type Accumulator, type ChannelPlan, type SegmentKernel } from './accumulator';
 import { halfFloatTable } from './decode';
 import { CHUNK_ELEMENTS, maybeYield, type ScanOptions } from './scan';
 import { storedDType } from './weight-context';
@@ -98,15 +98,25 @@ export class ScanKernel implements SegmentKernel {
     }
   }
 
-  private async scanTensor(t: Tensor, acc: Accumulator, opts: ScanOptions): Promise<boolean> {
-    const src = t.data;
-    if (!src || t.elementCount === 0 || acc.layout === 'last') return false;
-    if (t.quantization?.kind === 'ggml') return this.scanGgml(t, src, acc, opts);
+  /**
+   * Whether scan takes tensor t with this channel layout and the reader's quantization (stats workers get only
+   * such tensors, so their results are this kernel's).
+   */
+  static takes(t: Tensor, layout: ChannelPlan['layout'] | undefined, opts: Pick<ScanOptions, 'quantization' | 'raw'>): boolean {
+    if (!t.data || t.elementCount === 0 || layout === 'last') return false;
+    if (t.quantization?.kind === 'ggml') return true;
     if (opts.quantization || opts.raw) return false;
     const d = storedDType(t);
+    return d === 'float32' || ((d === 'float16' || d === 'bfloat16') && t.elementCount >= MIN_COUNTED);
+  }
+
+  private async scanTensor(t: Tensor, acc: Accumulator, opts: ScanOptions): Promise<boolean> {
+    if (!ScanKernel.takes(t, acc.layout, opts)) return false;
+    const src = t.data!;
+    if (t.quantization?.kind === 'ggml') return this.scanGgml(t, src, acc, opts);
+    const d = storedDType(t);
     if (d === 'float32') return this.scanF32(t, src, acc, opts);
-    if ((d === 'float16' || d === 'bfloat16') && t.elementCount >= MIN_COUNTED) return this.scanHalf(t, d, src, acc, opts);
-    return false;
+    return this.scanHalf(t, d as 'float16' | 'bfloat16', src, acc, opts);
   }
 
   private async scanF32(t: Tensor, src: ByteSource, acc: Accumulator, opts: ScanOptions): Promise<boolean> {

@@ -1,11 +1,14 @@
 import type { Model } from '../model/graph';
-import type { ChannelStats, GroupStats, ModelStats, StatsBlock, TensorStats } from '../protocol/stats';
-import { Accumulator, FINE_BINS } from './accumulator';
-import { addSparse, intervals, kurtosis, linearEdges, percentile, rebin, toSparse, type SparseFine } from './fine-histogram';
+import type { GroupStats, ModelStats, StatsBlock, TensorStats } from '../protocol/stats';
+import { FINE_BINS } from './accumulator';
+import { addSparse, intervals, kurtosis, linearEdges, percentile, rebin, toSparse } from './fine-histogram';
 import { findDuplicates, healthFindings } from './findings';
-import { ScanKernel } from './kernel-scan';
-import { ScanBuffers, scanProblem, scanTensor, type ScanOptions } from './scan';
-import { channelPlan, storedDType, weightContexts, type WeightContext } from './weight-context';
+import { scanProblem, type ScanOptions } from './scan';
+import { defaultWorkers, poolJob, runPooled, type PoolJob } from './scan-pool';
+import { storedDType, weightContexts, type WeightContext } from './weight-context';
+import { unscanned, WeightScanner, type Moments, type WeightScan } from './weight-moments';
+
+export type { Moments } from './weight-moments';
 
 export interface StatsOptions {
   signal?: AbortSignal;
@@ -14,23 +17,14 @@ export interface StatsOptions {
   bins?: number;
   /** false: the plain JS loops only, without the WebAssembly kernel (kernel-scan.ts); tests compare the two. */
   kernel?: boolean;
+  /** Worker threads for tensors in plain files (scan-pool.ts); default: one per core beyond the first, at most 3. */
+  workers?: number;
+  /** Workers start only when the tensors they could take hold this many bytes (default WORKER_MIN_BYTES). */
+  workerMinBytes?: number;
 }
 
-/** Everything needed to merge a tensor into a group without rescanning it. */
-export interface Moments {
-  count: number;
-  n: number;
-  min: number;
-  max: number;
-  mean: number;
-  /** Sum of squared deviations from the mean. */
-  m2: number;
-  sumSquares: number;
-  zeros: number;
-  nan: number;
-  inf: number;
-  fine: SparseFine;
-}
+/** Below this, starting worker threads (~50 ms) costs more than they save. */
+export const WORKER_MIN_BYTES = 64 << 20;
 
 const nul = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
@@ -55,22 +49,6 @@ export function block(m: Moments, bins: number): StatsBlock {
     p99: finite ? nul(percentile(iv, m.n, 0.99)) : null,
     kurtosis: finite ? nul(kurtosis(iv, m.mean)) : null,
     histogram: { edges, counts: finite ? rebin(iv, edges) : [], exact: false },
-  };
-}
-
-function momentsOf(acc: Accumulator): Moments {
-  return {
-    count: acc.count,
-    n: acc.n,
-    min: acc.min,
-    max: acc.max,
-    mean: acc.mean,
-    m2: acc.variance * acc.n,
-    sumSquares: acc.sumSquares,
-    zeros: acc.zeros,
-    nan: acc.nan,
-    inf: acc.inf,
-    fine: toSparse(acc.hist),
   };
 }
 
@@ -100,28 +78,6 @@ export function mergeMoments(parts: Moments[]): Moments {
   return out;
 }
 
-function channelStats(acc: Accumulator, axis: number): ChannelStats | undefined {
-  const sq = acc.channelSq;
-  if (!sq) return undefined;
-  const norms = new Float64Array(sq.length);
-  for (let i = 0; i < sq.length; i++) norms[i] = Math.sqrt(Math.max(0, sq[i]));
-  // A typed array sorts numerically without a comparator call per pair (thousands of channels per tensor).
-  const sorted = norms.filter(Number.isFinite).sort();
-  if (!sorted.length) return undefined;
-  const median = sorted[Math.floor(sorted.length / 2)];
-  // Dead: no signal at all, or a millionth of a typical channel (a pruned or collapsed filter).
-  const threshold = Math.max(1e-12, median * 1e-6);
-  const dead: number[] = [];
-  let deadCount = 0;
-  norms.forEach((v, i) => {
-    if (v <= threshold) {
-      deadCount++;
-      if (dead.length < 64) dead.push(i);
-    }
-  });
-  return { axis, channels: norms.length, minNorm: sorted[0], medianNorm: median, dead, deadCount };
-}
-
 /** One streaming pass over every weight of the model, then groups, the model aggregate and the health findings. */
 export async function computeModelStats(model: Model, opts: StatsOptions = {}): Promise<ModelStats> {
   const t0 = performance.now();
@@ -137,13 +93,30 @@ export async function computeModelStats(model: Model, opts: StatsOptions = {}): 
       opts.onProgress(Math.min(1, doneBytes / totalBytes), `weights: ${name}`);
     }
   };
-  const kernel = opts.kernel === false ? undefined : ScanKernel.create();
-  const acc = new Accumulator(kernel);
-  const buf = new ScanBuffers();
+  const scanner = new WeightScanner(opts.kernel !== false);
+  const problems = contexts.map((c) => scanProblem(c.tensor));
+  const scans: WeightScan[] = new Array(contexts.length);
+  const scanOpts = (c: WeightContext): ScanOptions => ({ quantization: c.quantization, signal: opts.signal, onBytes: (n) => onBytes(n, c.tensor.name) });
+  const onBytes = (n: number, name = 'weights') => {
+    doneBytes += n;
+    report(name);
+  };
+  // Tensors in plain files that the kernel takes may go to worker threads; the rest are the main thread's.
+  const own: number[] = [];
+  const jobs: { index: number; job: PoolJob }[] = [];
+  contexts.forEach((c, i) => {
+    if (problems[i]) return;
+    const job = opts.kernel === false ? undefined : poolJob(c.tensor, c.channelAxis, c.quantization);
+    if (job) jobs.push({ index: i, job });
+    else own.push(i);
+  });
+  const pooledBytes = jobs.reduce((s, j) => s + j.job.byteLength, 0);
+  const workers = pooledBytes >= (opts.workerMinBytes ?? WORKER_MIN_BYTES) ? (opts.workers ?? defaultWorkers()) : 0;
+  await runPooled(own, jobs, workers, (i) => scanner.scan(contexts[i].tensor, contexts[i].channelAxis, scanOpts(contexts[i])), onBytes, scans, opts.signal);
   const tensors: TensorStats[] = [];
   const moments: Moments[] = [];
   const scanned: WeightContext[] = [];
-  for (const ctx of contexts) {
+  contexts.forEach((ctx, i) => {
     const t = ctx.tensor;
     const base = {
       name: t.name,
@@ -154,28 +127,14 @@ export async function computeModelStats(model: Model, opts: StatsOptions = {}): 
       group: ctx.group,
       consumers: ctx.consumers.map((n) => n.id),
     };
-    const problem = scanProblem(t);
-    acc.reset(problem ? undefined : channelPlan(t, ctx.channelAxis));
-    if (!problem) {
-      const scanOpts: ScanOptions = {
-        quantization: ctx.quantization,
-        signal: opts.signal,
-        onBytes: (n) => {
-          doneBytes += n;
-          report(t.name);
-        },
-      };
-      if (!(await kernel?.scan(t, acc, scanOpts))) await scanTensor(t, buf, (a, u, len) => acc.add(a, u, len), scanOpts);
-    }
-    const m = momentsOf(acc);
-    if (problem) m.count = t.elementCount;
-    const channels = !problem && ctx.channelAxis !== undefined ? channelStats(acc, ctx.channelAxis) : undefined;
+    const problem = problems[i];
+    const { moments: m, channels } = problem ? { moments: unscanned(t.elementCount), channels: undefined } : scans[i];
     tensors.push({ ...base, ...block(m, bins), ...(channels ? { channels } : {}), ...(problem ? { problem } : {}) });
     if (!problem) {
       moments.push(m);
       scanned.push(ctx);
     }
-  }
+  });
   const byGroup = new Map<string, Moments[]>();
   scanned.forEach((c, i) => {
     const list = byGroup.get(c.group) ?? [];

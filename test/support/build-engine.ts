@@ -13,7 +13,8 @@ export async function buildNodeEntry(entry: string, tag: string): Promise<string
   const outdir = join(root, 'dist-test', `${tag}-${process.pid}`);
   mkdirSync(outdir, { recursive: true });
   await build({
-    entryPoints: { main: join(root, entry) },
+    // With the stats worker beside it, where the bundle looks for it (as dist/stats/scan-worker.js beside dist/cli.js).
+    entryPoints: { main: join(root, entry), 'stats/scan-worker': join(root, 'src/stats/scan-worker.ts') },
     bundle: true,
     platform: 'node',
     format: 'cjs',

@@ -128,6 +128,7 @@ export class ExternalData {
     };
     return {
       byteLength,
+      location: { file: file.checked.real, offset: base, id: file.checked.id },
       readInto,
       read: async (offset, length) => {
         const out = new Uint8Array(length);
