@@ -169,7 +169,8 @@ export async function runPooled(
 ): Promise<void> {
   const file = workers > 0 && jobs.length ? workerFile() : undefined;
   const pool = file ? takeWorkers(Math.min(workers, jobs.length), file) : [];
-  const queue = [...jobs];
+  // Biggest first, so that no thread is left with one big tensor while the others have finished.
+  const queue = [...jobs].sort((a, b) => b.job.byteLength - a.job.byteLength || a.index - b.index);
   let stop = false;
   const halt = () => {
     stop = true;
