@@ -115,12 +115,15 @@ export interface ChannelPlan {
 
 /**
  * The float32 segment loop on WebAssembly SIMD (kernel-scan.ts), for values that sit in the kernel's memory: fills
- * r with [min, max, sum(v-K), sum((v-K)^2), zeros] as kernelF32 does and counts into its `hist`; false when `a` is
- * elsewhere (the JS kernel then runs).
+ * r with [min, max, sum(v-K), sum((v-K)^2), zeros] as kernelF32 does and counts into its `hist`; false when `a` (or
+ * `cols`) is elsewhere (the JS kernel then runs).
  */
 export interface SegmentKernel {
   readonly hist: Int32Array;
-  f32(a: Float32Array, from: number, to: number, K: number, r: Float64Array): boolean;
+  /** With `cols` (in the kernel's memory, see channelBuffer): also cols[col + i] += a[from + i]². */
+  f32(a: Float32Array, from: number, to: number, K: number, r: Float64Array, cols?: Float64Array, col?: number): boolean;
+  /** A zeroed buffer of n float64 in the kernel's memory for per-column sums, or undefined when n is too many. */
+  channelBuffer(n: number): Float64Array | undefined;
 }
 
 export class Accumulator {
@@ -157,7 +160,8 @@ export class Accumulator {
     this.max = -Infinity;
     this.K = NaN;
     this.plan = plan;
-    this.channelSq = plan ? new Float64Array(plan.channels) : undefined;
+    // Column sums (channels last) in the kernel's memory, where its loop adds to them.
+    this.channelSq = !plan ? undefined : (plan.layout === 'last' && this.kernel?.channelBuffer(plan.channels)) || new Float64Array(plan.channels);
   }
 
   /** Adds a[0..len) (float32 values with their bit view `u`, or float64 values). */
@@ -262,7 +266,7 @@ export class Accumulator {
 
   private segment(a: Float32Array | Float64Array, u: Uint32Array | undefined, from: number, to: number, cols: Float64Array | undefined, col: number): number {
     const K = this.K;
-    if (u && !cols && this.kernel?.f32(a as Float32Array, from, to, K, R)) {
+    if (u && this.kernel?.f32(a as Float32Array, from, to, K, R, cols, col)) {
       // Lanes reorder equal values, which only matters for ±0: the JS loop keeps the first zero it meets as min/max.
       if (R[0] === 0 || R[1] === 0) firstExtremes(a, from, to);
     } else if (u) kernelF32(a as Float32Array, u, from, to, K, this.hist, cols, col);

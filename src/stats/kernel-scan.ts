@@ -26,6 +26,7 @@ type Exports = {
   count16_bf16sq: (p: number, n: number, cnt: number) => number;
   fold16: (t: number) => void;
   f32: (p: number, n: number, K: number, hist: number, out: number) => void;
+  cols_sq: (p: number, n: number, cols: number) => void;
   q8_0: (p: number, blocks: number, y: number) => void;
   q4_0: (p: number, blocks: number, y: number) => void;
   q8_0_stats: (p: number, blocks: number, K: number, hist: number, out: number) => number;
@@ -43,7 +44,10 @@ const IN_BYTES = CHUNK_ELEMENTS * 4;
 const IN0 = OUT + 64;
 const IN1 = IN0 + IN_BYTES;
 const DEC = IN1 + IN_BYTES;
-const BYTES = DEC + CHUNK_ELEMENTS * 4;
+/** Per-column sums of squares (channels last) live here, for up to MAX_COLS columns. */
+const MAX_COLS = 1 << 17;
+const COLS = DEC + CHUNK_ELEMENTS * 4;
+const BYTES = COLS + MAX_COLS * 8;
 
 /** Below this many elements a 16-bit tensor is cheaper element by element than through the 65536 counts. */
 const MIN_COUNTED = 1 << 16;
@@ -78,11 +82,17 @@ export class ScanKernel implements SegmentKernel {
     return new ScanKernel(k);
   }
 
-  f32(a: Float32Array, from: number, to: number, K: number, r: Float64Array): boolean {
-    if (a.buffer !== this.k.memory.buffer) return false;
+  f32(a: Float32Array, from: number, to: number, K: number, r: Float64Array, cols?: Float64Array, col = 0): boolean {
+    const mem = this.k.memory.buffer;
+    if (a.buffer !== mem || (cols && cols.buffer !== mem)) return false;
     this.k.f32(a.byteOffset + from * 4, to - from, K, HIST, OUT);
+    if (cols) this.k.cols_sq(a.byteOffset + from * 4, to - from, cols.byteOffset + col * 8);
     r.set(this.out);
     return true;
+  }
+
+  channelBuffer(n: number): Float64Array | undefined {
+    return n <= MAX_COLS ? new Float64Array(this.k.memory.buffer, COLS, n).fill(0) : undefined;
   }
 
   /**
@@ -103,10 +113,12 @@ export class ScanKernel implements SegmentKernel {
    * such tensors, so their results are this kernel's).
    */
   static takes(t: Tensor, layout: ChannelPlan['layout'] | undefined, opts: Pick<ScanOptions, 'quantization' | 'raw'>): boolean {
-    if (!t.data || t.elementCount === 0 || layout === 'last') return false;
-    if (t.quantization?.kind === 'ggml') return true;
+    if (!t.data || t.elementCount === 0) return false;
+    if (t.quantization?.kind === 'ggml') return layout !== 'last';
     if (opts.quantization || opts.raw) return false;
     const d = storedDType(t);
+    // Channels last (ONNX MatMul weights): float32 only; 16-bit patterns are counted without their positions.
+    if (layout === 'last') return d === 'float32';
     return d === 'float32' || ((d === 'float16' || d === 'bfloat16') && t.elementCount >= MIN_COUNTED);
   }
 

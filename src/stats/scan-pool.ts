@@ -72,7 +72,7 @@ class PoolWorker {
   constructor(file: string) {
     // From the sources (tests, scripts under tsx) the worker registers tsx itself: a worker does not inherit it.
     this.worker = file.endsWith('.ts')
-      ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))});require(${JSON.stringify(file)});`, { eval: true })
+      ? new Worker(`const r = require('node:module').createRequire(${JSON.stringify(file)}); r('tsx/cjs'); r(${JSON.stringify(file)});`, { eval: true })
       : new Worker(file);
     this.worker.on('message', (r: PoolReply) => this.reply(r));
     const fail = (e: Error) => {

@@ -12,6 +12,7 @@ import { channelPlan, weightContexts } from '../../src/stats/weight-context';
 import type { ModelStats, StatsBlock, TensorStats } from '../../src/protocol/stats';
 import { safetensorsBytes, type SafetensorsSpec } from '../support/safetensors-writer';
 import { ggufBytes, type GgufTensorSpec } from '../support/gguf-writer';
+import { OnnxBuilder, writeModel } from '../support/onnx-builder';
 
 // The WebAssembly scan (src/stats/kernel-scan.ts) against the plain JS loops on the same files: random data with
 // NaN, ±Inf, ±0 and subnormals, tensors over one chunk (rows straddling chunk ends) and under, every element type it
@@ -191,6 +192,26 @@ test('GGUF Q8_0/Q4_0 (SIMD dequantization), Q4_K (JS dequantization) and plain t
       { name: 'blk.1.f32', type: 0, dims: [1000, 70], bytes: bytesOf(f32Values(70000, 15, { specials: true })) },
     ]);
     await allTakenByKernel(path, []);
+    await compare(path);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('ONNX MatMul weights (channels last: per-column norms) go through the kernel and give the JS path\'s statistics', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mi-stats-kernel-'));
+  try {
+    const path = writeModel(dir, 'model.onnx', new OnnxBuilder()
+      .input('x', 'float32', [1, 301])
+      .initializer('W', 'float32', [301, 3001], f32Values(301 * 3001, 21, { specials: true }))
+      .initializer('V', 'float32', [3001, 300], f32Values(3001 * 300, 22))
+      .initializer('U', 'float16', [300, 300], f32Values(300 * 300, 23))
+      .node('MatMul', ['x', 'W'], ['h'])
+      .node('MatMul', ['h', 'V'], ['y'])
+      .node('MatMul', ['y', 'U'], ['z'])
+      .output('z', 'float32', [1, 300]));
+    // float16 with channels last stays on the JS path (its patterns are counted without their positions).
+    await allTakenByKernel(path, ['U']);
     await compare(path);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -235,6 +235,31 @@
     (f64.store offset=24 (local.get $out) (f64.add (f64x2.extract_lane 0 (local.get $q0)) (f64x2.extract_lane 1 (local.get $q0))))
     (f64.store offset=32 (local.get $out) (f64.convert_i32_u (local.get $zS))))
 
+;; cols[k] += v[k]² in float64 for the n float32 values at p: a segment's share of the per-column sums of squares
+  ;; (channels last, as ONNX MatMul weights), run right after f32 on the same segment (still in cache). Same float64
+  ;; operations per element as the JS loop, so the sums are the same to the bit.
+  (func (export "cols_sq") (param $p i32) (param $n i32) (param $cols i32)
+    (local $end i32) (local $end4 i32) (local $x v128) (local $t v128) (local $v f64)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $done4 (loop $L4
+      (br_if $done4 (i32.ge_u (local.get $p) (local.get $end4)))
+      (local.set $x (v128.load (local.get $p)))
+      (local.set $t (f64x2.promote_low_f32x4 (local.get $x)))
+      (v128.store (local.get $cols) (f64x2.add (v128.load (local.get $cols)) (f64x2.mul (local.get $t) (local.get $t))))
+      (local.set $t (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x))))
+      (v128.store offset=16 (local.get $cols) (f64x2.add (v128.load offset=16 (local.get $cols)) (f64x2.mul (local.get $t) (local.get $t))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (local.set $cols (i32.add (local.get $cols) (i32.const 32)))
+      (br $L4)))
+    (block $done (loop $L
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $v (f64.promote_f32 (f32.load (local.get $p))))
+      (f64.store (local.get $cols) (f64.add (f64.load (local.get $cols)) (f64.mul (local.get $v) (local.get $v))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (local.set $cols (i32.add (local.get $cols) (i32.const 8)))
+      (br $L))))
+
   ;; A float16 pattern → float32, exactly (NaN/Inf included), for the block scales.
   (func $half (param $h i32) (result f32)
     (local $s i32) (local $m i32)
