@@ -269,17 +269,32 @@ function valuePairs(ma: Model, mb: Model, nodes: NodeDiff): { nodeKey: string; a
     const d = m.graph.values.get(v)?.dtype;
     return !d || d === 'unknown' || isFloatDType(d);
   };
+  const live = activations(ma);
   const out: { nodeKey: string; aId: string; bId: string; va: string; vb: string }[] = [];
   for (const p of nodes.pairs) {
     const x = byIdA.get(p.aId);
     const y = byIdB.get(p.bId);
-    if (!x || !y || x.opType !== y.opType) continue;
+    if (!x || !y || x.opType !== y.opType || !x.outputs.some((v) => live.has(v))) continue;
     x.outputs.forEach((va, slot) => {
       const vb = y.outputs[slot];
       if (va && vb && floaty(ma, va) && floaty(mb, vb)) out.push({ nodeKey: p.a, aId: p.aId, bId: p.bId, va, vb });
     });
   }
   return out;
+}
+
+/**
+ * Values that depend on the model's inputs: activations. A node fed only by weights and constants (an Identity of
+ * an initializer, a Cast of a weight) computes the same thing for every input; in two checkpoints of one graph it
+ * differs wherever the weights do, which the weights comparison already reports, so the divergence search skips it.
+ * Nodes with subgraphs count as live (their bodies may read outer activations without naming them as inputs).
+ */
+function activations(m: Model): Set<string> {
+  const live = new Set(m.graph.inputs);
+  for (const n of m.graph.nodes) {
+    if (n.subgraphs.length || n.inputs.some((v) => live.has(v))) for (const v of n.outputs) if (v) live.add(v);
+  }
+  return live;
 }
 
 async function findDivergence(

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { buildCli, removeBuild } from '../support/build-engine';
-import { writeModel } from '../support/onnx-builder';
+import { OnnxBuilder, writeModel } from '../support/onnx-builder';
 import { float16ToNumber } from '../../src/model/float-bits';
 import { encodeNpy } from '../../src/formats/arrays/npy';
 import { mlpLayers, mlpModel, noise, writeMlp } from './compare-fixtures';
@@ -74,6 +74,26 @@ test('compare --json on a model and itself: the contract, nothing differs', () =
   const text = run(EXAMPLE, EXAMPLE);
   assert.equal(text.status, 0);
   assert.match(text.stdout, /nodes: 6 matched/);
+});
+
+test('a fine-tune of a graph that reads its weights through Identity nodes (as PyTorch exports do): the divergence is the first activation, not a weight\'s Identity', () => {
+  const w = Array.from({ length: 16 * 16 }, (_, i) => Math.sin(i * 0.37) * 0.3);
+  const model = (name: string, scale: number) => writeModel(dir, name, new OnnxBuilder()
+    .input('x', 'float32', [1, 16])
+    .initializer('W1', 'float32', [16, 16], w.map((v, i) => v * (1 + scale * Math.cos(i))))
+    .initializer('W2', 'float32', [16, 16], w)
+    .node('Identity', ['W1'], ['w1'], {}, { name: '/w1/Identity' })
+    .node('Identity', ['W2'], ['w2'], {}, { name: '/w2/Identity' })
+    .node('MatMul', ['x', 'w1'], ['h'], {}, { name: '/fc1/MatMul' })
+    .node('Relu', ['h'], ['r'], {}, { name: '/act/Relu' })
+    .node('MatMul', ['r', 'w2'], ['y'], {}, { name: '/fc2/MatMul' })
+    .output('y', 'float32', [1, 16]));
+  const r = run(model('base.onnx', 0), model('tuned.onnx', 0.05), '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.ok(j.tensors.find((t: { name: string }) => t.name === 'W1').relChange > 1e-3);
+  assert.equal(j.divergence?.node, '/fc1/MatMul');
+  assert.equal(j.divergence.value, 'h');
 });
 
 test('fp32 vs its fp16 conversion: divergence reported (exit 0) at the first node an independent run finds', async () => {
