@@ -4,6 +4,19 @@ import type { ByteSource, FileLocation } from '../model/tensor';
 import { checkRange } from './onnx/sources';
 
 /**
+ * Reads file bytes [position, position + length) into out[at..at + length): fs reads may come back short for big
+ * ranges, so it loops until the range is full. False when the file ends first.
+ */
+export async function readFully(fh: FileHandle, out: Uint8Array, at: number, length: number, position: number): Promise<boolean> {
+  for (let done = 0; done < length; ) {
+    const { bytesRead } = await fh.read(out, at + done, length - done, position + done);
+    if (bytesRead === 0) return false;
+    done += bytesRead;
+  }
+  return true;
+}
+
+/**
  * Lazy reads of byte ranges of one file, for readers whose tensors sit at offsets in a file (SafeTensors, GGUF,
  * stored zip entries, TFLite buffers): the file is opened on the first read and closed by `dispose`, so opening a
  * model reads its header only.
@@ -43,12 +56,8 @@ export class FileRegions {
       if (e instanceof ModelError) throw e;
       throw new ModelError(this.file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
-    let done = 0;
-    // fs reads may come back short for big ranges; loop until the range is full or the file ends.
-    while (done < length) {
-      const { bytesRead } = await fh.read(out, done, length - done, position + done);
-      if (bytesRead === 0) throw new ModelError(this.file, `ended early (wanted bytes up to ${position + length}; the file changed since it was opened?)`);
-      done += bytesRead;
+    if (!(await readFully(fh, out, 0, length, position))) {
+      throw new ModelError(this.file, `ended early (wanted bytes up to ${position + length}; the file changed since it was opened?)`);
     }
   }
 

@@ -13,21 +13,11 @@ import type { ModelStats, StatsBlock, TensorStats } from '../../src/protocol/sta
 import { safetensorsBytes, type SafetensorsSpec } from '../support/safetensors-writer';
 import { ggufBytes, type GgufTensorSpec } from '../support/gguf-writer';
 import { OnnxBuilder, writeModel } from '../support/onnx-builder';
+import { rng } from '../support/xorshift';
 
 // The WebAssembly scan (src/stats/kernel-scan.ts) against the plain JS loops on the same files: random data with
 // NaN, ±Inf, ±0 and subnormals, tensors over one chunk (rows straddling chunk ends) and under, every element type it
 // takes. Everything must be identical except the sums' rounding (mean, std, l2, kurtosis, channel norms).
-
-/** xorshift32: reproducible bits. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
-}
 
 /** float32 values: mostly N(0.1, 1)-ish, with planted specials. */
 function f32Values(n: number, seed: number, opts: { nonNegative?: boolean; specials?: boolean } = {}): Float32Array {

@@ -13,22 +13,13 @@ import { safetensorsBytes } from '../support/safetensors-writer';
 import { ggufBytes } from '../support/gguf-writer';
 import { OnnxBuilder, writeModel } from '../support/onnx-builder';
 import { buildCli, removeBuild } from '../support/build-engine';
+import { rng } from '../support/xorshift';
 
 // Weight statistics with worker threads (src/stats/scan-pool.ts, scan-worker.ts) against the main thread alone on
 // the same files: workers read the tensors themselves and must give the same statistics to the bit.
 
 const root = mkdtempSync(join(tmpdir(), 'mi-stats-workers-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
-}
 
 function bytes(n: number, seed: number, fill: (r: () => number, out: Uint8Array) => void): Uint8Array {
   const out = new Uint8Array(n);

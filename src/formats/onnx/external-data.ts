@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { ModelError } from '../../model/errors';
 import { ModelFolder, openLocated, type LocatedFile } from '../contained-path';
+import { readFully } from '../file-regions';
 import type { ByteSource } from '../../model/tensor';
 import { checkRange } from './sources';
 
@@ -118,12 +119,8 @@ export class ExternalData {
         if (e instanceof ModelError) throw e;
         throw new ModelError(loc, `external data file cannot be opened (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
       }
-      let done = 0;
-      // fs reads may come back short for big ranges; loop until the range is full or the file ends.
-      while (done < length) {
-        const { bytesRead } = await fh.read(out, done, length - done, base + offset + done);
-        if (bytesRead === 0) throw new ModelError(loc, `external data file ended early (wanted bytes up to ${base + offset + length})`);
-        done += bytesRead;
+      if (!(await readFully(fh, out, 0, length, base + offset))) {
+        throw new ModelError(loc, `external data file ended early (wanted bytes up to ${base + offset + length})`);
       }
     };
     return {

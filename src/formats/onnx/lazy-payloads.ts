@@ -1,7 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { ModelError } from '../../model/errors';
 import type { ByteSource } from '../../model/tensor';
-import { FileRegions } from '../file-regions';
+import { FileRegions, readFully } from '../file-regions';
 
 /**
  * Initializer raw_data payloads this big or bigger stay on disk until a tensor's bytes are read; smaller ones are
@@ -83,13 +83,12 @@ export class OnnxImage {
   }
 }
 
-/** Reads file bytes [from, to) into the image at the same offsets, or says the file ended early. */
+/** Reads file bytes [from, to) into the image at the same offsets (16 MB at a time, so a cancel is heard). */
 async function readRange(fh: FileHandle, path: string, image: Buffer, from: number, to: number, signal?: AbortSignal): Promise<void> {
-  for (let pos = from; pos < to; ) {
+  for (let pos = from; pos < to; pos += 16 << 20) {
     signal?.throwIfAborted();
-    const { bytesRead } = await fh.read(image, pos, Math.min(to - pos, 16 << 20), pos);
-    if (bytesRead === 0) throw new ModelError(path, `ended early while being read (wanted ${to} bytes; it changed while opening?)`);
-    pos += bytesRead;
+    const n = Math.min(to - pos, 16 << 20);
+    if (!(await readFully(fh, image, pos, n, pos))) throw new ModelError(path, `ended early while being read (wanted ${to} bytes; it changed while opening?)`);
   }
 }
 
