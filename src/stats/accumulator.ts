@@ -176,15 +176,23 @@ export class Accumulator {
 
   /**
    * Adds len elements through a kernel that yields segment results directly (kernel-scan.ts's block kernels); the
-   * caller has set K (setShift). Not for the 'last' channel layout, whose column sums need the elements.
+   * caller has set K (setShift). run is called with at most maxPiece elements. Not for the 'last' channel layout,
+   * whose column sums need the elements.
    */
-  addSegments(len: number, run: SegmentRun): void {
+  addSegments(len: number, run: SegmentRun, maxPiece = Infinity): void {
     if (len <= 0) return;
     if (this.plan?.layout === 'last') throw new Error('addSegments: column channel sums need the elements');
     this.segments(len, (from, to) => {
-      const values = run(from, to, R);
-      if (values) this.segment(values[0], values[1], 0, to - from, undefined, 0);
-      else this.fold(to - from);
+      // run sees at most maxPiece elements at a time; a row's sum of squares adds up over its pieces.
+      let sq = 0;
+      for (let a = from; a < to; a += maxPiece) {
+        const b = Math.min(to, a + maxPiece);
+        const values = run(a, b, R);
+        if (values) this.segment(values[0], values[1], 0, b - a, undefined, 0);
+        else this.fold(b - a);
+        sq += this.lastSegmentSq;
+      }
+      this.lastSegmentSq = sq;
     });
   }
 

@@ -41,6 +41,8 @@ const CNT = 0;
 const HIST = CNT + 2 * TABLE;
 const OUT = HIST + 2 * FINE_BINS * 4;
 const IN_BYTES = CHUNK_ELEMENTS * 4;
+/** 16-bit elements per chunk: an input buffer's worth (twice CHUNK_ELEMENTS), so half the reads. */
+const HALF_CHUNK = IN_BYTES / 2;
 const IN0 = OUT + 64;
 const IN1 = IN0 + IN_BYTES;
 const DEC = IN1 + IN_BYTES;
@@ -153,12 +155,14 @@ export class ScanKernel implements SegmentKernel {
       else if (type === 'Q4_0') this.k.q4_0(bytes.byteOffset, blocks, DEC);
       else dequantizeGgml(type, bytes, this.decoded, blocks);
     };
-    // Whole blocks per chunk (CHUNK_ELEMENTS is a multiple of 256), as scan.ts reads them.
-    await this.stream(src, Math.ceil(total / CHUNK_ELEMENTS), (i) => {
-      const first = i * CHUNK_ELEMENTS;
-      return [(first / elements) * size, Math.ceil(Math.min(CHUNK_ELEMENTS, total - first) / elements) * size];
+    // Whole blocks per chunk (a multiple of 256 elements): an input buffer's worth of blocks when they go straight to
+    // statistics (fewer, bigger reads), else what the dequantized values' buffer holds.
+    const per = fused ? Math.floor(Math.floor(IN_BYTES / size) * elements / 256) * 256 : CHUNK_ELEMENTS;
+    await this.stream(src, Math.ceil(total / per), (i) => {
+      const first = i * per;
+      return [(first / elements) * size, Math.ceil(Math.min(per, total - first) / elements) * size];
     }, (bytes, i) => {
-      const len = Math.min(CHUNK_ELEMENTS, total - i * CHUNK_ELEMENTS);
+      const len = Math.min(per, total - i * per);
       if (!fused) {
         dequantize(bytes, bytes.length / size);
         acc.add(this.decoded, this.decodedBits, len);
@@ -183,7 +187,7 @@ export class ScanKernel implements SegmentKernel {
         // Equal zeros (+0, −0) in other lanes: the JS loop keeps the first one met as min/max.
         if (r[0] === 0 || r[1] === 0) firstExtremes(segment()[0], 0, to - from, r);
         return undefined;
-      });
+      }, CHUNK_ELEMENTS); // pieces the dequantized values' buffer can hold, should one need the JS loop
     }, opts);
     return true;
   }
@@ -213,9 +217,9 @@ export class ScanKernel implements SegmentKernel {
         k = end;
       }
     };
-    await this.stream(src, Math.ceil(total / CHUNK_ELEMENTS), (i) => [i * CHUNK_ELEMENTS * 2, Math.min(CHUNK_ELEMENTS, total - i * CHUNK_ELEMENTS) * 2], (bytes, i) => {
+    await this.stream(src, Math.ceil(total / HALF_CHUNK), (i) => [i * HALF_CHUNK * 2, Math.min(HALF_CHUNK, total - i * HALF_CHUNK) * 2], (bytes, i) => {
       const len = bytes.length >> 1;
-      const first = i * CHUNK_ELEMENTS;
+      const first = i * HALF_CHUNK;
       const h = new Uint16Array(bytes.buffer, bytes.byteOffset, len);
       if (i === 0) {
         let k = 0;

@@ -177,6 +177,8 @@ test('GGUF Q8_0/Q4_0 (SIMD dequantization), Q4_K (JS dequantization) and plain t
     gguf(path, [
       { name: 'blk.0.q8', type: 8, dims: [1024, 1100], bytes: blocks((1024 * 1100) / 32, 34, [0], 11) },
       { name: 'blk.0.q4', type: 2, dims: [512, 300], bytes: blocks((512 * 300) / 32, 18, [0], 12) },
+      // One row of 1.2M elements: the block kernel sees it in pieces of at most CHUNK_ELEMENTS.
+      { name: 'blk.0.q8_flat', type: 8, dims: [1228800], bytes: blocks(1228800 / 32, 34, [0], 16) },
       { name: 'blk.0.q4k', type: 12, dims: [256, 64], bytes: blocks(64, 144, [0, 2], 13) },
       { name: 'blk.1.f16', type: 1, dims: [1000, 100], bytes: bytesOf(halfPatterns(100000, 14, false, { specials: true })) },
       { name: 'blk.1.f32', type: 0, dims: [1000, 70], bytes: bytesOf(f32Values(70000, 15, { specials: true })) },
