@@ -55,7 +55,11 @@ export function intervals(s: SparseFine, min: number, max: number): Interval[] {
     const b = s.bins[i];
     if (nonFinite(b) || s.counts[i] <= 0) continue;
     let lo: number, hi: number;
-    if (b & 0x8000) {
+    if ((b & 0x7fff) === 0) {
+      // ±0 and float32's tiniest subnormals (|v| < 2^-133): zeros, as far as a percentile is concerned. Spread over
+      // the bin, a median among a model's exact zeros would read 4.6e-41.
+      lo = hi = 0;
+    } else if (b & 0x8000) {
       const m = b & 0x7fff;
       lo = -fromBits((m + 1) << 16);
       hi = -fromBits(m << 16);

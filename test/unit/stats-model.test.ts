@@ -179,3 +179,12 @@ test('an aborted signal cancels the pass', async () => {
   ac.abort();
   await assert.rejects(computeModelStats(irModel([f32('w', [10], normals(10))]), { signal: ac.signal }), /cancelled/);
 });
+
+test('a median among exact zeros reads 0, not a value spread over the zero bin (4.6e-41)', async () => {
+  const v = normals(10_000, 5);
+  for (let i = 0; i < 6000; i++) v[i] = i % 2 ? 0 : -0;
+  const t = (await computeModelStats(irModel([f32('sparse', [10_000], v)]))).tensors[0];
+  assert.equal(t.zeros, 6000);
+  assert.equal(t.p50, 0);
+  assert.ok(t.p1! < 0 && t.p99! > 0);
+});
