@@ -112,6 +112,7 @@ export async function computeModelStats(model: Model, opts: StatsOptions = {}): 
   });
   const pooledBytes = jobs.reduce((s, j) => s + j.job.byteLength, 0);
   const workers = pooledBytes >= (opts.workerMinBytes ?? WORKER_MIN_BYTES) ? (opts.workers ?? defaultWorkers()) : 0;
+  // The main thread reads with libuv (its reads overlap its counting, and worker messages are answered meanwhile).
   await runPooled(own, jobs, workers, (i) => scanner.scan(contexts[i].tensor, contexts[i].channelAxis, scanOpts(contexts[i])), onBytes, scans, opts.signal);
   const tensors: TensorStats[] = [];
   const moments: Moments[] = [];

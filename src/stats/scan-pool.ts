@@ -6,9 +6,11 @@ import type { DType } from '../model/dtype';
 import { ModelError } from '../model/errors';
 import type { FileLocation, Quantization, Tensor } from '../model/tensor';
 import { throwIfCancelled } from '../protocol/rpc';
+import { FileRegions } from '../formats/file-regions';
 import { ScanKernel } from './kernel-scan';
+import type { ScanOptions } from './scan';
 import { channelPlan } from './weight-context';
-import type { WeightScan } from './weight-moments';
+import type { WeightScan, WeightScanner } from './weight-moments';
 
 /**
  * Weight statistics on more than one core: worker threads (scan-worker.ts) that each scan whole tensors lying in
@@ -49,6 +51,32 @@ export function poolJob(t: Tensor, channelAxis: number | undefined, readerQuanti
     ...(t.quantization ? { quantization: t.quantization } : {}), location, byteLength: t.data!.byteLength,
     ...(channelAxis !== undefined ? { channelAxis } : {}),
   };
+}
+
+/**
+ * Scans a job's tensor with `scanner` in a worker, reading its bytes with blocking reads (the worker has nothing
+ * else to do meanwhile, and on a busy machine that costs less than handing each read to libuv's pool; the main
+ * thread keeps its async reads, which overlap its counting and let it answer the workers). The file is checked to
+ * be the one the model opened.
+ */
+export async function scanJob(scanner: WeightScanner, job: PoolJob, opts: Pick<ScanOptions, 'onBytes' | 'signal'>): Promise<WeightScan> {
+  const { location: at, byteLength } = job;
+  const regions = new FileRegions(at.file, at.offset + byteLength, at.id, true);
+  try {
+    const t: Tensor = {
+      name: job.name,
+      dtype: job.dtype,
+      ...(job.storedDType ? { storedDType: job.storedDType } : {}),
+      shape: job.shape,
+      elementCount: job.elementCount,
+      location: 'inline',
+      ...(job.quantization ? { quantization: job.quantization } : {}),
+      data: regions.region(at.offset, byteLength, `tensor '${job.name}'`),
+    };
+    return await scanner.scan(t, job.channelAxis, opts);
+  } finally {
+    await regions.dispose();
+  }
 }
 
 /** Workers this machine can use beside the main thread (at most 3: past that the file reads are the limit). */

@@ -1,8 +1,6 @@
 import { parentPort } from 'node:worker_threads';
-import { FileRegions } from '../formats/file-regions';
 import { ModelError } from '../model/errors';
-import type { Tensor } from '../model/tensor';
-import type { PoolReply, PoolRequest } from './scan-pool';
+import { scanJob, type PoolReply, type PoolRequest } from './scan-pool';
 import { WeightScanner } from './weight-moments';
 
 /**
@@ -19,22 +17,9 @@ port.on('message', (req: PoolRequest) => {
 });
 
 async function run(req: PoolRequest): Promise<PoolReply> {
-  const { job } = req;
-  const { location: at, byteLength } = job;
-  const regions = new FileRegions(at.file, at.offset + byteLength, at.id);
+  let pending = 0;
   try {
-    const t: Tensor = {
-      name: job.name,
-      dtype: job.dtype,
-      ...(job.storedDType ? { storedDType: job.storedDType } : {}),
-      shape: job.shape,
-      elementCount: job.elementCount,
-      location: 'inline',
-      ...(job.quantization ? { quantization: job.quantization } : {}),
-      data: regions.region(at.offset, byteLength, `tensor '${job.name}'`),
-    };
-    let pending = 0;
-    const scan = await scanner.scan(t, job.channelAxis, {
+    const scan = await scanJob(scanner, req.job, {
       onBytes: (n) => {
         pending += n;
         if (pending >= STEP) {
@@ -46,7 +31,5 @@ async function run(req: PoolRequest): Promise<PoolReply> {
     return { id: req.id, progress: pending, scan };
   } catch (e) {
     return { id: req.id, error: e instanceof ModelError ? { file: e.file, problem: e.problem } : { message: e instanceof Error ? e.message : String(e) } };
-  } finally {
-    await regions.dispose();
   }
 }
