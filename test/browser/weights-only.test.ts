@@ -127,3 +127,27 @@ test('a SafeTensors file: Run and Explain show only why it cannot run (no form, 
     await v.close();
   }
 });
+
+test('a SafeTensors file: the Overview says it holds weights only, without empty Inputs/Outputs/Operators or ONNX-only facts', async () => {
+  const summary = summarize(model, statSync(fixture).size);
+  const v = await harness.open({
+    view: 'panel',
+    theme: 'light',
+    width: 900,
+    height: 500,
+    handlers: { getOverview: () => summary },
+    onReady: (rpc) => rpc.emit('init', { view: 'panel', fileName: 'tiny.safetensors', trusted: true }),
+  });
+  try {
+    const { page } = v;
+    await page.locator('#mi-weights-only').waitFor({ timeout: 10_000 });
+    assert.match(await page.locator('#mi-weights-only').innerText(), new RegExp(`stores ${model.graph.initializers.length} tensors and no graph`));
+    assert.equal(await page.locator('#mi-inputs, #mi-outputs, #mi-ops').count(), 0);
+    const terms = await page.locator('.mi-overview dl.mi-facts dt').allInnerTexts();
+    assert.deepEqual(terms, ['Format', 'Producer', 'File size', 'Parameters']);
+    await page.screenshot({ path: join(artifacts, 'weights-only-overview.png') });
+    assert.deepEqual(v.problems, []);
+  } finally {
+    await v.close();
+  }
+});

@@ -16,19 +16,31 @@ export function createOverviewTab(): Tab {
 }
 
 export function renderOverview(s: ModelSummary): HTMLElement {
+  const weightsOnly = isWeightsOnly(s);
   return h('div', { class: 'mi-overview' },
     warnings(s),
-    facts(s),
-    h('div', { class: 'mi-columns' },
-      section('Inputs', valueTable('mi-inputs', s.inputs)),
-      section('Outputs', valueTable('mi-outputs', s.outputs)),
-    ),
-    section(`Operators (${Object.keys(s.opTypeCounts).length} types)`, opTable(s.opTypeCounts)),
+    facts(s, weightsOnly),
+    // A checkpoint of tensors (SafeTensors, GGUF, a state dict) has no inputs, outputs or operators to list.
+    weightsOnly
+      ? h('p', { id: 'mi-weights-only', class: 'mi-muted' },
+        `Weights only: this file stores ${s.weightCount.toLocaleString('en-US')} tensors and no graph. Weights has their statistics; Graph lists them by name scope.`)
+      : [
+        h('div', { class: 'mi-columns' },
+          section('Inputs', valueTable('mi-inputs', s.inputs)),
+          section('Outputs', valueTable('mi-outputs', s.outputs)),
+        ),
+        section(`Operators (${Object.keys(s.opTypeCounts).length} types)`, opTable(s.opTypeCounts)),
+      ],
     Object.keys(s.metadata).length > 0 && section('Metadata', metadataTable(s.metadata)),
   );
 }
 
-function facts(s: ModelSummary): HTMLElement {
+/** Tensors and nothing else: no node, input or output in any graph. */
+function isWeightsOnly(s: ModelSummary): boolean {
+  return s.totalNodeCount === 0 && s.inputs.length === 0 && s.outputs.length === 0 && s.weightCount > 0;
+}
+
+function facts(s: ModelSummary, weightsOnly: boolean): HTMLElement {
   const opsets = s.opsets.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', ');
   const nodes = h('span', {},
     h('span', { id: 'mi-node-count', 'data-value': s.nodeCount }, String(s.nodeCount)),
@@ -39,13 +51,14 @@ function facts(s: ModelSummary): HTMLElement {
     h('span', { id: 'mi-param-count', 'data-value': s.parameterCount, title: s.parameterCount.toLocaleString('en-US') }, formatCount(s.parameterCount)),
     h('span', { class: 'mi-muted', id: 'mi-param-bytes', 'data-value': s.parameterBytes }, ` in ${s.weightCount} tensors, ${formatBytes(s.parameterBytes)}`),
   );
+  // ONNX's IR version and opsets, and the node count, only where the format has them.
+  const onnxFacts = s.format === 'onnx' || s.irVersion !== undefined || opsets !== '';
   const rows: [string, Node | string][] = [
     ['Format', h('span', { id: 'mi-format', 'data-value': s.format }, formatName(s.format))],
     ['Producer', s.producer ? `${s.producer.name} ${s.producer.version}`.trim() || '—' : '—'],
-    ['IR version', s.irVersion !== undefined ? String(s.irVersion) : '—'],
-    ['Opsets', opsets || '—'],
+    ...(onnxFacts ? [['IR version', s.irVersion !== undefined ? String(s.irVersion) : '—'], ['Opsets', opsets || '—']] as [string, string][] : []),
     ['File size', h('span', { id: 'mi-file-size' }, fileSizeText(s))],
-    ['Nodes', nodes],
+    ...(weightsOnly ? [] : [['Nodes', nodes]] as [string, Node][]),
     ['Parameters', params],
   ];
   return h('dl', { class: 'mi-facts' }, rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
