@@ -122,7 +122,9 @@ export async function computeModelStats(model: Model, opts: StatsOptions = {}): 
     const base = {
       name: t.name,
       dtype: t.dtype === storedDType(t) && ctx.quantization?.kind === 'affine' ? 'float32' : t.dtype,
-      ...(storedDType(t) !== t.dtype || ctx.quantization?.kind === 'affine' ? { storedDType: storedDType(t) } : {}),
+      // GGML blocks are reported by their block type (Q4_K…), which says more than their bytes' uint8.
+      ...(ctx.quantization?.kind === 'ggml' ? { storedDType: ctx.quantization.type }
+        : storedDType(t) !== t.dtype || ctx.quantization?.kind === 'affine' ? { storedDType: storedDType(t) } : {}),
       shape: t.shape,
       ...(ctx.quantizationNote ? { quantization: ctx.quantizationNote } : {}),
       group: ctx.group,

@@ -69,7 +69,7 @@ test('stats --json: types, shapes (outermost first), counts, ranges and histogra
     if (PLAIN[w.type]) assert.equal(t.dtype, PLAIN[w.type]);
     else {
       assert.equal(t.dtype, 'float32');
-      assert.equal(t.storedDType, 'uint8');
+      assert.equal(t.storedDType, w.type); // the block type (Q4_K…), not the bytes' uint8
       assert.equal(t.quantization, `GGML ${w.type} blocks (GGUF)`);
     }
     assert.ok(ulps(t.min as number, w.min) <= 1 && ulps(t.max as number, w.max) <= 1, `${t.name} range ${t.min}..${t.max} vs ${w.min}..${w.max}`);
