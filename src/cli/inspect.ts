@@ -1,5 +1,6 @@
 import { openModelChecked } from '../engine/open';
 import { summarize } from '../formats/summarize';
+import { runnableSummary } from '../runtime/load';
 import type { ModelSummary, WireShape } from '../protocol/summary';
 import { fileSizeText, formatBytes } from '../protocol/summary';
 import type { Verb } from './verb';
@@ -9,7 +10,7 @@ import { formatCount, modelPathArg } from './verb';
 export async function inspectFile(path: string): Promise<ModelSummary> {
   const model = await openModelChecked(path);
   try {
-    return summarize(model);
+    return runnableSummary(summarize(model));
   } finally {
     await model.dispose?.();
   }

@@ -6,6 +6,17 @@ import type * as OnnxSession from './onnx/session';
 import type * as TfjsSession from './tfjs/session';
 import type * as SavedModel from './tfjs/saved-model';
 import { SessionCache } from './session-cache';
+import type { ModelSummary } from '../protocol/summary';
+import { NEEDS_TFJS_NODE, tfjsNodeInstalled } from './tfjs/needs-tfjs-node';
+
+/**
+ * The summary's `runs` as this machine can honour it: a SavedModel whose runtime (the optional tfjs-node) is not
+ * installed says so in the Overview, and the Run and Explain tabs offer nothing, instead of failing on Run.
+ */
+export function runnableSummary(summary: ModelSummary): ModelSummary {
+  if (summary.runs.runtime === 'tfjs-node' && !tfjsNodeInstalled()) return { ...summary, runs: { runtime: null, why: NEEDS_TFJS_NODE } };
+  return summary;
+}
 
 /** Which runtime executes a model: its format descriptor says (never the file name). */
 export function runtimeOf(model: Pick<Model, 'format'>): 'onnxruntime' | 'tfjs' | 'tfjs-node' | null {

@@ -1,5 +1,6 @@
 // A TF SavedModel runs through @tensorflow/tfjs-node when it is installed; here (where it is not) Run says so in one
-// line naming the file, and the summary still says which runtime it needs.
+// line naming the file; the format's summary says which runtime it needs, and the summary the engine and
+// `inspect` serve says it cannot run here and why (so the Run and Explain tabs offer nothing).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -7,6 +8,8 @@ import { openModel } from '../../src/formats/registry';
 import { summarize } from '../../src/formats/summarize';
 import { runModel } from '../../src/runtime/run-model';
 import { ModelError } from '../../src/model/errors';
+import { runnableSummary } from '../../src/runtime/load';
+import { inspectFile } from '../../src/cli/inspect';
 
 const dir = join(__dirname, '../fixtures/savedmodel/dense');
 let hasTfjsNode = true;
@@ -20,8 +23,21 @@ test('without tfjs-node, running a SavedModel is a one-line error that says what
   const model = await openModel(dir);
   try {
     assert.deepEqual(summarize(model, 0).runs, { runtime: 'tfjs-node' });
+    const served = runnableSummary(summarize(model, 0)).runs;
+    assert.equal(served.runtime, null);
+    assert.match(served.why!, /needs @tensorflow\/tfjs-node .* which is not installed/);
+    assert.deepEqual((await inspectFile(join(dir, 'saved_model.pb'))).runs, served);
     await assert.rejects(runModel(model, { runs: 1 }), (e: unknown) =>
       e instanceof ModelError && e.message.startsWith('saved_model.pb: running a TF SavedModel needs @tensorflow/tfjs-node') && !e.message.includes('\n'));
+  } finally {
+    await model.dispose?.();
+  }
+});
+
+test('an ONNX model\'s served summary keeps its runtime (runnableSummary changes only what cannot run here)', async () => {
+  const model = await openModel(join(__dirname, '../../examples/tiny-cnn.onnx'));
+  try {
+    assert.deepEqual(runnableSummary(summarize(model, 0)).runs, { runtime: 'onnxruntime' });
   } finally {
     await model.dispose?.();
   }

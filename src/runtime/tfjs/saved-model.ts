@@ -7,14 +7,13 @@ import { readSavedModelSignatures } from '../../formats/savedmodel/reader';
 import type { IoInfo, RuntimeSession } from '../session';
 import { oneLine } from '../session';
 import { fromTf, toTf } from './session';
+import { NEEDS_TFJS_NODE } from './needs-tfjs-node';
 
 /** The part of @tensorflow/tfjs-node this file uses (the package is an optional peer dependency, not installed here). */
 interface TfjsNode {
   node: { loadSavedModel(dir: string, tags: string[], signature: string): Promise<{ predict(x: Record<string, tf.Tensor>): tf.Tensor | tf.Tensor[] | Record<string, tf.Tensor>; dispose(): void }> };
 }
 
-const NEEDS_TFJS_NODE = 'running a TF SavedModel needs @tensorflow/tfjs-node (native TensorFlow), which is not installed; '
-  + 'install it next to the extension (see the README), or convert the model to ONNX or TF.js. It can still be inspected.';
 
 function dtypeOf(d: DType | undefined): DType {
   return d ?? 'unknown';

@@ -72,18 +72,3 @@ export async function cannotRunScenario(page: Page, wb: Workbench, opts: { why: 
   await cannotExplain.waitFor({ state: 'visible', timeout: 15_000 });
   ok((await cannotExplain.innerText()).includes(opts.why), `the Explain tab says "${await cannotExplain.innerText()}"`);
 }
-
-/** Run on a model whose runtime is missing here (a SavedModel without tfjs-node): the run fails with a message that
- *  names what to install, not a stack trace. */
-export async function missingRuntimeScenario(page: Page, wb: Workbench, opts: { needs: RegExp; screenshot: string }): Promise<void> {
-  const wv = wb.webview();
-  await wb.openTab('run');
-  await wv.locator('#mi-run-button').click();
-  const error = wv.locator('#mi-run-error');
-  await error.waitFor({ state: 'visible', timeout: 60_000 });
-  const text = (await error.innerText()).trim();
-  ok(opts.needs.test(text), `the Run error does not say what is missing: "${text}"`);
-  ok(!/\n\s+at /.test(text), `the Run error holds a stack trace: "${text}"`);
-  console.log(`  run: ${text}`);
-  await shot(page, opts.screenshot);
-}
