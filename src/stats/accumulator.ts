@@ -226,6 +226,18 @@ export class Accumulator {
 
   private lastSegmentSq = 0;
 
+  /** Starts the tensor over (same channel plan): a kernel path that gave up hands it to another. */
+  restart(): void {
+    this.reset(this.plan);
+  }
+
+  /** Min, max and zeros of values counted outside the segments (kernel-scan.ts's code rows); all finite. */
+  addExtremes(min: number, max: number, zeros: number): void {
+    if (min < this.min) this.min = min;
+    if (max > this.max) this.max = max;
+    this.zeros += zeros;
+  }
+
   /** Sets the shift K when no value has set it yet (the first finite value of the first chunk, or 0). */
   setShift(k: number): void {
     if (this.K !== this.K) this.K = k;

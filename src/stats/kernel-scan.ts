@@ -2,6 +2,7 @@ import type { ByteSource, Tensor } from '../model/tensor';
 import { dequantizeGgml, GGML_BLOCKS } from '../formats/gguf/dequantize';
 import { FINE_BINS, firstExtremes, type Accumulator, type ChannelPlan, type SegmentKernel } from './accumulator';
 import { halfFloatTable } from './decode';
+import { CodeRows, CODES_BYTES, type CodeTotals } from './ggml-codes';
 import { CHUNK_ELEMENTS, maybeYield, type ScanOptions } from './scan';
 import { storedDType } from './weight-context';
 import { WASM_BASE64 } from './kernels/stats-scan-wasm';
@@ -31,6 +32,8 @@ type Exports = {
   q4_0: (p: number, blocks: number, y: number) => void;
   q8_0_stats: (p: number, blocks: number, K: number, hist: number, out: number) => number;
   q4_0_stats: (p: number, blocks: number, K: number, hist: number, out: number) => number;
+  q8_0_codes: (p: number, blocks: number, K: number, remap: number, tab: number, state: number, out: number) => number;
+  q4_0_codes: (p: number, blocks: number, K: number, remap: number, tab: number, state: number, out: number) => number;
 };
 
 // Memory layout (bytes): pattern counts, fine histogram (each two tables: the kernels count alternately into both,
@@ -49,7 +52,8 @@ const DEC = IN1 + IN_BYTES;
 /** Per-column sums of squares (channels last) live here, for up to MAX_COLS columns. */
 const MAX_COLS = 1 << 17;
 const COLS = DEC + CHUNK_ELEMENTS * 4;
-const BYTES = COLS + MAX_COLS * 8;
+const CODES = COLS + MAX_COLS * 8;
+const BYTES = CODES + CODES_BYTES;
 
 /** Below this many elements a 16-bit tensor is cheaper element by element than through the 65536 counts. */
 const MIN_COUNTED = 1 << 16;
@@ -62,6 +66,7 @@ export class ScanKernel implements SegmentKernel {
   private readonly inputs: [Uint8Array, Uint8Array];
   private readonly decoded: Float32Array;
   private readonly decodedBits: Uint32Array;
+  private readonly codes: CodeRows;
 
   private constructor(private readonly k: Exports) {
     const buf = k.memory.buffer;
@@ -72,6 +77,7 @@ export class ScanKernel implements SegmentKernel {
     this.inputs = [new Uint8Array(buf, IN0, IN_BYTES), new Uint8Array(buf, IN1, IN_BYTES)];
     this.decoded = new Float32Array(buf, DEC, CHUNK_ELEMENTS);
     this.decodedBits = new Uint32Array(buf, DEC, CHUNK_ELEMENTS);
+    this.codes = new CodeRows(buf, CODES);
   }
 
   /** A kernel instance (its memory sized once, never grown, so the views stay valid), or undefined without WebAssembly SIMD. */
@@ -158,6 +164,11 @@ export class ScanKernel implements SegmentKernel {
     // Whole blocks per chunk (a multiple of 256 elements): an input buffer's worth of blocks when they go straight to
     // statistics (fewer, bigger reads), else what the dequantized values' buffer holds.
     const per = fused ? Math.floor(Math.floor(IN_BYTES / size) * elements / 256) * 256 : CHUNK_ELEMENTS;
+    if (fused) {
+      if (await this.scanCodes(t, src, acc, opts, type as 'Q8_0' | 'Q4_0', per)) return true;
+      // A NaN/Inf scale, too many scales, or a zero min/max (whose sign is the first zero's): value by value.
+      acc.restart();
+    }
     await this.stream(src, Math.ceil(total / per), (i) => {
       const first = i * per;
       return [(first / elements) * size, Math.ceil(Math.min(per, total - first) / elements) * size];
@@ -189,6 +200,61 @@ export class ScanKernel implements SegmentKernel {
         return undefined;
       }, CHUNK_ELEMENTS); // pieces the dequantized values' buffer can hold, should one need the JS loop
     }, opts);
+    return true;
+  }
+
+  /**
+   * Q8_0/Q4_0 by counting codes per scale (ggml-codes.ts): the block sums per segment from the kernel, then the
+   * histogram, min/max and zeros from the rows. False, with acc to be restarted, when a scale is NaN/Inf, a piece
+   * has more distinct scales than there are rows, or the min or max is zero (the element loop keeps the first zero's
+   * sign, which the rows do not know).
+   */
+  private async scanCodes(t: Tensor, src: ByteSource, acc: Accumulator, opts: ScanOptions, type: 'Q8_0' | 'Q4_0', per: number): Promise<boolean> {
+    const { elements, bytes: size } = GGML_BLOCKS[type];
+    const total = t.elementCount;
+    const count = type === 'Q8_0' ? this.k.q8_0_codes : this.k.q4_0_codes;
+    const rows = this.codes;
+    const totals: CodeTotals = { min: Infinity, max: -Infinity, zeros: 0 };
+    const refused = new Error('codes refused');
+    rows.reset();
+    try {
+      await this.stream(src, Math.ceil(total / per), (i) => {
+        const first = i * per;
+        return [(first / elements) * size, Math.ceil(Math.min(per, total - first) / elements) * size];
+      }, (bytes, i) => {
+        const len = Math.min(per, total - i * per);
+        if (i === 0) {
+          const blocks = Math.min(bytes.length / size, 64);
+          if (type === 'Q8_0') this.k.q8_0(bytes.byteOffset, blocks, DEC);
+          else this.k.q4_0(bytes.byteOffset, blocks, DEC);
+          acc.setShift(this.decoded.subarray(0, blocks * elements).find(Number.isFinite) ?? 0);
+        }
+        acc.addSegments(len, (from, to, r) => {
+          const at = bytes.byteOffset + (from / elements) * size;
+          const blocks = (to - from) / elements;
+          let rc = count(at, blocks, acc.K, rows.remap, rows.tab, rows.state, OUT);
+          if (rc === 2) {
+            rows.flush(type === 'Q8_0', this.hist, totals);
+            rc = count(at, blocks, acc.K, rows.remap, rows.tab, rows.state, OUT);
+          }
+          if (rc !== 0) throw refused;
+          // min/max/zeros come from the rows at the end; the segment brings its exact sums.
+          r[0] = Infinity;
+          r[1] = -Infinity;
+          r[2] = this.out[2];
+          r[3] = this.out[3];
+          r[4] = 0;
+          return undefined;
+        }, CHUNK_ELEMENTS);
+      }, opts);
+    } catch (e) {
+      if (e !== refused) throw e;
+      rows.reset();
+      return false;
+    }
+    rows.flush(type === 'Q8_0', this.hist, totals);
+    if (totals.min === 0 || totals.max === 0) return false;
+    acc.addExtremes(totals.min, totals.max, totals.zeros);
     return true;
   }
 

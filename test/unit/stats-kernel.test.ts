@@ -57,8 +57,8 @@ function gguf(path: string, tensors: GgufTensorSpec[]): void {
   writeFileSync(path, ggufBytes([['general.architecture', { type: 'string', value: 'test' }]], tensors));
 }
 
-/** Random GGML blocks with random half scales, a few of them NaN/Inf/0/subnormal. */
-function blocks(count: number, size: number, scaleAt: number[], seed: number): Uint8Array {
+/** Random GGML blocks with random half scales, a few of them NaN/Inf/0/subnormal (finite: only 0/subnormal). */
+function blocks(count: number, size: number, scaleAt: number[], seed: number, finite = false): Uint8Array {
   const r = rng(seed);
   const out = new Uint8Array(count * size);
   for (let i = 0; i < out.length; i++) out[i] = r() & 255;
@@ -67,13 +67,23 @@ function blocks(count: number, size: number, scaleAt: number[], seed: number): U
       const x = r();
       let h = (x & 0x83ff) | ((6 + (x >>> 20) % 4) << 10);
       const pick = (x >>> 8) % 101;
-      if (pick === 0) h = 0x7c00 | (x & 0x8000); // ±Inf
-      else if (pick === 1) h = 0x7e00; // NaN
+      if (pick === 0 && !finite) h = 0x7c00 | (x & 0x8000); // ±Inf
+      else if (pick === 1 && !finite) h = 0x7e00; // NaN
       else if (pick === 2) h = x & 0x8000; // ±0
       else if (pick === 3) h = (x & 0x83ff) | 1; // subnormal
       out[b * size + at] = h & 255;
       out[b * size + at + 1] = h >> 8;
     }
+  }
+  return out;
+}
+
+/** Q8_0 blocks of positive scales and codes 0..127: no negative value, so the minimum is a zero. */
+function nonNegativeQ8(count: number, seed: number): Uint8Array {
+  const out = blocks(count, 34, [0], seed, true);
+  for (let b = 0; b < count; b++) {
+    out[b * 34 + 1] &= 0x7f;
+    for (let i = 2; i < 34; i++) out[b * 34 + i] &= 0x7f;
   }
   return out;
 }
@@ -177,6 +187,11 @@ test('GGUF Q8_0/Q4_0 (SIMD dequantization), Q4_K (JS dequantization) and plain t
     gguf(path, [
       { name: 'blk.0.q8', type: 8, dims: [1024, 1100], bytes: blocks((1024 * 1100) / 32, 34, [0], 11) },
       { name: 'blk.0.q4', type: 2, dims: [512, 300], bytes: blocks((512 * 300) / 32, 18, [0], 12) },
+      // Finite scales (some ±0 and subnormal): counted per (scale, code) in the kernel's rows.
+      { name: 'blk.2.q8_finite', type: 8, dims: [1024, 600], bytes: blocks((1024 * 600) / 32, 34, [0], 17, true) },
+      { name: 'blk.2.q4_finite', type: 2, dims: [2048, 300], bytes: blocks((2048 * 300) / 32, 18, [0], 18, true) },
+      { name: 'blk.2.q4_flat', type: 2, dims: [2457600], bytes: blocks(2457600 / 32, 18, [0], 19, true) },
+      { name: 'blk.2.q8_nonneg', type: 8, dims: [256, 64], bytes: nonNegativeQ8(256 * 64 / 32, 20) },
       // One row of 1.2M elements: the block kernel sees it in pieces of at most CHUNK_ELEMENTS.
       { name: 'blk.0.q8_flat', type: 8, dims: [1228800], bytes: blocks(1228800 / 32, 34, [0], 16) },
       { name: 'blk.0.q4k', type: 12, dims: [256, 64], bytes: blocks(64, 144, [0, 2], 13) },
