@@ -86,8 +86,9 @@ function tensorWriter(s: Spec, seed: number): (chunk: Uint8Array) => void {
       for (let i = 0; i < u.length; i++) f[i] = (u[i] / 4294967296 - 0.5) * spread;
     } else {
       const block = s.kind === 'Q8_0' ? 34 : 18;
-      const scale = 0x2000 + spread * 0x100; // a small positive half
+      // Small positive halves, a different one per block as real quantizers make them (~1000 distinct per tensor).
       for (let at = (block - (pos % block)) % block; at + 1 < chunk.length; at += block) {
+        const scale = 0x2000 + spread * 0x100 + (u[(at >> 2) % u.length] & 0x3ff);
         chunk[at] = scale & 255;
         chunk[at + 1] = scale >> 8;
       }
