@@ -59,10 +59,10 @@ export class FileRegions {
     } catch (e) {
       this.handle = undefined;
       if (e instanceof ModelError) throw e;
-      throw new ModelError(this.file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      throw this.cannotRead(e);
     }
     if (!(await readFully(fh, out, 0, length, position))) {
-      throw new ModelError(this.file, `ended early (wanted bytes up to ${position + length}; the file changed since it was opened?)`);
+      throw this.endedEarly(position + length);
     }
   }
 
@@ -79,13 +79,21 @@ export class FileRegions {
     return new ModelError(this.file, 'was replaced after the model was opened; reopen the model to read it');
   }
 
+  private cannotRead(e: unknown): ModelError {
+    return new ModelError(this.file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+
+  private endedEarly(wanted: number): ModelError {
+    return new ModelError(this.file, `ended early (wanted bytes up to ${wanted}; the file changed since it was opened?)`);
+  }
+
   private readIntoBlocking(position: number, length: number, out: Uint8Array): void {
     if (this.fd === undefined) {
       let fd: number;
       try {
         fd = openSync(this.file, 'r');
       } catch (e) {
-        throw new ModelError(this.file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+        throw this.cannotRead(e);
       }
       const s = fstatSync(fd);
       if (this.id !== undefined && `${s.dev}:${s.ino}` !== this.id) {
@@ -96,7 +104,7 @@ export class FileRegions {
     }
     for (let done = 0; done < length; ) {
       const n = readSync(this.fd, out, done, length - done, position + done);
-      if (n === 0) throw new ModelError(this.file, `ended early (wanted bytes up to ${position + length}; the file changed since it was opened?)`);
+      if (n === 0) throw this.endedEarly(position + length);
       done += n;
     }
   }

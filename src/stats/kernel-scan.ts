@@ -1,4 +1,4 @@
-import type { ByteSource, Tensor } from '../model/tensor';
+import type { ByteSource, GgmlBlockType, Tensor } from '../model/tensor';
 import { dequantizeGgml, GGML_BLOCKS } from '../formats/gguf/dequantize';
 import { FINE_BINS, firstExtremes, type Accumulator, type ChannelPlan, type SegmentKernel } from './accumulator';
 import { halfFloatTable } from './decode';
@@ -156,11 +156,7 @@ export class ScanKernel implements SegmentKernel {
     // Q8_0/Q4_0 go straight from blocks to statistics when rows are whole blocks (ggml's rule); others dequantize.
     const fused = (type === 'Q8_0' || type === 'Q4_0') && inner % elements === 0 && total % elements === 0;
     const stats = type === 'Q8_0' ? this.k.q8_0_stats : this.k.q4_0_stats;
-    const dequantize = (bytes: Uint8Array, blocks: number): void => {
-      if (type === 'Q8_0') this.k.q8_0(bytes.byteOffset, blocks, DEC);
-      else if (type === 'Q4_0') this.k.q4_0(bytes.byteOffset, blocks, DEC);
-      else dequantizeGgml(type, bytes, this.decoded, blocks);
-    };
+    const dequantize = (bytes: Uint8Array, blocks: number) => this.dequantize(type, bytes, blocks);
     // Whole blocks per chunk (a multiple of 256 elements): an input buffer's worth of blocks when they go straight to
     // statistics (fewer, bigger reads), else what the dequantized values' buffer holds.
     const per = fused ? Math.floor(Math.floor(IN_BYTES / size) * elements / 256) * 256 : CHUNK_ELEMENTS;
@@ -169,22 +165,13 @@ export class ScanKernel implements SegmentKernel {
       // A NaN/Inf scale, too many scales, or a zero min/max (whose sign is the first zero's): value by value.
       acc.restart();
     }
-    await this.stream(src, Math.ceil(total / per), (i) => {
-      const first = i * per;
-      return [(first / elements) * size, Math.ceil(Math.min(per, total - first) / elements) * size];
-    }, (bytes, i) => {
-      const len = Math.min(per, total - i * per);
+    await this.streamBlocks(src, total, type, per, (bytes, len, i) => {
       if (!fused) {
         dequantize(bytes, bytes.length / size);
         acc.add(this.decoded, this.decodedBits, len);
         return;
       }
-      if (i === 0) {
-        // The shift K: the first finite value, as acc.add would take it.
-        const blocks = Math.min(bytes.length / size, 64);
-        dequantize(bytes, blocks);
-        acc.setShift(this.decoded.subarray(0, blocks * elements).find(Number.isFinite) ?? 0);
-      }
+      if (i === 0) this.shiftFromFirstBlocks(acc, type, bytes);
       acc.addSegments(len, (from, to, r) => {
         const at = bytes.byteOffset + (from / elements) * size;
         const blocks = (to - from) / elements;
@@ -218,17 +205,8 @@ export class ScanKernel implements SegmentKernel {
     const refused = new Error('codes refused');
     rows.reset();
     try {
-      await this.stream(src, Math.ceil(total / per), (i) => {
-        const first = i * per;
-        return [(first / elements) * size, Math.ceil(Math.min(per, total - first) / elements) * size];
-      }, (bytes, i) => {
-        const len = Math.min(per, total - i * per);
-        if (i === 0) {
-          const blocks = Math.min(bytes.length / size, 64);
-          if (type === 'Q8_0') this.k.q8_0(bytes.byteOffset, blocks, DEC);
-          else this.k.q4_0(bytes.byteOffset, blocks, DEC);
-          acc.setShift(this.decoded.subarray(0, blocks * elements).find(Number.isFinite) ?? 0);
-        }
+      await this.streamBlocks(src, total, type, per, (bytes, len, i) => {
+        if (i === 0) this.shiftFromFirstBlocks(acc, type, bytes);
         acc.addSegments(len, (from, to, r) => {
           const at = bytes.byteOffset + (from / elements) * size;
           const blocks = (to - from) / elements;
@@ -256,6 +234,30 @@ export class ScanKernel implements SegmentKernel {
     if (totals.min === 0 || totals.max === 0) return false;
     acc.addExtremes(totals.min, totals.max, totals.zeros);
     return true;
+  }
+
+  /** GGML blocks dequantized into the kernel's value buffer (Q8_0/Q4_0 on the kernel, the K-quants in JS). */
+  private dequantize(type: GgmlBlockType, bytes: Uint8Array, blocks: number): void {
+    if (type === 'Q8_0') this.k.q8_0(bytes.byteOffset, blocks, DEC);
+    else if (type === 'Q4_0') this.k.q4_0(bytes.byteOffset, blocks, DEC);
+    else dequantizeGgml(type, bytes, this.decoded, blocks);
+  }
+
+  /** The shift K from a tensor's first blocks: their first finite value, as acc.add would take it. */
+  private shiftFromFirstBlocks(acc: Accumulator, type: GgmlBlockType, bytes: Uint8Array): void {
+    const { elements, bytes: size } = GGML_BLOCKS[type];
+    const blocks = Math.min(bytes.length / size, 64);
+    this.dequantize(type, bytes, blocks);
+    acc.setShift(this.decoded.subarray(0, blocks * elements).find(Number.isFinite) ?? 0);
+  }
+
+  /** A tensor of GGML blocks in chunks of `per` elements (whole blocks), each with its element count. */
+  private streamBlocks(src: ByteSource, total: number, type: GgmlBlockType, per: number, process: (bytes: Uint8Array, len: number, i: number) => void, opts: ScanOptions): Promise<void> {
+    const { elements, bytes: size } = GGML_BLOCKS[type];
+    return this.stream(src, Math.ceil(total / per), (i) => {
+      const first = i * per;
+      return [(first / elements) * size, Math.ceil(Math.min(per, total - first) / elements) * size];
+    }, (bytes, i) => process(bytes, Math.min(per, total - i * per), i), opts);
   }
 
   private async scanHalf(t: Tensor, d: 'float16' | 'bfloat16', src: ByteSource, acc: Accumulator, opts: ScanOptions): Promise<boolean> {

@@ -96,18 +96,23 @@ test('a SafeTensors file: the Graph tab says there is no graph and lists its ten
   }
 });
 
-test('a SafeTensors file: Run and Explain show only why it cannot run (no form, no Run/Profile buttons)', async () => {
-  const summary = summarize(model, statSync(fixture).size);
-  assert.equal(summary.runs.runtime, null);
-  const why = summary.runs.why!;
-  const v = await harness.open({
+/** The panel on the fixture, served its summary only (a trusted workspace). */
+function openWithSummary(summary: ReturnType<typeof summarize>, theme: 'light' | 'dark') {
+  return harness.open({
     view: 'panel',
-    theme: 'dark',
+    theme,
     width: 900,
     height: 500,
     handlers: { getOverview: () => summary },
     onReady: (rpc) => rpc.emit('init', { view: 'panel', fileName: 'tiny.safetensors', trusted: true }),
   });
+}
+
+test('a SafeTensors file: Run and Explain show only why it cannot run (no form, no Run/Profile buttons)', async () => {
+  const summary = summarize(model, statSync(fixture).size);
+  assert.equal(summary.runs.runtime, null);
+  const why = summary.runs.why!;
+  const v = await openWithSummary(summary, 'dark');
   try {
     const { page } = v;
     const visibleButtons = (tab: string) => page.locator(`[data-tab-body="${tab}"] vscode-button`).evaluateAll((bs) =>
@@ -130,14 +135,7 @@ test('a SafeTensors file: Run and Explain show only why it cannot run (no form, 
 
 test('a SafeTensors file: the Overview says it holds weights only, without empty Inputs/Outputs/Operators or ONNX-only facts', async () => {
   const summary = summarize(model, statSync(fixture).size);
-  const v = await harness.open({
-    view: 'panel',
-    theme: 'light',
-    width: 900,
-    height: 500,
-    handlers: { getOverview: () => summary },
-    onReady: (rpc) => rpc.emit('init', { view: 'panel', fileName: 'tiny.safetensors', trusted: true }),
-  });
+  const v = await openWithSummary(summary, 'light');
   try {
     const { page } = v;
     await page.locator('#mi-weights-only').waitFor({ timeout: 10_000 });

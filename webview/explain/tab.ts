@@ -7,6 +7,7 @@ import { createJob } from '../shell/job';
 import { createMethodSettings } from './settings';
 import { drawBars, drawMap } from './draw';
 import { cannotRun } from '../../src/protocol/summary';
+import { refreshRunGate } from '../shell/run-gate';
 
 // The Explain tab: pick an input (synthesized, a file path: .npy or image, or an example .npy shipped next to the
 // model), a target (top-k of the last explanation or an index), methods and their settings (settings.ts); the engine
@@ -131,12 +132,7 @@ export function createExplainTab(): Tab {
 
   const refresh = () => {
     if (ctx.summary) gradcamFits();
-    const why = cannotRun(ctx.summary);
-    cannot.textContent = why ?? '';
-    cannot.hidden = !why;
-    if (body) body.hidden = !!why;
-    notice.hidden = ctx.trusted || !!why;
-    runButton.toggleAttribute('disabled', !ctx.trusted || !!why || job.running);
+    refreshRunGate({ notice, cannot, body, button: runButton }, ctx.summary, ctx.trusted, job.running);
   };
 
   const run = async () => {

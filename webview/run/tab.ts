@@ -6,6 +6,7 @@ import { createActivationsPanel, type ActivationsPanel } from './activations';
 import { createProfilePanel, type ProfilePanel } from './profile';
 import { createJob } from '../shell/job';
 import { cannotRun } from '../../src/protocol/summary';
+import { refreshRunGate } from '../shell/run-gate';
 
 /**
  * The Run tab: pick input sources, run the model in the engine, see outputs, top-k, latency and the provider that ran
@@ -23,12 +24,7 @@ export function createRunTab(): Tab {
   let body: HTMLElement | undefined;
 
   const refreshTrust = () => {
-    const why = cannotRun(ctx.summary);
-    cannot.textContent = why ?? '';
-    cannot.hidden = !why;
-    if (body) body.hidden = !!why;
-    notice.hidden = ctx.trusted || !!why;
-    runButton.toggleAttribute('disabled', !ctx.trusted || !!why || job.running);
+    refreshRunGate({ notice, cannot, body, button: runButton }, ctx.summary, ctx.trusted, job.running);
     activations?.refreshTrust();
     profile?.refreshTrust();
   };
