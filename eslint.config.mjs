@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = ['fs', 'path', 'os', 'child_process', 'worker_threads', 'crypto', 'stream', 'util', 'events', 'zlib', 'url', 'net', 'http', 'https']
   .flatMap((m) => [m, `node:${m}`, `${m}/*`, `node:${m}/*`]);
-const native = ['onnxruntime-node', 'onnxruntime-common', '@tensorflow/*', 'sharp'];
+const native = ['onnxruntime-node', 'onnxruntime-common', '@tensorflow/*', 'sharp', 'node-llama-cpp', '@node-llama-cpp/*'];
 
 const zone = (files, patterns, message) => ({
   files,

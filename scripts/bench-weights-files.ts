@@ -7,7 +7,7 @@ import { open, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openModel } from '../src/formats/registry';
-import { summarize } from '../src/formats/summarize';
+import { summarize } from '../src/runtime/summary';
 import { ggufReader } from '../src/formats/gguf/reader';
 import { safetensorsReader } from '../src/formats/safetensors/reader';
 import { computeModelStats } from '../src/stats';

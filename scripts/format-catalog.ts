@@ -3,6 +3,14 @@
 // test/unit/format-catalog.test.ts fails when either is out of date.
 import { formats } from '../src/formats/registry';
 import type { CatalogEntry } from '../src/formats/catalog';
+import { ORT_PROVIDERS } from '../src/runtime/backends/onnxruntime/devices';
+import { LLAMA_DEVICES } from '../src/runtime/backends/llama-cpp/devices';
+
+/** Settings whose values are a backend's device names: their package.json enums come from the backend descriptors. */
+export const DEVICE_SETTINGS: Record<string, readonly string[]> = {
+  'modelInspector.executionProviders': ORT_PROVIDERS,
+  'modelInspector.llamaCpp.devices': LLAMA_DEVICES,
+};
 
 export const VIEW_TYPE = 'modelInspector.modelViewer';
 
@@ -12,7 +20,7 @@ export function catalog(): CatalogEntry[] {
     name: f.name,
     files: [...f.files],
     optionFiles: [...(f.optionFiles ?? [])],
-    runs: f.runs.runtime !== null,
+    runs: f.runs.backends.length > 0,
     ...(f.headPattern ? { headPattern: f.headPattern.source } : {}),
   }));
 }

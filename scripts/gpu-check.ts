@@ -3,9 +3,9 @@
 // One JSON line per provider, then a readable table on stderr.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ORT_PROVIDERS, onnxProviderInfo } from '../src/runtime/onnx/providers';
-import { loadOnnx } from '../src/runtime/onnx/session';
-import { selectTfjsBackend } from '../src/runtime/tfjs/backend';
+import { ORT_PROVIDERS, onnxProviderInfo } from '../src/runtime/backends/onnxruntime/providers';
+import { loadOnnx } from '../src/runtime/backends/onnxruntime/session';
+import { selectTfjsBackend } from '../src/runtime/backends/tfjs/backend';
 import { synthesize } from '../src/runtime/synthesize';
 import { concreteShape } from '../src/runtime/synthesize';
 import { latencyStats } from '../src/runtime/output-summary';
@@ -34,7 +34,7 @@ async function checkOrt(model: string, ep: string, runs: number): Promise<Row> {
     const times: number[] = [];
     for (let i = 0; i < runs + 3; i++) {
       const t = performance.now();
-      await s.run(feeds);
+      await s.run!(feeds);
       if (i >= 3) times.push(performance.now() - t);
     }
     const st = latencyStats(times);

@@ -63,7 +63,7 @@ async function timeOurs(model: Model, method: ExplainMethod, ep: string, warmup:
   if (session.provider !== ep) throw new Error(`${ep} did not run here (${session.provider} would have): nothing to compare`);
   // Record every batch our code sends (shape of the explained input) without changing what runs.
   const batches: number[][] = [];
-  const inner = session.run.bind(session);
+  const inner = session.run!.bind(session);
   session.run = (feeds) => {
     const first = feeds.get(session.inputs[0].name);
     if (first) batches.push(first.shape.slice());

@@ -1,6 +1,5 @@
 import { openModelChecked } from '../engine/open';
-import { summarize } from '../formats/summarize';
-import { runnableSummary } from '../runtime/load';
+import { summarize } from '../runtime/summary';
 import type { ModelSummary, WireShape } from '../protocol/summary';
 import { fileSizeText, formatBytes } from '../protocol/summary';
 import type { Verb } from './verb';
@@ -10,7 +9,7 @@ import { formatCount, modelPathArg } from './verb';
 export async function inspectFile(path: string): Promise<ModelSummary> {
   const model = await openModelChecked(path);
   try {
-    return runnableSummary(summarize(model));
+    return summarize(model);
   } finally {
     await model.dispose?.();
   }

@@ -7,8 +7,8 @@ import type { InputUsed, RunInputSpec } from '../protocol/run';
 import { castArray, planInputs } from '../runtime/inputs';
 import { sessions } from '../runtime/load';
 import type { RuntimeSession } from '../runtime/session';
-import { oneLine } from '../runtime/session';
-import type * as ExtraOutputs from '../runtime/onnx/extra-outputs';
+import { oneLine, tensorRun } from '../runtime/session';
+import type * as ExtraOutputs from '../runtime/backends/onnxruntime/extra-outputs';
 import type { NodeDiff } from './match-nodes';
 
 /**
@@ -102,7 +102,7 @@ export const DEFAULT_TOLERANCE = 1e-3;
 const VALUES_PER_BATCH = 256;
 
 /* eslint-disable-next-line @typescript-eslint/no-require-imports */
-const extra = () => require('../runtime/onnx/extra-outputs') as typeof ExtraOutputs;
+const extra = () => require('../runtime/backends/onnxruntime/extra-outputs') as typeof ExtraOutputs;
 
 function checkAbort(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw Object.assign(new Error('comparison was cancelled'), { name: 'AbortError' });
@@ -195,7 +195,7 @@ function feedsForB(sb: RuntimeSession, sa: RuntimeSession, feedsA: Map<string, N
 
 async function run(path: string, s: RuntimeSession, feeds: Map<string, NdArray>): Promise<Map<string, NdArray>> {
   try {
-    return await s.run(feeds);
+    return await tensorRun(s, path)(feeds);
   } catch (e) {
     throw new ModelError(path, `inference failed on ${s.provider} (${oneLine(e)})`);
   }

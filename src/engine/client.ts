@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { totalmem } from 'node:os';
 import type { EngineEvents, EngineMethods, EngineReadyInfo } from '../protocol/engine';
+import type { EngineSettings } from '../protocol/settings';
 import { RpcEndpoint, type CallOptions } from '../protocol/rpc';
 import { RpcError } from '../protocol/wire';
 import { childTransport, forwardLines, isAlive, killProcess, safely } from './child-process';
@@ -19,8 +20,10 @@ export interface EngineClientOptions {
   /** Crashes tolerated within `crashWindowMs` before the client stays down until restart(). */
   maxCrashes?: number;
   crashWindowMs?: number;
-  /** Extra environment for the engine (merged over process.env). */
+  /** Extra environment for the engine (merged over process.env): test hooks only; settings go through `settings`. */
   env?: Record<string, string | undefined>;
+  /** The user's settings, sent as a `configure` request to every engine started, before any other call. */
+  settings?: () => EngineSettings;
   /**
    * After a call is cancelled, how long the engine may take to answer a ping before it is deemed stuck in
    * uninterruptible work (a native inference call) and replaced by a fresh process.
@@ -71,7 +74,7 @@ export class EngineClient {
   private cancelCheck: Promise<void> | undefined;
   /** A started, detached engine to swap in when a cancelled native job leaves the current one stuck. */
   private standby: Launched | undefined;
-  private readonly opts: Required<Omit<EngineClientOptions, 'env'>> & Pick<EngineClientOptions, 'env'>;
+  private readonly opts: Required<Omit<EngineClientOptions, 'env' | 'settings'>> & Pick<EngineClientOptions, 'env' | 'settings'>;
 
   constructor(options: EngineClientOptions) {
     this.opts = {
@@ -123,6 +126,14 @@ export class EngineClient {
       this.starting = p;
     }
     return this.starting;
+  }
+
+  /** Sends the current settings to the running engine and the standby (a later start sends them itself). */
+  async reconfigure(): Promise<void> {
+    if (!this.opts.settings) return;
+    const settings = this.opts.settings();
+    const targets = [this.endpoint?.isReady ? this.endpoint : undefined, this.standby?.endpoint.isReady ? this.standby.endpoint : undefined];
+    await Promise.all(targets.filter((e): e is Endpoint => !!e).map((e) => e.call('configure', settings)));
   }
 
   /** Leaves the stopped-after-crashes state (or replaces a live engine) and starts a fresh process. */
@@ -249,7 +260,17 @@ export class EngineClient {
         this.onExit(child, endpoint, reason);
       });
       endpoint.whenReady().then(
-        (raw) => {
+        async (raw) => {
+          // Settings first: no request may run under another engine's defaults.
+          if (this.opts.settings) {
+            try {
+              await endpoint.call('configure', this.opts.settings(), { timeoutMs: this.opts.readyTimeoutMs });
+            } catch (e) {
+              clearTimeout(timer);
+              reject(new RpcError('failed', `the engine refused its settings: ${RpcError.from(e).message}`));
+              return;
+            }
+          }
           clearTimeout(timer);
           resolve(raw as EngineReadyInfo);
         },

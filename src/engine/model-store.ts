@@ -4,8 +4,7 @@ import type { Model } from '../model/graph';
 import { ModelError } from '../model/errors';
 import { RpcError } from '../protocol/wire';
 import type { ModelSummary } from '../protocol/summary';
-import { summarize } from '../formats/summarize';
-import { runnableSummary } from '../runtime/load';
+import { summarize } from '../runtime/summary';
 import { openModelChecked } from './open';
 
 /** Parses a file into a Model; injectable so the store can be tested against any opener. */
@@ -176,7 +175,7 @@ export class ModelStore {
       await model.dispose?.().catch(() => {});
       throw new RpcError('cancelled', 'open was cancelled');
     }
-    const rev: Revision = { key, model, summary: runnableSummary(summarize(model)), users: 0, resources: new Map() };
+    const rev: Revision = { key, model, summary: summarize(model), users: 0, resources: new Map() };
     this.byKey.set(key, rev);
     return rev;
   }

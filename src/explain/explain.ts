@@ -3,14 +3,15 @@ import type { Model } from '../model/graph';
 import { ModelError } from '../model/errors';
 import { isFloatDType } from '../model/dtype';
 import type { NdArray } from '../formats/arrays/ndarray';
-import { runtimeOf, sessions } from '../runtime/load';
+import { sessions } from '../runtime/load';
+import { formatOf } from '../formats/registry';
 import { withModel, type ModelRef } from '../runtime/model-ref';
 import { planInputs } from '../runtime/inputs';
 import { oneLine } from '../runtime/session';
 import type { ExplainMap, ExplainMethod, ExplainParams, ExplainResult } from '../protocol/explain';
 import { GRADIENT_METHODS } from '../protocol/explain';
 import { rng } from '../runtime/synthesize';
-import { selectTfjsBackend } from '../runtime/tfjs/backend';
+import { selectTfjsBackend } from '../runtime/backends/tfjs/backend';
 import type { GradModel } from './grad-model';
 import { loadGradModel } from './grad-model';
 import { gradCam, gradXInput, integratedGradients, smoothGrad, vanilla } from './gradients';
@@ -113,7 +114,7 @@ async function explainOpened(model: Model, p: ExplainRunOptions): Promise<Explai
   const batchable = shape.length > 1 && (d0 === null || typeof d0 === 'string');
   const lay: InputLayout = inputLayout(shape);
   const batch = batchSizeFor(x.length, batchable);
-  const fwd = sessionForward(session, feeds, info.name, shape, batch);
+  const fwd = sessionForward(session, feeds, info.name, shape, batch, path);
   let row = new Float32Array(0);
   await fwd(1, (_, dst) => dst.set(x), (_, r) => (row = r.slice()));
   const target = p.target ?? row.indexOf(Math.max(...row));
@@ -141,7 +142,7 @@ async function explainOpened(model: Model, p: ExplainRunOptions): Promise<Explai
     }
   }
   // TF.js (and Keras) image models take NHWC; ONNX's are NCHW.
-  const channelsLast = runtimeOf(model) === 'tfjs';
+  const channelsLast = !!formatOf(model).runs.artifacts;
   const baselineOf = (): Float32Array => {
     if (fileBaseline) return fileBaseline;
     if (o.baseline === 'blurred') return blurred(x, lay);

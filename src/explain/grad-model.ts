@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../model/graph';
 import { ModelError } from '../model/errors';
 import { formatOf } from '../formats/registry';
-import { loadTfjsModel } from '../runtime/tfjs/session';
+import { backendWith } from '../runtime/backends/registry';
+import { loadTfjsModel } from '../runtime/backends/tfjs/session';
 import { loadDifferentiable, UnsupportedOperatorError } from './onnx-executor';
 import { toTfTensor } from './onnx-executor/load-tensor';
 
@@ -143,9 +144,12 @@ export interface GradModelSource {
 /** Loads the differentiable form of a model, or explains in one line why gradient methods cannot run on it. */
 export async function loadGradModel(src: GradModelSource): Promise<GradModel> {
   const path = src.model.path;
-  const runs = formatOf(src.model).runs;
-  if (runs.runtime === 'tfjs') {
-    const m = await loadTfjsModel(path, await runs.artifacts(src.model));
+  backendWith(src.model, 'gradients', 'Gradient saliency');
+  // The differentiable form comes from what the format gives: tfjs artifacts (a Layers model), else the ONNX IR,
+  // which the executor maps onto tfjs ops.
+  const artifacts = formatOf(src.model).runs.artifacts;
+  if (artifacts) {
+    const m = await loadTfjsModel(path, await artifacts(src.model));
     if (!(m instanceof tf.LayersModel)) {
       m.dispose();
       throw new ModelError(path, 'is a TF.js graph model; gradient methods need a Layers model (occlusion and RISE work on any model)');
@@ -153,7 +157,7 @@ export async function loadGradModel(src: GradModelSource): Promise<GradModel> {
     const idx = Math.max(0, m.inputNames.indexOf(src.inputName));
     return new TfjsGradModel(m, m.inputNames.map((n) => src.feeds[n]), idx);
   }
-  if (runs.runtime !== 'onnxruntime') throw new ModelError(path, runs.runtime === null ? runs.why : 'has no differentiable form');
+  if (src.model.format !== 'onnx') throw new ModelError(path, 'has no differentiable form');
   try {
     const dm = await loadDifferentiable(src.model);
     return new OnnxGradModel(dm, src.model, src.inputName, src.feeds);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { NdArray } from '../formats/arrays/ndarray';
 import { numberAt } from '../formats/arrays/ndarray';
 import type { RuntimeSession } from '../runtime/session';
+import { tensorRun } from '../runtime/session';
 import type { GradModel } from './grad-model';
 
 // Forward passes for the perturbation methods and the quality numbers. Inputs are never materialised as arrays of
@@ -55,9 +56,10 @@ function giveBuffer(b: Float32Array): void {
  * the model reads them hot. Order guarantee for callers that keep per-sample state in a ring: `write` of sample
  * k + batch only happens after `onRow` of sample k. Each call borrows its buffer and gives it back.
  */
-export function sessionForward(session: RuntimeSession, feeds: Map<string, NdArray>, name: string, shape: number[], batch: number): Forward {
+export function sessionForward(session: RuntimeSession, feeds: Map<string, NdArray>, name: string, shape: number[], batch: number, path = 'model'): Forward {
   const len = shape.reduce((a, b) => a * b, 1);
   const outName = session.outputs[0].name;
+  const run = tensorRun(session, path);
   return async (n, write, onRow, buffer) => {
     if (buffer && buffer.length >= batch * len) return forwardWith(buffer, n, write, onRow);
     const buf = takeBuffer(batch * len);
@@ -75,7 +77,7 @@ export function sessionForward(session: RuntimeSession, feeds: Map<string, NdArr
       for (let k = 0; k < count; k++) write(i + k, slots[k]);
       const f = new Map(feeds);
       f.set(name, { dtype: 'float32', shape: [count, ...shape.slice(1)], data: buf.length === count * len ? buf : buf.subarray(0, count * len) });
-      const r = await session.run(f);
+      const r = await run(f);
       const flat = toFloat32(r.get(outName) ?? [...r.values()][0]);
       const per = flat.length / count;
       for (let k = 0; k < count; k++) onRow(i + k, flat.subarray(k * per, (k + 1) * per));

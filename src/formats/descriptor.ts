@@ -50,20 +50,21 @@ export interface FormatDescriptor {
    * ONNX decides per consumer.
    */
   readonly channelAxis?: 'first' | 'last';
-  /** How its models execute: the runtime the engine loads for them, or why they cannot run (shown to users). */
+  /** Which runtime backends run its models, in order, or why none can (shown to users). */
   readonly runs: Execution;
 }
 
 /**
- * 'onnxruntime' loads the model file itself; 'tfjs-node' loads a SavedModel folder itself; 'tfjs' builds a tf.LayersModel/GraphModel from `artifacts`, which the
- * reader derives from the model it opened (so the file is not parsed again).
+ * How a format's models execute. `backends` names runtime backends (`src/runtime/backends/<id>/`) in order of
+ * preference; the first one available on this machine runs the model. Empty, with `why`, when nothing can.
  */
-export type Execution =
-  | { readonly runtime: 'onnxruntime' }
-  /** TF SavedModels: `@tensorflow/tfjs-node`'s loadSavedModel on the model's folder, when that package is installed. */
-  | { readonly runtime: 'tfjs-node' }
-  | { readonly runtime: 'tfjs'; artifacts(model: Model): Promise<TfjsArtifacts> }
-  | { readonly runtime: null; readonly why: string };
+export interface Execution {
+  readonly backends: readonly string[];
+  /** Why no backend runs this format (shown to users); only when `backends` is empty. */
+  readonly why?: string;
+  /** For backends that build a model from plain data rather than from the file (TF.js): derived from the opened model. */
+  artifacts?(model: Model): Promise<TfjsArtifacts>;
+}
 
 /** What `tf.io.fromMemory` takes, as plain data (formats do not load tfjs). */
 export interface TfjsArtifacts {

@@ -1,7 +1,7 @@
 import type { Model, Value } from '../model/graph';
 import { allGraphs, allWeights, opTypeCounts, parameterBytes, parameterCount } from '../model/walk';
 import type { ModelSummary, ValueInfo, WireShape } from '../protocol/summary';
-import { formatOf, openedFileBytes } from './registry';
+import { openedFileBytes } from './registry';
 
 export function toWireShape(shape: Value['shape']): WireShape {
   if (!shape) return null;
@@ -13,14 +13,11 @@ function valueInfo(model: Model, name: string): ValueInfo {
   return { name, dtype: v?.dtype ?? 'unknown', shape: toWireShape(v?.shape) };
 }
 
-function runsOf(model: Model): ModelSummary['runs'] {
-  const r = formatOf(model).runs;
-  return r.runtime === null ? { runtime: null, why: r.why } : { runtime: r.runtime };
-}
+/** What the file says, for the Overview and `inspect --json`; whether and how it runs is the runtime's part (runtime/summary.ts). */
+export type FileSummary = Omit<ModelSummary, 'runs' | 'lm'>;
 
-/** The Overview / `inspect --json` view of a model. */
 /** `fileBytes` defaults to the size of the file `openModel` read (the marker file of a folder format). */
-export function summarize(model: Model, fileBytes = openedFileBytes(model) ?? 0): ModelSummary {
+export function summarizeFile(model: Model, fileBytes = openedFileBytes(model) ?? 0): FileSummary {
   let total = 0;
   let graphs = 0;
   for (const g of allGraphs(model)) {
@@ -49,6 +46,5 @@ export function summarize(model: Model, fileBytes = openedFileBytes(model) ?? 0)
     parameterBytes: parameterBytes(model),
     opTypeCounts: opTypeCounts(model.graph),
     warnings: model.warnings,
-    runs: runsOf(model),
   };
 }

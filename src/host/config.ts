@@ -1,28 +1,48 @@
 import * as vscode from 'vscode';
+import type { EngineSettings } from '../protocol/settings';
+// The device names are the backend's own (a constants file, no runtime code).
+import { TFJS_BACKENDS } from '../runtime/backends/tfjs/devices';
 
 export type TfjsBackend = 'auto' | 'node' | 'wasm' | 'cpu';
 
 const SECTION = 'modelInspector';
-const DEFAULT_PROVIDERS = ['webgpu', 'cuda', 'dml', 'coreml', 'cpu'];
+
+function tfjsOrder(b: TfjsBackend): string[] | undefined {
+  const start = TFJS_START[b];
+  return start === undefined ? undefined : TFJS_BACKENDS.slice(start);
+}
+/** `modelInspector.tfjsBackend` as a TF.js device order: where to start, later ones kept as fallbacks. */
+const TFJS_START: Record<TfjsBackend, number | undefined> = { auto: undefined, node: 0, wasm: 1, cpu: 2 };
 
 /**
- * Typed access to the `modelInspector.*` settings (declared in package.json). All three are read by the engine
- * at start, so a change needs an engine restart; `affectsEngine` says when.
+ * Typed access to the `modelInspector.*` settings (declared in package.json). The engine gets them as one typed
+ * `configure` request (`engineSettings`), at start and on every change; only the heap limit needs a restart.
  */
 export class Config {
   private get raw(): vscode.WorkspaceConfiguration {
     return vscode.workspace.getConfiguration(SECTION);
   }
 
-  /** ONNX Runtime execution providers in order of preference; unavailable ones are skipped at run time. */
-  get executionProviders(): string[] {
-    const v = this.raw.get<unknown>('executionProviders');
-    return Array.isArray(v) && v.every((x) => typeof x === 'string') && v.length > 0 ? v : DEFAULT_PROVIDERS;
+  /** A device list the user set somewhere (user, workspace or folder), or undefined for the backend's own order. */
+  private devices(key: string): string[] | undefined {
+    const i = this.raw.inspect<unknown>(key);
+    const set = i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
+    return Array.isArray(set) && set.length > 0 && set.every((x) => typeof x === 'string') ? set : undefined;
+  }
+
+  /** ONNX Runtime execution providers in order of preference, when the user chose them. */
+  get executionProviders(): string[] | undefined {
+    return this.devices('executionProviders');
   }
 
   get tfjsBackend(): TfjsBackend {
     const v = this.raw.get<string>('tfjsBackend');
     return v === 'node' || v === 'wasm' || v === 'cpu' ? v : 'auto';
+  }
+
+  /** llama.cpp builds in order of preference, when the user chose them. */
+  get llamaDevices(): string[] | undefined {
+    return this.devices('llamaCpp.devices');
   }
 
   /** Heap limit of the engine process in MiB; undefined = automatic (half the RAM, 2..8 GiB). */
@@ -31,15 +51,18 @@ export class Config {
     return typeof v === 'number' && Number.isFinite(v) && v >= 512 ? Math.floor(v) : undefined;
   }
 
-  /** What the engine process gets: it reads these at start. */
-  engineEnv(): Record<string, string> {
-    return {
-      MODEL_INSPECTOR_EXECUTION_PROVIDERS: this.executionProviders.join(','),
-      MODEL_INSPECTOR_TFJS_BACKEND: this.tfjsBackend,
-    };
+  /** What the engine is configured with (backend ids as in src/runtime/backends/<id>). */
+  engineSettings(): EngineSettings {
+    return { devices: { onnxruntime: this.executionProviders, tfjs: tfjsOrder(this.tfjsBackend), 'llama-cpp': this.llamaDevices } };
   }
 
-  static affectsEngine(e: vscode.ConfigurationChangeEvent): boolean {
-    return ['executionProviders', 'tfjsBackend', 'engine.maxMemoryMB'].some((k) => e.affectsConfiguration(`${SECTION}.${k}`));
+  /** Settings the running engine takes through `configure`. */
+  static affectsSettings(e: vscode.ConfigurationChangeEvent): boolean {
+    return ['executionProviders', 'tfjsBackend', 'llamaCpp.devices'].some((k) => e.affectsConfiguration(`${SECTION}.${k}`));
+  }
+
+  /** Settings a running engine cannot take: its heap limit is fixed when it starts. */
+  static needsRestart(e: vscode.ConfigurationChangeEvent): boolean {
+    return e.affectsConfiguration(`${SECTION}.engine.maxMemoryMB`);
   }
 }

@@ -16,7 +16,14 @@ export function activate(extension: vscode.ExtensionContext): void {
     ModelEditorProvider.register(ctx),
     SideViewProvider.register(ctx),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
-      if (!Config.affectsEngine(e) || !ctx.engineStarted) return;
+      if (!ctx.engineStarted) return;
+      if (Config.affectsSettings(e)) {
+        await ctx.engine().reconfigure().then(
+          () => ctx.log.info('engine settings updated'),
+          (err: unknown) => ctx.log.warn(`engine settings not applied: ${err instanceof Error ? err.message : String(err)}`),
+        );
+      }
+      if (!Config.needsRestart(e)) return;
       const choice = await vscode.window.showInformationMessage('Model Inspector: restart the engine to apply the new settings.', 'Restart Engine');
       if (choice) await vscode.commands.executeCommand('modelInspector.restartEngine');
     }),

@@ -53,7 +53,7 @@ export class HostContext implements vscode.Disposable {
       const client = new EngineClient({
         enginePath: vscode.Uri.joinPath(this.extensionUri, 'dist', 'engine', 'main.js').fsPath,
         maxOldSpaceMb: this.config.engineMaxMemoryMB,
-        env: this.config.engineEnv(),
+        settings: () => this.config.engineSettings(),
       });
       client.onLog(({ level, message }) => this.log[level](`engine: ${message}`));
       client.onReady((info) => this.log.info(`engine ready (pid ${info.pid}, version ${info.version})`));

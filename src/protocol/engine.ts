@@ -1,6 +1,7 @@
 import type { ForwardedMethods, WithModel } from './forwarded';
 import type { ModelSummary } from './summary';
 import type { CompareEngineMethods } from './compare';
+import type { EngineSettings } from './settings';
 
 /**
  * Host -> engine process requests. Each feature adds its own map in its own file and is joined here,
@@ -10,6 +11,8 @@ export type CoreEngineMethods = {
   open: { params: { path: string }; result: { modelId: string; summary: ModelSummary } };
   close: { params: { modelId: string }; result: void };
   ping: { params: Record<string, never>; result: { pid: number; rssBytes: number } };
+  /** The user's settings, typed: sent by the client after every start and whenever they change (no restart needed). */
+  configure: { params: EngineSettings; result: void };
   /** Test-only: kills the engine mid-job. Answered with 'bad-request' unless MODEL_INSPECTOR_TEST_HOOKS=1. */
   crashForTest: {
     /** how: 'kill' (default, SIGKILL) and 'abort' end the process; 'throw' / 'reject' raise an uncaught error the engine must survive. */

@@ -1,5 +1,6 @@
 import type { Check } from './validate';
 import { arrayOf, bool, num, obj, oneOf, optional, str } from './validate';
+import { deviceName } from './settings';
 
 /**
  * Run feature: webview -> host requests that the host forwards to the engine with the panel's modelId added
@@ -36,7 +37,7 @@ export interface RunParams {
   seed?: number;
   /** Values for symbolic dimensions, e.g. {batch: 1, sequence: 128}. */
   dims?: Record<string, number>;
-  /** Ordered execution providers (ONNX) / backends (TF.js) to try; default: GPU ones available, then cpu. */
+  /** Ordered devices to try: ONNX Runtime providers, TF.js backends, llama.cpp builds; default: the settings' or the platform's order. */
   providers?: string[];
   runs?: number;
   warmup?: number;
@@ -225,7 +226,8 @@ const inputChecks: Record<string, Check> = {
     }
     return undefined;
   }),
-  providers: optional(arrayOf(oneOf('webgpu', 'cuda', 'tensorrt', 'dml', 'coreml', 'cpu', 'tfjs-node', 'tfjs-wasm', 'tfjs-cpu'), 10)),
+  // Any device name: the backend that runs the model skips the ones it does not have and says why.
+  providers: optional(arrayOf(deviceName, 10)),
 };
 export const runParamsCheck: Check = obj({
   ...inputChecks,

@@ -35,8 +35,36 @@ export interface ModelSummary {
   parameterBytes: number;
   opTypeCounts: Record<string, number>;
   warnings: string[];
-  /** The runtime that executes this model (chosen by its format), or null with the reason users see. */
-  runs: { runtime: 'onnxruntime' | 'tfjs' | 'tfjs-node'; why?: undefined } | { runtime: null; why: string };
+  /**
+   * The runtime backend that executes this model here (its id, name and what it can do), or null with the reason
+   * users see. Decided once, by the runtime layer, from the format's backends and what this machine has.
+   */
+  runs: { runtime: string; name: string; capabilities: Capability[]; why?: undefined } | { runtime: null; why: string };
+  /** Present when the model takes token ids and gives token logits: prompts run and explain as text. */
+  lm?: LanguageModelInfo;
+}
+
+/**
+ * What a backend can do. Host, protocol, explain and compare ask for a capability, never for a backend by name:
+ * tensors (arrays in, arrays out), tokens (next-token probabilities), generate (continuations from a KV cache),
+ * activations (intermediate values), profiling (per-node times), gradients (a differentiable form for saliency).
+ */
+export type Capability = 'tensors' | 'tokens' | 'generate' | 'activations' | 'profiling' | 'gradients';
+
+export interface LanguageModelInfo {
+  /** causal: next-token prediction; masked: an encoder predicting the mask token's position (fill-mask). */
+  kind: 'causal' | 'masked';
+  /** Rows of the logits, when the file says (null when only a run tells). */
+  vocabSize: number | null;
+  /** Where prompts are tokenized: "tokenizer.json beside the model", "the GGUF's own vocabulary", or null: ids only. */
+  tokenizer: string | null;
+  /** The longest prompt the model takes, when the file says. */
+  contextLength: number | null;
+}
+
+/** Whether the model's backend can do this (false when nothing runs it). */
+export function can(s: Pick<ModelSummary, 'runs'>, capability: Capability): boolean {
+  return s.runs?.runtime != null && s.runs.capabilities.includes(capability);
 }
 
 /** Why the Run and Explain tabs cannot run this model (its format has no runtime), or undefined when they can. */

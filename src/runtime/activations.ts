@@ -4,13 +4,12 @@ import { ModelError } from '../model/errors';
 import type { NdArray } from '../formats/arrays/ndarray';
 import type { ActivationOverlayResult, ActivationParams, ActivationsResult, ActivationSummary, OverlayMeasure, RunInputParams } from '../protocol/run';
 import { MAX_ACTIVATION_VALUES } from '../protocol/run';
-import { runtimeOf, sessions } from './load';
+import { sessions } from './load';
+import { backendWith, chooseBackend } from './backends/registry';
 import { planInputs, type InputPlan } from './inputs';
 import type { RuntimeSession } from './session';
 import { oneLine } from './session';
 import { reduceActivation, summarizeActivation } from './activation-stats';
-import type * as ExtraOutputs from './onnx/extra-outputs';
-import type * as Intermediate from './tfjs/intermediate';
 
 /**
  * Intermediate activations for one input: statistics and histograms of chosen values, or one number per node for the
@@ -40,15 +39,6 @@ export async function prepareRun(path: string, p: RunInputParams, c: ActivationC
   return { session, plan };
 }
 
-// Runtimes are required lazily, as in load.ts: a process pays only for the one it uses.
-let onnxLoaded = false;
-/* eslint-disable @typescript-eslint/no-require-imports */
-const onnxExtra = () => {
-  onnxLoaded = true;
-  return require('./onnx/extra-outputs') as typeof ExtraOutputs;
-};
-const tfjsExtra = () => require('./tfjs/intermediate') as typeof Intermediate;
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Runs once and returns the values named (graph inputs come straight from the feeds). */
 async function fetchValues(model: Model, session: RuntimeSession, plan: InputPlan, values: string[], signal?: AbortSignal): Promise<Map<string, NdArray>> {
@@ -62,14 +52,8 @@ async function fetchValues(model: Model, session: RuntimeSession, plan: InputPla
   if (!computed.length) return out;
   let got: Map<string, NdArray>;
   try {
-    if (runtimeOf(model) === 'tfjs') {
-      got = await tfjsExtra().tfjsIntermediates(path, session, plan.feeds, computed);
-    } else {
-      const x = onnxExtra();
-      const s = await x.sessionWithOutputs(path, session.provider, computed);
-      checkAbort(signal);
-      got = await x.runForOutputs(s, plan.feeds, computed);
-    }
+    const backend = backendWith(model, 'activations', 'Reading intermediate values');
+    got = await backend.intermediates!(model, session, plan.feeds, computed, signal);
   } catch (e) {
     if (e instanceof ModelError) throw e;
     throw new ModelError(path, `inference with intermediate outputs failed on ${session.provider} (${oneLine(e)})`);
@@ -144,5 +128,6 @@ export async function computeActivationOverlay(path: string, p: RunInputParams &
 
 /** Drops the extra-output sessions of a model (called when the engine closes the model). */
 export async function releaseActivationSessions(model: Model): Promise<void> {
-  if (onnxLoaded && runtimeOf(model) === 'onnxruntime') await onnxExtra().releaseOutputSessions(model.path);
+  const c = chooseBackend(model);
+  await c.backend?.releaseIntermediates?.(model);
 }

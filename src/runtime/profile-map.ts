@@ -1,6 +1,6 @@
 import type { Graph } from '../model/graph';
 import type { ProfileRow, WireNodeOverlay } from '../protocol/run';
-import type { KernelEvent } from './onnx/profile';
+import type { KernelEvent } from './backends/onnxruntime/profile';
 
 /**
  * Maps ORT's per-node kernel times back onto the IR's node ids:

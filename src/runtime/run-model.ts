@@ -7,7 +7,7 @@ import { withModel, type ModelRef } from './model-ref';
 import { planInputs } from './inputs';
 import { latencyStats, summarizeOutput } from './output-summary';
 import type { RuntimeSession } from './session';
-import { oneLine } from './session';
+import { oneLine, tensorRun } from './session';
 import { ModelError } from '../model/errors';
 
 export interface RunModelOptions extends RunParams {
@@ -44,6 +44,7 @@ async function runOpened(model: Model, opts: RunModelOptions): Promise<RunModelR
   checkAbort(opts.signal);
   const plan = await planInputs(session.inputs, opts.inputs ?? [], { ...opts, model, modelPath: path });
   for (const [k, v] of opts.feeds ?? []) plan.feeds.set(k, v);
+  const run = tensorRun(session, path);
   const total = warmup + runs;
   let outputs = new Map<string, NdArray>();
   const times: number[] = [];
@@ -51,7 +52,7 @@ async function runOpened(model: Model, opts: RunModelOptions): Promise<RunModelR
     checkAbort(opts.signal);
     const t0 = performance.now();
     try {
-      outputs = await session.run(plan.feeds);
+      outputs = await run(plan.feeds);
     } catch (e) {
       throw new ModelError(path, `inference failed on ${session.provider} (${oneLine(e)})`);
     }

@@ -1,5 +1,6 @@
 import type { Model } from '../model/graph';
 import type { LoadOptions, RuntimeSession } from './session';
+import { settingsGeneration } from './settings';
 
 /**
  * Loaded sessions keyed by the opened Model (one parse per open: the engine's model revision, or the CLI's model) and
@@ -29,7 +30,7 @@ export class SessionCache {
   async get(model: Model, opts: LoadOptions = {}): Promise<{ session: RuntimeSession; cached: boolean }> {
     let id = this.ids.get(model);
     if (id === undefined) this.ids.set(model, (id = this.nextId++));
-    const key = `${id}\u0000${JSON.stringify([opts.providers ?? null, opts.placement ?? null])}`;
+    const key = `${id}\u0000${JSON.stringify([opts.providers ?? null, opts.placement ?? null, settingsGeneration()])}`;
     const hit = this.entries.get(key);
     if (hit) {
       this.entries.delete(key); // re-insert: Map order is our recency order

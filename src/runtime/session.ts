@@ -1,7 +1,9 @@
 import type { Dim } from '../model/shape';
+import { ModelError } from '../model/errors';
 import type { DType } from '../model/dtype';
 import type { NdArray } from '../formats/arrays/ndarray';
 import type { SkippedProvider } from '../protocol/run';
+import type { TokenModel } from './lm/token-model';
 
 /** A graph input or output as the runtime sees it (symbolic dims by name, null when unknown). */
 export interface IoInfo {
@@ -22,7 +24,10 @@ export interface RuntimeSession {
   readonly outputs: IoInfo[];
   /** Nodes per provider, known after the first run for ORT (profiling), undefined otherwise. */
   readonly placement: Record<string, number> | undefined;
-  run(feeds: Map<string, NdArray>): Promise<Map<string, NdArray>>;
+  /** Tensors in, tensors out (capability 'tensors'); absent for backends that only take tokens (llama.cpp). */
+  run?(feeds: Map<string, NdArray>): Promise<Map<string, NdArray>>;
+  /** Token ids in, next-token log-probabilities out, for backends that are language models themselves (llama.cpp). */
+  readonly tokens?: TokenModel;
   dispose(): Promise<void>;
 }
 
@@ -37,4 +42,10 @@ export interface LoadOptions {
 export function oneLine(e: unknown, max = 300): string {
   const s = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').trim();
   return s.length > max ? s.slice(0, max - 1) + '…' : s;
+}
+
+/** The session's tensor entry point, or a ModelError saying that this backend takes prompts only. */
+export function tensorRun(session: RuntimeSession, path: string): NonNullable<RuntimeSession['run']> {
+  if (!session.run) throw new ModelError(path, `runs on ${session.provider} from text prompts only: give a prompt (--prompt, or the Run tab's prompt box)`);
+  return session.run.bind(session);
 }

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openModel } from '../../src/formats/registry';
-import { summarize } from '../../src/formats/summarize';
+import { summarize } from '../../src/runtime/summary';
 import { compareJson, compareModels, compareOverlay } from '../../src/compare/compare-models';
 import { buildGraphPayload } from '../../src/engine/graph-payload';
 import { buildNodeDetails } from '../../src/engine/graph-details';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openModel } from '../../src/formats/registry';
-import { summarize } from '../../src/formats/summarize';
+import { summarize } from '../../src/runtime/summary';
 import { explainModel, wireResult } from '../../src/explain/explain';
 import { startHarness, type Harness } from './webview-harness';
 import { OnnxBuilder, writeModel } from '../support/onnx-builder';

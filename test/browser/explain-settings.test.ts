@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openModel } from '../../src/formats/registry';
-import { summarize } from '../../src/formats/summarize';
+import { summarize } from '../../src/runtime/summary';
 import { explainModel, wireResult } from '../../src/explain/explain';
 import type { ExplainParams, ExplainResult } from '../../src/protocol/explain';
 import { summarizeExplanation } from '../../src/protocol/explain-summary';

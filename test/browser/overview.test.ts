@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openModel } from '../../src/formats/registry';
-import { summarize } from '../../src/formats/summarize';
+import { summarize } from '../../src/runtime/summary';
 import type { ModelSummary } from '../../src/protocol/summary';
 import { RpcError } from '../../src/protocol/wire';
 import { formatCount, formatShape, sortedOpCounts } from '../../webview/overview/format';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
 import { statSync } from 'node:fs';
 import { openModel } from '../../src/formats/registry';
-import { summarize } from '../../src/formats/summarize';
+import { summarize } from '../../src/runtime/summary';
 import { runModel } from '../../src/runtime/run-model';
 import { startHarness, type Harness } from './webview-harness';
 

@@ -3,7 +3,7 @@
 // initialization. Problems stay in the table; many notes fold under one line that counts them by kind.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { summarize } from '../../src/formats/summarize';
+import { summarize } from '../../src/runtime/summary';
 import { computeModelStats, exactHistograms } from '../../src/stats';
 import { f32, irModel, node, normals } from '../unit/stats-fixtures';
 import { startHarness, type Harness } from './webview-harness';

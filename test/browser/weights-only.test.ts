@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openModel } from '../../src/formats/registry';
-import { summarize } from '../../src/formats/summarize';
+import { summarize } from '../../src/runtime/summary';
 import { graphHandlers } from '../../src/engine/handlers/graph';
 import type { EngineServices } from '../../src/engine/handlers/types';
 import type { Model } from '../../src/model';

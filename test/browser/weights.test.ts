@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { summarize } from '../../src/formats/summarize';
+import { summarize } from '../../src/runtime/summary';
 import { computeModelStats, exactHistograms } from '../../src/stats';
 import { f32, irModel, node, normals } from '../unit/stats-fixtures';
 import { startHarness, type Harness } from './webview-harness';

@@ -4,7 +4,7 @@
 import { stat } from 'node:fs/promises';
 import { checkOnnxDataPaths } from '../../src/formats/onnx/external-locations';
 import { openModel } from '../../src/formats/registry';
-import { summarize } from '../../src/formats/summarize';
+import { summarize } from '../../src/runtime/summary';
 import type { Model } from '../../src/model/graph';
 import { userPathExtras } from './user-path';
 

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { openModel } from '../../src/formats/registry';
-import { summarize } from '../../src/formats/summarize';
+import { summarize } from '../../src/runtime/summary';
 import { version } from '../../package.json';
 import { buildCli, removeBuild } from '../support/build-engine';
 import { denseGraphModel, writeTfjsModel } from '../support/tfjs-fixtures';

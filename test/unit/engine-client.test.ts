@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineClient } from '../../src/engine/client';
 import { openModel } from '../../src/formats/registry';
-import { summarize } from '../../src/formats/summarize';
+import { summarize } from '../../src/runtime/summary';
 import { version } from '../../package.json';
 import { buildEngine, removeBuild } from '../support/build-engine';
 

@@ -11,7 +11,7 @@ import { encodeNpy } from '../../src/formats/arrays/npy';
 import { openModel } from '../../src/formats/registry';
 import { explainModel } from '../../src/explain/explain';
 import { loadDifferentiable } from '../../src/explain/onnx-executor';
-import { selectTfjsBackend } from '../../src/runtime/tfjs/backend';
+import { selectTfjsBackend } from '../../src/runtime/backends/tfjs/backend';
 import type { ExplainMethod } from '../../src/protocol/explain';
 import { SIZE, makeShapes } from '../../examples/shapes-data';
 

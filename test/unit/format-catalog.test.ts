@@ -1,10 +1,11 @@
 // The descriptors are the one place formats are known: package.json's contributions and the host's catalog are
 // generated from them (npm run sync-formats) and must be up to date; nothing else matches model file names.
+import { backendById } from '../../src/runtime/backends/registry';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { catalog, contributions } from '../../scripts/format-catalog';
+import { catalog, contributions, DEVICE_SETTINGS } from '../../scripts/format-catalog';
 import { formats, formatOf } from '../../src/formats/registry';
 import { globToRegExp, isModelPath } from '../../src/host/model-files';
 
@@ -17,6 +18,8 @@ test('catalog.generated.json and package.json contributions follow the descripto
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const c = contributions();
   assert.deepEqual(pkg.contributes.customEditors, c.customEditors, `package.json customEditors are ${stale}`);
+  // Device names are defined once, by the backends: the settings' enums follow them.
+  for (const [key, devices] of Object.entries(DEVICE_SETTINGS)) assert.deepEqual(pkg.contributes.configuration.properties[key].items.enum, [...devices], `${key} enum is ${stale}`);
   const menu = pkg.contributes.menus['explorer/context'] as { command: string; when: string }[];
   assert.equal(menu.find((m) => m.command === 'modelInspector.inspect')!.when, c.inspectWhen, `the Inspect menu clause is ${stale}`);
   assert.equal(menu.find((m) => m.command === 'modelInspector.compareWith')!.when, c.inspectWhen, `the Compare With menu clause is ${stale}`);
@@ -30,7 +33,8 @@ test('every descriptor is complete and every model format has exactly one descri
     ids.add(f.id);
     assert.ok(f.files.length + (f.optionFiles?.length ?? 0) > 0 && f.formats.length > 0, f.id);
     for (const m of f.formats) assert.equal(formatOf({ format: m }), f);
-    if (f.runs.runtime === null) assert.ok(f.runs.why.length > 10, `${f.id} says why it cannot run`);
+    if (!f.runs.backends.length) assert.ok((f.runs.why ?? '').length > 10, `${f.id} says why it cannot run`);
+    for (const id of f.runs.backends) assert.ok(backendById(id), `${f.id} names backend ${id}, which the registry lacks`);
   }
 });
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineClient } from '../../src/engine/client';
 import { openModel } from '../../src/formats/registry';
-import { summarize } from '../../src/formats/summarize';
+import { summarize } from '../../src/runtime/summary';
 import { RpcEndpoint } from '../../src/protocol/rpc';
 import type { HostEvents, HostMethods, WebviewEvents, WebviewMethods } from '../../src/protocol/webview';
 import { ModelHandle } from '../../src/host/model-handle';

@@ -6,9 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { openModel } from '../../src/formats/registry';
-import { summarize } from '../../src/formats/summarize';
+import { summarize } from '../../src/runtime/summary';
 import { kerasArtifacts } from '../../src/formats/keras/artifacts';
-import { loadTfjs } from '../../src/runtime/tfjs/session';
+import { loadTfjs } from '../../src/runtime/backends/tfjs/session';
 import { releaseModel, runModel } from '../../src/runtime/run-model';
 
 const dir = join(__dirname, '../fixtures/keras');

@@ -12,8 +12,8 @@ import { sessions } from '../../src/runtime/load';
 import { openModel } from '../../src/formats/registry';
 import { encodeNpy } from '../../src/formats/arrays/npy';
 import { ModelError } from '../../src/model/errors';
-import { defaultOnnxProviders } from '../../src/runtime/onnx/providers';
-import { tfjsOrder } from '../../src/runtime/tfjs/backend';
+import { defaultOnnxProviders } from '../../src/runtime/backends/onnxruntime/providers';
+import { tfjsOrder } from '../../src/runtime/backends/tfjs/backend';
 
 const dir = mkdtempSync(join(tmpdir(), 'mi-run-'));
 test.after(async () => {
@@ -159,14 +159,14 @@ test('cancellation stops a long run loop', async () => {
 });
 
 test('settings from the host: provider order and TF.js backend', () => {
-  // The setting's default means "this platform's order"; anything else is taken literally.
-  assert.deepEqual(defaultOnnxProviders('linux', 'webgpu,cuda,dml,coreml,cpu'), ['webgpu', 'cuda', 'cpu']);
+  // No device list from the settings means "this platform's order"; a list is taken literally.
+  assert.deepEqual(defaultOnnxProviders('linux', undefined), ['webgpu', 'cuda', 'cpu']);
   assert.deepEqual(defaultOnnxProviders('win32', undefined), ['webgpu', 'cuda', 'dml', 'cpu']);
-  assert.deepEqual(defaultOnnxProviders('darwin', ''), ['coreml', 'webgpu', 'cpu']);
-  assert.deepEqual(defaultOnnxProviders('linux', 'cpu'), ['cpu']);
-  assert.deepEqual(tfjsOrder(undefined, 'auto').order, ['tfjs-node', 'tfjs-wasm', 'tfjs-cpu']);
-  assert.deepEqual(tfjsOrder(undefined, 'wasm').order, ['tfjs-wasm', 'tfjs-cpu']);
-  const mixed = tfjsOrder(['webgpu', 'cpu'], 'auto');
+  assert.deepEqual(defaultOnnxProviders('darwin', undefined), ['coreml', 'webgpu', 'cpu']);
+  assert.deepEqual(defaultOnnxProviders('linux', ['cpu']), ['cpu']);
+  assert.deepEqual(tfjsOrder(undefined, undefined).order, ['tfjs-node', 'tfjs-wasm', 'tfjs-cpu']);
+  assert.deepEqual(tfjsOrder(undefined, ['tfjs-wasm', 'tfjs-cpu']).order, ['tfjs-wasm', 'tfjs-cpu']);
+  const mixed = tfjsOrder(['webgpu', 'cpu'], undefined);
   assert.deepEqual(mixed.order, ['tfjs-cpu']);
   assert.match(mixed.skipped[0].reason, /onnxruntime execution provider/);
 });

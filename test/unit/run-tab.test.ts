@@ -11,7 +11,7 @@ import type { WebviewMethods } from '../../src/protocol/webview';
 import { runPrefsHandlers } from '../../src/host/run-prefs';
 import { hostStateSchema, StateStore, type HostState, type MementoLike } from '../../src/host/state-store';
 import { openModel } from '../../src/formats/registry';
-import { summarize } from '../../src/formats/summarize';
+import { summarize } from '../../src/runtime/summary';
 import type { RunParams } from '../../src/protocol/run';
 import { runModel } from '../../src/runtime/run-model';
 import { sessions } from '../../src/runtime/load';

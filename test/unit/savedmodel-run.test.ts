@@ -5,10 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { openModel } from '../../src/formats/registry';
-import { summarize } from '../../src/formats/summarize';
+import { summarize } from '../../src/runtime/summary';
 import { runModel } from '../../src/runtime/run-model';
 import { ModelError } from '../../src/model/errors';
-import { runnableSummary } from '../../src/runtime/load';
 import { inspectFile } from '../../src/cli/inspect';
 
 const dir = join(__dirname, '../fixtures/savedmodel/dense');
@@ -22,8 +21,7 @@ try {
 test('without tfjs-node, running a SavedModel is a one-line error that says what to install', { skip: hasTfjsNode && 'tfjs-node is installed here' }, async () => {
   const model = await openModel(dir);
   try {
-    assert.deepEqual(summarize(model, 0).runs, { runtime: 'tfjs-node' });
-    const served = runnableSummary(summarize(model, 0)).runs;
+    const served = summarize(model, 0).runs;
     assert.equal(served.runtime, null);
     assert.match(served.why!, /needs @tensorflow\/tfjs-node .* which is not installed/);
     assert.deepEqual((await inspectFile(join(dir, 'saved_model.pb'))).runs, served);
@@ -34,10 +32,10 @@ test('without tfjs-node, running a SavedModel is a one-line error that says what
   }
 });
 
-test('an ONNX model\'s served summary keeps its runtime (runnableSummary changes only what cannot run here)', async () => {
+test('an ONNX model\'s summary names the backend that runs it and what it can do', async () => {
   const model = await openModel(join(__dirname, '../../examples/tiny-cnn.onnx'));
   try {
-    assert.deepEqual(runnableSummary(summarize(model, 0)).runs, { runtime: 'onnxruntime' });
+    assert.deepEqual(summarize(model, 0).runs, { runtime: 'onnxruntime', name: 'ONNX Runtime', capabilities: ['tensors', 'tokens', 'activations', 'profiling', 'gradients'] });
   } finally {
     await model.dispose?.();
   }

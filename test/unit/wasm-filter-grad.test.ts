@@ -1,12 +1,12 @@
-// The WASM Conv2DBackpropFilter kernel (src/runtime/tfjs/wasm-conv-grads.ts) must give tfjs' CPU answer for
+// The WASM Conv2DBackpropFilter kernel (src/runtime/backends/tfjs/wasm-conv-grads.ts) must give tfjs' CPU answer for
 // every stride and padding gradient methods meet, and make saliency work on a Keras conv model without an activation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerWasmConv2dFilterGrad, registerWasmDepthwiseInputGrad } from '../../src/runtime/tfjs/wasm-conv-grads';
-import { selectTfjsBackend } from '../../src/runtime/tfjs/backend';
+import { registerWasmConv2dFilterGrad, registerWasmDepthwiseInputGrad } from '../../src/runtime/backends/tfjs/wasm-conv-grads';
+import { selectTfjsBackend } from '../../src/runtime/backends/tfjs/backend';
 import { openModel } from '../../src/formats/registry';
 import { explainModel } from '../../src/explain/explain';
 

@@ -18,7 +18,7 @@ export const ggufReader: FormatDescriptor = {
   formats: ['gguf'],
   files: ['*.gguf'],
   channelAxis: 'first',
-  runs: { runtime: null, why: 'GGUF language models are shown, not run here (llama.cpp runs them); their weights and metadata are all inspectable' },
+  runs: { backends: ['llama-cpp'] },
   match: (path, head) => /\.gguf$/i.test(path) || (head.length >= 4 && new DataView(head.buffer, head.byteOffset, 4).getUint32(0, true) === GGUF_MAGIC),
   async open(path: string, opts: OpenOptions = {}): Promise<Model> {
     const { header, size } = readHeaderSync(path);

@@ -36,7 +36,7 @@ export const kerasReader: FormatDescriptor = {
   formats: ['keras'],
   files: ['*.keras'],
   optionFiles: ['*.h5'],
-  runs: { runtime: 'tfjs', artifacts: kerasArtifacts },
+  runs: { backends: ['tfjs'], artifacts: kerasArtifacts },
   match: (path, head) => isKeras3(path, head) || isKerasH5(path, head),
   open: (path, opts = {}) => (isKeras3(path, undefined) ? openKeras3(path, opts) : openLegacy(path, opts)),
 };

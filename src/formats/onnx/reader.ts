@@ -23,7 +23,7 @@ export const onnxReader: FormatDescriptor = {
   name: 'ONNX',
   formats: ['onnx'],
   files: ['*.onnx'],
-  runs: { runtime: 'onnxruntime' },
+  runs: { backends: ['onnxruntime'] },
 
   match(path: string, head: Uint8Array): boolean {
     const lower = path.toLowerCase();

@@ -27,7 +27,7 @@ export const pytorchReader: FormatDescriptor = {
   // .pt/.pth are also opened by other extensions (and hold pickles of arbitrary objects), so the inspector is offered.
   optionFiles: ['*.pt', '*.pth'],
   channelAxis: 'first',
-  runs: { runtime: null, why: 'PyTorch checkpoints hold weights, not a program: running one needs its Python model code (torch.onnx.export makes an ONNX file that runs here)' },
+  runs: { backends: [], why: 'PyTorch checkpoints hold weights, not a program: running one needs its Python model code (torch.onnx.export makes an ONNX file that runs here)' },
 
   match(path: string, head: Uint8Array): boolean {
     if (!/\.(pt|pth)$/i.test(path)) return false;

@@ -24,7 +24,7 @@ export const safetensorsReader: FormatDescriptor = {
   files: ['*.safetensors'],
   optionFiles: ['**/model.safetensors.index.json'],
   channelAxis: 'first',
-  runs: { runtime: null, why: 'SafeTensors files hold weights only: there is no graph to run' },
+  runs: { backends: [], why: 'SafeTensors files hold weights only: there is no graph to run' },
   match: (path, head) => isIndex(path) || /\.safetensors$/i.test(path) || looksLikeSafetensors(head),
   open: (path, opts = {}) => (isIndex(path) ? openIndex(path, opts) : openSingle(path, opts)),
 };

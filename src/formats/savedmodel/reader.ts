@@ -26,7 +26,7 @@ export const savedModelReader: FormatDescriptor = {
   name: 'TensorFlow SavedModel',
   formats: ['savedmodel'],
   files: ['**/saved_model.pb'],
-  runs: { runtime: 'tfjs-node' },
+  runs: { backends: ['tfjs-node'] },
 
   match(path: string): boolean {
     return basename(path) === MARKER;

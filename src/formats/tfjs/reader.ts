@@ -26,7 +26,7 @@ export const tfjsReader: FormatDescriptor = {
   files: [],
   optionFiles: ['**/model.json'],
   headPattern: TFJS_MODEL_KEYS,
-  runs: { runtime: 'tfjs', artifacts: tfjsArtifacts },
+  runs: { backends: ['tfjs'], artifacts: tfjsArtifacts },
 
   match(path: string, head: Uint8Array): boolean {
     if (!/\.json$/i.test(path)) return false;

@@ -29,7 +29,7 @@ export const tfliteReader: FormatDescriptor = {
   formats: ['tflite'],
   files: ['*.tflite'],
   channelAxis: 'first',
-  runs: { runtime: null, why: 'TensorFlow Lite models are shown, not run: no TFLite interpreter is bundled (tf2onnx converts a .tflite to ONNX, which runs here)' },
+  runs: { backends: [], why: 'TensorFlow Lite models are shown, not run: no TFLite interpreter is bundled (tf2onnx converts a .tflite to ONNX, which runs here)' },
 
   match(path: string, head: Uint8Array): boolean {
     return /\.tflite$/i.test(path) || hasIdentifier(head);

@@ -6,11 +6,10 @@ import type { ModelSummary } from '../../../src/protocol/summary';
 export async function expectedSummary(path: string): Promise<ModelSummary> {
   // Loaded on first use so the harness's own checks (packaging, extension host) run even if a reader is broken.
   const { openModel } = await import('../../../src/formats/registry.js');
-  const { summarize } = await import('../../../src/formats/summarize.js');
-  const { runnableSummary } = await import('../../../src/runtime/load.js');
+  const { summarize } = await import('../../../src/runtime/summary.js');
   const model = await openModel(path);
-  // As the engine serves it: `runs` says what cannot run on this machine (a SavedModel without tfjs-node).
-  return runnableSummary(summarize(model, statSync(path).size));
+  // As the engine serves it: `runs` says what runs it on this machine, or why nothing can (a SavedModel without tfjs-node).
+  return summarize(model, statSync(path).size);
 }
 
 const suffixes: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, G: 1e9, B: 1e9 };

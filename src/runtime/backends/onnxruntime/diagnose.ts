@@ -1,5 +1,5 @@
-import { ModelError } from '../../model/errors';
-import { onnxReader } from '../../formats/onnx/reader';
+import { ModelError } from '../../../model/errors';
+import { onnxReader } from '../../../formats/onnx/reader';
 
 /**
  * Why onnxruntime could not load a file, in our reader's words when the reader finds the file broken too: ORT says only

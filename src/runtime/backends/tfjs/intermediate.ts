@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { ModelError } from '../../model/errors';
-import type { NdArray } from '../../formats/arrays/ndarray';
-import type { ProfileRow } from '../../protocol/run';
-import type { RuntimeSession } from '../session';
+import { ModelError } from '../../../model/errors';
+import type { NdArray } from '../../../formats/arrays/ndarray';
+import type { ProfileRow } from '../../../protocol/run';
+import type { RuntimeSession } from '../../session';
 import { activate } from './backend';
 import { fromTf, toTf } from './session';
 

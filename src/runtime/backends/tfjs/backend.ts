@@ -2,23 +2,22 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import type { SkippedProvider } from '../../protocol/run';
-import { oneLine } from '../session';
+import type { SkippedProvider } from '../../../protocol/run';
+import { oneLine } from '../../session';
+import { preferredDevices } from '../../settings';
 import { registerWasmConv2dFilterGrad, registerWasmDepthwiseInputGrad } from './wasm-conv-grads';
 
 // TF.js has one global backend per process. We pick it once, in order: tfjs-node (native, optional peer dependency),
 // the WASM backend, then plain JS cpu, and remember what was skipped and why so every result can say so.
 
-export const TFJS_BACKENDS = ['tfjs-node', 'tfjs-wasm', 'tfjs-cpu'] as const;
+import { TFJS_BACKENDS } from './devices';
+export { TFJS_BACKENDS };
 const TF_NAME: Record<string, string> = { 'tfjs-node': 'tensorflow', 'tfjs-wasm': 'wasm', 'tfjs-cpu': 'cpu' };
 
 /** Map a user's provider list (which may hold ORT names) to TF.js backends; 'cpu' means tfjs-cpu. */
-export function tfjsOrder(providers: string[] | undefined, setting = process.env.MODEL_INSPECTOR_TFJS_BACKEND): { order: string[]; skipped: SkippedProvider[] } {
-  if (!providers?.length) {
-    // `modelInspector.tfjsBackend`: where to start; later backends stay as fallbacks, each skip reported.
-    const start = setting === 'wasm' ? 1 : setting === 'cpu' ? 2 : 0;
-    return { order: TFJS_BACKENDS.slice(start), skipped: [] };
-  }
+export function tfjsOrder(providers: string[] | undefined, preferred = preferredDevices('tfjs')): { order: string[]; skipped: SkippedProvider[] } {
+  // The settings' order (`modelInspector.tfjsBackend` arrives as a device list), else all three.
+  if (!providers?.length) providers = preferred ?? [...TFJS_BACKENDS];
   const order: string[] = [];
   const skipped: SkippedProvider[] = [];
   for (const p of providers) {
@@ -31,7 +30,7 @@ export function tfjsOrder(providers: string[] | undefined, setting = process.env
 
 /** The folder holding tfjs-backend-wasm's .wasm files: dist/wasm next to the bundle, else the package's own dist/. */
 export function wasmDir(): string | undefined {
-  const candidates = [process.env.MODEL_INSPECTOR_WASM_DIR, join(__dirname, 'wasm'), join(__dirname, '..', 'wasm')];
+  const candidates = [join(__dirname, 'wasm'), join(__dirname, '..', 'wasm')];
   try {
     candidates.push(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')));
   } catch {

@@ -1,0 +1,111 @@
+import { readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Tokenizer as HfTokenizer } from '@huggingface/tokenizers' with { 'resolution-mode': 'import' };
+import { ModelError } from '../../model/errors';
+
+/** Text to token ids and back, whatever tokenizes it (a tokenizer.json, the GGUF's own vocabulary through llama.cpp). */
+export interface TextTokenizer {
+  /** Where it came from, as users read it: "tokenizer.json beside the model", "the GGUF's own vocabulary". */
+  readonly source: string;
+  /** Ids it can produce: the vocabulary plus added tokens (the model's logits must have at least this many rows). */
+  readonly size: number;
+  /** The prompt's ids, with the special tokens the model expects (BOS) where the tokenizer adds them. */
+  encode(text: string): number[] | Promise<number[]>;
+  /** One token as text, for display (a byte piece of a multi-byte character may show as �). */
+  piece(id: number): string;
+  /** A token that stands for "nothing here" in perturbations: pad, unk or mask, whichever the vocabulary has. */
+  readonly neutralId: number | undefined;
+  /** The fill-mask token of encoders, when there is one. */
+  readonly maskId: number | undefined;
+}
+
+/** Larger than any real tokenizer.json (Llama 3's is 9 MB, Gemma's 34 MB). */
+const MAX_TOKENIZER_BYTES = 64 * 2 ** 20;
+
+function readJson(path: string): unknown {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch (e) {
+    throw new ModelError(path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (size > MAX_TOKENIZER_BYTES) throw new ModelError(path, `is ${size} bytes: too large for a tokenizer file`);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new ModelError(path, `is not valid JSON (${(e as Error).message.slice(0, 200)})`);
+  }
+}
+
+/** A Hugging Face tokenizer.json (and tokenizer_config.json beside it, when present), read by @huggingface/tokenizers. */
+export function loadTokenizerJson(path: string, source = `${basename(path)}`): TextTokenizer {
+  const json = readJson(path);
+  if (typeof json !== 'object' || json === null || !('model' in json)) throw new ModelError(path, 'is not a tokenizer.json (no "model" section)');
+  const configPath = join(dirname(path), 'tokenizer_config.json');
+  let config: Record<string, unknown> = {};
+  try {
+    statSync(configPath);
+    const c = readJson(configPath);
+    if (typeof c === 'object' && c !== null) config = c as Record<string, unknown>;
+  } catch {
+    // no tokenizer_config.json: the tokenizer.json alone decides
+  }
+  let tok: HfTokenizer;
+  try {
+    // The package ships CommonJS beside its ESM build; our bundles are CommonJS.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Tokenizer } = require('@huggingface/tokenizers') as { Tokenizer: typeof HfTokenizer };
+    tok = new Tokenizer(json, config);
+  } catch (e) {
+    throw new ModelError(path, `cannot be used as a tokenizer (${(e as Error).message.slice(0, 300)})`);
+  }
+  const vocab = tok.get_vocab(true);
+  let size = 0;
+  for (const id of vocab.values()) if (id + 1 > size) size = id + 1;
+  const idOf = (...names: string[]) => names.map((n) => tok.token_to_id(n)).find((x) => x !== undefined);
+  const special = (key: string): string | undefined => {
+    const v = config[key];
+    return typeof v === 'string' ? v : typeof v === 'object' && v !== null && typeof (v as { content?: unknown }).content === 'string' ? (v as { content: string }).content : undefined;
+  };
+  const maskId = idOf(...[special('mask_token'), '[MASK]', '<mask>'].filter((x): x is string => !!x));
+  return {
+    source,
+    size,
+    encode: (text) => tok.encode(text).ids,
+    piece: (id) => tok.decode([id], { skip_special_tokens: false, clean_up_tokenization_spaces: false }),
+    neutralId: idOf(...[special('pad_token'), special('unk_token'), '<pad>', '[PAD]', '<unk>', '[UNK]'].filter((x): x is string => !!x)) ?? maskId,
+    maskId,
+  };
+}
+
+/** tokenizer.json in the model's folder, if there is one. */
+export function tokenizerBeside(modelPath: string): string | undefined {
+  const p = join(dirname(modelPath), 'tokenizer.json');
+  try {
+    return statSync(p).isFile() ? p : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * No tokenizer: the prompt is a list of ids ("12 7 99" or "[12, 7, 99]"), said plainly wherever results are shown.
+ * Ids are checked against the model's vocabulary by the caller.
+ */
+export function idsOnlyTokenizer(vocabSize: number): TextTokenizer {
+  return {
+    source: 'none: the prompt is read as token ids',
+    size: vocabSize,
+    encode(text) {
+      const parts = text.replace(/[[\],]/g, ' ').trim().split(/\s+/).filter(Boolean);
+      if (!parts.length) throw new Error('the prompt is empty');
+      return parts.map((p) => {
+        if (!/^\d+$/.test(p)) throw new Error(`without a tokenizer the prompt must be token ids separated by spaces; "${p.slice(0, 40)}" is not an id (put a tokenizer.json beside the model, or pick one)`);
+        return Number(p);
+      });
+    },
+    piece: (id) => `#${id}`,
+    neutralId: 0,
+    maskId: undefined,
+  };
+}
