@@ -13,7 +13,7 @@ const [platform, arch] = target.split('-');
 const packaging = process.argv.some((a) => a.startsWith('--target='));
 
 // Loaded at run time from dist/node_modules (native) or optional (tfjs-node): never bundled.
-const nativeExternals = ['onnxruntime-node', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'sharp'];
+const nativeExternals = ['onnxruntime-node', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'sharp', 'node-llama-cpp'];
 
 // ESM dependencies bundled into CJS (h5wasm's emscripten module calls createRequire(import.meta.url)) get the bundle's own URL.
 const cjsMeta = { define: { 'import.meta.url': '__mi_import_meta_url' }, inject: [join(root, 'scripts/import-meta-url.js')] };

@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 # chromium: browser + e2e tests (driven by playwright-core, no browser download); libkrb5-dev, g++, make, python3:
 # code-server's native modules compile against Node's headers; ripgrep: seeds @vscode/ripgrep (no GitHub download);
 # libonnx-testdata: the ONNX conformance models the tests use; python3-numpy: the array tests check files NumPy writes
-# (skipped without it); curl: waits for code-server's /healthz.
-pkgs=(chromium libkrb5-dev ripgrep libonnx-testdata g++ make python3 python3-numpy curl ca-certificates)
+# (skipped without it); python3-torch, python3-onnx, python3-h5py: the tests build and train small models (language
+# models, transformers, Keras files) with Debian's /usr/bin/python3 (not a pyenv python3 on PATH); curl: waits for code-server's /healthz.
+pkgs=(chromium libkrb5-dev ripgrep libonnx-testdata g++ make python3 python3-numpy python3-torch python3-onnx python3-h5py curl ca-certificates)
 need=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
 if (( ${#need[@]} )); then

@@ -29,6 +29,11 @@ export interface ParsedArgs {
   noOutputs?: boolean;
   /** compare: relative error beyond which an activation diverges. */
   tolerance?: number;
+  /** Language models: the prompt, a tokenizer.json, how many next tokens to list and to generate. */
+  prompt?: string;
+  tokenizer?: string;
+  top?: number;
+  generate?: number;
   /** Saliency method settings as given (`--keep 0.3`), checked by the verb against the protocol's bounds. */
   methodOptions: Partial<Record<MethodOptionFlag, string>>;
   /** The flags actually given (long names without dashes), so verbs can refuse ones they do not take. */
@@ -39,7 +44,7 @@ export interface ParsedArgs {
 export const METHOD_OPTION_FLAGS = ['noise', 'samples', 'steps', 'baseline', 'layer', 'window', 'stride', 'fill', 'masks', 'grid', 'keep'] as const;
 export type MethodOptionFlag = (typeof METHOD_OPTION_FLAGS)[number];
 
-export type FlagName = 'json' | 'help' | 'version' | 'input' | 'dim' | 'ep' | 'runs' | 'bins' | 'out' | 'method' | 'target' | 'save-outputs' | 'no-outputs' | 'tolerance' | MethodOptionFlag;
+export type FlagName = 'json' | 'help' | 'version' | 'input' | 'dim' | 'ep' | 'runs' | 'bins' | 'out' | 'method' | 'target' | 'save-outputs' | 'no-outputs' | 'tolerance' | 'prompt' | 'tokenizer' | 'top' | 'generate' | MethodOptionFlag;
 
 type FlagKind = 'bool' | 'value';
 
@@ -58,6 +63,10 @@ const FLAGS: Record<FlagName, FlagKind> = {
   'save-outputs': 'value',
   'no-outputs': 'bool',
   tolerance: 'value',
+  prompt: 'value',
+  tokenizer: 'value',
+  top: 'value',
+  generate: 'value',
   ...(Object.fromEntries(METHOD_OPTION_FLAGS.map((f) => [f, 'value'])) as Record<MethodOptionFlag, FlagKind>),
 };
 
@@ -119,7 +128,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       if (i + 1 >= argv.length) throw new UsageError(`--${flag} needs a value`);
       value = argv[++i];
     }
-    if (value === '') throw new UsageError(`--${flag} needs a value`);
+    if (value === '' && flag !== 'prompt') throw new UsageError(`--${flag} needs a value`);
     applyValue(a, flag, value);
   }
   return a;
@@ -157,6 +166,18 @@ function applyValue(a: ParsedArgs, flag: FlagName, value: string): void {
       return;
     case 'target':
       a.target = value;
+      return;
+    case 'prompt':
+      a.prompt = value;
+      return;
+    case 'tokenizer':
+      a.tokenizer = value;
+      return;
+    case 'top':
+      a.top = wholeNumber(flag, value, 1, 100);
+      return;
+    case 'generate':
+      a.generate = wholeNumber(flag, value, 0, 512);
       return;
     case 'save-outputs':
       a.saveOutputs = value;

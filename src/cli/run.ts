@@ -5,6 +5,7 @@ import { encodeNpy } from '../formats/arrays/npy';
 import type { RunInputSpec, RunSummary } from '../protocol/run';
 import { runModel } from '../runtime/run-model';
 import type { Verb } from './verb';
+import { PROMPT_FLAGS, runPromptCli } from './prompt';
 import { modelPathArg, writeOrSay } from './verb';
 
 const fmt = (x: number) => (Number.isFinite(x) ? (Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(3) : x.toFixed(4)) : String(x));
@@ -34,10 +35,12 @@ export function runText(s: RunSummary): string {
 export const runVerb: Verb = {
   name: 'run',
   summary: 'sample inference: synthesized or file inputs, output stats, top-k, latency, execution provider',
-  usage: '<model> [--input [name=]file.npy|.npz|.pb|image.jpg[#imagenet,bgr] ...] [--dim symbol=value ...] [--ep webgpu,cpu] [--runs N] [--save-outputs DIR] [--json]',
-  flags: ['input', 'dim', 'ep', 'runs', 'save-outputs'],
+  usage: '<model> [--input [name=]file.npy|.npz|.pb|image.jpg[#imagenet,bgr] ...] [--dim symbol=value ...] [--ep webgpu,cpu] [--runs N] [--save-outputs DIR] [--json]'
+    + '\n       run <language model> --prompt TEXT [--tokenizer tokenizer.json] [--top K] [--generate N] [--ep cuda,cpu] [--json]',
+  flags: ['input', 'dim', 'ep', 'runs', 'save-outputs', ...PROMPT_FLAGS],
   async run(args, io) {
     const path = modelPathArg(this, args);
+    if (args.prompt !== undefined) return runPromptCli(path, args, io);
     const inputs: RunInputSpec[] = args.inputs.map((i) => (i.name ? { name: i.name, file: i.file } : { file: i.file }));
     // Our reader first: a broken file gets its precise diagnosis, and the model's format picks the runtime.
     const model = await openModelChecked(path);

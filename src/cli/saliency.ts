@@ -5,10 +5,12 @@ import { encodeNpy } from '../formats/arrays/npy';
 import { explainModel } from '../explain/explain';
 import type { ExplainMethod, ExplainOptions } from '../protocol/explain';
 import { EXPLAIN_METHODS, explainOptionsCheck } from '../protocol/explain';
+import { TOKEN_METHODS } from '../protocol/prompt';
 import type { InputUsed, RunInputSpec } from '../protocol/run';
 import type { MethodOptionFlag } from './args';
 import { METHOD_OPTION_FLAGS, UsageError } from './args';
 import type { Verb } from './verb';
+import { saliencyPromptCli } from './prompt';
 import { modelPathArg, writeOrSay } from './verb';
 
 const IG_BASELINES = ['black', 'blurred', 'noise'] as const;
@@ -61,10 +63,12 @@ export const saliencyVerb: Verb = {
   summary: 'saliency map (gradients, Grad-CAM, occlusion, RISE) with deletion/insertion AUC',
   usage: `<model> [--input file.npy|image] --method <${EXPLAIN_METHODS.join('|')}> [--target K] [--dim symbol=value ...] [--ep cpu] [--out map.npy] [--json]`
     + ' [--noise F --samples N (smoothgrad)] [--steps N --baseline black|blurred|noise|FILE (ig)] [--layer NAME (gradcam)]'
-    + ' [--window N --stride N --fill F (occlusion)] [--masks N --grid N --keep F (rise)]',
-  flags: ['input', 'method', 'target', 'out', 'dim', 'ep', ...METHOD_OPTION_FLAGS],
+    + ' [--window N --stride N --fill F (occlusion)] [--masks N --grid N --keep F (rise)]'
+    + `\n       saliency <language model> --prompt TEXT [--target TEXT|ID] --method <${TOKEN_METHODS.join('|')}> [--samples N (shapley)] [--steps N (ig)] [--tokenizer FILE] [--json]`,
+  flags: ['input', 'method', 'target', 'out', 'dim', 'ep', ...METHOD_OPTION_FLAGS, 'prompt', 'tokenizer'],
   async run(args, io) {
     const path = modelPathArg(this, args);
+    if (args.prompt !== undefined) return saliencyPromptCli(path, args, io);
     const method = (args.method ?? 'vanilla') as ExplainMethod;
     if (!EXPLAIN_METHODS.includes(method)) throw new UsageError(`--method must be one of ${EXPLAIN_METHODS.join(', ')}, got "${args.method}"`);
     if (args.target !== undefined && !/^\d+$/.test(args.target)) throw new UsageError(`--target needs a whole number, got "${args.target}"`);

@@ -45,7 +45,7 @@ interface Launched {
  * Jobs that spend their time in native code (onnxruntime's run, tfjs kernels) cannot read a cancel. While such jobs
  * are in use, a standby engine is kept started, so a cancel that must replace the engine swaps to a warm process.
  */
-const NATIVE_METHODS: ReadonlySet<string> = new Set(['run', 'activations', 'activationOverlay', 'profile', 'explain']);
+const NATIVE_METHODS: ReadonlySet<string> = new Set(['run', 'activations', 'activationOverlay', 'profile', 'explain', 'runPrompt', 'explainPrompt']);
 
 /** Default heap: big models keep weights outside the JS heap, but graphs of 100k nodes and stats do not. */
 function defaultHeapMb(): number {

@@ -10,7 +10,7 @@ import type { Scorer } from './scoring';
 
 export const DELETION_STEPS = 16;
 
-function auc(ys: number[]): number {
+export function auc(ys: number[]): number {
   let s = 0;
   for (let i = 1; i < ys.length; i++) s += (ys[i - 1] + ys[i]) / 2;
   return s / (ys.length - 1);

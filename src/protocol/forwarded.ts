@@ -8,18 +8,21 @@ import { graphValidators } from './graph';
 import { statsValidators } from './stats';
 import { runValidators } from './run';
 import { explainValidators } from './explain';
+import type { PromptMethods } from './prompt';
+import { promptValidators } from './prompt';
 
 /**
  * Feature requests a view makes about its model. The webview sends them without a modelId; the host checks them
  * with `forwardedValidators`, adds the panel's modelId and forwards them to the engine unchanged.
  */
-export type ForwardedMethods = GraphMethods & StatsMethods & RunMethods & ExplainMethods;
+export type ForwardedMethods = GraphMethods & StatsMethods & RunMethods & ExplainMethods & PromptMethods;
 
 export const forwardedValidators: { [K in keyof ForwardedMethods]: Check } = {
   ...graphValidators,
   ...statsValidators,
   ...runValidators,
   ...explainValidators,
+  ...promptValidators,
 };
 
 export const forwardedMethodNames = Object.keys(forwardedValidators) as (keyof ForwardedMethods & string)[];

@@ -4,6 +4,7 @@ import { compareHandlers } from './compare';
 import { coreHandlers } from './core';
 import { explainHandlers } from './explain';
 import { graphHandlers } from './graph';
+import { promptHandlers } from './prompt';
 import { runHandlers } from './run';
 import { statsHandlers } from './stats';
 import { testHookHandlers } from './test-hooks';
@@ -19,6 +20,7 @@ export function engineHandlers(services: EngineServices): Partial<Handlers<Engin
     ...compareHandlers(services),
     ...explainHandlers(services),
     ...graphHandlers(services),
+    ...promptHandlers(services),
     ...runHandlers(services),
     ...statsHandlers(services),
     ...testHookHandlers(services),

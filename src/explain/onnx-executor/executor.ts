@@ -66,6 +66,8 @@ export class GraphExecutor {
     const env = new Map<string, tf.Tensor>(this.weights);
     for (const [name, t] of Object.entries(inputs)) env.set(name, t);
     for (const step of this.steps) {
+      // A value given by the caller stands in for the node that computes it (gradients w.r.t. token embeddings).
+      if (step.node.outputs.every((o) => !o || Object.hasOwn(inputs, o))) continue;
       this.runStep(step, env);
       afterStep?.(step.node, env);
     }

@@ -13,6 +13,8 @@ export interface TextTokenizer {
   encode(text: string): number[] | Promise<number[]>;
   /** One token as text, for display (a byte piece of a multi-byte character may show as �). */
   piece(id: number): string;
+  /** The id of a text that is one token (as written, or with the leading space word-piece vocabularies use). */
+  idOf(text: string): number | undefined | Promise<number | undefined>;
   /** A token that stands for "nothing here" in perturbations: pad, unk or mask, whichever the vocabulary has. */
   readonly neutralId: number | undefined;
   /** The fill-mask token of encoders, when there is one. */
@@ -73,6 +75,7 @@ export function loadTokenizerJson(path: string, source = `${basename(path)}`): T
     size,
     encode: (text) => tok.encode(text).ids,
     piece: (id) => tok.decode([id], { skip_special_tokens: false, clean_up_tokenization_spaces: false }),
+    idOf: (text) => singleToken(text, (t) => tok.encode(t, { add_special_tokens: false }).ids) ?? tok.token_to_id(text),
     neutralId: idOf(...[special('pad_token'), special('unk_token'), '<pad>', '[PAD]', '<unk>', '[UNK]'].filter((x): x is string => !!x)) ?? maskId,
     maskId,
   };
@@ -105,7 +108,17 @@ export function idsOnlyTokenizer(vocabSize: number): TextTokenizer {
       });
     },
     piece: (id) => `#${id}`,
+    idOf: (text) => (/^#?\d+$/.test(text.trim()) ? Number(text.trim().replace('#', '')) : undefined),
     neutralId: 0,
     maskId: undefined,
   };
+}
+
+/** The one id `text` tokenizes to, trying it as written and with a leading space; undefined when it is several tokens. */
+export function singleToken(text: string, encode: (t: string) => number[]): number | undefined {
+  for (const t of [text, ` ${text}`]) {
+    const ids = encode(t);
+    if (ids.length === 1) return ids[0];
+  }
+  return undefined;
 }

@@ -9,7 +9,7 @@ import type { LoadOptions, RuntimeSession } from '../../session';
 import { oneLine } from '../../session';
 import { preferredDevices } from '../../settings';
 import { NO_VULKAN_LOADER, vulkanLoaderFound } from '../../vulkan';
-import type { TextTokenizer } from '../../lm/tokenizer';
+import { singleToken, type TextTokenizer } from '../../lm/tokenizer';
 import { checkAbort, type EvaluateOptions, type TokenModel, type TokenPass } from '../../lm/token-model';
 import { binaryPackage, defaultLlamaDevices, LLAMA_DEVICES } from './devices';
 import { resolvable } from './install';
@@ -165,6 +165,7 @@ class LlamaTokenModel implements TokenModel {
         return t.shouldPrependBosToken && t.bos !== null ? [t.bos as number, ...ids] : ids;
       },
       piece: (id) => model.detokenize([id as never], true),
+      idOf: (text) => singleToken(text, (x) => model.tokenize(x, false) as number[]),
       neutralId: neutral ?? undefined,
       maskId: undefined,
     };
