@@ -144,7 +144,7 @@ test('stats of a sparse weight are those of its dense tensor (zeros included)', 
     assert.equal(s.min, Math.min(...dense));
     assert.equal(s.max, Math.max(...dense));
     assert.equal(s.zeros, dense.filter((v) => v === 0).length);
-    assert.ok(Math.abs(s.mean - dense.reduce((a, v) => a + v, 0) / dense.length) < 1e-12);
+    assert.ok(Math.abs(s.mean! - dense.reduce((a, v) => a + v, 0) / dense.length) < 1e-12);
   } finally {
     await model.dispose?.();
   }

@@ -104,7 +104,9 @@ function layout(file: string, sp: fb.SparsityParameters, shape: number[], what: 
 
 function indexPlace(file: string, what: string, type: () => fb.SparseIndexVector, table: (o: unknown) => unknown): IndexPlace {
   const kind = checked(file, `${what} type`, type);
-  const make = { [fb.SparseIndexVector.Int32Vector]: () => new fb.Int32Vector(), [fb.SparseIndexVector.Uint16Vector]: () => new fb.Uint16Vector(), [fb.SparseIndexVector.Uint8Vector]: () => new fb.Uint8Vector() }[kind];
+  const make = kind === fb.SparseIndexVector.Int32Vector ? () => new fb.Int32Vector()
+    : kind === fb.SparseIndexVector.Uint16Vector ? () => new fb.Uint16Vector()
+    : kind === fb.SparseIndexVector.Uint8Vector ? () => new fb.Uint8Vector() : undefined;
   if (!make) throw new Error(`${what.replace(/^.*?dim_metadata/, 'dim_metadata')} is missing (SPARSE_CSR needs array_segments and array_indices)`);
   const v = checked(file, what, () => table(make()) as fb.Int32Vector | fb.Uint16Vector | fb.Uint8Vector | null);
   // The views' byteOffset is the vector's position in the file: the reader's flatbuffer bytes start at offset 0.
