@@ -50,20 +50,24 @@ test('every layer class the artifacts accept is one tfjs-layers can deserialize'
   for (const cls of TFJS_LAYER_CLASSES) assert.ok(registered.has(cls), `${cls} is not registered in tfjs ${tf.version.tfjs}`);
 });
 
-/** tiny-mlp.keras with its first Dense layer's config changed: written next to the test, removed after. */
-async function withFirstDense(edit: (cfg: Record<string, unknown>) => void, version = '3.6.0'): Promise<string> {
+/** tiny-mlp.keras with its config changed: written next to the test, removed after. */
+async function withConfig(edit: (config: { config: { layers: Record<string, unknown>[] } }) => void, version = '3.6.0'): Promise<string> {
   const entries = await entriesOf(join(dir, 'tiny-mlp.keras'));
   const out = entries.map(([name, data]): [string, Uint8Array] => {
     if (name === 'metadata.json') return [name, Buffer.from(JSON.stringify({ keras_version: version }))];
     if (name !== 'config.json') return [name, data];
     const config = JSON.parse(Buffer.from(data).toString('utf8'));
-    edit(config.config.layers[1].config);
+    edit(config);
     return [name, Buffer.from(JSON.stringify(config))];
   });
   const path = join(mkdtempSync(join(tmpdir(), 'mi-keras-art-')), 'edited.keras');
   writeFileSync(path, zipOf(out));
   return path;
 }
+
+/** The same, with its first Dense layer's config changed. */
+const withFirstDense = (edit: (cfg: Record<string, unknown>) => void, version = '3.6.0') =>
+  withConfig((config) => edit(config.config.layers[1].config as Record<string, unknown>), version);
 
 for (const [activation, version] of [['leaky_relu', '3.6.0'], ['hard_sigmoid', '3.6.0'], [{ module: 'builtins', class_name: 'function', config: 'my_act', registered_name: 'function' }, '3.6.0']] as const) {
   const label = typeof activation === 'string' ? activation : 'a custom function';
@@ -88,6 +92,25 @@ test('hard_sigmoid in a Keras 2 file is the one tfjs computes (0.2x + 0.5): it r
   try {
     const layers = await tf.loadLayersModel(tf.io.fromMemory(await kerasArtifacts(model)));
     layers.dispose();
+  } finally {
+    await model.dispose?.();
+    rmSync(dirname(path), { recursive: true, force: true });
+  }
+});
+
+test('a wrapper around a class TF.js lacks (TimeDistributed(UnitNormalization)): one whole ModelError naming the wrapped layer', async () => {
+  // In place of dense_1, whose variables the archive holds (a layer group Keras 3 would have written for the wrapper).
+  const path = await withConfig((config) => {
+    config.config.layers[2] = {
+      module: 'keras.layers', class_name: 'TimeDistributed', registered_name: null,
+      config: { name: 'dense_1', trainable: true, dtype: 'float32',
+        layer: { module: 'keras.layers', class_name: 'UnitNormalization', config: { name: 'unit_normalization', axis: -1 }, registered_name: null } },
+    };
+  });
+  const model = await open(path);
+  try {
+    await assert.rejects(kerasArtifacts(model), (e) => e instanceof ModelError
+      && e.message === "edited.keras: layer 'dense_1/unit_normalization' (class UnitNormalization) has no TF.js implementation; the model can be viewed but not run");
   } finally {
     await model.dispose?.();
     rmSync(dirname(path), { recursive: true, force: true });

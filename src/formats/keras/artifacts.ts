@@ -87,6 +87,14 @@ function firstUnsupported(layers: LayerSpec[], prefix: string): { name: string; 
       const inner = firstUnsupported(l.layers, `${prefix}${l.name}/`);
       if (inner) return inner;
     } else if (!TFJS_LAYER_CLASSES.has(l.cls)) return { name: prefix + l.name, cls: l.cls };
+    // A wrapper (Bidirectional, TimeDistributed) builds the layer it wraps: tfjs must know that class too.
+    for (const k of ['layer', 'backward_layer']) {
+      const inner = l.config[k];
+      if (isObj(inner) && typeof inner.class_name === 'string' && !TFJS_LAYER_CLASSES.has(inner.class_name)) {
+        const name = isObj(inner.config) && typeof inner.config.name === 'string' ? inner.config.name : k;
+        return { name: `${prefix}${l.name}/${name}`, cls: inner.class_name };
+      }
+    }
   }
   return undefined;
 }
