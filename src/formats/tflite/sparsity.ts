@@ -144,6 +144,13 @@ function denseSource(regions: FileRegions, what: string, elementCount: number, w
         return;
       }
       const l = levels[level];
+      if (l.kind === 'dense' && level === levels.length - 1 && l.stride === 1) {
+        // The innermost level runs along contiguous elements (a block's row, a dense row): one copy for the run.
+        if (next + l.size > nStored) throw fail(`addresses more values than its buffer holds (${nStored})`);
+        out.set(stored.subarray(next * w, (next + l.size) * w), offset * w);
+        next += l.size;
+        return;
+      }
       if (l.kind === 'dense') {
         for (let i = 0; i < l.size; i++) visit(level + 1, pos * l.size + i, offset + i * l.stride);
         return;
