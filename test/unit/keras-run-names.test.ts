@@ -13,7 +13,7 @@ import { releaseModel, runModel } from '../../src/runtime/run-model';
 
 const dir = join(__dirname, '../fixtures/keras');
 
-for (const file of ['tiny-mlp.keras', 'tiny-mlp.h5', 'tiny-cnn.keras', 'nested.keras']) {
+for (const file of ['tiny-mlp.keras', 'tiny-mlp.h5', 'tiny-cnn.keras', 'nested.keras', 'regularized.h5', 'regularized.keras']) {
   test(`${file}: the TF.js session's inputs and outputs carry the Overview's names, on every load`, async () => {
     const model = await openModel(join(dir, file));
     try {

@@ -109,6 +109,15 @@ const cases: { name: string; make: () => string; problem: RegExp }[] = [
     },
     problem: /^bare\.pt: is a bare pickle, not a torch\.save file; it is not read \(re-save with torch\.save\)$/,
   },
+  {
+    name: 'a text file named .jit (offered as a TorchScript archive by its name)',
+    make: () => {
+      const path = join(dir, 'notes.jit');
+      writeFileSync(path, 'not a model\n');
+      return path;
+    },
+    problem: /^notes\.jit: is not a PyTorch file: not a zip archive \(.*\) and no pickle protocol header \(.*\); it begins 6e 6f 74 20 61 20 6d 6f \("not a mo"\)$/,
+  },
 ];
 
 test('the fixture the damage starts from is whole', () => {

@@ -66,19 +66,23 @@ test('invalid JSON and JSON that is not TF.js are refused with one-line messages
   assert.equal(tfjsReader.match(join(d, 'data.json'), new TextEncoder().encode('[1, 2, 3]')), false);
 });
 
-test('missing shard: model opens, weights in earlier shards read, later ones carry a problem and a warning names the shard', async () => {
+/** open() must reject with a one-line ModelError that names the shard file (not the model.json). */
+async function rejectsNaming(path: string, message: string): Promise<void> {
+  await assert.rejects(tfjsReader.open(path), (e: unknown) => {
+    assert.ok(e instanceof ModelError, String(e));
+    assert.equal(e.message, message);
+    return true;
+  });
+}
+
+test('missing shard: the model is refused with a ModelError naming the shard', async () => {
   const d = await dir();
   // 3 weights of 16 bytes in 16-byte shards: one weight per shard.
   const { jsonPath, shards } = await writeTfjsModel(d, topology, 'layers-model', [f32('w1', 4), f32('w2', 4, 10), f32('w3', 4, 20)], { shardBytes: 16 });
   await rm(join(d, shards[1]));
-  await withModel(jsonPath, async (m) => {
-    assert.deepEqual(m.warnings, ['weight shard group1-shard2of3.bin is missing (ENOENT)']);
-    assert.deepEqual(new Float32Array((await tensor(m, 'w1').data!.read(0, 16)).buffer), Float32Array.from([0, 1, 2, 3]));
-    for (const name of ['w2', 'w3']) {
-      assert.equal(tensor(m, name).data, undefined);
-      assert.match(tensor(m, name).problem ?? '', /group1-shard2of3\.bin is missing/);
-    }
-  });
+  await rejectsNaming(jsonPath, 'group1-shard2of3.bin: is missing (ENOENT), but model.json lists it as a weight shard');
+  await mkdir(join(d, shards[1]));
+  await rejectsNaming(jsonPath, 'group1-shard2of3.bin: is not a file, but model.json lists it as a weight shard');
 });
 
 test('shard paths escaping the folder (.., absolute, symlink out) refuse the model', async () => {
@@ -95,16 +99,31 @@ test('shard paths escaping the folder (.., absolute, symlink out) refuse the mod
   }
 });
 
-test('short shard: the problem names the shard and both sizes', async () => {
+test('short shard: the model is refused with a ModelError naming the shard and both sizes', async () => {
   const d = await dir();
   const { jsonPath, shards } = await writeTfjsModel(d, topology, 'layers-model', [f32('a', 4), f32('b', 4)]);
   await truncate(join(d, shards[0]), 20);
-  await withModel(jsonPath, async (m) => {
-    const msg = 'weight shard group1-shard1of1.bin ends early: the group\'s shards hold 20 bytes, the manifest needs 32';
-    assert.deepEqual(m.warnings, [msg]);
-    assert.ok(tensor(m, 'a').data, 'a is wholly inside the 20 bytes');
-    assert.equal(tensor(m, 'b').problem, msg);
-  });
+  await rejectsNaming(jsonPath, 'group1-shard1of1.bin: is 20 bytes, but the weights model.json lists for it need 32 (truncated?)');
+});
+
+test('short shard among several: the cut one is named (a middle shard smaller than the first, else the last)', async () => {
+  const d = await dir();
+  const { jsonPath, shards } = await writeTfjsModel(d, topology, 'layers-model', [f32('w1', 4), f32('w2', 4, 10), f32('w3', 4, 20)], { shardBytes: 16 });
+  await truncate(join(d, shards[1]), 10);
+  await rejectsNaming(jsonPath, "group1-shard2of3.bin: is 10 bytes; the group's 3 shards hold 42, but the weights model.json lists for them need 48 (truncated?)");
+  await writeTfjsModel(d, topology, 'layers-model', [f32('w1', 4), f32('w2', 4, 10), f32('w3', 4, 20)], { shardBytes: 16 });
+  await truncate(join(d, shards[2]), 4);
+  await rejectsNaming(jsonPath, "group1-shard3of3.bin: is 4 bytes; the group's 3 shards hold 36, but the weights model.json lists for them need 48 (truncated?)");
+});
+
+test('a string weight whose lengths run past its shard: the shard is named as short', async () => {
+  const d = await dir();
+  const jsonPath = join(d, 'model.json');
+  // "abc", then an element claiming 10 bytes of which the shard holds 2.
+  const bytes = new Uint8Array([3, 0, 0, 0, 0x61, 0x62, 0x63, 10, 0, 0, 0, 0x64, 0x65]);
+  await writeFile(join(d, 'vocab.bin'), bytes);
+  await writeFile(jsonPath, JSON.stringify({ format: 'graph-model', modelTopology: { node: [] }, weightsManifest: [{ paths: ['vocab.bin'], weights: [{ name: 'vocab', shape: [2], dtype: 'string' }] }] }));
+  await rejectsNaming(jsonPath, 'vocab.bin: is 13 bytes, but the weights model.json lists for it need 21 (truncated?)');
 });
 
 test('absurd and negative shapes: a problem, no allocation, and later offsets are not guessed', async () => {

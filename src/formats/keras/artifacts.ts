@@ -3,6 +3,7 @@ import type { Model } from '../../model/graph';
 import type { Tensor } from '../../model/tensor';
 import { isObj, type Json } from '../tfjs/keras-config';
 import type { LayerSpec } from './config';
+import { dropTrainingOnly } from './inference-config';
 import { kerasSourceOf } from './source';
 
 /** What `tf.loadLayersModel(tf.io.fromMemory(artifacts))` takes (tfjs-core's ModelArtifacts, layers form). */
@@ -70,7 +71,7 @@ export async function kerasArtifacts(model: Model): Promise<KerasArtifacts> {
     at += p.byteLength;
   }
   return {
-    modelTopology: tfjsTopology(src.config),
+    modelTopology: tfjsTopology(model.path, src.config, kerasMajor(model)),
     weightSpecs: specs,
     weightData: data.buffer,
     kind: 'layers',
@@ -86,6 +87,14 @@ function firstUnsupported(layers: LayerSpec[], prefix: string): { name: string; 
       const inner = firstUnsupported(l.layers, `${prefix}${l.name}/`);
       if (inner) return inner;
     } else if (!TFJS_LAYER_CLASSES.has(l.cls)) return { name: prefix + l.name, cls: l.cls };
+    // A wrapper (Bidirectional, TimeDistributed) builds the layer it wraps: tfjs must know that class too.
+    for (const k of ['layer', 'backward_layer']) {
+      const inner = l.config[k];
+      if (isObj(inner) && typeof inner.class_name === 'string' && !TFJS_LAYER_CLASSES.has(inner.class_name)) {
+        const name = isObj(inner.config) && typeof inner.config.name === 'string' ? inner.config.name : k;
+        return { name: `${prefix}${l.name}/${name}`, cls: inner.class_name };
+      }
+    }
   }
   return undefined;
 }
@@ -104,11 +113,21 @@ async function float32Values(file: string, t: Tensor): Promise<Float32Array> {
   }
 }
 
-/** A deep copy of the config with each nested Sequential's leading InputLayer folded into its first layer. */
-function tfjsTopology(config: Json): Json {
+/**
+ * A deep copy of the config with each nested Sequential's leading InputLayer folded into its first layer and the
+ * settings that only matter to training dropped (see inference-config.ts).
+ */
+function tfjsTopology(file: string, config: Json, major: number): Json {
   const copy = JSON.parse(JSON.stringify(config)) as Json;
   foldInputs(copy, 0);
+  dropTrainingOnly(file, copy, major);
   return copy;
+}
+
+/** The Keras major version that wrote the file; without a version, a .keras archive is Keras 3's format. */
+function kerasMajor(model: Model): number {
+  const major = Number.parseInt(model.metadata.keras_version ?? '', 10);
+  return Number.isFinite(major) ? major : /\.keras$/i.test(model.path) ? 3 : 2;
 }
 
 function foldInputs(m: Json, depth: number): void {

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ModelError } from '../../model/errors';
@@ -7,6 +7,7 @@ import type { Model } from '../../model/graph';
 import { linkGraph } from '../../model/link';
 import type { Tensor } from '../../model/tensor';
 import type { FormatDescriptor, OpenOptions } from '../descriptor';
+import { describeHead, firstZipEntry, isZip } from '../head-bytes';
 import { isObj, type Json } from '../tfjs/keras-config';
 import { buildLayersGraph } from '../tfjs/layers';
 import { ZipArchive } from '../zip/zip-archive';
@@ -24,11 +25,13 @@ const MAX_CONFIG_BYTES = 64 * 1024 * 1024;
  */
 const MAX_WEIGHTS_ENTRY_BYTES = 16 * 1024 ** 3;
 
-const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
+/** The file names Keras writes (`.keras` archives; `.h5`/`.hdf5` from model.save and save_weights). */
+const NAMES = /\.(keras|h5|hdf5)$/i;
 
 /**
  * Keras 3 `.keras` archives (the extension is Keras's alone: the inspector is their default editor) and Keras 2 HDF5
  * files (`model.save('x.h5')`, `save_weights`: `.h5` is any HDF5 file, so the inspector is only offered).
+ * The bytes decide, whatever the name: a zip is opened as a `.keras` archive, HDF5 as a Keras 2 file.
  */
 export const kerasReader: FormatDescriptor = {
   id: 'keras',
@@ -37,16 +40,32 @@ export const kerasReader: FormatDescriptor = {
   files: ['*.keras'],
   optionFiles: ['*.h5'],
   runs: { backends: ['tfjs'], artifacts: kerasArtifacts },
-  match: (path, head) => isKeras3(path, head) || isKerasH5(path, head),
-  open: (path, opts = {}) => (isKeras3(path, undefined) ? openKeras3(path, opts) : openLegacy(path, opts)),
+  // A file offered by a Keras name is this reader's to explain when its bytes do not fit; under another name, HDF5
+  // or a zip that begins as Keras 3 writes one (metadata.json, then config.json) is claimed.
+  match: (path, head) => NAMES.test(path) || hasHdf5Signature(head) || isKeras3Zip(head),
+  async open(path, opts = {}) {
+    const head = opts.head?.bytes ?? (await firstBytes(path));
+    if (isZip(head)) return openKeras3(path, opts);
+    if (hasHdf5Signature(head)) return openLegacy(path, opts);
+    throw new ModelError(path, `is not a Keras file: not a zip archive (what a .keras file is) and no HDF5 signature (what an .h5 file has); ${describeHead(head)}`);
+  },
 };
 
-function isKeras3(path: string, head: Uint8Array | undefined): boolean {
-  return /\.keras$/i.test(path) && (!head || ZIP_MAGIC.every((b, i) => head[i] === b));
+function isKeras3Zip(head: Uint8Array): boolean {
+  const name = firstZipEntry(head)?.name;
+  return name === 'metadata.json' || name === 'config.json';
 }
 
-function isKerasH5(path: string, head: Uint8Array): boolean {
-  return /\.(h5|hdf5)$/i.test(path) && hasHdf5Signature(head);
+/** The first 4 KiB (where HDF5 signatures may lie), when open is called without openModel's head. */
+async function firstBytes(path: string): Promise<Uint8Array> {
+  const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => { throw new ModelError(path, `cannot be read (${e.code ?? String(e)})`); });
+  try {
+    const head = new Uint8Array(4096);
+    const { bytesRead } = await fh.read(head, 0, head.byteLength, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
 }
 
 async function openKeras3(path: string, opts: OpenOptions): Promise<Model> {

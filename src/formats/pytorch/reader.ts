@@ -3,6 +3,7 @@ import type { Model } from '../../model/graph';
 import { ModelError } from '../../model/errors';
 import type { ByteSource } from '../../model/tensor';
 import type { FormatDescriptor, OpenOptions } from '../descriptor';
+import { describeHead, firstZipEntry, isZip, startsWith } from '../head-bytes';
 import { ZipArchive, type ZipEntry } from '../zip/zip-archive';
 import { pickleBytes, readLayout, type TorchArchive } from './archive';
 import { assemble, type NamedTensor } from './assemble';
@@ -13,31 +14,45 @@ import { walkState } from './state-tree';
 import { resolveGlobal, storageFromPid, type GlobalContext } from './torch-globals';
 import { unpickle } from './unpickler';
 
-const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 /** torch < 1.6 pickles start with protocol 2 and LONG1 of the magic number 0x1950a86a20f9469cfc6c. */
 const LEGACY_MAGIC = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
+/** A pickle's PROTO opcode: what any pickle of protocol 2 or later (torch.save's included) begins with. */
+const PICKLE_PROTO = 0x80;
+/** File names torch.save and torch.jit.save files go by (TorchScript archives are often `.jit`). */
+const NAMES = /\.(pt|pth|jit)$/i;
 
-const startsWith = (head: Uint8Array, magic: number[]) => head.byteLength >= magic.length && magic.every((b, i) => head[i] === b);
+/**
+ * A zip written by PyTorch's stream writer (torch.save since 1.6, torch.jit.save): every record sits in a folder,
+ * and its local header carries an "FB" extra field that pads the data to 64 bytes. No other zip writer does that,
+ * so these bytes are PyTorch's under any file name.
+ */
+function isTorchZip(head: Uint8Array): boolean {
+  const first = firstZipEntry(head);
+  return first !== undefined && first.name.includes('/') && startsWith(first.extra, [0x46, 0x42]);
+}
 
 export const pytorchReader: FormatDescriptor = {
   id: 'pytorch',
   name: 'PyTorch',
   formats: ['pytorch'],
   files: [],
-  // .pt/.pth are also opened by other extensions (and hold pickles of arbitrary objects), so the inspector is offered.
-  optionFiles: ['*.pt', '*.pth'],
+  // .pt/.pth/.jit are also opened by other extensions (and hold pickles of arbitrary objects), so the inspector is offered.
+  optionFiles: ['*.pt', '*.pth', '*.jit'],
   channelAxis: 'first',
   runs: { backends: [], why: 'PyTorch checkpoints hold weights, not a program: running one needs its Python model code (torch.onnx.export makes an ONNX file that runs here)' },
 
+  // The bytes decide under any name; a file offered by its name is this reader's to explain when they do not fit.
   match(path: string, head: Uint8Array): boolean {
-    if (!/\.(pt|pth)$/i.test(path)) return false;
-    return startsWith(head, ZIP_MAGIC) || head[0] === 0x80;
+    return isTorchZip(head) || startsWith(head, LEGACY_MAGIC) || NAMES.test(path);
   },
 
   async open(path: string, opts: OpenOptions = {}): Promise<Model> {
     const { head, size } = await headOf(path);
     if (startsWith(head, LEGACY_MAGIC)) return openLegacy(path, size, opts);
-    if (head[0] === 0x80) throw new ModelError(path, 'is a bare pickle, not a torch.save file; it is not read (re-save with torch.save)');
+    if (head[0] === PICKLE_PROTO) throw new ModelError(path, 'is a bare pickle, not a torch.save file; it is not read (re-save with torch.save)');
+    if (!isZip(head)) {
+      throw new ModelError(path, `is not a PyTorch file: not a zip archive (torch.save since 1.6, torch.jit.save) and no pickle protocol header (torch.save before 1.6); ${describeHead(head)}`);
+    }
     const zip = await ZipArchive.open(path);
     try {
       return await read(path, zip, opts);

@@ -24,8 +24,10 @@ export interface WeightSet {
 
 /**
  * Turns `weightsManifest` into IR tensors whose ByteSources read the STORED bytes lazily from the shards.
- * Structural nonsense (not a list, a weight without a name) and a shard path that leaves the model's folder are a
- * ModelError; a weight whose bytes cannot be had (missing or short shard) keeps a `problem` and the model still opens.
+ * Structural nonsense (not a list, a weight without a name), a shard path that leaves the model's folder, and a
+ * missing or short shard are a ModelError (the last two naming the shard), so that every verb refuses such a model
+ * the same way instead of some showing it without the weights and others failing later; a weight whose manifest entry
+ * makes no sense keeps a `problem` and the model still opens.
  */
 export async function readWeightsManifest(jsonPath: string, manifest: unknown): Promise<WeightSet> {
   const tensors: Tensor[] = [];
@@ -43,7 +45,6 @@ export async function readWeightsManifest(jsonPath: string, manifest: unknown): 
     }
     const shards = await ShardGroup.resolve(jsonPath, group.paths, folder);
     groups.push(shards);
-    if (shards.stopProblem) warnings.push(shards.stopProblem);
     // Two passes: sizes first, so a short shard's message can say how many bytes the whole group needs.
     const specs = group.weights.map((spec: unknown, w: number) => {
       if (typeof spec !== 'object' || spec === null || typeof (spec as { name?: unknown }).name !== 'string') {
@@ -60,8 +61,7 @@ export async function readWeightsManifest(jsonPath: string, manifest: unknown): 
       if (!('byteLength' in s.laid)) break;
       needed += s.laid.byteLength;
     }
-    const short = needed > shards.readableBytes ? (shards.stopProblem ?? shortMessage(shards, needed)) : undefined;
-    if (short && !shards.stopProblem) warnings.push(short);
+    if (needed > shards.readableBytes) throw shards.shortError(needed);
     let offset: number | undefined = 0;
     let lostAt = ''; // the weight whose unknown size hides every later offset
     for (const { name, laid } of specs) {
@@ -75,7 +75,7 @@ export async function readWeightsManifest(jsonPath: string, manifest: unknown): 
       } else if (offset === undefined) {
         t = { ...base, problem: `its bytes cannot be located: it follows ${lostAt}, whose size is unknown` };
       } else {
-        t = place(base, laid.byteLength, offset, shards, short);
+        t = place(base, laid.byteLength, offset, shards);
         offset += laid.byteLength;
       }
       if (byName.has(t.name)) warnings.push(`weight ${t.name} appears more than once in weightsManifest; the first is shown`);
@@ -87,8 +87,6 @@ export async function readWeightsManifest(jsonPath: string, manifest: unknown): 
     tensors, byName, warnings,
     dataFiles: groups.flatMap((s) => s.dataFiles),
     readAll: async () => {
-      const short = groups.find((s) => s.stopProblem);
-      if (short) throw new ModelError(jsonPath, short.stopProblem!);
       const parts = await Promise.all(groups.map((s) => s.read(0, s.readableBytes)));
       const all = new Uint8Array(parts.reduce((n, b) => n + b.byteLength, 0));
       let o = 0;
@@ -147,9 +145,8 @@ function layout(spec: Record<string, unknown>): Layout {
   return { tensor: fields, byteLength: count * size };
 }
 
-function place(base: Omit<Tensor, 'data' | 'problem'>, byteLength: number, start: number, shards: ShardGroup, short: string | undefined): Tensor {
+function place(base: Omit<Tensor, 'data' | 'problem'>, byteLength: number, start: number, shards: ShardGroup): Tensor {
   const origin = shards.originOf(start);
-  if (start + byteLength > shards.readableBytes) return { ...base, origin, problem: short };
   const data: ByteSource = {
     byteLength,
     read(offset: number, length: number): Promise<Uint8Array> {
@@ -160,8 +157,4 @@ function place(base: Omit<Tensor, 'data' | 'problem'>, byteLength: number, start
     },
   };
   return { ...base, origin, data };
-}
-
-function shortMessage(shards: ShardGroup, needed: number): string {
-  return `weight shard ${shards.lastShard ?? '(none)'} ends early: the group's shards hold ${shards.readableBytes} bytes, the manifest needs ${needed}`;
 }

@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { ModelError } from '../../model/errors';
+import { basename } from 'node:path';
 import { ModelFolder, openLocated, type LocatedFile } from '../contained-path';
 
 interface ShardFile {
@@ -13,21 +14,20 @@ interface ShardFile {
 
 /**
  * One manifest group's shard files, read as if concatenated (that is how TF.js lays weights out).
- * Files are checked at open time: a missing shard becomes a warning (the graph still opens), a shard path that leaves
- * the model's folder an error. Handles are opened on the first read and closed by `close`.
+ * Files are checked at open time: a missing shard, or one that is not a file, is a ModelError naming the shard (so
+ * every verb refuses the model the same way), a shard path that leaves the model's folder one naming the model.json.
+ * Handles are opened on the first read and closed by `close`.
  */
 export class ShardGroup {
-  /** Bytes available from the start of the group up to the first missing/refused shard. */
+  /** Bytes in the group's shards, all of them. */
   readonly readableBytes: number;
-  /** Why bytes at or after `readableBytes` cannot be had; undefined when every shard is there. */
-  readonly stopProblem?: string;
   private readonly starts: number[] = [];
   private readonly handles = new Map<number, Promise<FileHandle>>();
   private closed = false;
 
   private constructor(
+    private readonly jsonPath: string,
     private readonly files: ShardFile[],
-    stopProblem: string | undefined,
   ) {
     let at = 0;
     for (const f of files) {
@@ -35,24 +35,31 @@ export class ShardGroup {
       at += f.size;
     }
     this.readableBytes = at;
-    this.stopProblem = stopProblem;
   }
 
   /**
-   * Resolves `paths` against the model.json folder; stops at the first shard that is missing or not a file. A path
-   * that leaves the folder throws (ModelError naming the model.json): the whole model is refused, nothing is read.
+   * Resolves `paths` against the model.json folder. A path that leaves the folder throws (ModelError naming the
+   * model.json): the whole model is refused, nothing is read. So does a missing shard (ModelError naming the shard).
    */
   static async resolve(jsonPath: string, paths: readonly unknown[], folder = new ModelFolder(jsonPath)): Promise<ShardGroup> {
     const files: ShardFile[] = [];
-    for (const p of paths) {
-      const checked = await checkShard(folder, p);
-      if ('problem' in checked) return new ShardGroup(files, checked.problem);
-      files.push(checked);
-    }
-    return new ShardGroup(files, undefined);
+    for (const p of paths) files.push(await checkShard(jsonPath, folder, p));
+    return new ShardGroup(jsonPath, files);
   }
 
-  /** The shards found (up to the first that is missing or refused). */
+  /**
+   * The error for a group whose shards hold fewer bytes than its weights need, naming the shard that was cut: TF.js
+   * writes every shard of a group at one size but the last, so a smaller one before the last is it; else the last.
+   */
+  shortError(needed: number): ModelError {
+    const n = this.files.length;
+    const cut = this.files.find((f, i) => i < n - 1 && f.size < this.files[0].size) ?? this.files[n - 1];
+    if (!cut) return new ModelError(this.jsonPath, `a weightsManifest group lists no shard files, but its weights need ${needed} bytes`);
+    const held = n === 1 ? '' : `; the group's ${n} shards hold ${this.readableBytes}`;
+    return new ModelError(cut.file.abs, `is ${cut.size} bytes${held}, but the weights ${basename(this.jsonPath)} lists for ${n === 1 ? 'it' : 'them'} need ${needed} (truncated?)`);
+  }
+
+  /** The group's shard files, with their sizes. */
   get dataFiles(): { path: string; bytes: number }[] {
     return this.files.map((f) => ({ path: f.abs, bytes: f.size }));
   }
@@ -126,8 +133,8 @@ export class ShardGroup {
   }
 }
 
-async function checkShard(folder: ModelFolder, p: unknown): Promise<ShardFile | { problem: string }> {
-  if (typeof p !== 'string' || p === '') return { problem: `weight shard path ${JSON.stringify(p)} is not a file name` };
+async function checkShard(jsonPath: string, folder: ModelFolder, p: unknown): Promise<ShardFile> {
+  if (typeof p !== 'string' || p === '') throw new ModelError(jsonPath, `weight shard path ${JSON.stringify(p)} is not a file name`);
   const candidates = [p];
   try {
     const decoded = decodeURIComponent(p);
@@ -138,15 +145,15 @@ async function checkShard(folder: ModelFolder, p: unknown): Promise<ShardFile | 
   // Every spelling is held to the folder before any is looked up: "..%2F" must not pass because the raw name is absent.
   const owner = (c: string) => (c === p ? undefined : `percent-decoded from ${JSON.stringify(p).slice(0, 160)}`);
   for (const c of candidates) folder.checkText(c, 'weight shard path', owner(c));
-  let lastCode = 'ENOENT';
+  let missing: { abs: string; code: string } | undefined;
   for (const c of candidates) {
     const found = await folder.locate(c, 'weight shard path', owner(c));
     if (found.kind === 'missing') {
-      lastCode = found.code;
+      missing ??= found;
       continue;
     }
-    if (found.kind === 'not-file') return { problem: `weight shard ${p} is not a file` };
+    if (found.kind === 'not-file') throw new ModelError(found.abs, `is not a file, but ${basename(jsonPath)} lists it as a weight shard`);
     return { entry: p, file: found, abs: found.real, size: found.size };
   }
-  return { problem: `weight shard ${p} is missing (${lastCode})` };
+  throw new ModelError(missing?.abs ?? p, `is missing (${missing?.code ?? 'ENOENT'}), but ${basename(jsonPath)} lists it as a weight shard`);
 }

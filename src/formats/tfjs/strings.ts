@@ -7,7 +7,8 @@ const CHUNK = 64 * 1024;
 /**
  * Byte size of a string weight starting at `start`: TF.js stores each element as a uint32 LE length and then
  * its bytes, so the size (and every later offset in the group) is only known by walking the lengths.
- * Reads in 64 KiB chunks and never reads the string bytes themselves when they can be skipped.
+ * Reads in 64 KiB chunks and never reads the string bytes themselves when they can be skipped. Lengths that run past
+ * the group's shards throw the group's short-shard error.
  */
 export async function stringWeightBytes(shards: ShardGroup, start: number, count: number): Promise<number | { problem: string }> {
   if (count > MAX_STRINGS) return { problem: `string weight has ${count} elements (over 2^24); not read` };
@@ -15,20 +16,16 @@ export async function stringWeightBytes(shards: ShardGroup, start: number, count
   let buf: Uint8Array = new Uint8Array(0);
   let bufStart = start;
   let at = start;
-  try {
-    for (let i = 0; i < count; i++) {
-      if (at + 4 > end) return { problem: `string lengths run past the end of the shards (${end} bytes)` };
-      if (at < bufStart || at + 4 > bufStart + buf.length) {
-        bufStart = at;
-        buf = await shards.read(at, Math.min(end - at, CHUNK));
-      }
-      const o = at - bufStart;
-      at += 4 + new DataView(buf.buffer, buf.byteOffset + o, 4).getUint32(0, true);
+  for (let i = 0; i < count; i++) {
+    if (at + 4 > end) throw shards.shortError(at + 4);
+    if (at < bufStart || at + 4 > bufStart + buf.length) {
+      bufStart = at;
+      buf = await shards.read(at, Math.min(end - at, CHUNK));
     }
-  } catch (e) {
-    return { problem: (e as Error).message };
+    const o = at - bufStart;
+    at += 4 + new DataView(buf.buffer, buf.byteOffset + o, 4).getUint32(0, true);
   }
-  if (at > end) return { problem: `string bytes run past the end of the shards (${end} bytes)` };
+  if (at > end) throw shards.shortError(at);
   return at - start;
 }
 

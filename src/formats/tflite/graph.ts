@@ -6,6 +6,7 @@ import type { FileRegions } from '../file-regions';
 import { checked, vectorCount } from './flatbuffer';
 import { builtinOpType, optionsOf } from './ops';
 import * as fb from './schema/tflite_generated';
+import { densifiedTensor } from './sparsity';
 import { dtypeOf, quantizationOf, shapesOf, weightTensor, type BufferPlace } from './tensors';
 
 /** What every subgraph conversion shares: the file, its size, the model's buffers and operator codes. */
@@ -58,8 +59,9 @@ export function convertSubgraph(ctx: ModelContext, sg: fb.SubGraph, index: numbe
     if (!place || bufferIndex === 0) continue; // buffer 0 is the empty sentinel: an activation, not a weight
     const { q, warning } = quantizationOf(file, t, dtype, shape, what);
     if (warning) ctx.warnings.push(warning);
-    const sparse = checked(file, `${what} sparsity`, () => t.sparsity()) !== null;
-    initializers.push(weightTensor(ctx.regions, name, dtype, shape, place, q, sparse, `${what} ("${name}")`));
+    const sparsity = checked(file, `${what} sparsity`, () => t.sparsity());
+    const weight = weightTensor(ctx.regions, name, dtype, shape, place, q, sparsity !== null, `${what} ("${name}")`);
+    initializers.push(sparsity ? densifiedTensor(ctx.regions, weight, sparsity, place, `${what} ("${name}")`) : weight);
   }
 
   const tensorName = (k: number, what: string): string => {

@@ -69,15 +69,15 @@ export function elementCountOf(file: string, shape: number[], what: string): num
   return n;
 }
 
-/** A weight: a tensor whose buffer holds data. The bytes stay in the file until read. */
+/** A weight: a tensor whose buffer holds data (a sparse one's compressed values: see sparsity.ts). The bytes stay in the file until read. */
 export function weightTensor(regions: FileRegions, name: string, dtype: DType, shape: number[], place: BufferPlace, q: Quantization | undefined, sparse: boolean, what: string): Tensor {
   const elementCount = elementCountOf(regions.file, shape, what);
   const data = regions.region(place.start, place.length, `${what} buffer`);
   const origin = `${place.external ? 'after the flatbuffer' : 'buffer'} @ ${place.start}`;
   const per = DTYPE_BYTES[dtype];
   let problem: string | undefined;
-  if (sparse) problem = 'sparse tensor: the buffer holds compressed values (densifying is not supported)';
-  else if (per !== undefined && Math.ceil(elementCount * per) !== place.length) {
+  // A sparse tensor's buffer holds only its stored values: sparsity.ts checks their count against its parameters.
+  if (!sparse && per !== undefined && Math.ceil(elementCount * per) !== place.length) {
     problem = `buffer holds ${place.length} bytes but ${dtype}[${shape.join(', ')}] needs ${Math.ceil(elementCount * per)}`;
   }
   return {

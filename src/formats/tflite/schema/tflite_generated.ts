@@ -62,6 +62,45 @@ export function unionListToQuantizationDetails(
   }
 }
 
+export enum DimensionType {
+  DENSE = 0,
+  SPARSE_CSR = 1
+}
+
+export enum SparseIndexVector {
+  NONE = 0,
+  Int32Vector = 1,
+  Uint16Vector = 2,
+  Uint8Vector = 3
+}
+
+export function unionToSparseIndexVector(
+  type: SparseIndexVector,
+  accessor: (obj:Int32Vector|Uint16Vector|Uint8Vector) => Int32Vector|Uint16Vector|Uint8Vector|null
+): Int32Vector|Uint16Vector|Uint8Vector|null {
+  switch(SparseIndexVector[type]) {
+    case 'NONE': return null; 
+    case 'Int32Vector': return accessor(new Int32Vector())! as Int32Vector;
+    case 'Uint16Vector': return accessor(new Uint16Vector())! as Uint16Vector;
+    case 'Uint8Vector': return accessor(new Uint8Vector())! as Uint8Vector;
+    default: return null;
+  }
+}
+
+export function unionListToSparseIndexVector(
+  type: SparseIndexVector, 
+  accessor: (index: number, obj:Int32Vector|Uint16Vector|Uint8Vector) => Int32Vector|Uint16Vector|Uint8Vector|null, 
+  index: number
+): Int32Vector|Uint16Vector|Uint8Vector|null {
+  switch(SparseIndexVector[type]) {
+    case 'NONE': return null; 
+    case 'Int32Vector': return accessor(index, new Int32Vector())! as Int32Vector;
+    case 'Uint16Vector': return accessor(index, new Uint16Vector())! as Uint16Vector;
+    case 'Uint8Vector': return accessor(index, new Uint8Vector())! as Uint8Vector;
+    default: return null;
+  }
+}
+
 export enum BuiltinOperator {
   ADD = 0,
   AVERAGE_POOL_2D = 1,
@@ -636,6 +675,304 @@ static createQuantizationParameters(builder:flatbuffers.Builder, minOffset:flatb
 }
 }
 
+export class Int32Vector {
+  bb: flatbuffers.ByteBuffer|null = null;
+  bb_pos = 0;
+  __init(i:number, bb:flatbuffers.ByteBuffer):Int32Vector {
+  this.bb_pos = i;
+  this.bb = bb;
+  return this;
+}
+
+static getRootAsInt32Vector(bb:flatbuffers.ByteBuffer, obj?:Int32Vector):Int32Vector {
+  return (obj || new Int32Vector()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+}
+
+static getSizePrefixedRootAsInt32Vector(bb:flatbuffers.ByteBuffer, obj?:Int32Vector):Int32Vector {
+  bb.setPosition(bb.position() + flatbuffers.SIZE_PREFIX_LENGTH);
+  return (obj || new Int32Vector()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+}
+
+values(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 4);
+  return offset ? this.bb!.readInt32(this.bb!.__vector(this.bb_pos + offset) + index * 4) : 0;
+}
+
+valuesLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 4);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+valuesArray():Int32Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 4);
+  return offset ? new Int32Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
+static startInt32Vector(builder:flatbuffers.Builder) {
+  builder.startObject(1);
+}
+
+static addValues(builder:flatbuffers.Builder, valuesOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(0, valuesOffset, 0);
+}
+
+static createValuesVector(builder:flatbuffers.Builder, data:number[]|Int32Array):flatbuffers.Offset;
+/**
+ * @deprecated This Uint8Array overload will be removed in the future.
+ */
+static createValuesVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset;
+static createValuesVector(builder:flatbuffers.Builder, data:number[]|Int32Array|Uint8Array):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt32(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startValuesVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
+}
+
+static endInt32Vector(builder:flatbuffers.Builder):flatbuffers.Offset {
+  const offset = builder.endObject();
+  return offset;
+}
+
+static createInt32Vector(builder:flatbuffers.Builder, valuesOffset:flatbuffers.Offset):flatbuffers.Offset {
+  Int32Vector.startInt32Vector(builder);
+  Int32Vector.addValues(builder, valuesOffset);
+  return Int32Vector.endInt32Vector(builder);
+}
+}
+
+export class Uint16Vector {
+  bb: flatbuffers.ByteBuffer|null = null;
+  bb_pos = 0;
+  __init(i:number, bb:flatbuffers.ByteBuffer):Uint16Vector {
+  this.bb_pos = i;
+  this.bb = bb;
+  return this;
+}
+
+static getRootAsUint16Vector(bb:flatbuffers.ByteBuffer, obj?:Uint16Vector):Uint16Vector {
+  return (obj || new Uint16Vector()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+}
+
+static getSizePrefixedRootAsUint16Vector(bb:flatbuffers.ByteBuffer, obj?:Uint16Vector):Uint16Vector {
+  bb.setPosition(bb.position() + flatbuffers.SIZE_PREFIX_LENGTH);
+  return (obj || new Uint16Vector()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+}
+
+values(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 4);
+  return offset ? this.bb!.readUint16(this.bb!.__vector(this.bb_pos + offset) + index * 2) : 0;
+}
+
+valuesLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 4);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+valuesArray():Uint16Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 4);
+  return offset ? new Uint16Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
+static startUint16Vector(builder:flatbuffers.Builder) {
+  builder.startObject(1);
+}
+
+static addValues(builder:flatbuffers.Builder, valuesOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(0, valuesOffset, 0);
+}
+
+static createValuesVector(builder:flatbuffers.Builder, data:number[]|Uint16Array):flatbuffers.Offset;
+/**
+ * @deprecated This Uint8Array overload will be removed in the future.
+ */
+static createValuesVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset;
+static createValuesVector(builder:flatbuffers.Builder, data:number[]|Uint16Array|Uint8Array):flatbuffers.Offset {
+  builder.startVector(2, data.length, 2);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt16(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startValuesVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(2, numElems, 2);
+}
+
+static endUint16Vector(builder:flatbuffers.Builder):flatbuffers.Offset {
+  const offset = builder.endObject();
+  return offset;
+}
+
+static createUint16Vector(builder:flatbuffers.Builder, valuesOffset:flatbuffers.Offset):flatbuffers.Offset {
+  Uint16Vector.startUint16Vector(builder);
+  Uint16Vector.addValues(builder, valuesOffset);
+  return Uint16Vector.endUint16Vector(builder);
+}
+}
+
+export class Uint8Vector {
+  bb: flatbuffers.ByteBuffer|null = null;
+  bb_pos = 0;
+  __init(i:number, bb:flatbuffers.ByteBuffer):Uint8Vector {
+  this.bb_pos = i;
+  this.bb = bb;
+  return this;
+}
+
+static getRootAsUint8Vector(bb:flatbuffers.ByteBuffer, obj?:Uint8Vector):Uint8Vector {
+  return (obj || new Uint8Vector()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+}
+
+static getSizePrefixedRootAsUint8Vector(bb:flatbuffers.ByteBuffer, obj?:Uint8Vector):Uint8Vector {
+  bb.setPosition(bb.position() + flatbuffers.SIZE_PREFIX_LENGTH);
+  return (obj || new Uint8Vector()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+}
+
+values(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 4);
+  return offset ? this.bb!.readUint8(this.bb!.__vector(this.bb_pos + offset) + index) : 0;
+}
+
+valuesLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 4);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+valuesArray():Uint8Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 4);
+  return offset ? new Uint8Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
+static startUint8Vector(builder:flatbuffers.Builder) {
+  builder.startObject(1);
+}
+
+static addValues(builder:flatbuffers.Builder, valuesOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(0, valuesOffset, 0);
+}
+
+static createValuesVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset {
+  builder.startVector(1, data.length, 1);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt8(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startValuesVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(1, numElems, 1);
+}
+
+static endUint8Vector(builder:flatbuffers.Builder):flatbuffers.Offset {
+  const offset = builder.endObject();
+  return offset;
+}
+
+static createUint8Vector(builder:flatbuffers.Builder, valuesOffset:flatbuffers.Offset):flatbuffers.Offset {
+  Uint8Vector.startUint8Vector(builder);
+  Uint8Vector.addValues(builder, valuesOffset);
+  return Uint8Vector.endUint8Vector(builder);
+}
+}
+
+export class DimensionMetadata {
+  bb: flatbuffers.ByteBuffer|null = null;
+  bb_pos = 0;
+  __init(i:number, bb:flatbuffers.ByteBuffer):DimensionMetadata {
+  this.bb_pos = i;
+  this.bb = bb;
+  return this;
+}
+
+static getRootAsDimensionMetadata(bb:flatbuffers.ByteBuffer, obj?:DimensionMetadata):DimensionMetadata {
+  return (obj || new DimensionMetadata()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+}
+
+static getSizePrefixedRootAsDimensionMetadata(bb:flatbuffers.ByteBuffer, obj?:DimensionMetadata):DimensionMetadata {
+  bb.setPosition(bb.position() + flatbuffers.SIZE_PREFIX_LENGTH);
+  return (obj || new DimensionMetadata()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
+}
+
+format():DimensionType {
+  const offset = this.bb!.__offset(this.bb_pos, 4);
+  return offset ? this.bb!.readInt8(this.bb_pos + offset) : DimensionType.DENSE;
+}
+
+denseSize():number {
+  const offset = this.bb!.__offset(this.bb_pos, 6);
+  return offset ? this.bb!.readInt32(this.bb_pos + offset) : 0;
+}
+
+arraySegmentsType():SparseIndexVector {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? this.bb!.readUint8(this.bb_pos + offset) : SparseIndexVector.NONE;
+}
+
+arraySegments(obj:any):any|null {
+  const offset = this.bb!.__offset(this.bb_pos, 10);
+  return offset ? this.bb!.__union(obj, this.bb_pos + offset) : null;
+}
+
+arrayIndicesType():SparseIndexVector {
+  const offset = this.bb!.__offset(this.bb_pos, 12);
+  return offset ? this.bb!.readUint8(this.bb_pos + offset) : SparseIndexVector.NONE;
+}
+
+arrayIndices(obj:any):any|null {
+  const offset = this.bb!.__offset(this.bb_pos, 14);
+  return offset ? this.bb!.__union(obj, this.bb_pos + offset) : null;
+}
+
+static startDimensionMetadata(builder:flatbuffers.Builder) {
+  builder.startObject(6);
+}
+
+static addFormat(builder:flatbuffers.Builder, format:DimensionType) {
+  builder.addFieldInt8(0, format, DimensionType.DENSE);
+}
+
+static addDenseSize(builder:flatbuffers.Builder, denseSize:number) {
+  builder.addFieldInt32(1, denseSize, 0);
+}
+
+static addArraySegmentsType(builder:flatbuffers.Builder, arraySegmentsType:SparseIndexVector) {
+  builder.addFieldInt8(2, arraySegmentsType, SparseIndexVector.NONE);
+}
+
+static addArraySegments(builder:flatbuffers.Builder, arraySegmentsOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(3, arraySegmentsOffset, 0);
+}
+
+static addArrayIndicesType(builder:flatbuffers.Builder, arrayIndicesType:SparseIndexVector) {
+  builder.addFieldInt8(4, arrayIndicesType, SparseIndexVector.NONE);
+}
+
+static addArrayIndices(builder:flatbuffers.Builder, arrayIndicesOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(5, arrayIndicesOffset, 0);
+}
+
+static endDimensionMetadata(builder:flatbuffers.Builder):flatbuffers.Offset {
+  const offset = builder.endObject();
+  return offset;
+}
+
+static createDimensionMetadata(builder:flatbuffers.Builder, format:DimensionType, denseSize:number, arraySegmentsType:SparseIndexVector, arraySegmentsOffset:flatbuffers.Offset, arrayIndicesType:SparseIndexVector, arrayIndicesOffset:flatbuffers.Offset):flatbuffers.Offset {
+  DimensionMetadata.startDimensionMetadata(builder);
+  DimensionMetadata.addFormat(builder, format);
+  DimensionMetadata.addDenseSize(builder, denseSize);
+  DimensionMetadata.addArraySegmentsType(builder, arraySegmentsType);
+  DimensionMetadata.addArraySegments(builder, arraySegmentsOffset);
+  DimensionMetadata.addArrayIndicesType(builder, arrayIndicesType);
+  DimensionMetadata.addArrayIndices(builder, arrayIndicesOffset);
+  return DimensionMetadata.endDimensionMetadata(builder);
+}
+}
+
 export class SparsityParameters {
   bb: flatbuffers.ByteBuffer|null = null;
   bb_pos = 0;
@@ -654,8 +991,106 @@ static getSizePrefixedRootAsSparsityParameters(bb:flatbuffers.ByteBuffer, obj?:S
   return (obj || new SparsityParameters()).__init(bb.readInt32(bb.position()) + bb.position(), bb);
 }
 
+traversalOrder(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 4);
+  return offset ? this.bb!.readInt32(this.bb!.__vector(this.bb_pos + offset) + index * 4) : 0;
+}
+
+traversalOrderLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 4);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+traversalOrderArray():Int32Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 4);
+  return offset ? new Int32Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
+blockMap(index: number):number|null {
+  const offset = this.bb!.__offset(this.bb_pos, 6);
+  return offset ? this.bb!.readInt32(this.bb!.__vector(this.bb_pos + offset) + index * 4) : 0;
+}
+
+blockMapLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 6);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
+blockMapArray():Int32Array|null {
+  const offset = this.bb!.__offset(this.bb_pos, 6);
+  return offset ? new Int32Array(this.bb!.bytes().buffer, this.bb!.bytes().byteOffset + this.bb!.__vector(this.bb_pos + offset), this.bb!.__vector_len(this.bb_pos + offset)) : null;
+}
+
+dimMetadata(index: number, obj?:DimensionMetadata):DimensionMetadata|null {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? (obj || new DimensionMetadata()).__init(this.bb!.__indirect(this.bb!.__vector(this.bb_pos + offset) + index * 4), this.bb!) : null;
+}
+
+dimMetadataLength():number {
+  const offset = this.bb!.__offset(this.bb_pos, 8);
+  return offset ? this.bb!.__vector_len(this.bb_pos + offset) : 0;
+}
+
 static startSparsityParameters(builder:flatbuffers.Builder) {
-  builder.startObject(0);
+  builder.startObject(3);
+}
+
+static addTraversalOrder(builder:flatbuffers.Builder, traversalOrderOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(0, traversalOrderOffset, 0);
+}
+
+static createTraversalOrderVector(builder:flatbuffers.Builder, data:number[]|Int32Array):flatbuffers.Offset;
+/**
+ * @deprecated This Uint8Array overload will be removed in the future.
+ */
+static createTraversalOrderVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset;
+static createTraversalOrderVector(builder:flatbuffers.Builder, data:number[]|Int32Array|Uint8Array):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt32(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startTraversalOrderVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
+}
+
+static addBlockMap(builder:flatbuffers.Builder, blockMapOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(1, blockMapOffset, 0);
+}
+
+static createBlockMapVector(builder:flatbuffers.Builder, data:number[]|Int32Array):flatbuffers.Offset;
+/**
+ * @deprecated This Uint8Array overload will be removed in the future.
+ */
+static createBlockMapVector(builder:flatbuffers.Builder, data:number[]|Uint8Array):flatbuffers.Offset;
+static createBlockMapVector(builder:flatbuffers.Builder, data:number[]|Int32Array|Uint8Array):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addInt32(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startBlockMapVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
+}
+
+static addDimMetadata(builder:flatbuffers.Builder, dimMetadataOffset:flatbuffers.Offset) {
+  builder.addFieldOffset(2, dimMetadataOffset, 0);
+}
+
+static createDimMetadataVector(builder:flatbuffers.Builder, data:flatbuffers.Offset[]):flatbuffers.Offset {
+  builder.startVector(4, data.length, 4);
+  for (let i = data.length - 1; i >= 0; i--) {
+    builder.addOffset(data[i]!);
+  }
+  return builder.endVector();
+}
+
+static startDimMetadataVector(builder:flatbuffers.Builder, numElems:number) {
+  builder.startVector(4, numElems, 4);
 }
 
 static endSparsityParameters(builder:flatbuffers.Builder):flatbuffers.Offset {
@@ -663,8 +1098,11 @@ static endSparsityParameters(builder:flatbuffers.Builder):flatbuffers.Offset {
   return offset;
 }
 
-static createSparsityParameters(builder:flatbuffers.Builder):flatbuffers.Offset {
+static createSparsityParameters(builder:flatbuffers.Builder, traversalOrderOffset:flatbuffers.Offset, blockMapOffset:flatbuffers.Offset, dimMetadataOffset:flatbuffers.Offset):flatbuffers.Offset {
   SparsityParameters.startSparsityParameters(builder);
+  SparsityParameters.addTraversalOrder(builder, traversalOrderOffset);
+  SparsityParameters.addBlockMap(builder, blockMapOffset);
+  SparsityParameters.addDimMetadata(builder, dimMetadataOffset);
   return SparsityParameters.endSparsityParameters(builder);
 }
 }

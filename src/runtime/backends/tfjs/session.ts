@@ -106,7 +106,7 @@ export async function loadTfjs(path: string, source: TfjsArtifacts, opts: LoadOp
     return new TfjsSession(m, provider, skipped, performance.now() - t0, inputs, outputs);
   } catch (e) {
     if (e instanceof ModelError) throw e;
-    throw new ModelError(path, `cannot be loaded by TF.js (${oneLine(e)})`);
+    throw new ModelError(path, `cannot be loaded by TF.js (${oneLine(e, 1000)})`);
   }
 }
 
@@ -117,6 +117,6 @@ export async function loadTfjsModel(path: string, source: TfjsArtifacts, opts: L
   try {
     return source.kind === 'graph' ? await tf.loadGraphModel(handler) : await tf.loadLayersModel(handler);
   } catch (e) {
-    throw new ModelError(path, `cannot be loaded by TF.js (${oneLine(e)})`);
+    throw new ModelError(path, `cannot be loaded by TF.js (${oneLine(e, 1000)})`);
   }
 }
