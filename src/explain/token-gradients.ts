@@ -6,6 +6,7 @@ import type { RuntimeSession } from '../runtime/session';
 import { lmSignature } from '../runtime/lm/signature';
 import { selectTfjsBackend } from '../runtime/backends/tfjs/backend';
 import { loadDifferentiable, UnsupportedOperatorError } from './onnx-executor';
+import { withKernelFallback } from './kernel-fallback';
 
 export interface EmbeddingAttribution {
   scores: Float32Array;
@@ -78,7 +79,7 @@ export async function embeddingAttribution(
     const grad = tf.grad(f);
     const perToken = (g: tf.Tensor, d: tf.Tensor) => tf.tidy(() => g.mul(d).sum(-1).reshape([-1]).dataSync() as Float32Array);
     if (method === 'gradxinput') {
-      const g = grad(x);
+      const g = await withKernelFallback(() => grad(x));
       const scores = Float32Array.from(perToken(g, x));
       g.dispose();
       tf.dispose([x, b]);
@@ -90,7 +91,7 @@ export async function embeddingAttribution(
     for (let k = 0; k < o.steps; k++) {
       o.signal?.throwIfAborted();
       const alpha = (k + 0.5) / o.steps;
-      const g = tf.tidy(() => grad(b.add(diff.mul(alpha))));
+      const g = await withKernelFallback(() => tf.tidy(() => grad(b.add(diff.mul(alpha)))));
       const next = total.add(g);
       tf.dispose([total, g]);
       total = next;

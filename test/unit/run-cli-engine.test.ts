@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCli, buildEngine, removeBuild } from '../support/build-engine';
 import { EngineClient } from '../../src/engine/client';
-import { vulkanLoaderFound } from '../../src/runtime/vulkan';
+import { vulkanLoaderFound } from '../../src/runtime/gpu-libraries';
 import { parseTensorPb } from '../../src/formats/arrays/tensor-pb';
 import { parseNpy } from '../../src/formats/arrays/npy';
 import type { RunSummary } from '../../src/protocol/run';

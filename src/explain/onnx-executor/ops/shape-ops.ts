@@ -62,7 +62,23 @@ function shape(ctx: OpContext): tf.Tensor {
 function expand(ctx: OpContext): tf.Tensor {
   const x = input(ctx, 0);
   const target = broadcastShape(x.shape, numbers(input(ctx, 1)));
-  return target.join() === x.shape.join() ? x : tf.broadcastTo(x.rank < target.length ? x.reshape([...Array(target.length - x.rank).fill(1), ...x.shape]) : x, target);
+  if (target.join() === x.shape.join()) return x;
+  // tfjs's broadcastTo runs a Tile kernel, which has no gradient above rank 4: a broadcasting add has one at any rank.
+  if (target.length > 4) return tf.add(x, tf.zeros(target, x.dtype));
+  return tf.broadcastTo(x.rank < target.length ? x.reshape([...Array(target.length - x.rank).fill(1), ...x.shape]) : x, target);
+}
+
+function tile(ctx: OpContext): tf.Tensor {
+  const x = input(ctx, 0);
+  const reps = numbers(input(ctx, 1));
+  if (x.rank <= 4) return tf.tile(x, reps);
+  // tfjs has no Tile gradient above rank 4 (grouped-query attention repeats keys as [B, Hkv, r, T, D]): repeat by
+  // concatenation instead, whose gradient is slicing, at any rank.
+  let y = x;
+  reps.forEach((r, axis) => {
+    if (r > 1) y = tf.concat(Array<tf.Tensor>(r).fill(y), axis);
+  });
+  return y;
 }
 
 export const shapeOps: OpTable = {
@@ -74,7 +90,7 @@ export const shapeOps: OpTable = {
   Shape: shape,
   Size: (ctx) => intTensor([input(ctx, 0).size], []),
   Expand: expand,
-  Tile: (ctx) => tf.tile(input(ctx, 0), numbers(input(ctx, 1))),
+  Tile: tile,
   Transpose: (ctx) => {
     const x = input(ctx, 0);
     return tf.transpose(x, ctx.attrs.ints('perm') ?? x.shape.map((_, i) => x.rank - 1 - i));

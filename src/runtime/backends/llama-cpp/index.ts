@@ -12,7 +12,7 @@ export const llamaCppBackend: RuntimeBackend = {
   name: 'llama.cpp',
   devices: LLAMA_DEVICES,
   capabilities: ['tokens', 'generate'],
-  available: llamaInstalled,
+  available: () => llamaInstalled(),
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   load: (model, opts) => (require('./session') as typeof Session).loadLlama(model, opts),
 };

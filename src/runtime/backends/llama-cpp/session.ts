@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import type * as NodeLlamaCppModule from 'node-llama-cpp' with { 'resolution-mode': 'import' };
-import { freemem } from 'node:os';
+import { availableParallelism, freemem } from 'node:os';
 import type { Model } from '../../../model/graph';
 import { ModelError } from '../../../model/errors';
 import type { SkippedProvider } from '../../../protocol/run';
@@ -8,7 +8,7 @@ import { formatBytes } from '../../../protocol/summary';
 import type { LoadOptions, RuntimeSession } from '../../session';
 import { oneLine } from '../../session';
 import { preferredDevices } from '../../settings';
-import { NO_VULKAN_LOADER, vulkanLoaderFound } from '../../vulkan';
+import { cudaDriverFound, NO_CUDA_DRIVER, NO_VULKAN_LOADER, vulkanLoaderFound } from '../../gpu-libraries';
 import { singleToken, type TextTokenizer } from '../../lm/tokenizer';
 import { checkAbort, type EvaluateOptions, type TokenModel, type TokenPass } from '../../lm/token-model';
 import { binaryPackage, defaultLlamaDevices, LLAMA_DEVICES } from './devices';
@@ -36,6 +36,7 @@ function knownFailure(device: string): string | undefined {
   if (!pkg) return `no ${device} build exists for ${process.platform}-${process.arch}`;
   if (!resolvable(pkg)) return device === 'cpu' ? `the llama.cpp binary is missing: ${pkg} is not installed` : `not installed: add ${pkg}@3.21.1 next to the extension (see the README) to use it`;
   if (device === 'vulkan' && process.platform === 'linux' && !vulkanLoaderFound()) return NO_VULKAN_LOADER;
+  if (device === 'cuda' && !cudaDriverFound()) return NO_CUDA_DRIVER;
   return undefined;
 }
 
@@ -68,6 +69,15 @@ function deviceOrder(requested: string[] | undefined): { order: string[]; skippe
 function metaNumber(model: Model, key: string): number | undefined {
   const v = Number(model.metadata[key]);
   return Number.isFinite(v) && v > 0 ? v : undefined;
+}
+
+/**
+ * Threads for the CPU work: no more than the cores this process may use. ggml's threads spin while they wait, so
+ * more threads than cores (node-llama-cpp's default counts logical math cores) made a 16-token pass take 2 s
+ * instead of 3 ms on a busy 2-core machine.
+ */
+function cpuThreads(llama: Llama): number {
+  return Math.max(1, Math.min(llama.cpuMathCores, availableParallelism()));
 }
 
 /** The context every pass runs in; prompts longer than this are refused before evaluation. */
@@ -113,7 +123,7 @@ export async function loadLlama(model: Model, opts: LoadOptions): Promise<Runtim
     const contextSize = Math.max(16, Math.min(train || DEFAULT_CONTEXT, DEFAULT_CONTEXT));
     let ctx: LlamaContext;
     try {
-      ctx = await lm.createContext({ contextSize, batchSize: Math.min(512, contextSize), flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32', sequences: 1 });
+      ctx = await lm.createContext({ contextSize, batchSize: Math.min(512, contextSize), threads: cpuThreads(llama), flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32', sequences: 1 });
     } catch (e) {
       await lm.dispose();
       throw new ModelError(path, `llama.cpp could not create a context of ${contextSize} tokens (${oneLine(e, 300)})`);

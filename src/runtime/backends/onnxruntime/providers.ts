@@ -1,6 +1,6 @@
 import { listSupportedBackends } from 'onnxruntime-node';
 import { preferredDevices } from '../../settings';
-import { NO_VULKAN_LOADER, vulkanLoaderFound } from '../../vulkan';
+import { NO_VULKAN_LOADER, vulkanLoaderFound } from '../../gpu-libraries';
 
 // Which ORT execution providers to try, in order. ORT silently appends CPU for nodes an EP cannot take, but creating a
 // session with a single EP that cannot initialise throws: so each EP is tried alone and the first that loads wins.
