@@ -87,4 +87,41 @@ if (existsSync(nm('sharp')) && sharpNative.every((p) => existsSync(nm(p)))) {
   console.warn(`build: sharp or ${sharpNative.join(' / ')} is not installed here; image inputs will be unavailable in this build`);
 }
 
+// node-llama-cpp (GGUF) with its JavaScript dependencies and this platform's CPU build, copied as they are: it must
+// keep its own file layout (it tests its native binding in a child process started from its own file, and reads its
+// package.json by relative path). GPU builds (-cuda, -vulkan: hundreds of MB) are not shipped: the README says how a
+// user adds them next to it. Files only the CLI tools and the source build need are left out.
+function dependenciesOf(dir) {
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const deps = Object.keys(manifest.dependencies ?? {});
+  // Packages nested in its own node_modules (other versions) are copied with it, but their dependencies may be hoisted.
+  const nested = join(dir, 'node_modules');
+  if (existsSync(nested)) {
+    for (const e of readdirSync(nested)) {
+      const names = e.startsWith('@') ? readdirSync(join(nested, e)).map((n) => `${e}/${n}`) : e.startsWith('.') ? [] : [e];
+      for (const n of names) if (existsSync(join(nested, n, 'package.json'))) deps.push(...dependenciesOf(join(nested, n)));
+    }
+  }
+  return deps;
+}
+function copyWithDependencies(pkg, seen = new Set()) {
+  if (seen.has(pkg) || !existsSync(nm(pkg))) return seen;
+  seen.add(pkg);
+  cpSync(nm(pkg), out(pkg), { recursive: true, filter: (src) => !/\.(map|d\.ts|md)$|[\\/](gitRelease\.bundle|llama\.cpp|templates|docs)$/.test(src) });
+  for (const dep of dependenciesOf(nm(pkg))) copyWithDependencies(dep, seen);
+  return seen;
+}
+const llamaOs = platform === 'win32' ? 'win' : platform === 'darwin' ? 'mac' : platform;
+const llamaCpu = platform === 'darwin' && arch === 'arm64' ? '@node-llama-cpp/mac-arm64-metal' : `@node-llama-cpp/${llamaOs}-${arch}`;
+if (packaging && existsSync(nm('node-llama-cpp')) && existsSync(nm(llamaCpu))) {
+  const copied = copyWithDependencies('node-llama-cpp');
+  // ggml loads the best CPU variant this processor supports; variants that a kept one covers almost as well are left
+  // out to keep the VSIX under its limit (AVX-512: skylakex/icelake/zen4/sapphirerapids kept; AVX: sandybridge kept).
+  const coveredVariants = /libggml-cpu-(cannonlake|cascadelake|cooperlake|ivybridge|piledriver)\.(so|dll|dylib)$/;
+  cpSync(nm(llamaCpu), out(llamaCpu), { recursive: true, filter: (src) => !coveredVariants.test(src) });
+  console.log(`build: node-llama-cpp with ${copied.size - 1} dependencies and ${llamaCpu}`);
+} else if (packaging) {
+  console.warn(`build: node-llama-cpp or ${llamaCpu} is not installed here; GGUF models will not run from this package`);
+}
+
 console.log(`built ${builds.length} bundles for ${target} into dist/`);

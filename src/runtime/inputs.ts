@@ -51,6 +51,7 @@ export async function planInputs(
   const assign = (info: IoInfo, a: NamedArray, source: string, file: string) => {
     const fitted = fitArrayToInput(a.array, info.shape, info.name, file);
     const array = info.dtype === 'unknown' || info.dtype === fitted.array.dtype ? fitted.array : castArray(fitted.array, info.dtype);
+    checkTokenIds(file, info.name, array, vocabSize(opts.model, info.name));
     feeds.set(info.name, array);
     used.push({ name: info.name, dtype: array.dtype, shape: array.shape, source, ...(fitted.note ? { note: fitted.note } : {}) });
   };
@@ -103,4 +104,16 @@ export async function planInputs(
   });
   used.sort((a, b) => inputs.findIndex((i) => i.name === a.name) - inputs.findIndex((i) => i.name === b.name));
   return { feeds, used, dims };
+}
+
+/**
+ * Token ids from a file must index the embedding table: an id past it would make the runtime fail with an index
+ * error deep in a Gather (or read past the table), so the file is named with the first bad id instead.
+ */
+function checkTokenIds(file: string, input: string, a: NdArray, vocab: number | undefined): void {
+  if (vocab === undefined || Array.isArray(a.data) || !/^u?int/.test(a.dtype)) return;
+  for (let i = 0; i < a.data.length; i++) {
+    const id = Number(a.data[i]);
+    if (id < 0 || id >= vocab) throw new ModelError(file, `holds token id ${id} at index ${i}, but input "${input}" indexes a vocabulary of ${vocab} tokens`);
+  }
 }
