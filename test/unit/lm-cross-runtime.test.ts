@@ -85,7 +85,7 @@ test('runPrompt on both: the same tokens, log-probabilities and greedy continuat
     const b = await runPrompt(gguf, { prompt, top: 5, generate: 4 });
     assert.equal(a.provider, 'cpu');
     assert.equal(b.provider, 'cpu'); // no GPU here: every skipped build says why
-    for (const s of b.skipped) assert.match(s.reason, /\w{10,}/);
+    for (const s of b.skipped) assert.ok(s.reason.length > 20, `a reason for ${s.provider}: ${s.reason}`);
     assert.deepEqual(b.tokens.map((t) => t.id), a.tokens.map((t) => t.id));
     assert.equal(a.tokens[0].logprob, null);
     for (let k = 1; k < a.tokens.length; k++) assert.ok(Math.abs(a.tokens[k].logprob! - b.tokens[k].logprob!) < 1e-3, `token ${k}`);

@@ -93,6 +93,10 @@ export async function loadLlama(model: Model, opts: LoadOptions): Promise<Runtim
   const bytes = statSync(path).size;
   const free = freemem();
   if (bytes > free) throw new ModelError(path, `is ${formatBytes(bytes)}, more than the ${formatBytes(free)} of free memory: refused before loading`);
+  // llama.cpp says only "Failed to load model" for an architecture it lacks: check against the list it ships.
+  const arch = model.metadata.architecture;
+  const known = Object.values((await importLib()).GgufArchitectureType) as string[];
+  if (arch && !known.includes(arch)) throw new ModelError(path, `has architecture "${arch}", which this llama.cpp (node-llama-cpp 3.21.1) does not know`);
   const { order, skipped } = deviceOrder(opts.providers);
   const t0 = performance.now();
   for (const device of order) {
@@ -114,10 +118,7 @@ export async function loadLlama(model: Model, opts: LoadOptions): Promise<Runtim
     try {
       lm = await llama.loadModel({ modelPath: path, gpuLayers: device === 'cpu' ? 0 : 'auto', useMmap: true });
     } catch (e) {
-      const arch = model.metadata.architecture;
-      const msg = oneLine(e, 300);
-      if (/unknown model architecture|unknown architecture/i.test(msg)) throw new ModelError(path, `has architecture "${arch ?? '?'}", which this llama.cpp (node-llama-cpp 3.21.1) does not know`);
-      throw new ModelError(path, `cannot be loaded by llama.cpp (${msg})`);
+      throw new ModelError(path, `cannot be loaded by llama.cpp (${oneLine(e, 300)})`);
     }
     const train = metaNumber(model, 'context length') ?? lm.trainContextSize;
     const contextSize = Math.max(16, Math.min(train || DEFAULT_CONTEXT, DEFAULT_CONTEXT));
@@ -195,7 +196,7 @@ class LlamaTokenModel implements TokenModel {
 
   private check(ids: number[]): void {
     if (!ids.length) throw new ModelError(this.path, 'the prompt has no tokens');
-    if (ids.length > this.contextLength) throw new ModelError(this.path, `the prompt has ${ids.length} tokens, more than the ${this.contextLength}-token context`);
+    if (ids.length > this.contextLength) throw new ModelError(this.path, `the prompt has ${ids.length} tokens, more than the ${this.contextLength} the model takes`);
     for (const id of ids) if (!(id >= 0 && id < this.vocabSize)) throw new ModelError(this.path, `token id ${id} is out of range: the vocabulary has ${this.vocabSize} tokens`);
   }
 
