@@ -30,13 +30,42 @@ export interface ModelSummary {
   totalNodeCount: number;
   subgraphCount: number;
   functionCount: number;
+  /** Tensors counted in parameterCount: weights and buffers (BatchNorm statistics), what a forward pass reads. */
   weightCount: number;
   parameterCount: number;
   parameterBytes: number;
+  /** Tensors the file holds besides the parameters, by role (a checkpoint's optimizer state, counters, shape constants). */
+  otherTensors?: OtherTensors;
   opTypeCounts: Record<string, number>;
   warnings: string[];
   /** The runtime that executes this model (chosen by its format), or null with the reason users see. */
   runs: { runtime: 'onnxruntime' | 'tfjs' | 'tfjs-node'; why?: undefined } | { runtime: null; why: string };
+}
+
+export type OtherTensors = Partial<Record<'optimizer' | 'counter' | 'constant', { count: number; elements: number; bytes: number }>>;
+
+const OTHER_WORDS: Record<keyof OtherTensors, [string, string]> = {
+  optimizer: ['optimizer-state tensor', 'optimizer-state tensors'],
+  counter: ['counter', 'counters'],
+  constant: ['graph constant', 'graph constants'],
+};
+
+/**
+ * "optimizer state 24.9K values in 12 tensors (99.6 KB), 3 counters": what the file holds besides its parameters, one
+ * phrase per role, or '' when nothing. `count` formats element counts the way the caller shows parameter counts.
+ */
+export function otherTensorsText(o: OtherTensors | undefined, count: (n: number) => string): string {
+  if (!o) return '';
+  const parts: string[] = [];
+  for (const role of ['optimizer', 'counter', 'constant'] as const) {
+    const r = o[role];
+    if (!r) continue;
+    const [one, many] = OTHER_WORDS[role];
+    const noun = r.count === 1 ? one : many;
+    // Counters and constants are a handful of scalars: their number says enough.
+    parts.push(role === 'optimizer' ? `${count(r.elements)} values in ${r.count} ${noun} (${formatBytes(r.bytes)})` : `${r.count} ${noun}`);
+  }
+  return parts.join(', ');
 }
 
 /** Why the Run and Explain tabs cannot run this model (its format has no runtime), or undefined when they can. */
