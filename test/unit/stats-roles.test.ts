@@ -13,7 +13,7 @@ import { computeModelStats } from '../../src/stats';
 import type { ModelStats } from '../../src/protocol/stats';
 import { OnnxBuilder, writeModel } from '../support/onnx-builder';
 
-const FIX = join(import.meta.dirname, '..', 'fixtures');
+const FIX = join(__dirname, '..', 'fixtures');
 const truth = JSON.parse(readFileSync(join(FIX, 'roles', 'truth.json'), 'utf8')) as {
   'bn-adam.pth': { roles: Record<string, string>; parameterCount: number; optimizerElements: number; counters: number };
   'keras2-adam.h5': { parameterCount: number; optimizerTensors: number; optimizerElements: number; counters: number };
