@@ -44,26 +44,23 @@ export interface ModelSummary {
 
 export type OtherTensors = Partial<Record<'optimizer' | 'counter' | 'constant', { count: number; elements: number; bytes: number }>>;
 
-const OTHER_WORDS: Record<keyof OtherTensors, [string, string]> = {
-  optimizer: ['optimizer-state tensor', 'optimizer-state tensors'],
+const OTHER_WORDS: Record<'counter' | 'constant', [string, string]> = {
   counter: ['counter', 'counters'],
   constant: ['graph constant', 'graph constants'],
 };
 
 /**
- * "optimizer state 24.9K values in 12 tensors (99.6 KB), 3 counters": what the file holds besides its parameters, one
- * phrase per role, or '' when nothing. `count` formats element counts the way the caller shows parameter counts.
+ * "optimizer state 1.1 K values in 12 tensors (4.6 KB), 7 counters": what the file holds besides its parameters,
+ * one phrase per role, or '' when nothing. `count` formats element counts the way the caller shows parameter counts.
  */
 export function otherTensorsText(o: OtherTensors | undefined, count: (n: number) => string): string {
   if (!o) return '';
   const parts: string[] = [];
-  for (const role of ['optimizer', 'counter', 'constant'] as const) {
+  if (o.optimizer) parts.push(`optimizer state ${count(o.optimizer.elements)} values in ${o.optimizer.count} tensor${o.optimizer.count === 1 ? '' : 's'} (${formatBytes(o.optimizer.bytes)})`);
+  // Counters and constants are a handful of scalars and shapes: their number says enough.
+  for (const role of ['counter', 'constant'] as const) {
     const r = o[role];
-    if (!r) continue;
-    const [one, many] = OTHER_WORDS[role];
-    const noun = r.count === 1 ? one : many;
-    // Counters and constants are a handful of scalars: their number says enough.
-    parts.push(role === 'optimizer' ? `${count(r.elements)} values in ${r.count} ${noun} (${formatBytes(r.bytes)})` : `${r.count} ${noun}`);
+    if (r) parts.push(`${r.count} ${OTHER_WORDS[role][r.count === 1 ? 0 : 1]}`);
   }
   return parts.join(', ');
 }
