@@ -10,7 +10,9 @@ import type { Tensor, TensorRole } from '../model/tensor';
  *   a checkpoint key such as `optimizer` or `optimizer_state_dict`.
  * - Keras/TF: `moving_mean`/`moving_variance` (buffers); Keras 2's `optimizer_weights` (`Adam/dense/kernel/m`,
  *   `Adam/iterations`), Keras 3's `optimizer/vars/<i>`; TF2 checkpoints' `<var>/.OPTIMIZER_SLOT/optimizer/m`,
- *   `optimizer/iter`, `save_counter`; TF1's `<var>/Adam`, `<var>/Adam_1`, `beta1_power`, `global_step`.
+ *   `optimizer/iter`, `save_counter`, the TF 2.11+ optimizer's `optimizer/_variables/<i>` and
+ *   `optimizer/_iterations`, a compiled model's `keras_api/metrics/<i>/total`; TF1's `<var>/Adam`, `<var>/Adam_1`,
+ *   `beta1_power`, `global_step`.
  */
 export function roleFromName(name: string, elementCount: number): TensorRole | undefined {
   // TF2 checkpoint keys end in the attribute they save; the object path before it names the variable.
@@ -20,6 +22,8 @@ export function roleFromName(name: string, elementCount: number): TensorRole | u
   const scalar = elementCount <= 1;
   const optimizer = isOptimizerPath(path, segs);
   if (scalar && (COUNTER_NAMES.has(last) || (optimizer && OPTIMIZER_COUNTERS.has(last)))) return 'counter';
+  // A compiled Keras model's metrics keep running sums in the checkpoint (keras_api/metrics/0/total, …/count).
+  if (segs[0] === 'keras_api' && segs[1] === 'metrics') return 'counter';
   if (optimizer) return 'optimizer';
   if (BUFFER_NAMES.has(last)) return 'buffer';
   return undefined;
@@ -28,7 +32,7 @@ export function roleFromName(name: string, elementCount: number): TensorRole | u
 /** Scalars by these names count steps or saves; they are never weights. */
 const COUNTER_NAMES = new Set(['num_batches_tracked', 'save_counter', 'global_step', '_growth_tracker']);
 /** Under an optimizer, these scalars are its step count. */
-const OPTIMIZER_COUNTERS = new Set(['step', 'iter', 'iterations', 'iteration']);
+const OPTIMIZER_COUNTERS = new Set(['step', 'iter', 'iterations', 'iteration', '_iterations']);
 /** Statistics a normalization layer keeps from the data it saw; read by inference, not fitted by gradient. */
 const BUFFER_NAMES = new Set(['running_mean', 'running_var', 'moving_mean', 'moving_variance', 'moving_var']);
 /** Keras 2 names its optimizer's weights after the optimizer class ("Adam/dense/kernel/m:0"). */

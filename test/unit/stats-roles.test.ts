@@ -17,7 +17,7 @@ const FIX = join(__dirname, '..', 'fixtures');
 const truth = JSON.parse(readFileSync(join(FIX, 'roles', 'truth.json'), 'utf8')) as {
   'bn-adam.pth': { roles: Record<string, string>; parameterCount: number; optimizerElements: number; counters: number };
   'keras2-adam.h5': { parameterCount: number; optimizerTensors: number; optimizerElements: number; counters: number };
-};
+} & Record<'savedmodel-adam' | 'savedmodel-adam-legacy', { roles: Record<string, string>; parameterCount: number; optimizerElements: number; counters: number }>;
 
 async function withModel<T>(path: string, f: (m: Model) => Promise<T>): Promise<T> {
   const m = await openModel(path);
@@ -142,12 +142,31 @@ test('SavedModel: save_counter and global_step are counters, not parameters', as
   }
 });
 
+for (const dir of ['savedmodel-adam', 'savedmodel-adam-legacy'] as const) {
+  test(`a SavedModel trained with Adam (${dir}): parameters are what the serving graph reads, slots and counters apart`, async () => {
+    const want = truth[dir];
+    await withModel(join(FIX, 'roles', dir), async (m) => {
+      for (const t of allWeights(m)) assert.equal(tensorRole(t), want.roles[t.name], t.name);
+      const s = summarize(m);
+      // Before roles: 3x the parameters (Adam's two slots per variable), and a warning that they were counted.
+      assert.equal(s.parameterCount, want.parameterCount);
+      assert.equal(s.otherTensors?.optimizer?.elements, want.optimizerElements);
+      assert.equal(s.otherTensors?.counter?.count, want.counters);
+      assert.deepEqual(s.warnings, []);
+      // The metric's running count (1.6e6) and the iteration count were "exploding" weights.
+      assertWeightsOnly(m, await computeModelStats(m, { workers: 0 }));
+    });
+  });
+}
+
 test('checkpoint key names TF and Keras write for optimizer slots and counters', () => {
   const cases: [string, number, string | undefined][] = [
     ['layer_with_weights-0/kernel/.OPTIMIZER_SLOT/optimizer/m/.ATTRIBUTES/VARIABLE_VALUE', 128, 'optimizer'],
     ['layer_with_weights-0/bias/.OPTIMIZER_SLOT/optimizer/v/.ATTRIBUTES/VARIABLE_VALUE', 8, 'optimizer'],
     ['optimizer/iter/.ATTRIBUTES/VARIABLE_VALUE', 1, 'counter'],
     ['optimizer/learning_rate/.ATTRIBUTES/VARIABLE_VALUE', 1, 'optimizer'],
+    ['optimizer/_iterations/.ATTRIBUTES/VARIABLE_VALUE', 1, 'counter'],
+    ['optimizer/_variables/3/.ATTRIBUTES/VARIABLE_VALUE', 128, 'optimizer'],
     ['save_counter/.ATTRIBUTES/VARIABLE_VALUE', 1, 'counter'],
     ['layer_with_weights-0/moving_variance/.ATTRIBUTES/VARIABLE_VALUE', 8, 'buffer'],
     ['layer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE', 128, undefined],
