@@ -33,8 +33,12 @@ export function roleFromName(name: string, elementCount: number): TensorRole | u
 const COUNTER_NAMES = new Set(['num_batches_tracked', 'save_counter', 'global_step', '_growth_tracker']);
 /** Under an optimizer, these scalars are its step count. */
 const OPTIMIZER_COUNTERS = new Set(['step', 'iter', 'iterations', 'iteration', '_iterations']);
-/** Statistics a normalization layer keeps from the data it saw; read by inference, not fitted by gradient. */
-const BUFFER_NAMES = new Set(['running_mean', 'running_var', 'moving_mean', 'moving_variance', 'moving_var']);
+/**
+ * Statistics a normalization layer keeps from the data it saw, and the registered buffers Hugging Face models save
+ * (position and token-type ids, rotary frequencies, GPT-2's -1e4 mask fill): read by inference, not fitted by gradient.
+ */
+const BUFFER_NAMES = new Set(['running_mean', 'running_var', 'moving_mean', 'moving_variance', 'moving_var',
+  'position_ids', 'token_type_ids', 'inv_freq', 'masked_bias']);
 /** Keras 2 names its optimizer's weights after the optimizer class ("Adam/dense/kernel/m:0"). */
 const OPTIMIZER_CLASSES = new Set(['adam', 'adamw', 'adamax', 'nadam', 'sgd', 'rmsprop', 'adagrad', 'adadelta', 'ftrl', 'lion', 'adafactor', 'lamb']);
 /** TF1 slot variables hang off their variable's name: "dense/kernel/Adam", "dense/kernel/Adam_1". */

@@ -178,6 +178,9 @@ test('checkpoint key names TF and Keras write for optimizer slots and counters',
     // A module that happens to be called "state" holds weights.
     ['encoder.state.0.weight', 64, undefined],
     ['bn.num_batches_tracked', 1, 'counter'],
+    ['h.0.attn.masked_bias', 1, 'buffer'],
+    ['bert.embeddings.position_ids', 512, 'buffer'],
+    ['model.layers.0.self_attn.rotary_emb.inv_freq', 64, 'buffer'],
   ];
   for (const [name, n, role] of cases) assert.equal(roleFromName(name, n), role, name);
 });

@@ -139,6 +139,7 @@ function allVariables(h5: Hdf5File): KerasWeights {
     }
   };
   walk('layers', 0);
+  if (h5.keys('optimizer')) out.optimizer = optimizerTensors(h5, 'optimizer', 'HDF5');
   return out;
 }
 
