@@ -39,6 +39,8 @@ test('a checkpoint with Adam state: the Weights tab lists counters, buffers and 
     await page.locator('#mi-param-count').waitFor({ timeout: 10_000 });
     assert.equal(await page.locator('#mi-param-count').getAttribute('data-value'), String(summary.parameterCount));
     assert.match(await page.locator('#mi-param-other').innerText(), /^not counted: optimizer state 1\.8 K values in 20 tensors \(7\.0 KB\), 12 counters$/);
+    assert.equal(await page.locator('#mi-weights-only').innerText(),
+      'Weights only: this file stores 47 tensors and no graph (15 of parameters; 20 optimizer state, 12 counters). Weights has their statistics; Graph lists them by name scope.');
     await page.screenshot({ path: join(artifacts, 'overview-checkpoint-roles.png'), fullPage: true });
 
     await page.locator('[data-tab="weights"]').click();

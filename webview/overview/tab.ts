@@ -23,7 +23,7 @@ export function renderOverview(s: ModelSummary): HTMLElement {
     // A checkpoint of tensors (SafeTensors, GGUF, a state dict) has no inputs, outputs or operators to list.
     weightsOnly
       ? h('p', { id: 'mi-weights-only', class: 'mi-muted' },
-        `Weights only: this file stores ${storedTensors(s).toLocaleString('en-US')} tensors and no graph. Weights has their statistics; Graph lists them by name scope.`)
+        `Weights only: this file stores ${weightsOnlyText(s)}. Weights has their statistics; Graph lists them by name scope.`)
       : [
         h('div', { class: 'mi-columns' },
           section('Inputs', valueTable('mi-inputs', s.inputs)),
@@ -42,7 +42,24 @@ function isWeightsOnly(s: ModelSummary): boolean {
 
 /** Every tensor of the file: the parameters' and those counted apart (a checkpoint's optimizer state, counters). */
 function storedTensors(s: ModelSummary): number {
-  return s.weightCount + Object.values(s.otherTensors ?? {}).reduce((n, o) => n + o.count, 0);
+  return s.weightCount + otherCount(s);
+}
+
+function otherCount(s: ModelSummary): number {
+  return Object.values(s.otherTensors ?? {}).reduce((n, o) => n + o.count, 0);
+}
+
+/** "12 tensors and no graph", or "47 tensors and no graph (15 of parameters; 20 optimizer state, 12 counters)" for a checkpoint. */
+function weightsOnlyText(s: ModelSummary): string {
+  const head = `${storedTensors(s).toLocaleString('en-US')} tensors and no graph`;
+  const o = s.otherTensors;
+  if (!o || !otherCount(s)) return head;
+  const parts = [
+    o.optimizer && `${o.optimizer.count} optimizer state`,
+    o.counter && `${o.counter.count} counter${o.counter.count === 1 ? '' : 's'}`,
+    o.constant && `${o.constant.count} constant${o.constant.count === 1 ? '' : 's'}`,
+  ].filter(Boolean);
+  return `${head} (${s.weightCount.toLocaleString('en-US')} of parameters; ${parts.join(', ')})`;
 }
 
 function facts(s: ModelSummary, weightsOnly: boolean): HTMLElement {
