@@ -1,7 +1,7 @@
 import { openModelChecked } from '../engine/open';
 import { summarize } from '../runtime/summary';
 import type { ModelSummary, WireShape } from '../protocol/summary';
-import { fileSizeText, formatBytes } from '../protocol/summary';
+import { fileSizeText, formatBytes, otherTensorsText } from '../protocol/summary';
 import type { Verb } from './verb';
 import { formatCount, modelPathArg } from './verb';
 
@@ -37,6 +37,8 @@ export function summaryText(s: ModelSummary): string {
   lines.push(`nodes: ${nodes}`);
   if (s.subgraphCount || s.functionCount) lines.push(`subgraphs: ${s.subgraphCount}  functions: ${s.functionCount}`);
   lines.push(`parameters: ${formatCount(s.parameterCount)} in ${s.weightCount} weights (${formatBytes(s.parameterBytes)})`);
+  const other = otherTensorsText(s.otherTensors, formatCount);
+  if (other) lines.push(`also stored (not parameters): ${other}`);
   const ops = Object.entries(s.opTypeCounts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   if (ops.length) {
     const shown = ops.slice(0, 12).map(([op, n]) => `${op} ${n}`).join(', ');

@@ -19,7 +19,13 @@ function statsText(s: ModelStats): string {
   const row = (name: string, b: StatsBlock, dtype: string) =>
     `${name.length > 48 ? `…${name.slice(-47)}` : name.padEnd(48)} ${dtype.padEnd(8)} ${String(b.count).padStart(10)} ${num(b.min).padStart(10)} ${num(b.max).padStart(10)} ${num(b.mean).padStart(10)} ${num(b.std).padStart(10)} ${(b.sparsity * 100).toFixed(1).padStart(6)}%`;
   lines.push(`${'tensor'.padEnd(48)} ${'dtype'.padEnd(8)} ${'count'.padStart(10)} ${'min'.padStart(10)} ${'max'.padStart(10)} ${'mean'.padStart(10)} ${'std'.padStart(10)} ${'zeros'.padStart(7)}`);
-  for (const t of s.tensors) lines.push(t.problem ? `${t.name}: ${t.problem}` : row(t.name, t, t.dtype));
+  const line = (t: ModelStats['tensors'][number]) => (t.problem ? `${t.name}: ${t.problem}` : row(t.name, t, t.dtype));
+  for (const t of s.tensors) if (!t.role) lines.push(line(t));
+  const others = s.tensors.filter((t) => t.role);
+  if (others.length) {
+    lines.push('', `not weights (${others.length}; left out of the model line and the findings):`);
+    for (const t of others) lines.push(`${line(t)}  [${t.role}]`);
+  }
   lines.push('');
   lines.push(`model: ${formatCount(s.model.count)} values in ${s.model.tensors} tensors, ${s.groups.length} groups; mean ${num(s.model.mean)}, std ${num(s.model.std)}, p1/p50/p99 ${num(s.model.p1)} / ${num(s.model.p50)} / ${num(s.model.p99)}`);
   lines.push(s.findings.length ? `findings (${s.findings.length}):` : 'findings: none');

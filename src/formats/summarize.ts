@@ -1,6 +1,7 @@
 import type { Model, Value } from '../model/graph';
-import { allGraphs, allWeights, opTypeCounts, parameterBytes, parameterCount } from '../model/walk';
-import type { ModelSummary, ValueInfo, WireShape } from '../protocol/summary';
+import { isParameter, tensorRole } from '../model/tensor';
+import { allGraphs, allWeights, opTypeCounts } from '../model/walk';
+import type { ModelSummary, OtherTensors, ValueInfo, WireShape } from '../protocol/summary';
 import { openedFileBytes } from './registry';
 
 export function toWireShape(shape: Value['shape']): WireShape {
@@ -15,6 +16,31 @@ function valueInfo(model: Model, name: string): ValueInfo {
 
 /** What the file says, for the Overview and `inspect --json`; whether and how it runs is the runtime's part (runtime/summary.ts). */
 export type FileSummary = Omit<ModelSummary, 'runs' | 'lm'>;
+
+/**
+ * Parameters are the weights and buffers a forward pass reads; a checkpoint's optimizer state, counters and the
+ * graph's shape constants are counted apart (`otherTensors`, absent when there are none).
+ */
+function parameters(model: Model): Pick<ModelSummary, 'weightCount' | 'parameterCount' | 'parameterBytes' | 'otherTensors'> {
+  let weightCount = 0;
+  let parameterCount = 0;
+  let parameterBytes = 0;
+  const other: OtherTensors = {};
+  for (const t of allWeights(model)) {
+    const bytes = t.data?.byteLength ?? 0;
+    if (isParameter(t)) {
+      weightCount++;
+      parameterCount += t.elementCount;
+      parameterBytes += bytes;
+      continue;
+    }
+    const o = (other[tensorRole(t) as keyof OtherTensors] ??= { count: 0, elements: 0, bytes: 0 });
+    o.count++;
+    o.elements += t.elementCount;
+    o.bytes += bytes;
+  }
+  return { weightCount, parameterCount, parameterBytes, ...(Object.keys(other).length ? { otherTensors: other } : {}) };
+}
 
 /** `fileBytes` defaults to the size of the file `openModel` read (the marker file of a folder format). */
 export function summarizeFile(model: Model, fileBytes = openedFileBytes(model) ?? 0): FileSummary {
@@ -41,9 +67,7 @@ export function summarizeFile(model: Model, fileBytes = openedFileBytes(model) ?
     totalNodeCount: total,
     subgraphCount: graphs - 1 - model.functions.length,
     functionCount: model.functions.length,
-    weightCount: allWeights(model).length,
-    parameterCount: parameterCount(model),
-    parameterBytes: parameterBytes(model),
+    ...parameters(model),
     opTypeCounts: opTypeCounts(model.graph),
     warnings: model.warnings,
   };

@@ -40,6 +40,17 @@ export type GgmlBlockType = 'Q4_0' | 'Q4_1' | 'Q5_0' | 'Q5_1' | 'Q8_0' | 'Q2_K' 
 
 export type TensorLocation = 'inline' | 'external' | 'shard' | 'constant-node' | 'sparse';
 
+/**
+ * What a stored tensor is for. Only 'weight' and 'buffer' are read by a forward pass as the model's parameters;
+ * the rest are stored beside them: 'counter' (BatchNorm's num_batches_tracked, an optimizer's step, save_counter),
+ * 'optimizer' (Adam's moments and other slots a training checkpoint keeps), 'constant' (integer shape, axis and
+ * padding operands, scalars, quantization scales and zero points that a graph feeds to its ops).
+ * 'buffer' is state the forward pass reads but training does not fit by gradient (BatchNorm running statistics).
+ */
+export type TensorRole = 'weight' | 'buffer' | 'counter' | 'optimizer' | 'constant';
+
+export const TENSOR_ROLES: readonly TensorRole[] = ['weight', 'buffer', 'counter', 'optimizer', 'constant'];
+
 export interface Tensor {
   readonly name: string;
   /** The dtype the values have for the user (after dequantization for TF.js quantized weights). */
@@ -57,6 +68,21 @@ export interface Tensor {
   readonly problem?: string;
   /** Values that formats store as typed fields instead of bytes (ONNX float_data etc.), already decoded. */
   readonly values?: ArrayLike<number> | ArrayLike<bigint> | string[];
+  /**
+   * What the tensor is for; absent means 'weight'. Not readonly: graph formats know it only once the graph is
+   * linked (which ops read the tensor, at which input), so their readers set it in a pass after linking.
+   */
+  role?: TensorRole;
+}
+
+export function tensorRole(t: Tensor): TensorRole {
+  return t.role ?? 'weight';
+}
+
+/** Weights and buffers: what the forward pass reads as the model's parameters (what parameter counts count). */
+export function isParameter(t: Tensor): boolean {
+  const r = tensorRole(t);
+  return r === 'weight' || r === 'buffer';
 }
 
 export function tensorByteLength(t: Tensor): number | undefined {

@@ -1,3 +1,4 @@
+import type { TensorRole } from '../model/tensor';
 import type { Check } from './validate';
 import { arrayOf, bool, nothing, num, obj, str } from './validate';
 
@@ -64,8 +65,13 @@ export interface TensorStats extends StatsBlock {
   shape: number[];
   /** How real values were obtained from stored integers, e.g. "affine scale=0.02 zp=128 (DequantizeLinear)". */
   quantization?: string;
-  /** Group (scope) the tensor is aggregated into. */
+  /** Group (scope) the tensor is aggregated into (weights only are aggregated). */
   group: string;
+  /**
+   * Absent for weights. Any other role (buffer, counter, optimizer state, constant) is listed with its own numbers
+   * but left out of the groups, the model aggregate and the health findings.
+   */
+  role?: Exclude<TensorRole, 'weight'>;
   /** Node ids reading this tensor, for links into the graph. */
   consumers: string[];
   channels?: ChannelStats;
@@ -94,8 +100,10 @@ export interface Finding {
 
 export interface ModelStats {
   tensors: TensorStats[];
+  /** Over the weights (tensors without a role). */
   groups: GroupStats[];
   model: GroupStats;
+  /** Over the weights (tensors without a role). */
   findings: Finding[];
   /** Milliseconds the summary pass took (the cached result keeps the first pass's time). */
   elapsedMs: number;

@@ -30,9 +30,12 @@ export interface ModelSummary {
   totalNodeCount: number;
   subgraphCount: number;
   functionCount: number;
+  /** Tensors counted in parameterCount: weights and buffers (BatchNorm statistics), what a forward pass reads. */
   weightCount: number;
   parameterCount: number;
   parameterBytes: number;
+  /** Tensors the file holds besides the parameters, by role (a checkpoint's optimizer state, counters, shape constants). */
+  otherTensors?: OtherTensors;
   opTypeCounts: Record<string, number>;
   warnings: string[];
   /**
@@ -65,6 +68,29 @@ export interface LanguageModelInfo {
 /** Whether the model's backend can do this (false when nothing runs it). */
 export function can(s: Pick<ModelSummary, 'runs'>, capability: Capability): boolean {
   return s.runs?.runtime != null && s.runs.capabilities.includes(capability);
+}
+
+export type OtherTensors = Partial<Record<'optimizer' | 'counter' | 'constant', { count: number; elements: number; bytes: number }>>;
+
+const OTHER_WORDS: Record<'counter' | 'constant', [string, string]> = {
+  counter: ['counter', 'counters'],
+  constant: ['graph constant', 'graph constants'],
+};
+
+/**
+ * "optimizer state 1.1 K values in 12 tensors (4.6 KB), 7 counters": what the file holds besides its parameters,
+ * one phrase per role, or '' when nothing. `count` formats element counts the way the caller shows parameter counts.
+ */
+export function otherTensorsText(o: OtherTensors | undefined, count: (n: number) => string): string {
+  if (!o) return '';
+  const parts: string[] = [];
+  if (o.optimizer) parts.push(`optimizer state ${count(o.optimizer.elements)} values in ${o.optimizer.count} tensor${o.optimizer.count === 1 ? '' : 's'} (${formatBytes(o.optimizer.bytes)})`);
+  // Counters and constants are a handful of scalars and shapes: their number says enough.
+  for (const role of ['counter', 'constant'] as const) {
+    const r = o[role];
+    if (r) parts.push(`${r.count} ${OTHER_WORDS[role][r.count === 1 ? 0 : 1]}`);
+  }
+  return parts.join(', ');
 }
 
 /** Why the Run and Explain tabs cannot run this model (its format has no runtime), or undefined when they can. */

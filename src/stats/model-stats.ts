@@ -1,4 +1,5 @@
 import type { Model } from '../model/graph';
+import { tensorRole } from '../model/tensor';
 import type { GroupStats, ModelStats, StatsBlock, TensorStats } from '../protocol/stats';
 import { FINE_BINS } from './accumulator';
 import { addSparse, intervals, kurtosis, linearEdges, percentile, rebin, toSparse } from './fine-histogram';
@@ -78,7 +79,11 @@ export function mergeMoments(parts: Moments[]): Moments {
   return out;
 }
 
-/** One streaming pass over every weight of the model, then groups, the model aggregate and the health findings. */
+/**
+ * One streaming pass over every stored tensor of the model, then groups, the model aggregate and the health findings
+ * over the weights only: BatchNorm statistics, step counters, optimizer state and shape constants get their own
+ * numbers in the table, but a counter of 50000 steps is not an exploding weight, nor two zero Adam moments duplicates.
+ */
 export async function computeModelStats(model: Model, opts: StatsOptions = {}): Promise<ModelStats> {
   const t0 = performance.now();
   const bins = opts.bins ?? 64;
@@ -115,10 +120,12 @@ export async function computeModelStats(model: Model, opts: StatsOptions = {}): 
   // The main thread reads with libuv (its reads overlap its counting, and worker messages are answered meanwhile).
   await runPooled(own, jobs, workers, (i) => scanner.scan(contexts[i].tensor, contexts[i].channelAxis, scanOpts(contexts[i])), onBytes, scans, opts.signal);
   const tensors: TensorStats[] = [];
+  const weightStats: TensorStats[] = [];
   const moments: Moments[] = [];
   const scanned: WeightContext[] = [];
   contexts.forEach((ctx, i) => {
     const t = ctx.tensor;
+    const role = tensorRole(t);
     const base = {
       name: t.name,
       dtype: t.dtype === storedDType(t) && ctx.quantization?.kind === 'affine' ? 'float32' : t.dtype,
@@ -129,10 +136,14 @@ export async function computeModelStats(model: Model, opts: StatsOptions = {}): 
       ...(ctx.quantizationNote ? { quantization: ctx.quantizationNote } : {}),
       group: ctx.group,
       consumers: ctx.consumers.map((n) => n.id),
+      ...(role !== 'weight' ? { role } : {}),
     };
     const problem = problems[i];
     const { moments: m, channels } = problem ? { moments: unscanned(t.elementCount), channels: undefined } : scans[i];
-    tensors.push({ ...base, ...block(m, bins), ...(channels ? { channels } : {}), ...(problem ? { problem } : {}) });
+    const stats: TensorStats = { ...base, ...block(m, bins), ...(channels ? { channels } : {}), ...(problem ? { problem } : {}) };
+    tensors.push(stats);
+    if (role !== 'weight') return;
+    weightStats.push(stats);
     if (!problem) {
       moments.push(m);
       scanned.push(ctx);
@@ -147,7 +158,7 @@ export async function computeModelStats(model: Model, opts: StatsOptions = {}): 
   const groups: GroupStats[] = [...byGroup].map(([name, parts]) => ({ name, tensors: parts.length, ...block(mergeMoments(parts), bins) }));
   const model_: GroupStats = { name: '(model)', tensors: moments.length, ...block(mergeMoments(moments), bins) };
   const duplicates = await findDuplicates(scanned.map((c, i) => ({ tensor: c.tensor, moments: moments[i] })), opts.signal);
-  const findings = healthFindings(tensors, duplicates);
+  const findings = healthFindings(weightStats, duplicates);
   opts.onProgress?.(1, 'weights: done');
   return { tensors, groups, model: model_, findings, elapsedMs: Math.round(performance.now() - t0) };
 }

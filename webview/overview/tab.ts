@@ -1,5 +1,5 @@
 import type { ModelSummary, ValueInfo } from '../../src/protocol/summary';
-import { fileSizeText, formatBytes } from '../../src/protocol/summary';
+import { fileSizeText, formatBytes, otherTensorsText } from '../../src/protocol/summary';
 import type { Tab, TabContext } from '../shell/tab';
 import { h } from '../shell/dom';
 import { formatCount, formatName, formatShape, sortedOpCounts } from './format';
@@ -23,7 +23,7 @@ export function renderOverview(s: ModelSummary): HTMLElement {
     // A checkpoint of tensors (SafeTensors, GGUF, a state dict) has no inputs, outputs or operators to list.
     weightsOnly
       ? h('p', { id: 'mi-weights-only', class: 'mi-muted' },
-        `Weights only: this file stores ${s.weightCount.toLocaleString('en-US')} tensors and no graph. Weights has their statistics; Graph lists them by name scope.`)
+        `Weights only: this file stores ${weightsOnlyText(s)}. Weights has their statistics; Graph lists them by name scope.`)
       : [
         h('div', { class: 'mi-columns' },
           section('Inputs', valueTable('mi-inputs', s.inputs)),
@@ -37,7 +37,29 @@ export function renderOverview(s: ModelSummary): HTMLElement {
 
 /** Tensors and nothing else: no node, input or output in any graph. */
 function isWeightsOnly(s: ModelSummary): boolean {
-  return s.totalNodeCount === 0 && s.inputs.length === 0 && s.outputs.length === 0 && s.weightCount > 0;
+  return s.totalNodeCount === 0 && s.inputs.length === 0 && s.outputs.length === 0 && storedTensors(s) > 0;
+}
+
+/** Every tensor of the file: the parameters' and those counted apart (a checkpoint's optimizer state, counters). */
+function storedTensors(s: ModelSummary): number {
+  return s.weightCount + otherCount(s);
+}
+
+function otherCount(s: ModelSummary): number {
+  return Object.values(s.otherTensors ?? {}).reduce((n, o) => n + o.count, 0);
+}
+
+/** "12 tensors and no graph", or "47 tensors and no graph (15 of parameters; 20 optimizer state, 12 counters)" for a checkpoint. */
+function weightsOnlyText(s: ModelSummary): string {
+  const head = `${storedTensors(s).toLocaleString('en-US')} tensors and no graph`;
+  const o = s.otherTensors;
+  if (!o || !otherCount(s)) return head;
+  const parts = [
+    o.optimizer && `${o.optimizer.count} optimizer state`,
+    o.counter && `${o.counter.count} counter${o.counter.count === 1 ? '' : 's'}`,
+    o.constant && `${o.constant.count} constant${o.constant.count === 1 ? '' : 's'}`,
+  ].filter(Boolean);
+  return `${head} (${s.weightCount.toLocaleString('en-US')} of parameters; ${parts.join(', ')})`;
 }
 
 function facts(s: ModelSummary, weightsOnly: boolean): HTMLElement {
@@ -51,6 +73,9 @@ function facts(s: ModelSummary, weightsOnly: boolean): HTMLElement {
     h('span', { id: 'mi-param-count', 'data-value': s.parameterCount, title: s.parameterCount.toLocaleString('en-US') }, formatCount(s.parameterCount)),
     h('span', { class: 'mi-muted', id: 'mi-param-bytes', 'data-value': s.parameterBytes }, ` in ${s.weightCount} tensors, ${formatBytes(s.parameterBytes)}`),
   );
+  // A training checkpoint's optimizer state can be twice the model: said beside the count, never in it.
+  const other = otherTensorsText(s.otherTensors, formatCount);
+  if (other) params.append(h('div', { class: 'mi-muted', id: 'mi-param-other' }, `not counted: ${other}`));
   // ONNX's IR version and opsets, and the node count, only where the format has them.
   const onnxFacts = s.format === 'onnx' || s.irVersion !== undefined || opsets !== '';
   const rows: [string, Node | string][] = [

@@ -19,6 +19,7 @@ export function overlayFor(stats: ModelStats, key: keyof typeof OVERLAY_STATS): 
   const spec = OVERLAY_STATS[key];
   const values: Record<string, number> = {};
   for (const t of stats.tensors) {
+    if (t.role) continue; // a Reshape is not coloured by its target shape
     const v = spec.pick(t);
     if (v === null || !Number.isFinite(v)) continue;
     for (const id of t.consumers) values[id] = id in values ? Math.max(values[id], v) : v;
@@ -66,6 +67,22 @@ const groupColumns: Column<GroupStats>[] = [
   { key: 'max', title: 'Max |v|', value: (g) => (g.min === null || g.max === null ? null : Math.max(-g.min, g.max)), numeric: true, render: (g) => fmtNum(g.min === null || g.max === null ? null : Math.max(-g.min, g.max)) },
   { key: 'sparsity', title: 'Zeros', value: (g) => g.sparsity, numeric: true, render: (g) => `${(g.sparsity * 100).toFixed(1)}%` },
 ];
+
+/** The tensors that are not weights: their role first, then the same numbers as the weights'. */
+const ROLE_WORDS: Record<NonNullable<TensorStats['role']>, string> = {
+  buffer: 'buffer', counter: 'counter', optimizer: 'optimizer state', constant: 'graph constant',
+};
+const otherColumns: Column<TensorStats>[] = [
+  { key: 'role', title: 'Role', value: (t) => ROLE_WORDS[t.role!] },
+  ...tensorColumns.filter((c) => c.key !== 'group'),
+];
+
+/** "2 buffers, 12 optimizer state, 7 counters": the roles of the tensors listed apart, most first. */
+function roleCounts(others: TensorStats[]): string {
+  const n = new Map<string, number>();
+  for (const t of others) n.set(ROLE_WORDS[t.role!], (n.get(ROLE_WORDS[t.role!]) ?? 0) + 1);
+  return [...n].sort((a, b) => b[1] - a[1]).map(([w, k]) => `${k} ${w}${k > 1 && w !== 'optimizer state' ? 's' : ''}`).join(', ');
+}
 
 const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
 
@@ -145,7 +162,7 @@ export function createWeightsTab(): Tab {
 
   const select = (name: string, add: boolean) => {
     selected = add ? (selected.includes(name) ? selected.filter((n) => n !== name) : [...selected, name].slice(-8)) : [name];
-    root.querySelectorAll<HTMLTableRowElement>('#mi-weights-tensors tbody tr').forEach((tr) => tr.classList.toggle('selected', selected.includes(tr.dataset.tensor ?? '')));
+    root.querySelectorAll<HTMLTableRowElement>('#mi-weights-tensors tbody tr, #mi-weights-others tbody tr').forEach((tr) => tr.classList.toggle('selected', selected.includes(tr.dataset.tensor ?? '')));
     void refreshSelection();
   };
 
@@ -170,11 +187,20 @@ export function createWeightsTab(): Tab {
   const render = (s: ModelStats) => {
     stats = s;
     const bad = s.findings.filter((f) => f.severity !== 'info').length;
-    status.textContent = `${s.tensors.length} tensors, ${s.model.count.toLocaleString('en-US')} values, ${s.findings.length} findings (${bad} warnings or errors); computed in ${s.elapsedMs} ms`;
-    tensorTable = sortableTable<TensorStats>('mi-weights-tensors', tensorColumns, s.tensors, {
-      rowAttrs: (t) => ({ 'data-tensor': t.name, class: selected.includes(t.name) ? 'selected' : '' }),
-      onRow: (t, ev) => select(t.name, ev.ctrlKey || ev.metaKey || ev.shiftKey),
-    });
+    const weights = s.tensors.filter((t) => !t.role);
+    const others = s.tensors.filter((t) => t.role);
+    status.textContent = `${weights.length} weight tensors${others.length ? ` (+${others.length} not weights)` : ''}, ${s.model.count.toLocaleString('en-US')} values, ${s.findings.length} findings (${bad} warnings or errors); computed in ${s.elapsedMs} ms`;
+    const rowOpts = {
+      rowAttrs: (t: TensorStats) => ({ 'data-tensor': t.name, class: selected.includes(t.name) ? 'selected' : '' }),
+      onRow: (t: TensorStats, ev: MouseEvent) => select(t.name, ev.ctrlKey || ev.metaKey || ev.shiftKey),
+    };
+    tensorTable = sortableTable<TensorStats>('mi-weights-tensors', tensorColumns, weights, rowOpts);
+    // Buffers, counters, optimizer state and shape constants: listed apart, with their numbers, out of the health check.
+    const otherSection = others.length ? [
+      h('h3', { id: 'mi-weights-others-title' }, `Not weights: ${roleCounts(others)}`),
+      h('p', { class: 'muted' }, 'Stored beside the weights (normalization statistics, step counters, a training checkpoint\'s optimizer state, graph constants): not in the health check, the groups or the whole-model numbers.'),
+      sortableTable<TensorStats>('mi-weights-others', otherColumns, others, { ...rowOpts, initial: { key: 'role', dir: 1 } }).el,
+    ] : [];
     const groups = sortableTable<GroupStats>('mi-weights-groups', groupColumns, s.groups, {
       rowAttrs: (g) => ({ 'data-group': g.name }),
       onRow: (g) => {
@@ -187,6 +213,7 @@ export function createWeightsTab(): Tab {
       ...healthSection(s.findings),
       h('div', { class: 'bar' }, h('h3', {}, 'Tensors'), filter, h('span', { class: 'muted' }, 'Ctrl/Shift-click rows to overlay histograms')),
       tensorTable.el,
+      ...otherSection,
       h('h3', {}, 'Groups'),
       groups.el,
     );
@@ -234,7 +261,7 @@ export function createWeightsTab(): Tab {
       });
       filter.addEventListener('input', () => {
         const q = filter.value.toLowerCase();
-        tensorTable?.setRows(stats!.tensors.filter((t) => t.name.toLowerCase().includes(q) || t.group.toLowerCase().includes(q)));
+        tensorTable?.setRows(stats!.tensors.filter((t) => !t.role).filter((t) => t.name.toLowerCase().includes(q) || t.group.toLowerCase().includes(q)));
       });
       new ResizeObserver(() => redraw()).observe(chart);
       void load();

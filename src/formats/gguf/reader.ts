@@ -1,3 +1,4 @@
+import { assignNameRoles } from '../tensor-roles';
 import { readSync } from 'node:fs';
 import { withFileSync } from '../sync-file';
 import { basename } from 'node:path';
@@ -26,6 +27,7 @@ export const ggufReader: FormatDescriptor = {
     const regions = new FileRegions(path, size);
     const file = basename(path);
     const tensors = header.tensors.map((t) => tensorOf(path, file, header, t, regions, size));
+    assignNameRoles(tensors);
     const graph = linkGraph({ name: 'weights', nodes: [], declared: [], inputs: [], outputs: [], initializers: tensors });
     const warnings: string[] = [];
     const misaligned = header.tensors.filter((t) => t.offset % header.alignment !== 0).length;

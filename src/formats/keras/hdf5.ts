@@ -178,7 +178,7 @@ export class Hdf5File {
         const r1 = Math.ceil((offset + length) / rowBytes);
         const data = this.call(what, () => {
           const d = this.get(info.path);
-          return info.shape.length === 0 ? d.value : d.slice([[r0, r1]]);
+          return info.shape.length === 0 ? scalarArray(info.dtype, d.value) : d.slice([[r0, r1]]);
         });
         if (!ArrayBuffer.isView(data)) throw new ModelError(this.shownAs, `${what}: HDF5 gave no numeric values`);
         const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -230,4 +230,26 @@ export function hasHdf5Signature(head: Uint8Array): boolean {
     if (HDF5_SIGNATURE.every((b, i) => head[at + i] === b)) return true;
   }
   return false;
+}
+
+/**
+ * h5wasm gives a scalar dataset's value as a plain number or bigint (an optimizer's iteration count, its learning
+ * rate): one element of a typed array of the dataset's dtype, so that it reads like any other dataset.
+ */
+function scalarArray(dtype: DType, v: unknown): unknown {
+  if (ArrayBuffer.isView(v) || (typeof v !== 'number' && typeof v !== 'bigint')) return v;
+  const n = Number(v);
+  switch (dtype) {
+    case 'float32': return Float32Array.of(n);
+    case 'float64': return Float64Array.of(n);
+    case 'int8': return Int8Array.of(n);
+    case 'uint8': case 'bool': return Uint8Array.of(n);
+    case 'int16': return Int16Array.of(n);
+    case 'uint16': return Uint16Array.of(n);
+    case 'int32': return Int32Array.of(n);
+    case 'uint32': return Uint32Array.of(n);
+    case 'int64': return BigInt64Array.of(BigInt(v));
+    case 'uint64': return BigUint64Array.of(BigInt(v));
+    default: return v;
+  }
 }

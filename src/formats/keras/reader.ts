@@ -13,7 +13,7 @@ import { buildLayersGraph } from '../tfjs/layers';
 import { ZipArchive } from '../zip/zip-archive';
 import { layerTree, normalizeConfig, variableNames, type LayerSpec } from './config';
 import { Hdf5File, hasHdf5Signature } from './hdf5';
-import { datasetTensor, readKeras3Weights, readLegacyWeights, type KerasWeights } from './weights';
+import { datasetTensor, optimizerTensors, readKeras3Weights, readLegacyWeights, type KerasWeights } from './weights';
 import { rememberSource } from './source';
 import { kerasArtifacts } from './artifacts';
 
@@ -127,6 +127,7 @@ async function openLegacy(path: string, opts: OpenOptions): Promise<Model> {
       if (!isObj(normalized)) throw new ModelError(path, 'the model_config attribute is not a Keras model config (not an object)');
       const group = h5.keys('model_weights') ? 'model_weights' : '/';
       const w = readLegacyWeights(h5, group);
+      if (h5.keys('optimizer_weights')) w.optimizer = optimizerTensors(h5, 'optimizer_weights', 'HDF5');
       const layers = layerTree(normalized);
       requireWeights(path, layers, w, '');
       return finish(path, normalized, layers, w, meta, async () => h5.close());
@@ -157,6 +158,7 @@ function allVariables(h5: Hdf5File): KerasWeights {
     }
   };
   walk('layers', 0);
+  if (h5.keys('optimizer')) out.optimizer = optimizerTensors(h5, 'optimizer', 'HDF5');
   return out;
 }
 
@@ -193,7 +195,8 @@ function finish(path: string, config: Json | undefined, layers: LayerSpec[], w: 
     declared: (parts?.declared ?? []).map((d) => ({ ...d, consumers: [] })),
     inputs: parts?.inputs ?? [],
     outputs: parts?.outputs ?? [],
-    initializers: w.tensors,
+    // Optimizer state is listed (apart, by its role) but never offered to the layers.
+    initializers: [...w.tensors, ...(w.optimizer ?? [])],
   });
   const model: Model = {
     format: 'keras',

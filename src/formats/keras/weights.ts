@@ -1,3 +1,4 @@
+import { roleFromName } from '../tensor-roles';
 import { ModelError } from '../../model/errors';
 import { DTYPE_BYTES } from '../../model/dtype';
 import type { Tensor } from '../../model/tensor';
@@ -13,6 +14,8 @@ export interface KerasWeights {
   /** Layer name (path for nested layers: "outer/inner") → its weights' tensor names, in order. */
   byLayer: Map<string, string[]>;
   warnings: string[];
+  /** A training save's optimizer variables (role 'optimizer', or 'counter' for its iterations), kept out of the layers. */
+  optimizer?: Tensor[];
 }
 
 /** One HDF5 dataset as an IR tensor whose bytes are read lazily. */
@@ -24,8 +27,11 @@ export function datasetTensor(h5: Hdf5File, path: string, name: string, origin: 
   }
   const bytes = DTYPE_BYTES[info.dtype];
   const base = { name, dtype: info.dtype, shape: info.shape, elementCount: count, location: 'shard' as const, origin };
-  if (info.problem || bytes === undefined) return { ...base, problem: `${origin}: ${info.problem ?? 'unknown element type'}` };
-  return { ...base, data: h5.source(info, bytes) };
+  // moving_mean/moving_variance are buffers; optimizer weights (listed apart by the reader) say so by their path.
+  const role = roleFromName(name, count);
+  const named = role ? { ...base, role } : base;
+  if (info.problem || bytes === undefined) return { ...named, problem: `${origin}: ${info.problem ?? 'unknown element type'}` };
+  return { ...named, data: h5.source(info, bytes) };
 }
 
 /**
@@ -37,7 +43,7 @@ export function readKeras3Weights(h5: Hdf5File, layers: LayerSpec[], entry: stri
   const out: KerasWeights = { tensors: [], byLayer: new Map(), warnings: [] };
   walkLayers(h5, layers, 'layers', '', out, entry);
   const optimizerVariables = h5.keys('optimizer/vars')?.length ?? 0;
-  return { ...out, optimizerVariables };
+  return { ...out, optimizer: optimizerTensors(h5, 'optimizer', entry), optimizerVariables };
 }
 
 function walkLayers(h5: Hdf5File, layers: LayerSpec[], groupPath: string, prefix: string, out: KerasWeights, entry: string): void {
@@ -112,4 +118,28 @@ function strings(v: unknown): string[] | undefined {
   if (typeof v === 'string') return [v];
   if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
   return undefined;
+}
+
+/**
+ * Every dataset under `group` (Keras 3's `optimizer/vars/<i>`, Keras 2's `optimizer_weights/Adam/dense/kernel/m:0`),
+ * named by its path, as optimizer state: listed apart from the model's weights, not wired into any layer.
+ */
+export function optimizerTensors(h5: Hdf5File, group: string, entry: string): Tensor[] {
+  const out: Tensor[] = [];
+  const walk = (g: string, depth: number) => {
+    if (depth > 32) return;
+    const keys = h5.keys(g) ?? [];
+    // Keras 3 numbers its variables: numeric order, not the HDF5 name order ("10" before "2").
+    if (keys.every((k) => /^\d+$/.test(k))) keys.sort((a, b) => Number(a) - Number(b));
+    for (const k of keys) {
+      const p = `${g}/${k}`;
+      if (h5.keys(p)) walk(p, depth + 1);
+      else if (h5.isDataset(p)) {
+        const t = datasetTensor(h5, p, p.replace(/:\d+$/, ''), `${entry} ${p}`);
+        out.push({ ...t, role: t.role ?? 'optimizer' });
+      }
+    }
+  };
+  walk(group, 0);
+  return out;
 }

@@ -5,6 +5,7 @@ import type { Tensor } from '../../model/tensor';
 import type { onnx } from 'onnx-proto';
 import type { Pacer } from '../pace';
 import { convertAttributes } from './attributes';
+import { assignOnnxRoles } from './roles';
 import { convertSparse } from './sparse';
 import { convertTensor, type TensorContext } from './tensor';
 import { tensorTypeOf } from './types';
@@ -104,7 +105,7 @@ export function convertFunction(f: onnx.IFunctionProto, ctx: TensorContext, id: 
 /** Wires converted nodes and initializers with the graph's declared inputs, outputs and value infos. */
 function linkOnnxGraph(g: onnx.IGraphProto, nodes: Node[], initializers: Tensor[]): Graph {
   const declared = [...(g.input ?? []), ...(g.output ?? []), ...(g.valueInfo ?? [])].map(declaredValue);
-  return linkGraph({
+  const graph = linkGraph({
     name: g.name ?? '',
     nodes,
     declared,
@@ -112,4 +113,6 @@ function linkOnnxGraph(g: onnx.IGraphProto, nodes: Node[], initializers: Tensor[
     outputs: (g.output ?? []).map((v) => v.name ?? ''),
     initializers,
   });
+  assignOnnxRoles(graph);
+  return graph;
 }

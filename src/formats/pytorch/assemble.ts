@@ -1,6 +1,7 @@
 import type { Model } from '../../model/graph';
 import { linkGraph } from '../../model/link';
-import type { Tensor } from '../../model/tensor';
+import type { Tensor, TensorRole } from '../../model/tensor';
+import { roleFromName } from '../tensor-roles';
 import type { TensorRef } from './pickle-values';
 import { perChannelQuantization } from './quantized';
 import type { StateTree } from './state-tree';
@@ -28,7 +29,9 @@ export async function assemble(
   for (const t of named) {
     const view = tensorView(path, t.name, t.ref, storageBytes(t.folder, t.ref.storage.key, t.name), bigEndian);
     const perChannel = await perChannelQuantization(path, t.name, t.ref, (r) => storageBytes(t.folder, r.storage.key, t.name), bigEndian);
-    initializers.push(perChannel ? { ...view, dtype: 'float32', storedDType: view.dtype, quantization: perChannel } : view);
+    const tensor: Tensor = perChannel ? { ...view, dtype: 'float32', storedDType: view.dtype, quantization: perChannel } : view;
+    const role = pytorchRole(t, tensor);
+    initializers.push(role ? { ...tensor, role } : tensor);
   }
   const metadata: Record<string, string> = { ...facts };
   for (const [k, v] of Object.entries(tree.scalars)) if (!(k in metadata)) metadata[k] = v;
@@ -46,4 +49,18 @@ export async function assemble(
     warnings,
     dispose,
   };
+}
+
+/**
+ * By name first (running stats, num_batches_tracked, an optimizer's state); then TorchScript's code constants; then
+ * by type: gradient descent fits only floating tensors, so a plain integer or bool tensor is a buffer (position ids,
+ * masks) and an integer scalar a counter. Quantized integers (their scheme read or not) stay weights.
+ */
+function pytorchRole(t: NamedTensor, tensor: Tensor): TensorRole | undefined {
+  const byName = roleFromName(t.name, tensor.elementCount);
+  if (byName) return byName;
+  if (t.folder === 'constants') return 'constant';
+  if (t.ref.quantization || tensor.quantization) return undefined;
+  if (tensor.dtype === 'bool' || /^u?int\d+$/.test(tensor.dtype)) return tensor.elementCount <= 1 ? 'counter' : 'buffer';
+  return undefined;
 }

@@ -1,3 +1,4 @@
+import { assignNameRoles } from '../tensor-roles';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ModelError } from '../../model/errors';
@@ -101,6 +102,7 @@ function tensorsOf(h: SafetensorsHeader, regions: FileRegions, location: 'inline
 }
 
 function weightsModel(path: string, tensors: Tensor[], metadata: Record<string, string>, warnings: string[], dataFiles: Model['dataFiles'], regions: FileRegions[]): Model {
+  assignNameRoles(tensors);
   const graph = linkGraph({ name: 'weights', nodes: [], declared: [], inputs: [], outputs: [], initializers: tensors });
   return {
     format: 'safetensors',

@@ -8,6 +8,8 @@ import { buildGraphs, type MetaGraphObj } from './main-graph';
 import { SavedModelType, TO_OBJECT } from './schema/tf-protos';
 import { readSignatures, servingSignature, type Signature } from './signatures';
 import { formatShape } from '../../model/shape';
+import type { Tensor } from '../../model/tensor';
+import { roleFromName } from '../tensor-roles';
 
 export { readSignatures, servingSignature, type Signature, type SignatureTensor } from './signatures';
 
@@ -57,8 +59,8 @@ export const savedModelReader: FormatDescriptor = {
       if (bundle) metadata.checkpoint = `${bundle.tensors.length} tensors in ${bundle.numShards} data shard${bundle.numShards === 1 ? '' : 's'}`;
       if (info.tensorflowGitVersion) metadata.tensorflow_git_version = info.tensorflowGitVersion;
       const warnings = [...built.warnings, ...(bundle?.warnings ?? [])];
-      const unbound = (bundle?.tensors ?? []).filter((t) => !built.boundKeys.has(t.name)).length;
-      if (unbound && built.boundKeys.size) warnings.push(`${unbound} checkpoint tensor${unbound === 1 ? ' is' : 's are'} not read by the serving graph (optimizer slots, counters): listed as weights`);
+      const unbound = assignRoles(bundle?.tensors ?? [], built.boundKeys);
+      if (unbound) warnings.push(`${unbound} checkpoint tensor${unbound === 1 ? ' is' : 's are'} not read by the serving graph and not named as optimizer state or a counter: counted as parameters`);
       return {
         format: 'savedmodel',
         path,
@@ -77,6 +79,21 @@ export const savedModelReader: FormatDescriptor = {
     }
   },
 };
+
+/**
+ * Checkpoint keys say what a tensor is (`.OPTIMIZER_SLOT`, `optimizer/…`, `save_counter`, `moving_mean`); what the
+ * names leave unsaid stays a weight. Returns how many of those the serving graph does not read (when it says what it
+ * reads at all), which the caller warns about.
+ */
+function assignRoles(tensors: Tensor[], bound: ReadonlySet<string>): number {
+  let unbound = 0;
+  for (const t of tensors) {
+    const role = roleFromName(t.name, t.elementCount) ?? (bound.size && !bound.has(t.name) && /^u?int\d+$/.test(t.dtype) && t.elementCount <= 1 ? 'counter' : undefined);
+    if (role) t.role = role;
+    else if (bound.size && !bound.has(t.name)) unbound++;
+  }
+  return unbound;
+}
 
 /**
  * For a runtime (tfjs-node's `loadSavedModel(dir, tags, signature)`): the serving MetaGraph's tags and signatures

@@ -1,3 +1,4 @@
+import { assignGraphRoles } from '../tensor-roles';
 import { readFile, stat } from 'node:fs/promises';
 import { ModelError } from '../../model/errors';
 import { TFJS_MODEL_KEYS } from './detect';
@@ -127,7 +128,10 @@ function build(path: string, json: Json, weights: WeightSet): Model {
 }
 
 function link(p: GraphParts, initializers: Tensor[]): Graph {
-  return linkGraph({ ...p, declared: p.declared.map((d) => ({ ...d, consumers: [] })), initializers });
+  const g = linkGraph({ ...p, declared: p.declared.map((d) => ({ ...d, consumers: [] })), initializers });
+  // FusedBatchNorm's inputs 3 and 4 are the running mean and variance (a layers model names them moving_*).
+  assignGraphRoles(g, { FusedBatchNorm: [3, 4], FusedBatchNormV2: [3, 4], FusedBatchNormV3: [3, 4] });
+  return g;
 }
 
 /** "TensorFlow.js Converter v4.17.0" → name + version; the converter wins over the tool that made the source. */

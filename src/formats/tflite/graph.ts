@@ -1,3 +1,4 @@
+import { assignGraphRoles } from '../tensor-roles';
 import { ModelError } from '../../model/errors';
 import type { Graph, Node, Value } from '../../model/graph';
 import { linkGraph } from '../../model/link';
@@ -116,7 +117,10 @@ export function convertSubgraph(ctx: ModelContext, sg: fb.SubGraph, index: numbe
   const inputs = indexList(`${where} inputs`, () => sg.inputsLength(), (j) => sg.inputs(j));
   const outputs = indexList(`${where} outputs`, () => sg.outputsLength(), (j) => sg.outputs(j));
   const name = checked(file, `${where} name`, () => sg.name()) || (index === 0 ? 'main' : `subgraph_${index}`);
-  return { graph: linkGraph({ name, nodes, declared, inputs, outputs, initializers }), calls };
+  const graph = linkGraph({ name, nodes, declared, inputs, outputs, initializers });
+  // Shape, axis and padding operands are unquantized int32 buffers; quantized weights and biases carry their scales.
+  assignGraphRoles(graph);
+  return { graph, calls };
 }
 
 /** An operator code → op type (PascalCase builtin name, or the custom op's own name) and its domain. */

@@ -95,7 +95,7 @@ export async function loadLlama(model: Model, opts: LoadOptions): Promise<Runtim
   if (bytes > free) throw new ModelError(path, `is ${formatBytes(bytes)}, more than the ${formatBytes(free)} of free memory: refused before loading`);
   // llama.cpp says only "Failed to load model" for an architecture it lacks: check against the list it ships.
   const arch = model.metadata.architecture;
-  const known = Object.values((await importLib()).GgufArchitectureType) as string[];
+  const known = Object.values((await importLib() as unknown as { GgufArchitectureType: Record<string, string> }).GgufArchitectureType);
   if (arch && !known.includes(arch)) throw new ModelError(path, `has architecture "${arch}", which this llama.cpp (node-llama-cpp 3.21.1) does not know`);
   const { order, skipped } = deviceOrder(opts.providers);
   const t0 = performance.now();
