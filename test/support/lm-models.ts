@@ -71,9 +71,11 @@ export interface KvRecallPrompt {
   ids: number[];
   answer: string;
   answer_id: number;
-  /** Index in `ids` of the value token bound to the queried key. */
+  /** Index in `ids` of the `key=value` binding token of the queried key. */
   determining_position: number;
   determining_id: number;
+  /** Index of the bare queried key (the last token): the only other token the answer needs. */
+  query_position: number;
 }
 
 export interface KvRecallModel {
@@ -84,10 +86,10 @@ export interface KvRecallModel {
   random: string;
   tokenizer: string;
   tokenizerConfig: string;
-  heldout: { accuracy: number; random_accuracy: number; chance: number; prompts: KvRecallPrompt[] };
+  heldout: { accuracy: number; random_accuracy: number; random_accuracy_among_values: number; chance: number; steps: number; prompts: KvRecallPrompt[] };
 }
 
-/** The key-value recall LM (kv_recall.py): `k3 = 7 ; k1 = 2 ; k5 = 4 ; k1 ?` -> `2`. */
+/** The key-value recall LM (kv_recall.py): `k3=7 ; k1=2 ; k5=4 ; k1` -> `2`. */
 export async function kvRecallModel(): Promise<KvRecallModel> {
   const files = ['model.onnx', 'random.onnx', 'tokenizer.json', 'tokenizer_config.json', 'heldout.json'];
   const dir = await build('kv-recall', 'kv_recall.py', files);

@@ -55,8 +55,8 @@ const headDim = meta.embedding_length / meta.attention.head_count;
 const kvHeads = meta.attention.head_count_kv;
 
 const settings = {
-  exact: { contextSize: 256, flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32' },
-  defaults: { contextSize: 256 },
+  exact: { contextSize: 256, threads: 1, flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32' },
+  defaults: { contextSize: 256, threads: 1 }, // one thread: llama.cpp's spinning workers crawl on a busy 2-core machine
 };
 const summary = { tokenizerMismatches: 0, optimumMaxAbsDp: 0 };
 const onnxProbs = [];

@@ -33,9 +33,10 @@ TRAIN_QUERIES = 4
 MAX_LEN = 32
 POS_STD = 1.0
 POS_MODE = 'sin'
-D_MODEL, N_HEAD, N_LAYER, D_FF = 64, 4, 2, 128
-STEPS, BATCH, LR = 300, 64, 3e-3
-MIN_STEPS, STOP_ACC = 100, 0.995
+D_MODEL, N_HEAD, N_LAYER, D_FF = 64, 4, 2, 64
+STEPS, BATCH, LR = 900, 32, 3e-3
+MIN_STEPS, STOP_ACC = 800, 0.995
+DAMAGE_P = 0.7
 N_HELDOUT = 200
 TARGET_ACC = 0.97
 
@@ -129,29 +130,65 @@ class TinyLM(nn.Module):
         return self.head(self.ln(x))
 
 
+def damage(rng, toks, det):
+    """The prompt with one token hidden (<unk> or <pad>) or left out: the queried binding, the query key or any
+    token; and the index it hit."""
+    i = rng.choice([det, len(toks) - 1, len(toks) - 1, rng.randrange(len(toks))])  # the query is the harder case
+    how = rng.choice(['<unk>', '<pad>', None])
+    return toks[:i] + ([how] if how else []) + toks[i + 1:], i
+
+
+def odds(value=None, values=None):
+    """A target distribution over the vocabulary: one value, or uniform over a list of values (repeats count)."""
+    row = [0.0] * len(VOCAB)
+    for v in ([value] if value is not None else values):
+        row[ID[v]] += 1.0
+    total = sum(row)
+    return [x / total for x in row]
+
+
 def train_batch(rng, n, exclude=frozenset()):
-    """n training sequences: a prompt, its answer, then TRAIN_QUERIES - 1 more `; kX ? v` queries on the same pairs,
-    padded at the end. Every `?` is a training target (the first one is exactly a test prompt), which gives the
-    model several signals per sequence. Returns ids [n, T] and targets [n, T] (-100 = none)."""
-    seqs, tgts = [], []
+    """n training sequences: a prompt, its answer, then TRAIN_QUERIES - 1 more `; kX v` queries on the same
+    bindings, padded at the end. Every answer is a target (the first query is exactly a test prompt), which gives
+    the model several signals per sequence. 70% of the prompts are damaged (see `damage`) and their targets are the
+    task's own odds for what is left (binding gone: any of the 10 values; query key gone: any value bound in the
+    prompt): the model learns those instead of guessing, so occluding the binding costs the answer most, as the
+    ground truth says, whichever way a method occludes. Returns ids [n, T], target distributions [n, T, V] and a
+    0/1 mask [n, T] of the target positions."""
+    seqs, dists, marks = [], [], []
     for _ in range(n):
-        toks, a, _ = sample(rng)
+        toks, a, det = sample(rng)
         while ' '.join(toks) in exclude:
-            toks, a, _ = sample(rng)
-        pairs = dict(t.split('=') for t in toks if '=' in t)
-        ends = [len(toks) - 1]
+            toks, a, det = sample(rng)
+        bound = [t.split('=') for t in toks if '=' in t]
+        pairs = dict(bound)
+        first = odds(a)
+        if rng.random() < DAMAGE_P:
+            toks, hit = damage(rng, toks, det)
+            if hit == det:
+                first = odds(values=VALUES)
+            elif hit == len(toks) - 1:
+                first = odds(values=[v for _, v in bound])
+            visible = dict(t.split('=') for t in toks if t and '=' in t)
+        else:
+            visible = pairs
+        targets = {len(toks) - 1: first}
         toks = toks + [a]
+        visible = dict(visible, **{toks[-2]: a}) if toks[-2] in pairs else visible
         for _ in range(TRAIN_QUERIES - 1):
             k = rng.choice(list(pairs))
             toks += [';', k]
-            ends.append(len(toks) - 1)
+            targets[len(toks) - 1] = odds(pairs[k]) if k in visible else odds(values=VALUES)
             toks.append(pairs[k])
-        ids = [ID[x] for x in toks]
-        seqs.append(ids)
-        tgts.append([ids[i + 1] if i in ends else -100 for i in range(len(ids) - 1)] + [-100])
+            visible[k] = pairs[k]
+        seqs.append([ID[x] for x in toks])
+        zero = [0.0] * len(VOCAB)
+        dists.append([targets.get(i, zero) for i in range(len(toks))])
+        marks.append([1.0 if i in targets else 0.0 for i in range(len(toks))])
     t = max(len(s) for s in seqs)
     pad = lambda rows, v: [r + [v] * (t - len(r)) for r in rows]
-    return torch.tensor(pad(seqs, ID['<pad>'])), torch.tensor(pad(tgts, -100))
+    return (torch.tensor(pad(seqs, ID['<pad>'])), torch.tensor(pad(dists, [0.0] * len(VOCAB))),
+            torch.tensor(pad(marks, 0.0)))
 
 
 def accuracy(model, prompts, among=None):
@@ -171,7 +208,9 @@ def accuracy(model, prompts, among=None):
 
 def prompt_record(toks, a, pos):
     return {'prompt': ' '.join(toks), 'ids': [ID[x] for x in toks], 'answer': a, 'answer_id': ID[a],
-            'determining_position': pos, 'determining_id': ID[toks[pos]]}
+            'determining_position': pos, 'determining_id': ID[toks[pos]],
+            # the bare queried key, the one other token the answer needs (occluding it leaves any bound value)
+            'query_position': len(toks) - 1}
 
 
 def export(model, path):
@@ -194,7 +233,7 @@ def tokenizer_json():
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)  # more threads on a busy 2-core machine only wait on each other
     torch.manual_seed(SEED)
     rng = random.Random(SEED)
     held_rng = random.Random(SEED + 1)
@@ -218,8 +257,9 @@ def main():
     t0 = time.time()
     for step in range(STEPS):
         model.train()
-        ids, tgt = train_batch(rng, BATCH, held_texts)
-        loss = nn.functional.cross_entropy(model(ids).reshape(-1, len(VOCAB)), tgt.reshape(-1))
+        ids, dist, mark = train_batch(rng, BATCH, held_texts)
+        logp = torch.log_softmax(model(ids), -1)
+        loss = -((dist * logp).sum(-1) * mark).sum() / mark.sum()
         opt.zero_grad()
         loss.backward()
         opt.step()

@@ -328,7 +328,7 @@ def tokenizer_json(tokens, merges):
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)  # more threads on a busy 2-core machine only wait on each other
     torch.manual_seed(SEED)
     tokens, merges = vocabulary()
     model = Llama(len(tokens)).eval()
