@@ -93,18 +93,22 @@ export class Workbench {
   }
 
   /** Answers the input the last command opened (a quick pick or the simple file dialog) with `text`, then clicks the
-   *  row starting with `expectRow`, or presses Enter. */
+   *  row starting with `expectRow`, or (the file dialog) presses Enter. */
   async answerQuickInput(text: string, expectRow?: string): Promise<void> {
     await this.quickInput.waitFor({ timeout: 15_000 });
-    await this.quickInput.fill(text);
-    if (expectRow) return this.pickRow(expectRow);
-    // The simple file dialog fills in its default path (the dialog's defaultUri) a moment after it shows, which can
-    // overwrite what was typed: Enter then opens the default. Type again until the text stays.
-    for (let attempt = 1; ; attempt++) {
-      await this.page.waitForTimeout(300);
-      if ((await this.quickInput.inputValue()) === text || attempt === 10) break;
+    if (expectRow) {
       await this.quickInput.fill(text);
+      return this.pickRow(expectRow);
     }
+    // The simple file dialog shows at once but lists its start folder (and puts that folder's path in the input)
+    // only when the folder has been read: typing before then is overwritten. Its listing starts with the ".." row,
+    // which no other quick input has: once that row is there the dialog is ready, however slow the machine. (Enter
+    // while it reads a folder the typed path leads to is held by the dialog until the read is done.)
+    const parentRow = this.page.locator('.quick-input-list .monaco-list-row', { has: this.page.locator('.label-name', { hasText: /^\.\.$/ }) });
+    await parentRow.first().waitFor({ timeout: 60_000 });
+    await this.quickInput.fill(text);
+    const typed = await this.quickInput.inputValue();
+    if (typed !== text) throw new Error(`the file dialog's input holds "${typed}" after typing "${text}"`);
     await this.page.keyboard.press('Enter');
   }
 
