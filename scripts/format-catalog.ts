@@ -3,6 +3,7 @@
 // test/unit/format-catalog.test.ts fails when either is out of date.
 import { formats } from '../src/formats/registry';
 import type { CatalogEntry } from '../src/formats/catalog';
+import { productTagline } from '../src/formats/catalog';
 
 export const VIEW_TYPE = 'modelInspector.modelViewer';
 
@@ -29,6 +30,11 @@ function whenClause(entries: CatalogEntry[]): string {
   const esc = (s: string) => s.replace(/[.]/g, '\\.');
   const alts = [...(exts.length ? [`\\.(${exts.map(esc).join('|')})$`] : []), ...names.map((n) => `^${esc(n)}$`)];
   return `resourceFilename =~ /${alts.join('|')}/i`;
+}
+
+/** package.json's description: the formats read, from the descriptors. */
+export function description(entries = catalog()): string {
+  return `${productTagline(entries)} without leaving the editor: overview, graph, weights, inference and saliency.`;
 }
 
 /** The parts of package.json's `contributes` that follow from the descriptors. */

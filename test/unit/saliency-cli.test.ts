@@ -9,6 +9,7 @@ import { encodeNpy, parseNpy } from '../../src/formats/arrays/npy';
 import { CLASSES, SIZE } from '../../examples/shapes-data';
 import { openModel } from '../../src/formats/registry';
 import { explainModel } from '../../src/explain/explain';
+import { OPTION_METHODS } from '../../src/cli/saliency';
 
 const ROOT = join(__dirname, '../..');
 const MODEL = join(ROOT, 'examples/shapes/model.onnx');
@@ -96,4 +97,23 @@ test('saliency with an unknown method is a usage error naming the choices', () =
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'saliency', MODEL, '--method', 'lime'], { cwd: ROOT, encoding: 'utf8' });
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /--method must be one of vanilla, gradxinput/);
+});
+
+test('saliency --help lists every method setting under each method it belongs to (RISE takes --fill too)', () => {
+  const help = cli(['--help']);
+  const groups = new Map([...help.matchAll(/\[([^[\]]*) \((\w+)\)\]/g)].map((g) => [g[2], new Set([...g[1].matchAll(/--(\w+)/g)].map((f) => f[1]))]));
+  for (const [flag, methods] of Object.entries(OPTION_METHODS)) {
+    for (const m of methods) assert.ok(groups.get(m)?.has(flag), `--${flag} is not listed under ${m}: ${help}`);
+  }
+  assert.ok(groups.get('rise')?.has('fill'));
+});
+
+test('Grad-CAM says which layer its map comes from, in text and JSON', () => {
+  const text = cli([MODEL, '--input', CROSS, '--method', 'gradcam']);
+  const json = JSON.parse(cli([MODEL, '--input', CROSS, '--method', 'gradcam', '--json']));
+  assert.equal(typeof json.layer, 'string');
+  assert.ok(json.layer.length > 0);
+  assert.match(text, new RegExp(`^gradcam at layer ${json.layer} for target ${json.target} `, 'm'));
+  const chosen = JSON.parse(cli([MODEL, '--input', CROSS, '--method', 'gradcam', '--layer', 'conv1', '--json']));
+  assert.equal(chosen.layer, 'conv1');
 });
