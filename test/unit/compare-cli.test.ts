@@ -26,7 +26,7 @@ after(() => {
 });
 
 const run = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [cli, 'compare', ...args], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [cli, 'compare', ...args], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.signal, null);
   assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at /, 'no stack trace');
   return r;

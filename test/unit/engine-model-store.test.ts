@@ -88,7 +88,10 @@ test('a cancelled open aborts the parse only when no other caller still waits fo
   const ac1 = new AbortController();
   const p1 = store.open(conv, ac1.signal);
   const p2 = store.open(conv);
-  await new Promise((r) => setTimeout(r, 30)); // both have stat'ed the file and joined the one parse
+  // Wait until both have stat'ed the file and joined the one parse (the store's count of its waiters: a stat can take
+  // any time on a loaded machine, so no fixed delay).
+  const inflight = (store as unknown as { inflight: Map<string, { waiters: number }> }).inflight;
+  while ([...inflight.values()].reduce((n, j) => n + j.waiters, 0) < 2) await new Promise((r) => setTimeout(r, 5));
   assert.equal(seenSignals.length, 1);
   ac1.abort();
   await assert.rejects(p1, (e: RpcError) => e.code === 'cancelled');
