@@ -38,7 +38,7 @@ export class Workbench {
     // text editor and open the file again, once, and say so.
     const webview = this.page.locator('iframe.webview:not([src*="purpose=webviewView"])');
     const text = this.page.locator('.editor-group-container .monaco-editor .view-lines');
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 60_000; // a hang guard: the loop ends when either editor shows
     while (Date.now() < deadline && !(await webview.count()) && !(await text.first().isVisible())) await this.page.waitForTimeout(200);
     if (!(await webview.count()) && (await text.first().isVisible())) {
       console.log(`  note: ${name} opened as text before the custom editor was registered; reopening it`);
@@ -160,7 +160,15 @@ export class Workbench {
     await row.click();
     const cls = theme === 'Default Light Modern' ? 'vs' : 'vs-dark';
     await this.page.locator(`.monaco-workbench.${cls}`).waitFor({ timeout: 30_000 });
-    await this.page.waitForTimeout(800); // webviews get the new CSS variables a moment later
+    // Webviews get the new theme a moment later, in one message that sets their CSS variables and their body's class:
+    // wait for the class in each open webview rather than for a guessed delay.
+    const kind = theme === 'Default Light Modern' ? 'vscode-light' : 'vscode-dark';
+    if (await this.page.locator('iframe.webview.ready:not([src*="purpose=webviewView"])').count()) {
+      await this.webview().locator(`body.${kind}`).waitFor({ state: 'attached', timeout: 30_000 });
+    }
+    if (await this.page.locator('iframe.webview.ready[src*="purpose=webviewView"]').count()) {
+      await this.sideView().locator(`body.${kind}`).waitFor({ state: 'attached', timeout: 30_000 });
+    }
   }
 
   private async focusWorkbench(): Promise<void> {
