@@ -135,3 +135,27 @@ test('a failed resource is not cached; unknown ids and bad files fail with one-l
   assert.equal(store.revisionCount, 1);
   await store.closeAll();
 });
+
+test('a resource whose creating request is cancelled is forgotten at once: the next request creates it afresh', async () => {
+  const store = new ModelStore();
+  const { modelId } = await store.open(conv);
+  // The first pass winds down slowly after its cancel (as a stats pass waits for its workers' last chunks).
+  let finishFirst!: (v: string) => void;
+  const creates: string[] = [];
+  const ac = new AbortController();
+  const first = store.resource(modelId, 'slow', () => {
+    creates.push('first');
+    return new Promise<string>((r) => (finishFirst = r));
+  }, undefined, ac.signal);
+  await new Promise((r) => setImmediate(r));
+  ac.abort();
+  const second = await store.resource(modelId, 'slow', () => {
+    creates.push('second');
+    return 'fresh';
+  });
+  assert.equal(second, 'fresh', 'the request after the cancel got its own pass');
+  assert.deepEqual(creates, ['first', 'second']);
+  finishFirst('stale');
+  assert.equal(await first, 'stale');
+  await store.closeAll();
+});

@@ -1,5 +1,5 @@
 // The `saliency` CLI verb on the shipped example model: its --json contract and the .npy map it writes.
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -10,10 +10,18 @@ import { CLASSES, SIZE } from '../../examples/shapes-data';
 import { openModel } from '../../src/formats/registry';
 import { explainModel } from '../../src/explain/explain';
 import { OPTION_METHODS } from '../../src/cli/saliency';
+import { buildCli, removeBuild } from '../support/build-engine';
 
 const ROOT = join(__dirname, '../..');
 const MODEL = join(ROOT, 'examples/shapes/model.onnx');
-const cli = (args: string[]) => execFileSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'saliency', ...args], { cwd: ROOT, encoding: 'utf8' });
+// The bundled CLI (the run's shared bundle under scripts/run-unit-tests.mjs): starting it costs a fraction of going
+// through tsx, and this file starts it a dozen times.
+let bundle = '';
+before(async () => {
+  bundle = await buildCli();
+});
+after(() => removeBuild(bundle));
+const cli = (args: string[]) => execFileSync(process.execPath, [bundle, 'saliency', ...args], { cwd: ROOT, encoding: 'utf8' });
 
 const CROSS = join(ROOT, 'examples/shapes/cross.npy'); // a held-back image (train-example.ts writes it)
 
@@ -74,7 +82,7 @@ test('saliency method settings take effect: an IG baseline file equal to the inp
 
 test('saliency method settings are checked: bounds, numbers, the method they belong to, the baseline file shape', async () => {
   const fails = (args: string[], want: RegExp) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'saliency', MODEL, '--input', CROSS, ...args], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [bundle, 'saliency', MODEL, '--input', CROSS, ...args], { cwd: ROOT, encoding: 'utf8' });
     assert.notEqual(r.status, 0, `${args.join(' ')} should fail`);
     assert.match(r.stderr, want, args.join(' '));
   };
@@ -94,7 +102,7 @@ test('saliency method settings are checked: bounds, numbers, the method they bel
 });
 
 test('saliency with an unknown method is a usage error naming the choices', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'saliency', MODEL, '--method', 'lime'], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [bundle, 'saliency', MODEL, '--method', 'lime'], { cwd: ROOT, encoding: 'utf8' });
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /--method must be one of vanilla, gradxinput/);
 });
