@@ -88,27 +88,32 @@ export class Workbench {
   private async pickRow(label: string): Promise<void> {
     const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const row = this.page.locator('.quick-input-list .monaco-list-row', { has: this.page.locator('.label-name', { hasText: new RegExp(`^${escaped}`) }) }).first();
-    await row.waitFor({ timeout: 15_000 });
+    await row.waitFor({ timeout: 60_000 }); // a hang guard: on a loaded machine the palette lists contributions late
     await row.click();
   }
 
-  /** Answers the input the last command opened (a quick pick or the simple file dialog) with `text`, then clicks the
-   *  row starting with `expectRow`, or (the file dialog) presses Enter. */
+  /** Answers the quick pick the last command opened with `text`, then clicks the row starting with `expectRow`, or
+   *  presses Enter on the one row the text leaves. */
   async answerQuickInput(text: string, expectRow?: string): Promise<void> {
-    await this.quickInput.waitFor({ timeout: 15_000 });
-    if (expectRow) {
-      await this.quickInput.fill(text);
-      return this.pickRow(expectRow);
-    }
+    await this.quickInput.waitFor({ timeout: 60_000 });
+    await this.quickInput.fill(text);
+    if (expectRow) return this.pickRow(expectRow);
+    await this.page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 60_000 });
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** Answers the (simple) file dialog the last command opened with `path`, then presses Enter. */
+  async answerFileDialog(path: string): Promise<void> {
+    await this.quickInput.waitFor({ timeout: 60_000 });
     // The simple file dialog shows at once but lists its start folder (and puts that folder's path in the input)
     // only when the folder has been read: typing before then is overwritten. Its listing starts with the ".." row,
     // which no other quick input has: once that row is there the dialog is ready, however slow the machine. (Enter
     // while it reads a folder the typed path leads to is held by the dialog until the read is done.)
     const parentRow = this.page.locator('.quick-input-list .monaco-list-row', { has: this.page.locator('.label-name', { hasText: /^\.\.$/ }) });
     await parentRow.first().waitFor({ timeout: 60_000 });
-    await this.quickInput.fill(text);
+    await this.quickInput.fill(path);
     const typed = await this.quickInput.inputValue();
-    if (typed !== text) throw new Error(`the file dialog's input holds "${typed}" after typing "${text}"`);
+    if (typed !== path) throw new Error(`the file dialog's input holds "${typed}" after typing "${path}"`);
     await this.page.keyboard.press('Enter');
   }
 
