@@ -15,8 +15,13 @@ if (( ${#need[@]} )); then
   if [[ $(id -u) != 0 ]]; then echo "missing system packages: ${need[*]} (run: sudo apt-get install ${need[*]})" >&2; exit 1; fi
   echo "== apt-get install ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" > /tmp/mi-apt.log 2>&1 || { tail -30 /tmp/mi-apt.log; exit 1; }
+  # Another apt (unattended-upgrades after boot, say) may hold the locks: wait for it, saying so, rather than fail.
+  source scripts/apt-lock.sh
+  wait_for_apt_locks || exit 1
+  # If one takes the lock between our check and apt's start, apt waits for it too (same limit).
+  lockwait=(-o "DPkg::Lock::Timeout=${MI_APT_LOCK_WAIT:-600}")
+  apt-get "${lockwait[@]}" update -qq
+  apt-get "${lockwait[@]}" install -y -qq --no-install-recommends "${need[@]}" > /tmp/mi-apt.log 2>&1 || { tail -30 /tmp/mi-apt.log; exit 1; }
 fi
 [[ -f /usr/include/node/node.h ]] || { echo "Node headers missing in /usr/include/node (install Node 20 with its headers)" >&2; exit 1; }
 # onnxruntime-node's install script would download CUDA pieces; the CPU and WebGPU binaries are in its npm tarball.

@@ -11,6 +11,7 @@ export const DEVICE_SETTINGS: Record<string, readonly string[]> = {
   'modelInspector.executionProviders': ORT_PROVIDERS,
   'modelInspector.llamaCpp.devices': LLAMA_DEVICES,
 };
+import { productTagline } from '../src/formats/catalog';
 
 export const VIEW_TYPE = 'modelInspector.modelViewer';
 
@@ -37,6 +38,11 @@ function whenClause(entries: CatalogEntry[]): string {
   const esc = (s: string) => s.replace(/[.]/g, '\\.');
   const alts = [...(exts.length ? [`\\.(${exts.map(esc).join('|')})$`] : []), ...names.map((n) => `^${esc(n)}$`)];
   return `resourceFilename =~ /${alts.join('|')}/i`;
+}
+
+/** package.json's description: the formats read, from the descriptors. */
+export function description(entries = catalog()): string {
+  return `${productTagline(entries)} without leaving the editor: overview, graph, weights, inference and saliency.`;
 }
 
 /** The parts of package.json's `contributes` that follow from the descriptors. */

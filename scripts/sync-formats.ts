@@ -1,7 +1,7 @@
-// `npm run sync-formats`: writes src/formats/catalog.generated.json and package.json's editor selectors and menu
-// clauses from the format descriptors. Run it after adding a format; a unit test says when it is needed.
+// `npm run sync-formats`: writes src/formats/catalog.generated.json and package.json's description, editor selectors
+// and menu clauses from the format descriptors. Run it after adding a format; a unit test says when it is needed.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { catalog, contributions, DEVICE_SETTINGS } from './format-catalog';
+import { catalog, contributions, description, DEVICE_SETTINGS } from './format-catalog';
 
 const root = `${process.cwd()}/`; // npm runs scripts from the package root
 const entries = catalog();
@@ -10,6 +10,7 @@ writeFileSync(`${root}src/formats/catalog.generated.json`, JSON.stringify(entrie
 const pkgPath = `${root}package.json`;
 const pkg = JSON.parse(readFileSync(pkgPath, 'utf8'));
 const c = contributions(entries);
+pkg.description = description(entries);
 pkg.contributes.customEditors = c.customEditors;
 for (const item of pkg.contributes.menus['explorer/context']) {
   if (item.command === 'modelInspector.inspect' || item.command === 'modelInspector.compareWith') item.when = c.inspectWhen;

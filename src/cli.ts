@@ -2,6 +2,8 @@
 // Exit codes: 0 ok, 1 bad input or a failed job, 2 a wrong command line. Never a stack trace unless
 // MODEL_INSPECTOR_DEBUG=1.
 import { version } from '../package.json';
+import catalogEntries from './formats/catalog.generated.json';
+import { productTagline } from './formats/catalog';
 import { UsageError, checkFlags, parseArgs } from './cli/args';
 import { commands, findVerb } from './cli/commands';
 import type { CliIO } from './cli/verb';
@@ -12,7 +14,7 @@ const debug = process.env.MODEL_INSPECTOR_DEBUG === '1';
 function helpText(): string {
   const w = Math.max(...commands.map((c) => c.name.length));
   return [
-    `model-inspector ${version}: look inside ONNX and TensorFlow.js models`,
+    `model-inspector ${version}: ${productTagline(catalogEntries).replace(/^L/, 'l')}`,
     '',
     'usage: model-inspector <command> <model> [options]',
     '',

@@ -48,10 +48,10 @@ export function compareText(j: CompareJson): string {
   lines.push(...list('  unmatched in A', j.unmatched.a).map((l) => `  ${l.trim()}`), ...list('  unmatched in B', j.unmatched.b).map((l) => `  ${l.trim()}`));
   if (j.outputsSkipped) lines.push('', `outputs: not compared (${j.outputsSkipped})`);
   if (j.outputs) {
-    lines.push('', `outputs on the same input (${(j.inputs ?? []).map((i) => `${i.name} [${i.shape.join(', ')}] ${i.source}`).join('; ')}):`);
+    lines.push('', `outputs on the same input (${(j.inputs ?? []).map((i) => `${i.name} [${i.shape.join(', ')}] ${i.source}${i.note ? `; ${i.note}` : ''}`).join('; ')}):`);
     for (const o of j.outputs) {
       if (o.problem) lines.push(`  ${o.name}: ${o.problem}`);
-      else lines.push(`  ${o.name}${o.b ? ` ~ ${o.b}` : ''}  max|Δ| ${num(o.maxAbsDiff)}  cos ${num(o.cosine)}  rel ${num(o.relError)}${o.topkAgreement !== null ? `  top-${o.k} agreement ${(o.topkAgreement * 100).toFixed(1)}%, top-1 ${((o.top1Agreement ?? 0) * 100).toFixed(1)}%` : ''}`);
+      else lines.push(`  ${o.name}${o.b ? ` ~ ${o.b}` : ''}  max|Δ| ${num(o.maxAbsDiff)}  cos ${num(o.cosine)}  rel ${num(o.relError)}${o.topkAgreement !== null ? `  top-${o.k} agreement ${(o.topkAgreement * 100).toFixed(1)}%, top-1 ${((o.top1Agreement ?? 0) * 100).toFixed(1)}%` : ''}${o.layout ? `  (${o.layout})` : ''}`);
     }
     const d = j.divergence;
     if (d) lines.push(`first divergence (relative error > ${num(d.tolerance)}): node ${d.node}, value ${d.value}, relative error ${num(d.relError)}`);

@@ -16,10 +16,24 @@ import { modelPathArg, writeOrSay } from './verb';
 const IG_BASELINES = ['black', 'blurred', 'noise'] as const;
 
 /** Which method each setting belongs to: a setting for another method is refused, not silently ignored. */
-const OPTION_METHODS: Record<MethodOptionFlag, readonly ExplainMethod[]> = {
+export const OPTION_METHODS: Record<MethodOptionFlag, readonly ExplainMethod[]> = {
   noise: ['smoothgrad'], samples: ['smoothgrad'], steps: ['ig'], baseline: ['ig'], layer: ['gradcam'],
   window: ['occlusion'], stride: ['occlusion'], fill: ['occlusion', 'rise'], masks: ['rise'], grid: ['rise'], keep: ['rise'],
 };
+
+/** What each setting's value looks like in the usage line. */
+const OPTION_VALUES: Record<MethodOptionFlag, string> = {
+  noise: 'F', samples: 'N', steps: 'N', baseline: 'black|blurred|noise|FILE', layer: 'NAME',
+  window: 'N', stride: 'N', fill: 'F', masks: 'N', grid: 'N', keep: 'F',
+};
+
+/** The method settings of the usage line, per method, from OPTION_METHODS (so a setting two methods share is listed under both). */
+function methodSettingsUsage(): string {
+  const flags = Object.keys(OPTION_METHODS) as MethodOptionFlag[];
+  return EXPLAIN_METHODS.map((m) => flags.filter((f) => OPTION_METHODS[f].includes(m)).map((f) => `--${f} ${OPTION_VALUES[f]}`))
+    .map((parts, i) => (parts.length ? ` [${parts.join(' ')} (${EXPLAIN_METHODS[i]})]` : ''))
+    .join('');
+}
 
 /**
  * The method settings given as flags, checked against the same bounds as the panel's requests. `--baseline` is a
@@ -62,8 +76,7 @@ export const saliencyVerb: Verb = {
   name: 'saliency',
   summary: 'saliency map (gradients, Grad-CAM, occlusion, RISE) with deletion/insertion AUC',
   usage: `<model> [--input file.npy|image] --method <${EXPLAIN_METHODS.join('|')}> [--target K] [--dim symbol=value ...] [--ep cpu] [--out map.npy] [--json]`
-    + ' [--noise F --samples N (smoothgrad)] [--steps N --baseline black|blurred|noise|FILE (ig)] [--layer NAME (gradcam)]'
-    + ' [--window N --stride N --fill F (occlusion)] [--masks N --grid N --keep F (rise)]'
+    + methodSettingsUsage()
     + `\n       saliency <language model> --prompt TEXT [--target TEXT|ID] --method <${TOKEN_METHODS.join('|')}> [--samples N (shapley)] [--steps N (ig)] [--tokenizer FILE] [--json]`,
   flags: ['input', 'method', 'target', 'out', 'dim', 'ep', ...METHOD_OPTION_FLAGS, 'prompt', 'tokenizer'],
   async run(args, io) {
@@ -88,13 +101,13 @@ export const saliencyVerb: Verb = {
       if (out) await writeOrSay(out, () => writeFile(out, encodeNpy({ dtype: 'float32', shape, data: full })));
       const notes = inputNotes(r.inputs ?? []);
       const json = {
-        method, target: r.target, shape, deletionAuc: m.deletionAuc, insertionAuc: m.insertionAuc, ...(m.completeness !== undefined ? { completeness: m.completeness } : {}),
+        method, ...(m.layer ? { layer: m.layer } : {}), target: r.target, shape, deletionAuc: m.deletionAuc, insertionAuc: m.insertionAuc, ...(m.completeness !== undefined ? { completeness: m.completeness } : {}),
         inputs: r.inputs ?? [], notes,
       };
       if (args.json) io.out(JSON.stringify(json) + '\n');
       else {
         for (const n of notes) io.out(`note: ${n}\n`);
-        io.out(`${method} for target ${r.target} (score ${r.score.toFixed(4)}), map [${shape.join('×')}] in ${m.ms.toFixed(0)} ms\n`);
+        io.out(`${method}${m.layer ? ` at layer ${m.layer}` : ''} for target ${r.target} (score ${r.score.toFixed(4)}), map [${shape.join('×')}] in ${m.ms.toFixed(0)} ms\n`);
         io.out(`  deletion AUC ${m.deletionAuc.toFixed(4)} (lower = the map found what matters)\n  insertion AUC ${m.insertionAuc.toFixed(4)} (higher is better)\n`);
         if (m.completeness !== undefined) io.out(`  IG completeness residual ${m.completeness.toExponential(2)} (near 0 = attributions add up to the score change)\n`);
         if (args.out) io.out(`  map written to ${args.out}\n`);

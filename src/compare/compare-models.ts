@@ -36,10 +36,15 @@ export interface CompareResult {
 }
 
 export async function compareModels(ma: Model, mb: Model, opts: CompareOptions = {}): Promise<CompareResult> {
-  const nodes = matchNodes(ma.graph, mb.graph);
+  const tensors = matchTensors(ma, mb);
+  // Nodes line up through their weights too: the same network in two formats shares weights, not node names.
+  const nodes = matchNodes(ma.graph, mb.graph, {
+    weightPairs: new Map(tensors.pairs.map((p) => [p.a.name, p.b.name])),
+    crossFormat: ma.format !== mb.format,
+  });
   const progress = (lo: number, hi: number) => (f: number, m: string) => opts.onProgress?.(lo + (hi - lo) * f, m);
   const withOutputs = opts.outputs ?? true;
-  const weights = await compareWeights(ma, mb, { bins: opts.bins, signal: opts.signal, onProgress: progress(0, withOutputs ? 0.6 : 1) }, matchTensors(ma, mb));
+  const weights = await compareWeights(ma, mb, { bins: opts.bins, signal: opts.signal, onProgress: progress(0, withOutputs ? 0.6 : 1) }, tensors);
   const result: CompareResult = { a: { path: ma.path, format: ma.format }, b: { path: mb.path, format: mb.format }, nodes, weights };
   if (withOutputs) {
     result.outputs = await compareOutputs(ma, mb, {
@@ -61,7 +66,7 @@ export interface CompareJson {
   unmatched: { a: string[]; b: string[] };
   mismatched: { a: string; b: string; reason: string }[];
   relChange: number | null;
-  outputs?: { name: string; b?: string; maxAbsDiff: number | null; cosine: number | null; topkAgreement: number | null; relError: number | null; shape: number[]; k?: number; top1Agreement?: number; problem?: string }[];
+  outputs?: { name: string; b?: string; maxAbsDiff: number | null; cosine: number | null; topkAgreement: number | null; relError: number | null; shape: number[]; k?: number; top1Agreement?: number; layout?: string; problem?: string }[];
   divergence?: OutputsComparison['divergence'];
   divergenceSkipped?: string;
   /** Why outputs were not compared although asked for (the models take different inputs). */
@@ -99,7 +104,7 @@ export function compareJson(r: CompareResult): CompareJson {
     json.outputs = r.outputs.outputs.map((o) => ({
       name: o.name, ...(o.b !== undefined ? { b: o.b } : {}), maxAbsDiff: o.maxAbsDiff, cosine: o.cosine, topkAgreement: o.topkAgreement,
       relError: o.relError, shape: o.shape, ...(o.k !== undefined ? { k: o.k, top1Agreement: o.top1Agreement } : {}),
-      ...(o.problem ? { problem: o.problem } : {}),
+      ...(o.layout ? { layout: o.layout } : {}), ...(o.problem ? { problem: o.problem } : {}),
     }));
     json.divergence = r.outputs.divergence;
     if (r.outputs.divergenceSkipped) json.divergenceSkipped = r.outputs.divergenceSkipped;

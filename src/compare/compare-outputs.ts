@@ -4,6 +4,7 @@ import { ModelError } from '../model/errors';
 import type { NdArray } from '../formats/arrays/ndarray';
 import { elementCount, numberAt } from '../formats/arrays/ndarray';
 import type { InputUsed, RunInputSpec } from '../protocol/run';
+import { fitArrayToInput } from '../runtime/fit-input';
 import { castArray, planInputs } from '../runtime/inputs';
 import { sessions } from '../runtime/load';
 import type { RuntimeSession } from '../runtime/session';
@@ -42,6 +43,8 @@ export interface OutputComparison {
   k?: number;
   /** Rows whose top-1 class agrees, as a fraction (with topkAgreement). */
   top1Agreement?: number;
+  /** Set when B's output is in the other image layout and was laid out as A's before comparing: says so. */
+  layout?: string;
   problem?: string;
 }
 
@@ -170,19 +173,34 @@ export class IncompatibleInputs extends Error {
   override readonly name = 'IncompatibleInputs';
 }
 
-/** A's feeds converted for B: by input name, else by position; dtypes converted, shapes must agree where B's are known. */
-function feedsForB(sb: RuntimeSession, sa: RuntimeSession, feedsA: Map<string, NdArray>): Map<string, NdArray> {
+/**
+ * A's feeds converted for B: by input name, else by position; dtypes converted; shapes must agree where B's are known,
+ * except that an image input is laid out in B's layout when the two differ only by it (NCHW for ONNX/PyTorch, NHWC for
+ * TF.js/Keras), as `run` does for an array file. `notes` says, per B input, what was changed.
+ */
+function feedsForB(sb: RuntimeSession, sa: RuntimeSession, feedsA: Map<string, NdArray>): { feeds: Map<string, NdArray>; notes: Map<string, string> } {
   const out = new Map<string, NdArray>();
+  const notes = new Map<string, string>();
   if (sb.inputs.length !== sa.inputs.length) {
     throw new IncompatibleInputs(`the second model has ${sb.inputs.length} inputs where the first has ${sa.inputs.length}`);
   }
   const namesA = new Set(sa.inputs.map((i) => i.name));
   const byName = sb.inputs.every((i) => namesA.has(i.name));
   sb.inputs.forEach((info, k) => {
-    const src = feedsA.get(byName ? info.name : sa.inputs[k].name)!;
-    const fixed = info.shape?.every((d) => typeof d === 'number');
-    if (info.shape && (info.shape.length !== src.shape.length || (fixed && !sameShape(info.shape as number[], src.shape)))) {
-      throw new IncompatibleInputs(`the second model's input "${info.name}" is [${info.shape.map((d) => d ?? '?').join(', ')}] but the first model's is [${src.shape.join(', ')}]`);
+    const nameA = byName ? info.name : sa.inputs[k].name;
+    let src = feedsA.get(nameA)!;
+    if (info.shape) {
+      try {
+        const fitted = fitArrayToInput(src, info.shape, info.name, 'input');
+        if (fitted.note) {
+          const s = src.shape;
+          const nhwc = sameShape([s[0], s[2], s[3], s[1]], fitted.array.shape);
+          notes.set(nameA, `the second model takes it laid out as [${fitted.array.shape.join(', ')}] (${nhwc ? 'NHWC' : 'NCHW'})`);
+        }
+        src = fitted.array;
+      } catch {
+        throw new IncompatibleInputs(`the second model's input "${info.name}" is [${info.shape.map((d) => d ?? '?').join(', ')}] but the first model's is [${src.shape.join(', ')}]`);
+      }
     }
     try {
       out.set(info.name, info.dtype === 'unknown' ? src : castArray(src, info.dtype));
@@ -190,7 +208,7 @@ function feedsForB(sb: RuntimeSession, sa: RuntimeSession, feedsA: Map<string, N
       throw new IncompatibleInputs(`the second model's input "${info.name}" (${info.dtype}) cannot take the first model's ${src.dtype} values (${oneLine(e)})`);
     }
   });
-  return out;
+  return { feeds: out, notes };
 }
 
 async function run(path: string, s: RuntimeSession, feeds: Map<string, NdArray>): Promise<Map<string, NdArray>> {
@@ -212,27 +230,53 @@ export async function compareOutputs(ma: Model, mb: Model, opts: CompareOutputsO
   const { session: sb } = await sessions.get(mb, { providers: opts.providers });
   checkAbort(opts.signal);
   const plan = await planInputs(sa.inputs, opts.inputs ?? [], { dims: opts.dims, seed: opts.seed, model: opts.modelA, modelPath: pathA });
+  const skipped = (inputs: InputUsed[], why: string): OutputsComparison => ({
+    inputs, providers: { a: sa.provider, b: sb.provider }, outputs: [], tolerance, divergence: null,
+    activations: [], activationsSkipped: 0, skipped: why, divergenceSkipped: why,
+  });
   let feedsB: Map<string, NdArray>;
+  let inputs = plan.used;
   try {
-    feedsB = feedsForB(sb, sa, plan.feeds);
+    const forB = feedsForB(sb, sa, plan.feeds);
+    feedsB = forB.feeds;
+    inputs = plan.used.map((u) => {
+      const note = forB.notes.get(u.name);
+      return note ? { ...u, note: u.note ? `${u.note}; ${note}` : note } : u;
+    });
   } catch (e) {
     if (!(e instanceof IncompatibleInputs)) throw e;
-    return {
-      inputs: plan.used, providers: { a: sa.provider, b: sb.provider }, outputs: [], tolerance, divergence: null,
-      activations: [], activationsSkipped: 0, skipped: e.message, divergenceSkipped: e.message,
-    };
+    return skipped(plan.used, e.message);
   }
   opts.onProgress?.(0.2, 'running both models');
   const outA = await run(pathA, sa, plan.feeds);
-  const outB = await run(pathB, sb, feedsB);
+  let outB: Map<string, NdArray>;
+  try {
+    outB = await tensorRun(sb, pathB)(feedsB);
+  } catch (e) {
+    // A ran on these values and B does not take them (a shape or dtype its metadata did not state): the two models
+    // cannot take the same input, which the comparison reports rather than failing on.
+    checkAbort(opts.signal);
+    return skipped(inputs, `the second model did not run on the first model's input (${oneLine(e)})`);
+  }
   checkAbort(opts.signal);
 
   const namesB = [...outB.keys()];
   const byName = [...outA.keys()].every((n) => outB.has(n));
   const outputs: OutputComparison[] = [...outA].map(([name, a], k) => {
     const bName = byName ? name : namesB[k];
-    const b = bName !== undefined ? outB.get(bName) : undefined;
-    const base = { name, ...(bName !== undefined && bName !== name ? { b: bName } : {}), shape: a.shape };
+    let b = bName !== undefined ? outB.get(bName) : undefined;
+    let layout: string | undefined;
+    // An image-shaped output in the other layout (B computes NHWC where A computes NCHW) is compared in A's.
+    if (b && !sameShape(a.shape, b.shape) && a.shape.length === 4 && b.shape.length === 4) {
+      try {
+        const shapeB = b.shape;
+        b = fitArrayToInput(b, a.shape, name, 'output').array;
+        layout = `the second model's output is [${shapeB.join(', ')}] (the other image layout), compared laid out as the first model's`;
+      } catch {
+        // not a layout difference: reported below as differing shapes
+      }
+    }
+    const base = { name, ...(bName !== undefined && bName !== name ? { b: bName } : {}), shape: a.shape, ...(layout ? { layout } : {}) };
     const none = { maxAbsDiff: null, cosine: null, relError: null, topkAgreement: null };
     if (!b) return { ...base, ...none, problem: 'the second model has no output to compare with' };
     if (!sameShape(a.shape, b.shape)) return { ...base, ...none, problem: `shapes differ: [${a.shape.join(', ')}] vs [${b.shape.join(', ')}]` };
@@ -242,7 +286,7 @@ export async function compareOutputs(ma: Model, mb: Model, opts: CompareOutputsO
   });
 
   const result: OutputsComparison = {
-    inputs: plan.used, providers: { a: sa.provider, b: sb.provider }, outputs, tolerance,
+    inputs, providers: { a: sa.provider, b: sb.provider }, outputs, tolerance,
     divergence: null, activations: [], activationsSkipped: 0,
   };
   const skip = divergenceSkip(opts);

@@ -2,18 +2,30 @@ import type { Attribute, AttributeValue, Graph, Node } from '../model/graph';
 import { formatShape } from '../model/shape';
 
 /**
- * Which nodes of graph A correspond to which of graph B, in three passes, each only over what is still unmatched:
+ * Which nodes of graph A correspond to which of graph B, in four passes, each only over what is still unmatched:
  *  1. `name`: the same (unique, non-empty) node name;
- *  2. `scope`: the same scope path and operator, paired by position among those siblings (a node renamed inside
+ *  2. `weights`: a node reading a weight that the weights matching paired with one of B's reads the same as that B
+ *     node (ONNX's "/conv1/Conv" reading conv1.weight ~ Keras's "conv1" layer reading conv1/kernel), so the same
+ *     network saved in two formats, whose node names and operators share nothing, still lines up;
+ *  3. `scope`: the same scope path and operator, paired by position among those siblings (a node renamed inside
  *     its layer: "/enc/attn/MatMul" → "/enc/attn/MatMul_1");
- *  3. `structure`: the same operator fed by already matched nodes at the same input positions (or by the same
+ *  4. `structure`: the same operator fed by already matched nodes at the same input positions (or by the same
  *     graph input position), repeated until nothing changes, so a renamed layer (its whole scope renamed) still
  *     matches as long as it sits where it sat. Without a matched neighbour nothing is guessed: two unrelated
  *     models come out as all removed / all added.
- * Matched pairs that differ in operator, attributes, input shapes or weight shapes/dtypes are `changed`.
+ * Matched pairs that differ in operator, attributes, input shapes or weight shapes/dtypes are `changed`; between two
+ * formats (whose operators, attributes and layouts are named and laid out differently by design) only a different
+ * number of weights is.
  */
 
-export type NodeMatchKind = 'name' | 'scope' | 'structure';
+export type NodeMatchKind = 'name' | 'weights' | 'scope' | 'structure';
+
+export interface MatchNodesOptions {
+  /** Weight pairs (A's weight name → B's) from the weights matching: anchors for the `weights` pass. */
+  weightPairs?: ReadonlyMap<string, string>;
+  /** The graphs come from different formats: operators are not compared by name, nor attributes and layouts. */
+  crossFormat?: boolean;
+}
 
 export interface NodePair {
   /** Display keys (the node's name, its id when unnamed) on each side. */
@@ -54,7 +66,7 @@ export function nodeKey(n: Node): string {
   return n.name || n.id;
 }
 
-export function matchNodes(ga: Graph, gb: Graph): NodeDiff {
+export function matchNodes(ga: Graph, gb: Graph, opts: MatchNodesOptions = {}): NodeDiff {
   const aToB = new Map<Node, Node>();
   const bToA = new Map<Node, Node>();
   const by = new Map<Node, NodeMatchKind>();
@@ -76,7 +88,25 @@ export function matchNodes(ga: Graph, gb: Graph): NodeDiff {
     if (x && y) link(x, y, 'name');
   }
 
-  // 2. by scope + operator + position among the unmatched siblings
+  // 2. by the weights they read
+  if (opts.weightPairs?.size) {
+    const byIdB = new Map(gb.nodes.map((n) => [n.id, n]));
+    const sameOp = (x: Node, y: Node) => opts.crossFormat || (x.opType === y.opType && x.domain === y.domain);
+    for (const x of ga.nodes) {
+      if (aToB.has(x)) continue;
+      for (const v of x.inputs) {
+        const wb = v && ga.values.get(v)?.initializer ? opts.weightPairs.get(v) : undefined;
+        if (!wb) continue;
+        // A weight shared by several nodes: the first unmatched reader in graph order, as in the structural pass.
+        const y = (gb.values.get(wb)?.consumers ?? []).map((id) => byIdB.get(id)).find((c) => c && !bToA.has(c) && sameOp(x, c));
+        if (!y) continue;
+        link(x, y, 'weights');
+        break;
+      }
+    }
+  }
+
+  // 3. by scope + operator + position among the unmatched siblings
   const groups = (g: Graph, taken: Map<Node, Node>) => {
     const m = new Map<string, Node[]>();
     for (const n of g.nodes) {
@@ -95,7 +125,7 @@ export function matchNodes(ga: Graph, gb: Graph): NodeDiff {
     for (let i = 0; i < Math.min(xs.length, ys.length); i++) link(xs[i], ys[i], 'scope');
   }
 
-  // 3. by structure: same operator reading, at the same input position, the value B has where A has its input (the
+  // 4. by structure: same operator reading, at the same input position, the value B has where A has its input (the
   // matched producer's output in the same slot, or the graph input in the same position). Nodes are visited in graph
   // order (topological in ONNX), so a renamed chain is matched in one sweep; sweeps repeat while they find more.
   const producerA = producers(ga);
@@ -137,12 +167,12 @@ export function matchNodes(ga: Graph, gb: Graph): NodeDiff {
     const y = aToB.get(x);
     if (!y) continue;
     pairs.push({ a: nodeKey(x), b: nodeKey(y), aId: x.id, bId: y.id, by: by.get(x)! });
-    const what = nodeDifferences(x, y, ga, gb);
+    const what = opts.crossFormat ? weightCountDifference(x, y, ga, gb) : nodeDifferences(x, y, ga, gb);
     if (what.length) changed.push({ a: nodeKey(x), b: nodeKey(y), aId: x.id, bId: y.id, what });
   }
   const removedNodes = ga.nodes.filter((n) => !aToB.has(n));
   const addedNodes = gb.nodes.filter((n) => !bToA.has(n));
-  const matchedBy: Record<NodeMatchKind, number> = { name: 0, scope: 0, structure: 0 };
+  const matchedBy: Record<NodeMatchKind, number> = { name: 0, weights: 0, scope: 0, structure: 0 };
   for (const p of pairs) matchedBy[p.by]++;
   return {
     added: addedNodes.map(nodeKey),
@@ -159,6 +189,15 @@ function producers(g: Graph): Map<string, { node: Node; slot: number }> {
   const m = new Map<string, { node: Node; slot: number }>();
   for (const n of g.nodes) n.outputs.forEach((o, slot) => o && m.set(o, { node: n, slot }));
   return m;
+}
+
+const weightInputs = (n: Node, g: Graph) => n.inputs.filter((v) => v && g.values.get(v)?.initializer);
+
+/** Between formats, the one difference that means something: the nodes read a different number of weights. */
+function weightCountDifference(x: Node, y: Node, ga: Graph, gb: Graph): string[] {
+  const nx = weightInputs(x, ga).length;
+  const ny = weightInputs(y, gb).length;
+  return nx === ny ? [] : [`weights ${nx} → ${ny}`];
 }
 
 /** What differs between two matched nodes: operator, attributes, input shapes (activations), weight shapes/dtypes. */
@@ -178,8 +217,8 @@ export function nodeDifferences(x: Node, y: Node, ga: Graph, gb: Graph): string[
     else if (attributeText(p) !== attributeText(q)) what.push(`attribute ${name}`);
   }
   // Weights are compared by shape and dtype (their values are the weights comparison's job); activations by shape.
-  const weightsX = x.inputs.filter((v) => v && ga.values.get(v)?.initializer);
-  const weightsY = y.inputs.filter((v) => v && gb.values.get(v)?.initializer);
+  const weightsX = weightInputs(x, ga);
+  const weightsY = weightInputs(y, gb);
   if (weightsX.length !== weightsY.length) what.push(`weights ${weightsX.length} → ${weightsY.length}`);
   for (let i = 0; i < Math.min(weightsX.length, weightsY.length); i++) {
     const tx = ga.values.get(weightsX[i])!.initializer!;

@@ -83,14 +83,21 @@ export class ModelStore {
 
   /**
    * A per-model value created once and shared by every modelId of the same file revision, disposed when the
-   * revision is. `create` runs only on first use; a failed create is not cached.
+   * revision is. `create` runs only on first use; a failed create is not cached. `signal`, the creating request's:
+   * once it aborts, the creation is forgotten at once, so a request right after a cancel starts afresh instead of
+   * joining a pass that is still winding down (and getting its cancellation).
    */
-  async resource<T>(modelId: string, key: string, create: (model: Model) => Promise<T> | T, dispose?: (value: T) => unknown): Promise<T> {
+  async resource<T>(modelId: string, key: string, create: (model: Model) => Promise<T> | T, dispose?: (value: T) => unknown, signal?: AbortSignal): Promise<T> {
     const rev = this.revision(modelId);
     const hit = rev.resources.get(key);
     if (hit) return (await hit.value) as T;
     const pending = Promise.resolve().then(() => create(rev.model));
     rev.resources.set(key, { value: pending, dispose: dispose && ((v) => dispose(v as T)) });
+    const forget = () => {
+      if (rev.resources.get(key)?.value === pending) rev.resources.delete(key);
+    };
+    signal?.addEventListener('abort', forget, { once: true });
+    void pending.then(() => signal?.removeEventListener('abort', forget), () => signal?.removeEventListener('abort', forget));
     try {
       return await pending;
     } catch (e) {

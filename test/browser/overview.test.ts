@@ -211,7 +211,7 @@ test('unknown and malformed host messages are ignored; host requests the page do
     for (const m of junk.slice(0, -2)) await v.post(m);
     await v.post(junk[junk.length - 1]);
     await v.page.waitForFunction(() => true);
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 30_000; // a hang guard: the loop ends at the refusal
     let refusal: unknown;
     while (!refusal && Date.now() < deadline) {
       refusal = v.sent.find((m) => (m as { t?: string; id?: number }).t === 'err' && (m as { id?: number }).id === 77);

@@ -124,7 +124,7 @@ describe('Model Inspector in code-server', { timeout: 15 * 60_000 }, () => {
       await wb.open(ws, { expectFile: 'conv.onnx' });
       await wb.runCommand('Model Inspector: Inspect Model');
       // No model is active, so the command asks for a file: answer with its path.
-      await wb.answerQuickInput(join(ws, 'conv.onnx'));
+      await wb.answerFileDialog(join(ws, 'conv.onnx'));
       await checkOverview(wb, join(ws, 'conv.onnx'));
     }));
 

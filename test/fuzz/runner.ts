@@ -1,12 +1,13 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { basename, join } from 'node:path';
+import { cpuMs } from '../support/proc-watch';
 
 /** What one fuzz case did to the process under test. */
 export type CaseResult =
   | { kind: 'ok' }
   | { kind: 'error'; message: string }
   | { kind: 'bad-error'; message: string; why: string }
-  | { kind: 'hang'; ms: number }
+  | { kind: 'hang'; ms: number; cpuMs: number }
   | { kind: 'crash'; how: string }
   | { kind: 'memory'; rssMB: number };
 
@@ -18,8 +19,14 @@ export interface FuzzCase {
 }
 
 export interface RunnerOptions {
-  /** A case that takes longer than this is a hang. */
+  /**
+   * A case whose worker uses more CPU time than this is a hang. CPU time, not wall time: on a loaded machine a case
+   * may wait seconds for a core without doing more work.
+   */
   hangMs: number;
+  /** A case that has not answered after this long in wall time is a hang even when idle (stuck on a promise that
+   *  never settles). A backstop far above any loaded machine's delay; default 60 s. */
+  stallMs?: number;
   /** RSS growth over the worker's baseline that counts as an absurd allocation. */
   maxRssGrowthMB: number;
 }
@@ -45,6 +52,11 @@ export class FuzzRunner {
 
   constructor(private readonly opts: RunnerOptions) {}
 
+  /** The worker process's id while one is started. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   private async start(): Promise<ChildProcess> {
     const child = fork(join(__dirname, 'worker.ts'), [], {
       execArgv: ['--import', 'tsx', '--max-old-space-size=2048'],
@@ -69,8 +81,19 @@ export class FuzzRunner {
     if (!this.child) this.child = await this.start();
     const child = this.child;
     const t0 = Date.now();
+    const cpu0 = cpuMs(child.pid!);
+    const stallMs = this.opts.stallMs ?? 60_000;
     const result = await new Promise<CaseResult>((resolve) => {
-      const timer = setTimeout(() => finish({ kind: 'hang', ms: Date.now() - t0 }), this.opts.hangMs);
+      const timer = setInterval(() => {
+        let used: number;
+        try {
+          used = cpuMs(child.pid!) - cpu0;
+        } catch {
+          return; // the process is gone: its exit event reports the crash
+        }
+        const ms = Date.now() - t0;
+        if (used > this.opts.hangMs || ms > stallMs) finish({ kind: 'hang', ms, cpuMs: used });
+      }, 50);
       const onMsg = (m: Reply) => {
         if (m.id !== id) return;
         const rssMB = m.rss / 2 ** 20;
@@ -83,7 +106,7 @@ export class FuzzRunner {
       };
       const onExit = (code: number | null, sig: string | null) => finish({ kind: 'crash', how: sig ?? `exit code ${code}` });
       const finish = (r: CaseResult) => {
-        clearTimeout(timer);
+        clearInterval(timer);
         child.off('message', onMsg);
         child.off('exit', onExit);
         resolve(r);

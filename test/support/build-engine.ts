@@ -1,5 +1,5 @@
 import { build } from 'esbuild';
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 const root = resolve(__dirname, '../..');
@@ -30,14 +30,25 @@ export async function buildNodeEntry(entry: string, tag: string): Promise<string
   return join(outdir, 'main.js');
 }
 
+/**
+ * Bundles scripts/run-unit-tests.mjs made once for the whole run (test/support/prebuild-bundles.ts), so two dozen test
+ * files do not each spend seconds bundling the same sources. A file run on its own builds its own.
+ */
+const SHARED = { engine: process.env.MI_TEST_ENGINE_BUNDLE, cli: process.env.MI_TEST_CLI_BUNDLE };
+const shared = (which: keyof typeof SHARED): string | undefined => {
+  const p = SHARED[which];
+  return p && existsSync(p) ? p : undefined;
+};
+
 /** The engine process entry (what the host forks as dist/engine/main.js). */
-export const buildEngine = () => buildNodeEntry('src/engine/main.ts', 'engine');
+export const buildEngine = async () => shared('engine') ?? buildNodeEntry('src/engine/main.ts', 'engine');
 
 /** The command line (dist/cli.js). */
-export const buildCli = () => buildNodeEntry('src/cli.ts', 'cli');
+export const buildCli = async () => shared('cli') ?? buildNodeEntry('src/cli.ts', 'cli');
 
-/** Removes a bundle made by buildNodeEntry (its private folder). */
+/** Removes a bundle made by buildNodeEntry (its private folder); the run's shared bundles stay for the other files. */
 export function removeBuild(bundle: string): void {
+  if (bundle === SHARED.engine || bundle === SHARED.cli) return;
   const dir = dirname(bundle);
   if (dir.startsWith(join(root, 'dist-test'))) rmSync(dir, { recursive: true, force: true });
 }

@@ -45,3 +45,10 @@ export async function msUntilIdle(pid: number, since: number, opts: { windowMs?:
     if (performance.now() - since > maxMs) return Infinity;
   }
 }
+
+/** Bytes this process has read through read() and the like so far (/proc/self/io rchar): what a reader really read. */
+export function bytesReadSoFar(): number {
+  const m = /^rchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'));
+  if (!m) throw new Error('no rchar in /proc/self/io');
+  return Number(m[1]);
+}

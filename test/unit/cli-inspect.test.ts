@@ -36,7 +36,7 @@ interface Ran {
   stderr: string;
 }
 const run = (...args: string[]): Ran => {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 };
 const noTrace = (r: Ran) => {
@@ -195,7 +195,7 @@ test('command line errors exit 2; --help and --version exit 0', () => {
 });
 
 test('the source entry runs through tsx the same as the bundle', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'inspect', models[2], '--json'], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'inspect', models[2], '--json'], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), JSON.parse(run('inspect', models[2], '--json').stdout));
 });

@@ -26,7 +26,7 @@ after(() => {
 });
 
 const run = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [cli, 'compare', ...args], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [cli, 'compare', ...args], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.signal, null);
   assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at /, 'no stack trace');
   return r;
@@ -200,6 +200,21 @@ test('two unrelated models: everything added/removed, weights unmatched, outputs
   assert.equal(text.status, 0);
   assert.match(text.stdout, /6 only in A, 6 only in B/);
   assert.match(text.stdout, /outputs: not compared/);
+});
+
+test('the shapes example as ONNX (NCHW) and as TF.js (NHWC): exit 0, the input laid out for each, nodes matched through weights', () => {
+  const ex = join(__dirname, '../../examples/shapes');
+  const r = run(join(ex, 'model.onnx'), join(ex, 'tfjs/model.json'), '--json');
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const j = JSON.parse(r.stdout);
+  checkContract(j, true);
+  assert.equal(j.nodes.matched, 5);
+  assert.equal(j.nodes.matchedBy.weights, 5);
+  assert.equal(j.outputsSkipped, undefined);
+  const text = run(join(ex, 'model.onnx'), join(ex, 'tfjs/model.json'));
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /nodes: 5 matched \(5 by weights\)/);
+  assert.match(text.stdout, /image \[1, 1, 32, 32\] normal\(seed 0\); the second model takes it laid out as \[1, 32, 32, 1\] \(NHWC\)/);
 });
 
 test('bad files exit 1 with {"error": "<file>: <problem>"}; bad command lines exit 2', () => {

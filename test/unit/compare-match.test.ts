@@ -39,7 +39,7 @@ test('normalized names: TF/Keras and PyTorch spellings meet', () => {
   assert.equal(normalizeName('layer.0.weight'), 'layer.0.weight');
 });
 
-test('a renamed layer still matches: nodes by structure, weights by shape and order, nothing added or removed', async () => {
+test('a renamed layer still matches: nodes through their weights and by structure, weights by shape and order, nothing added or removed', async () => {
   const layers = mlpLayers([6, 9, 9, 4], 5);
   const pa = writeMlp(dir, 'orig.onnx', layers);
   const pb = writeMlp(dir, 'renamed.onnx', layers, { rename: (n) => (n === 'fc2' ? 'middle' : n) });
@@ -48,7 +48,8 @@ test('a renamed layer still matches: nodes by structure, weights by shape and or
     assert.deepEqual([r.nodes.added, r.nodes.removed, r.nodes.changed], [[], [], []]);
     const renamed = r.nodes.pairs.filter((p) => p.a.startsWith('/fc2/'));
     assert.deepEqual(renamed.map((p) => [p.a, p.b, p.by]), [
-      ['/fc2/MatMul', '/middle/MatMul', 'structure'], ['/fc2/Add', '/middle/Add', 'structure'], ['/fc2/Relu', '/middle/Relu', 'structure'],
+      // The weight readers pair through the weights the shape-order pass paired; the Relu by structure after them.
+      ['/fc2/MatMul', '/middle/MatMul', 'weights'], ['/fc2/Add', '/middle/Add', 'weights'], ['/fc2/Relu', '/middle/Relu', 'structure'],
     ]);
     assert.equal(r.nodes.pairs.filter((p) => p.by === 'name').length, a.graph.nodes.length - 3);
     assert.deepEqual(r.weights.unmatched, { a: [], b: [] });
@@ -170,9 +171,10 @@ test('a long renamed chain matches by structure in full (each match anchors the 
   });
 });
 
-test('a Conv kernel (ONNX [out, in, kh, kw]) vs its Keras source ([kh, kw, in, out]) compares through the permutation', async () => {
+/** A Keras Conv2D saved as TF.js, and its kernel written out in ONNX's layout ([out, in, kh, kw]). */
+async function kerasConv(): Promise<{ jsonPath: string; w: Float32Array; bias: Float32Array; dims: [number, number, number, number] }> {
   await tfReady();
-  const m = tf.sequential({ layers: [tf.layers.conv2d({ filters: 5, kernelSize: 3, inputShape: [6, 6, 2], name: 'conv', kernelInitializer: tf.initializers.randomNormal({ seed: 9 }) })] });
+  const m = tf.sequential({ layers: [tf.layers.conv2d({ filters: 5, kernelSize: 3, inputShape: [6, 6, 2], name: 'conv', kernelInitializer: tf.initializers.randomNormal({ seed: 9 }), biasInitializer: tf.initializers.randomNormal({ seed: 10 }) })] });
   const tdir = join(dir, 'tfjs-conv');
   mkdirSync(tdir, { recursive: true });
   const { jsonPath } = await saveLayersModel(m, tdir);
@@ -184,11 +186,18 @@ test('a Conv kernel (ONNX [out, in, kh, kw]) vs its Keras source ([kh, kw, in, o
   for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) for (let y = 0; y < KH; y++) for (let x = 0; x < KW; x++) {
     w[((o * I + i) * KH + y) * KW + x] = k[((y * KW + x) * I + i) * O + o];
   }
+  return { jsonPath, w, bias, dims: [O, I, KH, KW] };
+}
+
+const onnxConv = (vals: Float32Array, bias: Float32Array, dims: number[]) => new OnnxBuilder('conv').input('x', 'float32', [1, 2, 6, 6]).output('y', 'float32', [1, 5, 4, 4])
+  .initializer('conv.weight', 'float32', dims, vals).initializer('conv.bias', 'float32', [dims[0]], bias)
+  .node('Conv', ['x', 'conv.weight', 'conv.bias'], ['y'], {}, { name: '/conv/Conv' });
+
+test('a Conv kernel (ONNX [out, in, kh, kw]) vs its Keras source ([kh, kw, in, out]) compares through the permutation', async () => {
+  const { jsonPath, w, bias, dims } = await kerasConv();
   const moved = Float32Array.from(w);
   moved[7] += 0.5; // one element off, to see the comparison is element-exact through the permutation (A is this file)
-  const build = (vals: Float32Array) => new OnnxBuilder('conv').input('x', 'float32', [1, 2, 6, 6]).output('y', 'float32', [1, 5, 4, 4])
-    .initializer('conv.weight', 'float32', [O, I, KH, KW], vals).initializer('conv.bias', 'float32', [O], bias)
-    .node('Conv', ['x', 'conv.weight', 'conv.bias'], ['y'], {}, { name: '/conv/Conv' });
+  const build = (vals: Float32Array) => onnxConv(vals, bias, dims);
   for (const [name, vals, rel] of [['same', w, 0], ['moved', moved, Math.abs(moved[7] - w[7]) / Math.hypot(...moved)]] as const) {
     await both(writeModel(dir, `conv-${name}.onnx`, build(vals)), jsonPath, async (a, b) => {
       const r = await compareModels(a, b, { outputs: false });
@@ -198,4 +207,55 @@ test('a Conv kernel (ONNX [out, in, kh, kw]) vs its Keras source ([kh, kw, in, o
       assert.equal(t.maxAbsDiff, name === 'same' ? 0 : Math.abs(moved[7] - w[7]));
     });
   }
+});
+
+// The same network in two formats takes its image in two layouts (ONNX NCHW, TF.js NHWC) and names nothing alike: the
+// input is laid out for each model, the output compared in A's layout, and the nodes line up through their weights.
+test('ONNX Conv (NCHW) vs its TF.js source (NHWC): one input laid out for each, outputs agree, nodes matched by weights', async () => {
+  const { jsonPath, w, bias, dims } = await kerasConv();
+  await both(writeModel(dir, 'conv-layout.onnx', onnxConv(w, bias, dims)), jsonPath, async (a, b) => {
+    const r = await compareModels(a, b);
+    assert.equal(r.outputs!.skipped, undefined);
+    assert.match(r.outputs!.inputs[0].note ?? '', /the second model takes it laid out as \[1, 6, 6, 2\] \(NHWC\)/);
+    const o = r.outputs!.outputs[0];
+    assert.equal(o.problem, undefined);
+    assert.match(o.layout ?? '', /output is \[1, 4, 4, 5\]/);
+    assert.ok(o.maxAbsDiff !== null && o.maxAbsDiff < 1e-4 && o.cosine! > 0.99999, JSON.stringify(o));
+    assert.deepEqual(r.nodes.pairs.map((p) => [p.a, p.b, p.by]), [['/conv/Conv', 'conv', 'weights']]);
+    assert.deepEqual(r.nodes.changed, [], 'operators and layouts are named differently in each format by design');
+  });
+});
+
+test('the shapes example as ONNX and as TF.js: every weight-reading node matched through its weights, outputs compared', async () => {
+  const ex = join(__dirname, '../../examples/shapes');
+  await both(join(ex, 'model.onnx'), join(ex, 'tfjs/model.json'), async (a, b) => {
+    const r = await compareModels(a, b);
+    assert.equal(r.weights.tensors.length, 8);
+    assert.ok(r.weights.tensors.every((t) => t.relChange === 0));
+    assert.deepEqual(r.nodes.pairs.map((p) => `${p.a}~${p.b}`), ['/gate/Conv~gate', '/conv1/Conv~conv1', '/conv2/Conv~conv2', '/ink/Conv~ink', '/logits/Gemm~logits']);
+    assert.deepEqual(r.nodes.changed, []);
+    assert.equal(r.outputs!.skipped, undefined, r.outputs!.skipped);
+    assert.deepEqual(r.outputs!.outputs.map((o) => [o.name, o.problem]), [['logits', undefined]]);
+  });
+});
+
+test('a model whose input has a known size that differs (behind an unknown batch): outputs skipped with the reason, not an error', async () => {
+  const mlp = writeMlp(dir, 'mlp5.onnx', mlpLayers([5, 7, 2], 3));
+  await both(mlp, join(__dirname, '../../examples/tiny-mlp-tfjs/model.json'), async (a, b) => {
+    const r = await compareModels(a, b);
+    assert.match(r.outputs!.skipped ?? '', /the second model's input ".*" is \[\?, 4\] but the first model's is \[1, 5\]/);
+  });
+});
+
+test('a model whose metadata takes the input but whose run refuses it: outputs skipped with the runtime\'s reason, not an error', async () => {
+  const mlp = writeMlp(dir, 'mlp4.onnx', mlpLayers([4, 3], 5));
+  // Symbolic input dims: nothing to check before running; the MatMul wants 5 features and gets 4.
+  const wants5 = writeModel(dir, 'wants5.onnx', new OnnxBuilder('wants5').input('x', 'float32', ['batch', 'k']).output('y', 'float32', ['batch', 3])
+    .initializer('w', 'float32', [5, 3], new Float32Array(15).fill(0.5))
+    .node('MatMul', ['x', 'w'], ['y'], {}, { name: '/fc/MatMul' }));
+  await both(mlp, wants5, async (a, b) => {
+    const r = await compareModels(a, b);
+    assert.match(r.outputs!.skipped ?? '', /^the second model did not run on the first model's input \(.+\)$/);
+    assert.deepEqual(r.outputs!.outputs, []);
+  });
 });

@@ -88,7 +88,10 @@ test('a cancelled open aborts the parse only when no other caller still waits fo
   const ac1 = new AbortController();
   const p1 = store.open(conv, ac1.signal);
   const p2 = store.open(conv);
-  await new Promise((r) => setTimeout(r, 30)); // both have stat'ed the file and joined the one parse
+  // Wait until both have stat'ed the file and joined the one parse (the store's count of its waiters: a stat can take
+  // any time on a loaded machine, so no fixed delay).
+  const inflight = (store as unknown as { inflight: Map<string, { waiters: number }> }).inflight;
+  while ([...inflight.values()].reduce((n, j) => n + j.waiters, 0) < 2) await new Promise((r) => setTimeout(r, 5));
   assert.equal(seenSignals.length, 1);
   ac1.abort();
   await assert.rejects(p1, (e: RpcError) => e.code === 'cancelled');
@@ -130,5 +133,29 @@ test('a failed resource is not cached; unknown ids and bad files fail with one-l
   await assert.rejects(store.open(join(tmp, 'nope.onnx')), /^Error: nope\.onnx: cannot be read \(ENOENT\)$|nope\.onnx: cannot be read \(ENOENT\)/);
   await assert.rejects(store.open(tmp), /is a folder, not a model file/);
   assert.equal(store.revisionCount, 1);
+  await store.closeAll();
+});
+
+test('a resource whose creating request is cancelled is forgotten at once: the next request creates it afresh', async () => {
+  const store = new ModelStore();
+  const { modelId } = await store.open(conv);
+  // The first pass winds down slowly after its cancel (as a stats pass waits for its workers' last chunks).
+  let finishFirst!: (v: string) => void;
+  const creates: string[] = [];
+  const ac = new AbortController();
+  const first = store.resource(modelId, 'slow', () => {
+    creates.push('first');
+    return new Promise<string>((r) => (finishFirst = r));
+  }, undefined, ac.signal);
+  await new Promise((r) => setImmediate(r));
+  ac.abort();
+  const second = await store.resource(modelId, 'slow', () => {
+    creates.push('second');
+    return 'fresh';
+  });
+  assert.equal(second, 'fresh', 'the request after the cancel got its own pass');
+  assert.deepEqual(creates, ['first', 'second']);
+  finishFirst('stale');
+  assert.equal(await first, 'stale');
   await store.closeAll();
 });

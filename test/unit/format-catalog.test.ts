@@ -3,9 +3,10 @@
 import { backendById } from '../../src/runtime/backends/registry';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { catalog, contributions, DEVICE_SETTINGS } from '../../scripts/format-catalog';
+import { catalog, contributions, description, DEVICE_SETTINGS } from '../../scripts/format-catalog';
 import { formats, formatOf } from '../../src/formats/registry';
 import { globToRegExp, isModelPath } from '../../src/host/model-files';
 
@@ -17,6 +18,7 @@ test('catalog.generated.json and package.json contributions follow the descripto
   assert.deepEqual(generated, catalog(), `src/formats/catalog.generated.json is ${stale}`);
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const c = contributions();
+  assert.equal(pkg.description, description(), `package.json's description is ${stale}`);
   assert.deepEqual(pkg.contributes.customEditors, c.customEditors, `package.json customEditors are ${stale}`);
   // Device names are defined once, by the backends: the settings' enums follow them.
   for (const [key, devices] of Object.entries(DEVICE_SETTINGS)) assert.deepEqual(pkg.contributes.configuration.properties[key].items.enum, [...devices], `${key} enum is ${stale}`);
@@ -24,6 +26,15 @@ test('catalog.generated.json and package.json contributions follow the descripto
   assert.equal(menu.find((m) => m.command === 'modelInspector.inspect')!.when, c.inspectWhen, `the Inspect menu clause is ${stale}`);
   assert.equal(menu.find((m) => m.command === 'modelInspector.compareWith')!.when, c.inspectWhen, `the Compare With menu clause is ${stale}`);
   assert.equal(menu.find((m) => m.command === 'modelInspector.quickInference')!.when, c.runWhen, `the Quick Inference menu clause is ${stale}`);
+});
+
+test('package.json\'s description and the CLI\'s help name every format read', () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { description: string };
+  const help = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli.ts'), '--help'], { encoding: 'utf8' }).stdout;
+  for (const f of formats) {
+    assert.ok(pkg.description.includes(f.name), `package.json's description does not name ${f.name}`);
+    assert.ok(help.split('\n')[0].includes(f.name), `the CLI's first help line does not name ${f.name}: ${help.split('\n')[0]}`);
+  }
 });
 
 test('every descriptor is complete and every model format has exactly one descriptor', () => {

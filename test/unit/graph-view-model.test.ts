@@ -55,9 +55,7 @@ test('layout engine: one dagre run per distinct block, positions inside the grou
   vm.expandAll();
   const vis = vm.visible();
   const engine = new LayoutEngine();
-  const t0 = performance.now();
   const out = await engine.run({ gen: 1, rankdir: 'TB', groups: layoutInput(vm, vis) }, () => false, async () => {});
-  const coldMs = performance.now() - t0;
   assert.ok(out && out.length === vis.groups.length);
   for (const l of out) {
     l.xs.forEach((x, i) => {
@@ -68,10 +66,9 @@ test('layout engine: one dagre run per distinct block, positions inside the grou
   const l25 = out.find((l) => vm.payload.scopes[l.scope] === 'encoder/layer.25')!;
   // (names of equal length: same box sizes)
   assert.deepEqual([l25.width, l25.height, l25.xs], [l20.width, l20.height, l20.xs], 'identical layers get the identical layout');
-  // A second run is all cache hits, so it is much faster than the first.
-  const t1 = performance.now();
-  await engine.run({ gen: 2, rankdir: 'TB', groups: layoutInput(vm, vis) }, () => false, async () => {});
-  assert.ok(performance.now() - t1 < coldMs, 'cached run is faster');
+  // A second run is all cache hits: every group's layout is the very object the first run computed (no dagre run).
+  const again = await engine.run({ gen: 2, rankdir: 'TB', groups: layoutInput(vm, vis) }, () => false, async () => {});
+  assert.ok(again && again.length === out.length && again.every((l, i) => l.xs === out[i].xs && l.ys === out[i].ys), 'the second run is served from the cache');
   // A cancelled job stops at its next yield (every 30 ms) and returns nothing.
   const stopped = await new LayoutEngine().run({ gen: 3, rankdir: 'LR', groups: layoutInput(vm, vis) }, () => true, async () => {});
   assert.equal(stopped, undefined);

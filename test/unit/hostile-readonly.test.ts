@@ -10,6 +10,15 @@ import { EngineClient } from '../../src/engine/client';
 import { writeWeightsModel } from '../support/big-onnx';
 import { buildEngine, removeBuild } from '../support/build-engine';
 
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 function snapshot(dir: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
@@ -40,8 +49,10 @@ test('open + graph + stats + run + close leave every file in the model folder un
     const run = await engine.call('run', { modelId, runs: 2, providers: ['cpu'] });
     assert.deepEqual(run.outputs[0].shape, [1, 4]);
     await engine.call('close', { modelId });
+    const pid = engine.pid!;
     engine.dispose();
-    await new Promise((r) => setTimeout(r, 100));
+    // Whatever the engine might write on its way out is written once it is gone.
+    while (alive(pid)) await new Promise((r) => setTimeout(r, 20));
 
     assert.deepEqual(snapshot(dir), before, 'same files, bytes, sizes, mtimes and modes; no new files');
   } finally {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../support/tfjs-fixtures'; // tfjs set up as the product runs it (no console banner)
 import { openModel as open } from '../../src/formats/registry';
 import { kerasArtifacts, TFJS_LAYER_CLASSES } from '../../src/formats/keras/artifacts';
 import { ModelError } from '../../src/model/errors';

@@ -27,7 +27,7 @@ before(async () => {
 after(() => removeBuild(cli));
 
 const run = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 };
 

@@ -42,8 +42,15 @@ test('a layer class tfjs has no implementation of is named, and the model still 
   }
 });
 
-test('corrupt HDF5 (300 damaged copies) gives ModelErrors or readable models, never a crash; h5wasm keeps working', async () => {
+test('corrupt HDF5 (300 damaged copies) gives ModelErrors or readable models, never a crash nor a line on stderr; h5wasm keeps working', async () => {
   const good = readFileSync(join(dir, 'tiny-mlp.h5'));
+  // What h5wasm (or HDF5) would print on the way: nothing may reach the log (an abort, a damaged name's warning).
+  const stderr: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    stderr.push(String(chunk));
+    return (write as (...a: unknown[]) => boolean).call(process.stderr, chunk, ...rest);
+  }) as typeof process.stderr.write;
   const tmp = mkdtempSync(join(tmpdir(), 'mi-keras-fuzz-'));
   let seed = 12345;
   const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
@@ -74,8 +81,10 @@ test('corrupt HDF5 (300 damaged copies) gives ModelErrors or readable models, ne
       }
     }
   } finally {
+    process.stderr.write = write;
     rmSync(tmp, { recursive: true, force: true });
   }
+  assert.deepEqual(stderr.filter((l) => /Aborted\(|Invalid UTF-8|HDF5-DIAG/.test(l)), [], 'h5wasm printed to stderr');
   assert.ok(outcomes.refused > 0, JSON.stringify(outcomes));
   console.log(`# corrupt copies: ${JSON.stringify(outcomes)}`);
   const m = await open(join(dir, 'tiny-mlp.h5'));

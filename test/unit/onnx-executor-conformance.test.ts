@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../support/tfjs-fixtures'; // tfjs set up as the product runs it (no console banner)
 import { openModel } from '../../src/formats/registry';
 import type { DifferentiableModel } from '../../src/explain/onnx-executor';
 import { loadDifferentiable, unsupportedOperators, UnsupportedAttributeError } from '../../src/explain/onnx-executor';

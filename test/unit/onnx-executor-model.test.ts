@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../support/tfjs-fixtures'; // tfjs set up as the product runs it (no console banner)
 import * as ort from 'onnxruntime-node';
 import { OnnxBuilder, writeModel } from '../support/onnx-builder';
 import { openModel } from '../../src/formats/registry';

@@ -130,7 +130,7 @@ for (const c of cases) {
   test(`${c.name}: exit 1 with "<file>: <problem>"`, () => {
     const path = c.make();
     for (const verb of ['inspect', 'stats']) {
-      const r = spawnSync(process.execPath, [cli, verb, path, '--json'], { encoding: 'utf8', timeout: 30_000 });
+      const r = spawnSync(process.execPath, [cli, verb, path, '--json'], { encoding: 'utf8', timeout: 120_000 });
       assert.equal(r.signal, null);
       assert.equal(r.status, 1, `${verb}: ${r.stdout}${r.stderr}`);
       const { error } = JSON.parse(r.stdout) as { error: string };

@@ -18,7 +18,7 @@ before(async () => {
 });
 after(() => removeBuild(cli));
 
-const runCli = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
+const runCli = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
 
 for (const [file, want] of Object.entries(truth.files)) {
   const path = join(FIXTURES, file);

@@ -51,7 +51,7 @@ async function openRunTab(trusted: boolean, calls: RunParams[], path = model, ex
   });
   // (vscode-tab-header replaces its id; data-tab is ours.)
   await v.page.locator('vscode-tab-header[data-tab="run"]').click({ timeout: 10_000 });
-  await v.page.locator('#mi-run-button').waitFor({ timeout: 10_000 });
+  await v.page.locator('#mi-run-button').waitFor({ timeout: 60_000 });
   return { v, setTrust: (t) => host!.emit('trust', { trusted: t }) };
 }
 
@@ -64,7 +64,7 @@ test('trusted: choose inputs, run, and see provider, skipped reasons, outputs, t
     await v.page.locator('#mi-run-runs').fill('4');
     await v.page.locator('#mi-run-providers').fill('coreml, cpu');
     await v.page.locator('#mi-run-button').click();
-    await v.page.locator('#mi-run-results').waitFor({ timeout: 20_000 });
+    await v.page.locator('#mi-run-results').waitFor({ timeout: 60_000 });
     assert.deepEqual(calls[0].inputs, [{ name: 'x', synth: 'ones' }]);
     assert.equal(calls[0].runs, 4);
     assert.deepEqual(calls[0].providers, ['coreml', 'cpu']);
@@ -94,7 +94,7 @@ test('untrusted: running is disabled with the reason; granting trust enables it'
     await v.page.waitForFunction(() => !document.querySelector('#mi-run-button')?.hasAttribute('disabled'), undefined, { timeout: 5000 });
     assert.equal(await v.page.locator('#mi-run-untrusted').isHidden(), true);
     await v.page.locator('#mi-run-button').click();
-    await v.page.locator('#mi-run-results').waitFor({ timeout: 20_000 });
+    await v.page.locator('#mi-run-results').waitFor({ timeout: 60_000 });
     assert.equal(calls.length, 1);
   } finally {
     await v.close();
@@ -108,7 +108,7 @@ test('a failing run shows its one-line error and the tab stays usable', async ()
     await v.page.locator('select.mi-run-source[data-input="x"]').selectOption('file');
     await v.page.locator('input.mi-run-file[data-input="x"]').fill('/nonexistent/x.npy');
     await v.page.locator('#mi-run-button').click();
-    await v.page.locator('#mi-run-error:not([hidden])').waitFor({ timeout: 10_000 });
+    await v.page.locator('#mi-run-error:not([hidden])').waitFor({ timeout: 60_000 });
     assert.match(await v.page.locator('#mi-run-error').innerText(), /x\.npy: cannot be read \(ENOENT\)/);
     assert.equal(await v.page.locator('#mi-run-button').getAttribute('disabled'), null);
   } finally {
@@ -126,7 +126,7 @@ test('image source sends the path with its scaling and channel order', async () 
     await v.page.locator('select.mi-run-normalize[data-input="x"]').selectOption('imagenet');
     await v.page.locator('select.mi-run-order[data-input="x"]').selectOption('bgr');
     await v.page.locator('#mi-run-button').click();
-    await v.page.locator('#mi-run-error:not([hidden])').waitFor({ timeout: 10_000 });
+    await v.page.locator('#mi-run-error:not([hidden])').waitFor({ timeout: 60_000 });
     assert.deepEqual(calls[0].inputs, [{ name: 'x', file: '/tmp/cat.png', image: { normalize: 'imagenet', order: 'bgr' } }]);
     // This model's input is [1, 3]: not an image, and the runtime says so.
     assert.match(await v.page.locator('#mi-run-error').innerText(), /cat\.png: cannot feed input "x": an image needs a rank-3 or rank-4 input/);
@@ -162,19 +162,19 @@ test('symbolic dims: pre-filled with the default (batch 1), remembered per model
     const calls: RunParams[] = [];
     const first = await openRunTab(true, calls, path, prefs);
     try {
-      await first.v.page.locator('.mi-run-form[data-prefs="none"]').waitFor({ timeout: 10_000 });
+      await first.v.page.locator('.mi-run-form[data-prefs="none"]').waitFor({ timeout: 60_000 });
       const dim = first.v.page.locator('input.mi-run-dim[data-dim="batch"]');
       assert.equal(await dim.inputValue(), '1', 'batch defaults to 1');
       await dim.fill('2');
       await first.v.page.locator('select.mi-run-source[data-input="x"]').selectOption('ones');
       await first.v.page.locator('#mi-run-runs').fill('3');
       await first.v.page.locator('#mi-run-button').click();
-      await first.v.page.locator('#mi-run-results').waitFor({ timeout: 20_000 });
+      await first.v.page.locator('#mi-run-results').waitFor({ timeout: 60_000 });
       assert.deepEqual(calls[0].dims, { batch: 2 });
       assert.deepEqual(calls[0].inputs, [{ name: 'x', synth: 'ones' }]);
       assert.match(await first.v.page.locator('#mi-run-outputs tr[data-name="y"]').innerText(), /\[2, 3\]/);
       // Saved after the run (asynchronously): the store holds exactly what ran.
-      const until = Date.now() + 5000;
+      const until = Date.now() + 60_000; // a hang guard: the save is signalled by the store, polled here
       while (!state.get('runInputs', path) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
       assert.deepEqual(state.get('runInputs', path), calls[0]);
       assert.deepEqual(first.v.problems, []);
@@ -183,7 +183,7 @@ test('symbolic dims: pre-filled with the default (batch 1), remembered per model
     }
     const second = await openRunTab(true, [], path, prefs);
     try {
-      await second.v.page.locator('.mi-run-form[data-prefs="loaded"]').waitFor({ timeout: 10_000 });
+      await second.v.page.locator('.mi-run-form[data-prefs="loaded"]').waitFor({ timeout: 60_000 });
       assert.equal(await second.v.page.locator('input.mi-run-dim[data-dim="batch"]').inputValue(), '2', 'the remembered dim is pre-filled');
       assert.equal(await second.v.page.locator('select.mi-run-source[data-input="x"]').inputValue(), 'ones');
       assert.equal(await second.v.page.locator('#mi-run-runs').inputValue(), '3');

@@ -1,5 +1,5 @@
 // The `saliency` CLI verb on the shipped example model: its --json contract and the .npy map it writes.
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -9,10 +9,19 @@ import { encodeNpy, parseNpy } from '../../src/formats/arrays/npy';
 import { CLASSES, SIZE } from '../../examples/shapes-data';
 import { openModel } from '../../src/formats/registry';
 import { explainModel } from '../../src/explain/explain';
+import { OPTION_METHODS } from '../../src/cli/saliency';
+import { buildCli, removeBuild } from '../support/build-engine';
 
 const ROOT = join(__dirname, '../..');
 const MODEL = join(ROOT, 'examples/shapes/model.onnx');
-const cli = (args: string[]) => execFileSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'saliency', ...args], { cwd: ROOT, encoding: 'utf8' });
+// The bundled CLI (the run's shared bundle under scripts/run-unit-tests.mjs): starting it costs a fraction of going
+// through tsx, and this file starts it a dozen times.
+let bundle = '';
+before(async () => {
+  bundle = await buildCli();
+});
+after(() => removeBuild(bundle));
+const cli = (args: string[]) => execFileSync(process.execPath, [bundle, 'saliency', ...args], { cwd: ROOT, encoding: 'utf8' });
 
 const CROSS = join(ROOT, 'examples/shapes/cross.npy'); // a held-back image (train-example.ts writes it)
 
@@ -73,7 +82,7 @@ test('saliency method settings take effect: an IG baseline file equal to the inp
 
 test('saliency method settings are checked: bounds, numbers, the method they belong to, the baseline file shape', async () => {
   const fails = (args: string[], want: RegExp) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'saliency', MODEL, '--input', CROSS, ...args], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [bundle, 'saliency', MODEL, '--input', CROSS, ...args], { cwd: ROOT, encoding: 'utf8' });
     assert.notEqual(r.status, 0, `${args.join(' ')} should fail`);
     assert.match(r.stderr, want, args.join(' '));
   };
@@ -93,7 +102,26 @@ test('saliency method settings are checked: bounds, numbers, the method they bel
 });
 
 test('saliency with an unknown method is a usage error naming the choices', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'saliency', MODEL, '--method', 'lime'], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [bundle, 'saliency', MODEL, '--method', 'lime'], { cwd: ROOT, encoding: 'utf8' });
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /--method must be one of vanilla, gradxinput/);
+});
+
+test('saliency --help lists every method setting under each method it belongs to (RISE takes --fill too)', () => {
+  const help = cli(['--help']);
+  const groups = new Map([...help.matchAll(/\[([^[\]]*) \((\w+)\)\]/g)].map((g) => [g[2], new Set([...g[1].matchAll(/--(\w+)/g)].map((f) => f[1]))]));
+  for (const [flag, methods] of Object.entries(OPTION_METHODS)) {
+    for (const m of methods) assert.ok(groups.get(m)?.has(flag), `--${flag} is not listed under ${m}: ${help}`);
+  }
+  assert.ok(groups.get('rise')?.has('fill'));
+});
+
+test('Grad-CAM says which layer its map comes from, in text and JSON', () => {
+  const text = cli([MODEL, '--input', CROSS, '--method', 'gradcam']);
+  const json = JSON.parse(cli([MODEL, '--input', CROSS, '--method', 'gradcam', '--json']));
+  assert.equal(typeof json.layer, 'string');
+  assert.ok(json.layer.length > 0);
+  assert.match(text, new RegExp(`^gradcam at layer ${json.layer} for target ${json.target} `, 'm'));
+  const chosen = JSON.parse(cli([MODEL, '--input', CROSS, '--method', 'gradcam', '--layer', 'conv1', '--json']));
+  assert.equal(chosen.layer, 'conv1');
 });

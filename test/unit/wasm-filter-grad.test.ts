@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../support/tfjs-fixtures'; // tfjs set up as the product runs it (no console banner)
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmConv2dFilterGrad, registerWasmDepthwiseInputGrad } from '../../src/runtime/backends/tfjs/wasm-conv-grads';
 import { selectTfjsBackend } from '../../src/runtime/backends/tfjs/backend';

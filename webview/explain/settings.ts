@@ -60,7 +60,9 @@ export function createMethodSettings(): MethodSettings {
   baseline.addEventListener('change', () => (baselineFile.hidden = baseline.value !== 'file'));
   // The layers Grad-CAM can use are known once it has run (the engine lists them): offered as suggestions from then on.
   const layers = h('datalist', { id: 'mi-explain-gradcam-layers' });
-  const layer = h('input', { id: 'mi-explain-opt-gradcam-layer', type: 'text', size: '24', placeholder: 'last layer with spatial output', list: 'mi-explain-gradcam-layers' });
+  const layerHint = 'last layer with spatial output';
+  // Wide enough for its placeholder (size 24 cut it off); layer names are usually shorter.
+  const layer = h('input', { id: 'mi-explain-opt-gradcam-layer', type: 'text', size: String(layerHint.length + 2), placeholder: layerHint, list: 'mi-explain-gradcam-layers' });
 
   // Rows by what shows them: a method, or 'fill' (either perturbation method).
   const rows = new Map<string, HTMLElement>();

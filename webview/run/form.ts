@@ -60,7 +60,9 @@ export function createRunForm(inputs: ValueInfo[]): RunForm {
   }));
   const runs = h('input', { type: 'number', id: 'mi-run-runs', min: 1, max: 1000, step: 1, value: 10, 'aria-label': 'timed runs' });
   const seed = h('input', { type: 'number', id: 'mi-run-seed', min: 0, step: 1, value: 0, 'aria-label': 'random seed' });
-  const providers = h('input', { type: 'text', id: 'mi-run-providers', class: 'mi-mono', placeholder: 'default (modelInspector.executionProviders)', 'aria-label': 'execution providers, comma separated' });
+  const providersHint = 'default (modelInspector.executionProviders)';
+  // Wide enough for its placeholder (a text field's default width cuts it off after ~20 characters).
+  const providers = h('input', { type: 'text', id: 'mi-run-providers', class: 'mi-mono', placeholder: providersHint, size: String(providersHint.length + 2), 'aria-label': 'execution providers, comma separated' });
 
   const element = h('section', { class: 'mi-section mi-run-form' },
     h('h2', {}, 'Inputs'),

@@ -45,14 +45,19 @@ function outputsTable(outputs: OutputSummary[]): HTMLElement {
         o.nonFinite > 0 ? ` (${o.nonFinite} non-finite)` : '')))));
 }
 
+/** Under class indices without names: where names come from (the runtime reads labels.txt beside the model). */
+export const LABELS_HINT = 'Classes are shown by index (#0 is the first): put a labels.txt next to the model, one class name per line, to name them.';
+
 function topList(o: OutputSummary): HTMLElement {
+  const unnamed = o.top.length > 0 && o.top.every((t) => t.label === null);
   return h('div', { class: 'mi-run-top', 'data-output': o.name },
     h('p', { class: 'mi-muted' }, `${o.name}${o.softmax ? ' (softmax of logits)' : ''}`),
     h('table', { class: 'mi-table mi-ops' }, h('tbody', {}, o.top.map((t) =>
       h('tr', { 'data-index': t.index },
         h('td', { class: 'mi-mono' }, t.label ?? `#${t.index}`),
         h('td', { class: 'mi-num' }, `${(t.p * 100).toFixed(1)}%`),
-        h('td', { class: 'mi-bar-col' }, bar(t.p)))))));
+        h('td', { class: 'mi-bar-col' }, bar(t.p)))))),
+    unnamed && h('p', { class: 'mi-muted mi-run-labels-hint' }, LABELS_HINT));
 }
 
 function bar(p: number): HTMLElement {

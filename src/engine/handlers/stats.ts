@@ -10,7 +10,7 @@ import type { FeatureHandlers } from './types';
 export const statsHandlers: FeatureHandlers<WithModel<StatsMethods>> = ({ store }) => ({
   getWeightStats: async ({ modelId }, ctx) => {
     const stats = await store.resource<ModelStats>(modelId, 'stats:weights', (model) =>
-      computeModelStats(model, { signal: ctx.signal, onProgress: (fraction, message) => ctx.progress({ fraction, message }) }));
+      computeModelStats(model, { signal: ctx.signal, onProgress: (fraction, message) => ctx.progress({ fraction, message }) }), undefined, ctx.signal);
     return stats;
   },
   getHistograms: ({ modelId, ...req }, ctx) => exactHistograms(store.get(modelId), req, ctx.signal),

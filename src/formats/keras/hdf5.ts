@@ -23,14 +23,37 @@ let loading: Promise<H5> | undefined;
 
 async function h5wasm(): Promise<H5> {
   loading ??= (async () => {
-    const m = await import('h5wasm/node');
-    // The bundled CJS build may hand back the namespace under `default`.
-    const ns = ((m as unknown as { default?: H5 }).default?.File ? (m as unknown as { default: H5 }).default : m) as H5;
-    const module = (await ns.ready) as unknown as { FS: EmscriptenFs };
+    // The module's JavaScript glue prints its own messages (a WebAssembly abort as "Aborted(native code called
+    // abort())", "warning: Invalid UTF-8 leading byte …" for a damaged name) through console.error, which it binds
+    // when it is created: while it is created, console.error is one that keeps what is printed inside a `guarded`
+    // call with HDF5's own output (anyone else's messages go on to the real console.error).
+    consoleError = console.error;
+    console.error = glueError;
+    let ns: H5;
+    let module: { FS: EmscriptenFs };
+    try {
+      const m = await import('h5wasm/node');
+      // The bundled CJS build may hand back the namespace under `default`.
+      ns = ((m as unknown as { default?: H5 }).default?.File ? (m as unknown as { default: H5 }).default : m) as H5;
+      // (The glue binds console.error in its asynchronous factory: it is done once `ready` resolves.)
+      module = (await ns.ready) as unknown as { FS: EmscriptenFs };
+    } finally {
+      console.error = consoleError;
+    }
     captureStderr(module.FS);
     return ns;
   })();
   return loading;
+}
+
+let consoleError: typeof console.error = console.error;
+/** Set while a `guarded` call runs (synchronously: nothing else can print meanwhile). */
+let capturing = false;
+
+/** h5wasm's console.error: inside a guarded call its messages join what HDF5 printed (for the error message). */
+function glueError(...args: unknown[]): void {
+  if (!capturing) return consoleError.apply(console, args);
+  if (printed.length < 64 * 1024) printed += `${args.map(String).join(' ')}\n`;
 }
 
 interface EmscriptenFs {
@@ -56,6 +79,7 @@ function captureStderr(fs: EmscriptenFs): void {
 /** Runs an h5wasm call; a failure (HDF5's printed error, a thrown Error or a WebAssembly trap) becomes a ModelError. */
 function guarded<T>(file: string, what: string, f: () => T): T {
   printed = '';
+  capturing = true;
   try {
     return f();
   } catch (e) {
@@ -63,6 +87,7 @@ function guarded<T>(file: string, what: string, f: () => T): T {
     throw new ModelError(file, `${what}: ${hdf5Reason(printed) ?? (e instanceof Error ? e.message : String(e))}`);
   } finally {
     printed = '';
+    capturing = false;
   }
 }
 

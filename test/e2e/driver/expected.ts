@@ -8,8 +8,14 @@ export async function expectedSummary(path: string): Promise<ModelSummary> {
   const { openModel } = await import('../../../src/formats/registry.js');
   const { summarize } = await import('../../../src/runtime/summary.js');
   const model = await openModel(path);
-  // As the engine serves it: `runs` says what runs it on this machine, or why nothing can (a SavedModel without tfjs-node).
-  return summarize(model, statSync(path).size);
+  try {
+    // As the engine serves it: `runs` says what runs it on this machine, or why nothing can (a SavedModel without tfjs-node).
+    return summarize(model, statSync(path).size);
+  } finally {
+    // Closes the file handles the reader opened (a .keras or .pt archive's): left to the garbage collector, Node
+    // warns "Closing file descriptor … on garbage collection" in the middle of a later scenario.
+    await model.dispose?.();
+  }
 }
 
 const suffixes: Record<string, number> = { k: 1e3, K: 1e3, M: 1e6, G: 1e9, B: 1e9 };
@@ -38,5 +44,9 @@ export async function expectedCounts(path: string): Promise<{ mainNodes: number;
   const { openModel } = await import('../../../src/formats/registry.js');
   const { allWeights } = await import('../../../src/model/walk.js');
   const model = await openModel(path);
-  return { mainNodes: model.graph.nodes.length, weights: allWeights(model).length };
+  try {
+    return { mainNodes: model.graph.nodes.length, weights: allWeights(model).length };
+  } finally {
+    await model.dispose?.();
+  }
 }

@@ -38,7 +38,7 @@ export class Workbench {
     // text editor and open the file again, once, and say so.
     const webview = this.page.locator('iframe.webview:not([src*="purpose=webviewView"])');
     const text = this.page.locator('.editor-group-container .monaco-editor .view-lines');
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 60_000; // a hang guard: the loop ends when either editor shows
     while (Date.now() < deadline && !(await webview.count()) && !(await text.first().isVisible())) await this.page.waitForTimeout(200);
     if (!(await webview.count()) && (await text.first().isVisible())) {
       console.log(`  note: ${name} opened as text before the custom editor was registered; reopening it`);
@@ -88,23 +88,32 @@ export class Workbench {
   private async pickRow(label: string): Promise<void> {
     const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const row = this.page.locator('.quick-input-list .monaco-list-row', { has: this.page.locator('.label-name', { hasText: new RegExp(`^${escaped}`) }) }).first();
-    await row.waitFor({ timeout: 15_000 });
+    await row.waitFor({ timeout: 60_000 }); // a hang guard: on a loaded machine the palette lists contributions late
     await row.click();
   }
 
-  /** Answers the input the last command opened (a quick pick or the simple file dialog) with `text`, then clicks the
-   *  row starting with `expectRow`, or presses Enter. */
+  /** Answers the quick pick the last command opened with `text`, then clicks the row starting with `expectRow`, or
+   *  presses Enter on the one row the text leaves. */
   async answerQuickInput(text: string, expectRow?: string): Promise<void> {
-    await this.quickInput.waitFor({ timeout: 15_000 });
+    await this.quickInput.waitFor({ timeout: 60_000 });
     await this.quickInput.fill(text);
     if (expectRow) return this.pickRow(expectRow);
-    // The simple file dialog fills in its default path (the dialog's defaultUri) a moment after it shows, which can
-    // overwrite what was typed: Enter then opens the default. Type again until the text stays.
-    for (let attempt = 1; ; attempt++) {
-      await this.page.waitForTimeout(300);
-      if ((await this.quickInput.inputValue()) === text || attempt === 10) break;
-      await this.quickInput.fill(text);
-    }
+    await this.page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 60_000 });
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** Answers the (simple) file dialog the last command opened with `path`, then presses Enter. */
+  async answerFileDialog(path: string): Promise<void> {
+    await this.quickInput.waitFor({ timeout: 60_000 });
+    // The simple file dialog shows at once but lists its start folder (and puts that folder's path in the input)
+    // only when the folder has been read: typing before then is overwritten. Its listing starts with the ".." row,
+    // which no other quick input has: once that row is there the dialog is ready, however slow the machine. (Enter
+    // while it reads a folder the typed path leads to is held by the dialog until the read is done.)
+    const parentRow = this.page.locator('.quick-input-list .monaco-list-row', { has: this.page.locator('.label-name', { hasText: /^\.\.$/ }) });
+    await parentRow.first().waitFor({ timeout: 60_000 });
+    await this.quickInput.fill(path);
+    const typed = await this.quickInput.inputValue();
+    if (typed !== path) throw new Error(`the file dialog's input holds "${typed}" after typing "${path}"`);
     await this.page.keyboard.press('Enter');
   }
 
@@ -156,7 +165,15 @@ export class Workbench {
     await row.click();
     const cls = theme === 'Default Light Modern' ? 'vs' : 'vs-dark';
     await this.page.locator(`.monaco-workbench.${cls}`).waitFor({ timeout: 30_000 });
-    await this.page.waitForTimeout(800); // webviews get the new CSS variables a moment later
+    // Webviews get the new theme a moment later, in one message that sets their CSS variables and their body's class:
+    // wait for the class in each open webview rather than for a guessed delay.
+    const kind = theme === 'Default Light Modern' ? 'vscode-light' : 'vscode-dark';
+    if (await this.page.locator('iframe.webview.ready:not([src*="purpose=webviewView"])').count()) {
+      await this.webview().locator(`body.${kind}`).waitFor({ state: 'attached', timeout: 30_000 });
+    }
+    if (await this.page.locator('iframe.webview.ready[src*="purpose=webviewView"]').count()) {
+      await this.sideView().locator(`body.${kind}`).waitFor({ state: 'attached', timeout: 30_000 });
+    }
   }
 
   private async focusWorkbench(): Promise<void> {

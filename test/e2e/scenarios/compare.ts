@@ -43,7 +43,7 @@ export async function compareScenario(page: Page, wb: Workbench, opts: CompareEx
   await checkOverview(wb, opts.aPath);
   await wb.runCommand('Model Inspector: Compare With');
   // The palette's command compares the active model (A) with the file picked in the (simple) file dialog.
-  await wb.answerQuickInput(opts.bPath);
+  await wb.answerFileDialog(opts.bPath);
   const text = await compareHeadline(wb);
   const wv = wb.webview();
   const error = wv.locator('#mi-compare-error');

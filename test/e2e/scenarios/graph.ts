@@ -78,7 +78,8 @@ export async function graphScenario(page: Page, wb: Workbench, opts: { model: st
   }
   for (const [theme, suffix] of [['Default Light Modern', 'light'], ['Default Dark Modern', 'dark']] as [Theme, string][]) {
     await wb.setTheme(theme);
-    await page.waitForTimeout(500); // the graph re-reads colours on the body's class change and redraws next frame
+    // The graph re-reads colours on the body's class change and redraws on the next frame: let two frames pass.
+    await wb.webview().locator('body').evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     await shot(page, `${opts.prefix}-${suffix}.png`);
   }
   ok(state.layoutMode === 'worker', `the layout ran on the ${state.layoutMode}, not in the worker`);
