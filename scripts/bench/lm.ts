@@ -9,7 +9,7 @@ import { sessions } from '../../src/runtime/load';
 import { openLanguageModel, promptIds } from '../../src/runtime/lm/open';
 import { runPrompt } from '../../src/runtime/lm/run-prompt';
 import { explainPrompt } from '../../src/explain/token-attribution';
-import { TensorTokenModel } from '../../src/runtime/lm/tensor-token-model';
+import type { TensorTokenModel } from '../../src/runtime/lm/tensor-token-model';
 import { tinyLlamaModel } from '../../test/support/lm-models';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
