@@ -31,7 +31,7 @@ export async function run(args: string[]): Promise<void> {
   try {
     for (const file of files) {
       const model = await openModel(file);
-      const data = scriptedHostData(model, false);
+      const data = await scriptedHostData(model, false);
       const { page, problems } = await pages.open('dark', { width: 1400, height: 900 });
       const { firstPaintMs } = await mountGraph(page, data);
       const expandAllMs = (await page.evaluate(`(async () => {

@@ -103,7 +103,8 @@ export function buildGraphPayload(model: Model, id: GraphId = '', small?: Readon
       if (constRows.length >= MAX_CONST_ROWS) { more++; continue; }
       const shape = w ? w.shape : v?.shape ? toWireShape(v.shape) ?? undefined : undefined;
       const text = small?.get(w ? w.name : name) ?? small?.get(name) ?? shapeText(shape);
-      constRows.push({ name: rowName(w ? w.name : name), text, ...(folded ? { node: first + p } : {}) });
+      const rn = rowName(w ? w.name : name);
+      constRows.push({ name: rn === 'W' && text.startsWith('=') ? 'const' : rn, text, ...(folded ? { node: first + p } : {}) });
     }
     if (more) constRows.push({ name: '', text: `+${more} more` });
     for (const name of n.outputs) if (name) row.io.push(internValue(name));

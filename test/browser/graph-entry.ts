@@ -3,7 +3,7 @@
 // the Node side built with src/engine/graph-payload.ts and injected as JSON text.
 import { RpcEndpoint } from '../../src/protocol/rpc';
 import type { Transport } from '../../src/protocol/rpc';
-import type { GraphMethods, GraphNodeDetails, GraphPayload } from '../../src/protocol/graph';
+import type { GraphMethods, GraphNodeDetails, GraphPayload, GraphShapesResult } from '../../src/protocol/graph';
 import type { ModelSummary } from '../../src/protocol/summary';
 import type { HostRpc, TabContext, TabId } from '../../webview/shell/tab';
 import { graphTab } from '../../webview/graph/tab';
@@ -11,6 +11,7 @@ import { graphTab } from '../../webview/graph/tab';
 interface HarnessWindow {
   __graphJson: Record<string, string>;
   __details: Record<string, GraphNodeDetails>;
+  __shapes: GraphShapesResult | null;
   __log: { navigate: [TabId, unknown][]; selected: string[] };
   __start(): number;
   __tab: typeof graphTab;
@@ -36,6 +37,10 @@ new RpcEndpoint<Record<string, never>, GraphMethods>(portTransport(channel.port1
     const text = w.__graphJson[p.graph ?? ''];
     if (!text) throw new Error(`no graph ${p.graph}`);
     return JSON.parse(text) as GraphPayload;
+  },
+  getGraphShapes: () => {
+    if (!w.__shapes) throw new Error('this host runs nothing');
+    return w.__shapes;
   },
   getNodeDetails: (p: { graph?: string; nodeId: string }) => {
     const d = w.__details[`${p.graph ?? ''}|${p.nodeId}`];

@@ -35,7 +35,7 @@ function torchLike(): OnnxBuilder {
 
 test('a graph too wide to read whole opens with its input on screen', async () => {
   const file = writeModel(mkdtempSync(join(tmpdir(), 'mi-graph-start-')), 'wide.onnx', torchLike());
-  const data = scriptedHostData(await openModel(file));
+  const data = await scriptedHostData(await openModel(file));
   const { page, problems } = await pages.open('dark');
   await mountGraph(page, data);
   const G = `document.getElementById('root').miGraph`;

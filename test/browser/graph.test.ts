@@ -7,18 +7,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openModel } from '../../src/formats/registry';
 import { makeTransformer } from '../../scripts/bench/make-transformer';
-import type { GraphPageServer } from './graph-page';
+import type { GraphPageServer, HostData } from './graph-page';
 import { mountGraph, scriptedHostData, startGraphPages, waitFor } from './graph-page';
 
 const artifacts = resolve(__dirname, '../../test-artifacts/graph');
 let pages: GraphPageServer;
-let data: ReturnType<typeof scriptedHostData>;
+let data: HostData;
 
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
   const file = join(mkdtempSync(join(tmpdir(), 'mi-graph-b-')), 'transformer.onnx');
   writeFileSync(file, makeTransformer(600));
-  data = scriptedHostData(await openModel(file));
+  data = await scriptedHostData(await openModel(file));
   pages = await startGraphPages();
 });
 after(() => pages?.close());
@@ -128,7 +128,7 @@ test('collapse/expand changes what is drawn; exported SVG parses and holds the v
 test('control flow: an If body opens as its own view with a breadcrumb back', async () => {
   const model = await openModel('/usr/share/libonnx-testdata/data/node/test_if/model.onnx');
   const { page, problems } = await pages.open('light');
-  await mountGraph(page, scriptedHostData(model));
+  await mountGraph(page, await scriptedHostData(model));
   const ifIndex = await page.evaluate(`${G}.vm.payload.nodes.findIndex((n) => n.subgraphs)`) as number;
   const box = await page.evaluate(`${G}.screenBox(${ifIndex})`) as { x: number; y: number; w: number; h: number };
   const canvas = (await page.locator('canvas.view').boundingBox())!;
