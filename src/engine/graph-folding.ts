@@ -49,23 +49,31 @@ export function analyseFolding(graph: Graph): Folding {
       }
     }
   });
-  // Uses of each node's outputs: [consumer index, input slot].
-  const uses: [number, number][][] = Array.from({ length: N }, () => []);
-  nodes.forEach((n, c) => n.inputs.forEach((v, slot) => {
-    const p = v ? producer.get(v) : undefined;
-    if (p !== undefined) uses[p].push([c, slot]);
+  // Uses of each node's outputs (consumer, input slot), as flat lists per producer: a 20k-node graph allocates little.
+  const useStart = new Int32Array(N + 1);
+  const inputProducer: number[][] = nodes.map((n) => n.inputs.map((v) => (v ? producer.get(v) ?? -1 : -1)));
+  for (const ps of inputProducer) for (const p of ps) if (p >= 0) useStart[p + 1]++;
+  for (let i = 0; i < N; i++) useStart[i + 1] += useStart[i];
+  const fill = useStart.slice(0, N);
+  const useNode = new Int32Array(useStart[N]);
+  const useSlot = new Int32Array(useStart[N]);
+  inputProducer.forEach((ps, c) => ps.forEach((p, slot) => {
+    if (p < 0) return;
+    useNode[fill[p]] = c;
+    useSlot[fill[p]++] = slot;
   }));
   // Forward: does the node compute from shapes only (Shape/Size, constants, weights, other such nodes)?
   const fromShape = new Uint8Array(N);
   for (let i = 0; i < N; i++) {
     const n = nodes[i];
     if (n.opType === 'Shape' || n.opType === 'Size') { fromShape[i] = 1; continue; }
-    if (fold[i] || n.subgraphs.length || n.opType === 'Identity' && !n.inputs[0]) continue;
+    if (fold[i] || n.subgraphs.length) continue;
     let any = false, ok = true;
-    for (const v of n.inputs) {
+    for (let slot = 0; slot < n.inputs.length && ok; slot++) {
+      const v = n.inputs[slot];
       if (!v) continue;
-      const p = producer.get(v);
-      if (p === undefined) { if (!graph.values.get(v)?.initializer) ok = false; continue; }
+      const p = inputProducer[i][slot];
+      if (p < 0) { if (!graph.values.get(v)?.initializer) ok = false; continue; }
       if (fromShape[p]) any = true;
       else if (!fold[p]) ok = false;
     }
@@ -75,16 +83,20 @@ export function analyseFolding(graph: Graph): Folding {
   const plumbing = new Uint8Array(N);
   for (let i = N - 1; i >= 0; i--) {
     if (!fromShape[i] && !fold[i]) continue;
-    if (!uses[i].length || nodes[i].outputs.some((o) => graphOut.has(o))) continue;
-    plumbing[i] = uses[i].every(([c, slot]) => plumbing[c] === 1 || (!fold[c] && (SHAPE_SLOTS[nodes[c].opType]?.includes(slot) ?? false))) ? 1 : 0;
-    // A folded constant is plumbing only when every consumer is: it must vanish with them, not be left as an orphan.
-    if (fold[i] && !uses[i].every(([c]) => plumbing[c] === 1)) plumbing[i] = 0;
+    if (useStart[i] === useStart[i + 1] || nodes[i].outputs.some((o) => graphOut.has(o))) continue;
+    let ok = true;
+    for (let u = useStart[i]; u < useStart[i + 1] && ok; u++) {
+      const c = useNode[u];
+      // A folded constant is plumbing only when every consumer is: it must vanish with them, not be left as an orphan.
+      ok = plumbing[c] === 1 || (!fold[i] && !fold[c] && (SHAPE_SLOTS[nodes[c].opType]?.includes(useSlot[u]) ?? false));
+    }
+    plumbing[i] = ok ? 1 : 0;
   }
   // The node each plumbing node feeds: its first use that is not plumbing itself (or that use's own target).
   const plumb = new Int32Array(N).fill(-1);
   for (let i = N - 1; i >= 0; i--) {
     if (!plumbing[i]) continue;
-    const [c] = uses[i][0];
+    const c = useNode[useStart[i]];
     plumb[i] = plumbing[c] ? plumb[c] : c;
   }
   return { fold, plumb, weightOf };
@@ -139,30 +151,23 @@ export function rowName(value: string): string {
   return dot >= 0 && dot < tail.length - 1 ? tail.slice(dot + 1) : tail;
 }
 
-/** Key attributes as one short line: kernel, stride, dilation, group, axis/axes, perm. */
+/** Key attributes as one short line: kernel, stride, dilation, group, axis/axes, perm. No closures: runs per node. */
 export function keyAttributes(n: Node): string {
-  const parts: string[] = [];
-  const ints = (name: string): number[] | undefined => {
-    const a = n.attributes.find((x) => x.name === name)?.value;
-    if (!a) return undefined;
-    if (a.type === 'ints') return a.value.map(Number);
-    if (a.type === 'int') return [Number(a.value)];
-    return undefined;
-  };
-  const dims = (xs: number[]) => xs.join('×');
-  const k = ints('kernel_shape');
-  if (k) parts.push(`k${dims(k)}`);
-  const s = ints('strides');
-  if (s && s.some((x) => x !== 1)) parts.push(`s${dims(s)}`);
-  const d = ints('dilations');
-  if (d && d.some((x) => x !== 1)) parts.push(`d${dims(d)}`);
-  const g = ints('group');
-  if (g && g[0] > 1) parts.push(`g${g[0]}`);
-  const axis = ints('axis');
-  if (axis) parts.push(`axis=${axis[0]}`);
-  const axes = ints('axes');
-  if (axes) parts.push(`axes=${axes.join(',')}`);
-  const perm = ints('perm');
-  if (perm) parts.push(`perm=${perm.join(',')}`);
-  return parts.join(' ');
+  if (!n.attributes.length) return '';
+  let k = '', st = '', d = '', g = '', axis = '', axes = '', perm = '';
+  for (const a of n.attributes) {
+    const v = a.value;
+    const list = v.type === 'ints' ? v.value.map(Number) : v.type === 'int' ? [Number(v.value)] : undefined;
+    if (!list) continue;
+    switch (a.name) {
+      case 'kernel_shape': k = `k${list.join('×')}`; break;
+      case 'strides': if (list.some((x) => x !== 1)) st = `s${list.join('×')}`; break;
+      case 'dilations': if (list.some((x) => x !== 1)) d = `d${list.join('×')}`; break;
+      case 'group': if (list[0] > 1) g = `g${list[0]}`; break;
+      case 'axis': axis = `axis=${list[0]}`; break;
+      case 'axes': axes = `axes=${list.join(',')}`; break;
+      case 'perm': perm = `perm=${list.join(',')}`; break;
+    }
+  }
+  return [k, st, d, g, axis, axes, perm].filter(Boolean).join(' ');
 }

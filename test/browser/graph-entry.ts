@@ -12,6 +12,8 @@ interface HarnessWindow {
   __graphJson: Record<string, string>;
   __details: Record<string, GraphNodeDetails>;
   __shapes: GraphShapesResult | null;
+  /** Fold toggles to mount with (the bench's "all shown" pass). */
+  __fold?: { showConstants: boolean; showShapeOps: boolean };
   __log: { navigate: [TabId, unknown][]; selected: string[] };
   __start(): number;
   __tab: typeof graphTab;
@@ -62,6 +64,9 @@ w.__start = () => {
   };
   const t0 = performance.now();
   graphTab.mount(container, ctx);
+  // Before the payload arrives (mount only starts the request), so the first layout already uses them.
+  const view = (container as HTMLElement & { miGraph?: { fold: object } }).miGraph;
+  if (w.__fold && view) view.fold = { ...view.fold, ...w.__fold };
   graphTab.show?.();
   return t0;
 };

@@ -95,6 +95,8 @@ export class GraphView {
     if (existing >= 0) this.graphStack.length = existing;
     this.graphStack.push({ id: payload.graph, title: title ?? payload.path[payload.path.length - 1] ?? 'graph' });
     this.fold = { ...this.fold, openShapes: new Set() };
+    this.dom.buttons.constants.setAttribute('aria-pressed', String(this.fold.showConstants));
+    this.dom.buttons.shapeOps.setAttribute('aria-pressed', String(this.fold.showShapeOps));
     this.vm = new GraphViewModel(payload, this.fold);
     this.shapeNote = '';
     this.shapesReady = this.fetchShapes(this.vm);

@@ -3,7 +3,7 @@ import type { GraphViewModel } from './view-model';
 /**
  * What an op node's box says and how big it is: the operator; the node's name when it is not the operator's default
  * ("Shape_1" under Shape says nothing) and its key attributes; one row per weight or folded constant; the shape
- * badge when shape plumbing folds into it. Computed once per node and view model (the layout asks for every size).
+ * badge when shape plumbing folds into it.
  */
 export interface NodeBox {
   w: number;
@@ -34,21 +34,29 @@ export function isDefaultName(name: string, op: string): boolean {
   return /^(_?\d+)?$/.test(tail.slice(op.length));
 }
 
-const cache = new WeakMap<GraphViewModel, (NodeBox | undefined)[]>();
+/** Sizes only, per view model: the layout asks for every node's, the text is rebuilt for the few boxes on screen. */
+const sizes = new WeakMap<GraphViewModel, Float32Array>();
 
-export function nodeBox(vm: GraphViewModel, i: number): NodeBox {
-  let list = cache.get(vm);
-  if (!list) cache.set(vm, (list = new Array(vm.n)));
-  return (list[i] ??= measure(vm, i));
+export function nodeSize(vm: GraphViewModel, i: number): [number, number] {
+  let s = sizes.get(vm);
+  if (!s) sizes.set(vm, (s = new Float32Array(2 * vm.n)));
+  if (!s[2 * i]) {
+    const b = nodeBox(vm, i);
+    s[2 * i] = b.w;
+    s[2 * i + 1] = b.h;
+  }
+  return [s[2 * i], s[2 * i + 1]];
 }
 
-function measure(vm: GraphViewModel, i: number): NodeBox {
+const NO_ROWS: string[] = [];
+
+export function nodeBox(vm: GraphViewModel, i: number): NodeBox {
   const node = vm.payload.nodes[i];
   const title = vm.payload.ops[node.op];
   const name = isDefaultName(node.name, title) ? '' : node.name;
   const sub = [name, node.attrs ?? ''].filter(Boolean).join(' · ');
   // Rows standing for folded nodes go when those nodes are drawn as boxes again.
-  const rows = (node.rows ?? []).filter((r) => r.node === undefined || vm.hidden[r.node]).map((r) => (r.name ? `${r.name} ${r.text}` : r.text));
+  const rows = node.rows ? node.rows.filter((r) => r.node === undefined || vm.hidden[r.node]).map((r) => (r.name ? `${r.name} ${r.text}` : r.text)) : NO_ROWS;
   let badge = '';
   if (node.shapeFrom) {
     const open = vm.fold.showShapeOps || vm.fold.openShapes.has(i);
@@ -71,6 +79,5 @@ function short(v: string): string {
 
 /** Whether a point at `localY` below the box's top falls on its shape badge. */
 export function onBadge(vm: GraphViewModel, i: number, localY: number, h: number): boolean {
-  const b = nodeBox(vm, i);
-  return b.badge !== '' && localY >= h - BADGE_H - PAD_BOTTOM && localY <= h;
+  return !!vm.payload.nodes[i].shapeFrom && localY >= h - BADGE_H - PAD_BOTTOM && localY <= h;
 }

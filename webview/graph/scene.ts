@@ -1,7 +1,7 @@
 import type { GroupLayout, LayoutGroupInput, RankDir } from './layout-core';
 import { FRAME, framedSize } from './layout-core';
 import type { GraphViewModel, VisibleState } from './view-model';
-import { nodeBox } from './node-box';
+import { nodeSize } from './node-box';
 
 /** Box kinds in draw order: frames of expanded groups under everything, then collapsed groups and nodes. */
 export const enum BoxKind {
@@ -58,8 +58,7 @@ export function leafSize(vm: GraphViewModel, item: number): [number, number] {
   }
   const node = vm.payload.nodes[item];
   if (node.kind !== 'op') return [nodeLabelWidth(node.name), IO_H];
-  const b = nodeBox(vm, item);
-  return [b.w, b.h];
+  return nodeSize(vm, item);
 }
 
 /** The worker's input: per expanded group, item sizes (expanded children by reference) and local edges. */
