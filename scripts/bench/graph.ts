@@ -42,18 +42,25 @@ export async function run(args: string[]): Promise<void> {
         const { firstPaintMs } = await mountGraph(page, data);
         const expandAllMs = (await page.evaluate(`(async () => {
           const g = document.getElementById('root').miGraph;
+          if (${!!process.env.BENCH_SETTLE}) await new Promise((r) => setTimeout(r, 2000));
+          const long = [];
+          const po = new PerformanceObserver((l) => { for (const e of l.getEntries()) long.push(Math.round(e.duration)); });
+          po.observe({ type: 'longtask' });
           const t0 = performance.now();
           await g.expandAll();
           await new Promise((r) => requestAnimationFrame(r));
-          return performance.now() - t0;
+          const ms = performance.now() - t0;
+          po.disconnect();
+          window.__long = long;
+          return ms;
         })()`)) as number;
-        const info = (await page.evaluate(`(() => { const g = document.getElementById('root').miGraph; return { mode: g.timings.layoutMode, boxes: g.timings.boxes, shown: g.fold.showConstants }; })()`)) as { mode: string; boxes: number; shown: boolean };
+        const info = (await page.evaluate(`(() => { const g = document.getElementById('root').miGraph; return { mode: g.timings.layoutMode, boxes: g.timings.boxes, shown: g.fold.showConstants, phases: { ...g.timings.phases, long: window.__long } }; })()`)) as { mode: string; boxes: number; shown: boolean; phases: unknown };
         if (info.shown !== (fold === 'all shown')) throw new Error('the fold setting did not reach the tab');
         const heap = await heapMB(page);
         if (problems.length) console.error(problems.join('\n'));
         console.log(JSON.stringify({
           model: basename(file), fold, nodes: model.graph.nodes.length, boxesAllExpanded: info.boxes, firstPaintMs: Math.round(firstPaintMs),
-          expandAllMs: Math.round(expandAllMs), heapMB: heap, layout: info.mode,
+          expandAllMs: Math.round(expandAllMs), heapMB: heap, layout: info.mode, expandAllPhases: info.phases,
         }));
         await page.close();
       }

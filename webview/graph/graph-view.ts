@@ -31,6 +31,8 @@ export interface GraphTimings {
   lastLayoutMs: number;
   boxes: number;
   layoutMode: string;
+  /** Where the last relayout went: visible set and sizes, the worker's layout, the scene. */
+  phases?: { inputMs: number; workerMs: number; layoutMs: number; sceneMs: number; minimapMs?: number };
 }
 
 /** The graph tab's controller: fetches the payload, drives layout and drawing, and wires the UI. */
@@ -121,11 +123,16 @@ export class GraphView {
     if (!vm) return;
     const t0 = performance.now();
     const vis = vm.visible();
-    const layouts = await this.layout.layout({ rankdir: this.rankdir, groups: layoutInput(vm, vis) });
+    const input = layoutInput(vm, vis);
+    const t1 = performance.now();
+    const layouts = await this.layout.layout({ rankdir: this.rankdir, groups: input });
     if (!layouts || vm !== this.vm) return; // superseded by a newer request
+    const t2 = performance.now();
     // Keep the clicked item where it was on screen, so expanding does not throw the reader elsewhere.
     const anchor = focusItem >= 0 && this.scene ? this.screenCenterOf(focusItem) : undefined;
     this.scene = buildScene(vm, vis, layouts, this.rankdir);
+    const t3 = performance.now();
+    this.timings.phases = { inputMs: Math.round(t1 - t0), workerMs: Math.round(t2 - t1), layoutMs: Math.round(this.layout.lastJobMs), sceneMs: Math.round(t3 - t2) };
     this.timings.lastLayoutMs = performance.now() - t0;
     this.timings.boxes = this.scene.count;
     this.timings.layoutMode = this.layout.mode;
@@ -137,7 +144,9 @@ export class GraphView {
         this.view.ty = anchor[1] - (this.scene.y[b] + Math.min(this.scene.h[b] / 2, FRAME.top / 2)) * this.view.k;
       }
     }
+    const t4 = performance.now();
     this.refreshMinimap();
+    this.timings.phases.minimapMs = Math.round(performance.now() - t4);
     this.dom.status.textContent = `${nodeCount(vm.opCount)} · ${this.scene.count} shown`;
     this.drawNow();
     this.dom.root.dispatchEvent(new CustomEvent('graph-rendered', { detail: { boxes: this.scene.count }, bubbles: true }));

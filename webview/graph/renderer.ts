@@ -78,6 +78,12 @@ export function overlayScale(vm: GraphViewModel, overlay: NodeOverlay): OverlayS
     min = Math.min(min, v);
     max = Math.max(max, v);
   }
+  // A folded node's value (a weight's statistics land on the Identity that reads it) shows on the box it folds into.
+  for (let i = 0; i < vm.n; i++) {
+    if (!vm.hidden[i] || Number.isNaN(nodeVal[i])) continue;
+    const t = vm.drawnFor(i);
+    if (t >= 0 && !(nodeVal[t] >= nodeVal[i])) nodeVal[t] = nodeVal[i];
+  }
   const S = vm.payload.scopes.length;
   const sum = new Float64Array(S), cnt = new Float64Array(S);
   for (let i = 0; i < vm.n; i++) {
