@@ -170,8 +170,10 @@ test('the graph fills the height below the header and follows window resizes; Fi
 test('polish: the search placeholder fits its box; a graph shown whole has no minimap over its last nodes; "1 node"', async () => {
   const { page, problems } = await pages.open('light');
   await mountGraph(page, data);
-  // The placeholder's text width (in the input's own font) fits the input's content box.
+  // The placeholder's text width (in the input's own font) fits the input's content box, at VS Code's default UI
+  // font size and at a larger one a user may set (the box was a fixed 220 px and clipped it).
   const fit = await page.evaluate(`(() => {
+    document.documentElement.style.setProperty('--vscode-font-size', '14px');
     const i = document.querySelector('.mi-graph input.search'), cs = getComputedStyle(i);
     const c = document.createElement('canvas').getContext('2d');
     c.font = cs.font;
@@ -211,7 +213,8 @@ test('the Compare overlay draws categories as distinct colours with a legend, un
   for (const label of ['compare', 'unchanged', 'changed', 'removed (only in this model)']) assert.ok(legend.includes(label), `${label} in ${legend}`);
   assert.equal(await page.locator('.legend .sw').count(), 3);
   const colours = await page.evaluate(`(() => { const g = ${G}, vm = g.vm, sc = g.overlayScale;
-    const at = (v) => { const i = vm.payload.nodes.findIndex((n) => ${JSON.stringify(values)}[n.id] === v); return sc.color(i); };
+    const values = ${JSON.stringify(values)};
+    const at = (v) => sc.color(vm.payload.nodes.findIndex((n) => values[n.id] === v));
     return { same: at(0), changed: at(0.5), removed: at(1), background: g.theme.background }; })()`) as Record<string, string>;
   assert.equal(new Set([colours.same, colours.changed, colours.removed]).size, 3, JSON.stringify(colours));
   // "unchanged" is a colour of its own, not (nearly) the background: a luminance contrast of at least 3 against it.
