@@ -6,6 +6,16 @@ import { MAX_CONST_ROWS } from '../protocol/graph';
 import { toWireShape } from '../formats/summarize';
 import { analyseFolding, keyAttributes, rowName, shapeText } from './graph-folding';
 
+/** Input port names of common ops, for weights whose own names are exporter-generated. */
+const PORTS: Record<string, string[]> = {
+  Conv: ['X', 'W', 'B'], ConvTranspose: ['X', 'W', 'B'], Gemm: ['A', 'B', 'C'], MatMul: ['A', 'B'],
+  BatchNormalization: ['X', 'scale', 'B', 'mean', 'var'], LayerNormalization: ['X', 'scale', 'B'],
+  InstanceNormalization: ['X', 'scale', 'B'], Add: ['A', 'B'], Mul: ['A', 'B'], Sub: ['A', 'B'], Div: ['A', 'B'],
+  Reshape: ['data', 'shape'], Unsqueeze: ['data', 'axes'], Squeeze: ['data', 'axes'], Gather: ['data', 'indices'],
+  Slice: ['data', 'starts', 'ends', 'axes', 'steps'], Expand: ['input', 'shape'], Pad: ['data', 'pads', 'value'],
+  Resize: ['X', 'roi', 'scales', 'sizes'], Clip: ['input', 'min', 'max'], Pow: ['X', 'Y'],
+};
+
 /** A scope with more direct nodes than this is split into numbered chunks, so no single group needs a huge layout. */
 export const CHUNK_SIZE = 300;
 
@@ -86,7 +96,8 @@ export function buildGraphPayload(model: Model, id: GraphId = '', small?: Readon
     let params = 0;
     const constRows: GraphConstRow[] = [];
     let more = 0;
-    for (const name of n.inputs) {
+    for (let slot = 0; slot < n.inputs.length; slot++) {
+      const name = n.inputs[slot];
       if (!name) continue;
       row.io.push(internValue(name));
       const v = graph.values.get(name);
@@ -103,8 +114,10 @@ export function buildGraphPayload(model: Model, id: GraphId = '', small?: Readon
       if (constRows.length >= MAX_CONST_ROWS) { more++; continue; }
       const shape = w ? w.shape : v?.shape ? toWireShape(v.shape) ?? undefined : undefined;
       const text = small?.get(w ? w.name : name) ?? small?.get(name) ?? shapeText(shape);
-      const rn = rowName(w ? w.name : name);
-      constRows.push({ name: rn === 'W' && text.startsWith('=') ? 'const' : rn, text, ...(folded ? { node: first + p } : {}) });
+      // Exporter-generated names ("onnx::Conv_193") say nothing: name the input port as Netron does where it is known.
+      let rn = rowName(w ? w.name : name);
+      if (rn === 'W') rn = PORTS[n.opType]?.[slot] ?? (text.startsWith('=') ? 'const' : 'W');
+      constRows.push({ name: rn, text, ...(folded ? { node: first + p } : {}) });
     }
     if (more) constRows.push({ name: '', text: `+${more} more` });
     for (const name of n.outputs) if (name) row.io.push(internValue(name));
