@@ -24,6 +24,9 @@ import { wireGraphInput } from './graph-input';
 import { renderLegend } from './legend';
 import type { GraphDom } from './dom';
 
+/** At most this many edge values without a declared shape are run for, when the graph opens. */
+const AUTO_SHAPE_VALUES = 1024;
+
 /** Timings of the last load/layout, for the bench and tests (read through the container's `miGraph`). */
 export interface GraphTimings {
   fetchMs: number;
@@ -197,6 +200,12 @@ export class GraphView {
       return;
     }
     if (p.graph) return;
+    const unknown = new Set(p.edges.filter(([, , v]) => !concrete(p.values[v])).map(([, , v]) => v)).size;
+    // Each batch of 64 values is a session of the whole model: past this, a run costs more than the graph is worth.
+    if (unknown > AUTO_SHAPE_VALUES) {
+      this.shapeNote = `${unknown} edges without a declared shape (too many to run the model for)`;
+      return;
+    }
     if (!this.ctx.trusted) {
       this.shapeNote = 'some shapes unknown: trust the workspace to run the model for them';
       return;
