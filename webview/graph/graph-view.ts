@@ -25,7 +25,7 @@ import { renderLegend } from './legend';
 import type { GraphDom } from './dom';
 
 /** At most this many edge values without a declared shape are run for, when the graph opens. */
-const AUTO_SHAPE_VALUES = 1024;
+const AUTO_SHAPE_VALUES = 2048;
 
 /** Timings of the last load/layout, for the bench and tests (read through the container's `miGraph`). */
 export interface GraphTimings {
