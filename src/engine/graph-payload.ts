@@ -116,7 +116,7 @@ export function buildGraphPayload(model: Model, id: GraphId = '', small?: Readon
       const text = small?.get(w ? w.name : name) ?? small?.get(name) ?? shapeText(shape);
       // Exporter-generated names ("onnx::Conv_193") say nothing: name the input port as Netron does where it is known.
       let rn = rowName(w ? w.name : name);
-      if (rn === 'W') rn = PORTS[n.opType]?.[slot] ?? (text.startsWith('=') ? 'const' : 'W');
+      if (rn === 'W' || rn === 'const') rn = PORTS[n.opType]?.[slot] ?? (text.startsWith('=') ? 'const' : rn);
       constRows.push({ name: rn, text, ...(folded ? { node: first + p } : {}) });
     }
     if (more) constRows.push({ name: '', text: `+${more} more` });
