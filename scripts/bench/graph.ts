@@ -1,5 +1,8 @@
 // `npm run bench -- graph [model-file]`: first paint, expand-all time and JS heap of the graph tab in headless
-// Chromium. Without a file it generates transformer-like models of ~1k, 5k and 20k nodes into .bench/.
+// Chromium, and the boxes drawn with everything expanded. Without a file it generates transformer-like models of
+// ~1k, 5k and 20k nodes into .bench/. Each model is measured twice in the same run: with the default folding
+// (constants as rows, shape plumbing as badges) and with everything shown as boxes (the Constants and Shape ops
+// toggles on: every node a box, as before folding existed).
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -31,24 +34,36 @@ export async function run(args: string[]): Promise<void> {
   try {
     for (const file of files) {
       const model = await openModel(file);
-      const data = scriptedHostData(model, false);
-      const { page, problems } = await pages.open('dark', { width: 1400, height: 900 });
-      const { firstPaintMs } = await mountGraph(page, data);
-      const expandAllMs = (await page.evaluate(`(async () => {
-        const g = document.getElementById('root').miGraph;
-        const t0 = performance.now();
-        await g.expandAll();
-        await new Promise((r) => requestAnimationFrame(r));
-        return performance.now() - t0;
-      })()`)) as number;
-      const info = (await page.evaluate(`(() => { const g = document.getElementById('root').miGraph; return { mode: g.timings.layoutMode, boxes: g.timings.boxes }; })()`)) as { mode: string; boxes: number };
-      const heap = await heapMB(page);
-      if (problems.length) console.error(problems.join('\n'));
-      console.log(JSON.stringify({
-        model: basename(file), nodes: model.graph.nodes.length, firstPaintMs: Math.round(firstPaintMs), expandAllMs: Math.round(expandAllMs),
-        heapMB: heap, layout: info.mode, boxesExpanded: info.boxes,
-      }));
-      await page.close();
+      const data = await scriptedHostData(model, false);
+      for (const fold of ['default', 'all shown'] as const) {
+        const { page, problems } = await pages.open('dark', { width: 1400, height: 900 });
+        // The toggles are the tab's own state, set before it mounts so the first paint already uses them.
+        if (fold === 'all shown') await page.evaluate(`window.__fold = { showConstants: true, showShapeOps: true }`);
+        const { firstPaintMs } = await mountGraph(page, data);
+        const expandAllMs = (await page.evaluate(`(async () => {
+          const g = document.getElementById('root').miGraph;
+          // Main-thread long tasks during expand-all: if there are none, the time is the worker's.
+          const long = [];
+          const po = new PerformanceObserver((l) => { for (const e of l.getEntries()) long.push(Math.round(e.duration)); });
+          po.observe({ type: 'longtask' });
+          const t0 = performance.now();
+          await g.expandAll();
+          await new Promise((r) => requestAnimationFrame(r));
+          const ms = performance.now() - t0;
+          po.disconnect();
+          window.__long = long;
+          return ms;
+        })()`)) as number;
+        const info = (await page.evaluate(`(() => { const g = document.getElementById('root').miGraph; return { mode: g.timings.layoutMode, boxes: g.timings.boxes, shown: g.fold.showConstants, phases: { ...g.timings.phases, long: window.__long } }; })()`)) as { mode: string; boxes: number; shown: boolean; phases: unknown };
+        if (info.shown !== (fold === 'all shown')) throw new Error('the fold setting did not reach the tab');
+        const heap = await heapMB(page);
+        if (problems.length) console.error(problems.join('\n'));
+        console.log(JSON.stringify({
+          model: basename(file), fold, nodes: model.graph.nodes.length, boxesAllExpanded: info.boxes, firstPaintMs: Math.round(firstPaintMs),
+          expandAllMs: Math.round(expandAllMs), heapMB: heap, layout: info.mode, expandAllPhases: info.phases,
+        }));
+        await page.close();
+      }
     }
   } finally {
     await pages.close();

@@ -138,5 +138,8 @@ export function compareOverlay(r: CompareResult, side: 'a' | 'b', graph?: Graph)
   const d = r.outputs?.divergence;
   if (d) values[side === 'a' ? d.nodeId : d.nodeIdB] = 2;
   const title = `compare: ${side === 'a' ? 'removed' : 'added'} 1, changed 0.5${weighted ? ', weights changed 0.25' : ''}, same 0${d ? ', first divergence 2' : ''}`;
-  return { title, values, scale: 'sequential' };
+  // Always the same list (in this order), so each category keeps its colour from one comparison to the next.
+  const categories = [{ value: 0, label: 'unchanged' }, { value: 0.25, label: 'weights changed' }, { value: 0.5, label: 'changed' },
+    { value: 1, label: side === 'a' ? 'removed (only in this model)' : 'added (only in this model)' }, ...(d ? [{ value: 2, label: 'first divergence' }] : [])];
+  return { title, values, scale: 'sequential', categories };
 }

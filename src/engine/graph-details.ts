@@ -34,6 +34,16 @@ function tensorInfo(graph: Graph, name: string): GraphTensorInfo {
   if (v?.dtype) info.dtype = v.dtype;
   if (v?.shape) info.shape = toWireShape(v.shape);
   if (v?.initializer) info.weight = { elementCount: v.initializer.elementCount, location: v.initializer.origin ?? v.initializer.location };
+  else {
+    // An Identity of a weight (torch.onnx's shared weights) folds into this node on the graph: link the weight itself.
+    const p = v?.producer !== undefined ? graph.nodes.find((n) => n.id === v.producer) : undefined;
+    const w = p?.opType === 'Identity' ? graph.values.get(p.inputs[0])?.initializer : undefined;
+    if (w) {
+      info.weight = { elementCount: w.elementCount, location: w.origin ?? w.location, tensor: w.name };
+      info.dtype ??= w.dtype;
+      info.shape ??= w.shape;
+    }
+  }
   return info;
 }
 

@@ -1,8 +1,20 @@
 import type { Graph, Model, Node } from '../model/graph';
 import { ModelError } from '../model/errors';
 import { findNode } from '../model/walk';
-import type { GraphId, GraphNodeRow, GraphPayload, GraphValueRow } from '../protocol/graph';
+import type { GraphConstRow, GraphId, GraphNodeRow, GraphPayload, GraphValueRow } from '../protocol/graph';
+import { MAX_CONST_ROWS } from '../protocol/graph';
 import { toWireShape } from '../formats/summarize';
+import { analyseFolding, keyAttributes, rowName, shapeText } from './graph-folding';
+
+/** Input port names of common ops, for weights whose own names are exporter-generated. */
+const PORTS: Record<string, string[]> = {
+  Conv: ['X', 'W', 'B'], ConvTranspose: ['X', 'W', 'B'], Gemm: ['A', 'B', 'C'], MatMul: ['A', 'B'],
+  BatchNormalization: ['X', 'scale', 'B', 'mean', 'var'], LayerNormalization: ['X', 'scale', 'B'],
+  InstanceNormalization: ['X', 'scale', 'B'], Add: ['A', 'B'], Mul: ['A', 'B'], Sub: ['A', 'B'], Div: ['A', 'B'],
+  Reshape: ['data', 'shape'], Unsqueeze: ['data', 'axes'], Squeeze: ['data', 'axes'], Gather: ['data', 'indices'],
+  Slice: ['data', 'starts', 'ends', 'axes', 'steps'], Expand: ['input', 'shape'], Pad: ['data', 'pads', 'value'],
+  Resize: ['X', 'roi', 'scales', 'sizes'], Clip: ['input', 'min', 'max'], Pow: ['X', 'Y'],
+};
 
 /** A scope with more direct nodes than this is split into numbered chunks, so no single group needs a huge layout. */
 export const CHUNK_SIZE = 300;
@@ -20,9 +32,14 @@ export function resolveGraph(model: Model, id: GraphId): { graph: Graph; path: s
   return { graph: sub.graph, path: [model.graph.name || 'main', `${node.name || node.opType} ${sub.attribute}`] };
 }
 
-/** Builds the compact graph JSON the webview lays out: interned ops and scopes, index edges, weights as badges. */
-export function buildGraphPayload(model: Model, id: GraphId = ''): GraphPayload {
+/**
+ * Builds the compact graph JSON the webview lays out: interned ops and scopes, index edges, weights as badges and
+ * rows, constants and shape plumbing flagged for folding. `small` holds the values of small tensors by value name
+ * (readSmallValues), shown on their rows.
+ */
+export function buildGraphPayload(model: Model, id: GraphId = '', small?: ReadonlyMap<string, string>): GraphPayload {
   const { graph, path } = resolveGraph(model, id);
+  const folding = analyseFolding(graph);
   const ops: string[] = [];
   const opIndex = new Map<string, number>();
   const internOp = (op: string): number => {
@@ -70,28 +87,66 @@ export function buildGraphPayload(model: Model, id: GraphId = ''): GraphPayload 
     const i = add({ id: `in:${name}`, kind: 'input', op: internOp('Input'), name, scope: 0, io: [internValue(name)] });
     producerIndex.set(name, i);
   }
+  const first = rows.length; // node k of the graph is row first + k
+  const nodeIndex = new Map(graph.nodes.map((n, k) => [n.id, k]));
+  const sources: Set<string>[] = [];
   graph.nodes.forEach((n, k) => {
     const row: GraphNodeRow = { id: n.id, kind: 'op', op: internOp(n.opType), name: shortName(n), scope: internScope(nodeScopes[k]), io: [] };
     let weights = 0;
     let params = 0;
-    for (const name of n.inputs) {
+    const constRows: GraphConstRow[] = [];
+    let more = 0;
+    for (let slot = 0; slot < n.inputs.length; slot++) {
+      const name = n.inputs[slot];
       if (!name) continue;
       row.io.push(internValue(name));
-      const w = graph.values.get(name)?.initializer;
+      const v = graph.values.get(name);
+      // A weight read directly, or through an Identity that folds into this node: a badge and a row, searchable by its name.
+      const w = v?.initializer ?? folding.weightOf.get(name);
       if (w) {
         weights++;
         params += w.elementCount;
+        if (!v?.initializer) row.io.push(internValue(w.name));
       }
+      const p = v?.producer !== undefined ? nodeIndex.get(v.producer) ?? -1 : -1;
+      const folded = p >= 0 && folding.fold[p] === 1;
+      if (!w && !folded) continue;
+      if (constRows.length >= MAX_CONST_ROWS) { more++; continue; }
+      const shape = w ? w.shape : v?.shape ? toWireShape(v.shape) ?? undefined : undefined;
+      const text = small?.get(w ? w.name : name) ?? small?.get(name) ?? shapeText(shape);
+      // Exporter-generated names ("onnx::Conv_193") say nothing: name the input port as Netron does where it is known.
+      let rn = rowName(w ? w.name : name);
+      if (rn === 'W' || rn === 'const') rn = PORTS[n.opType]?.[slot] ?? (text.startsWith('=') ? 'const' : rn);
+      constRows.push({ name: rn, text, ...(folded ? { node: first + p } : {}) });
     }
+    if (more) constRows.push({ name: '', text: `+${more} more` });
     for (const name of n.outputs) if (name) row.io.push(internValue(name));
     if (weights) {
       row.weights = weights;
       row.params = params;
     }
+    if (constRows.length) row.rows = constRows;
+    if (folding.fold[k]) row.fold = 1;
+    if (folding.plumb[k] >= 0) {
+      row.plumb = first + folding.plumb[k];
+      if (n.opType === 'Shape' || n.opType === 'Size') {
+        const t = folding.plumb[k];
+        (sources[t] ??= new Set()).add(n.inputs[0]);
+      }
+    }
+    const attrs = keyAttributes(n);
+    if (attrs) row.attrs = attrs;
     if (n.subgraphs.length) row.subgraphs = n.subgraphs.length;
     const i = add(row);
     for (const o of n.outputs) if (o) producerIndex.set(o, i);
   });
+  // Each plumbing target's badge: how many ops fold into it and whose shape they read.
+  const plumbCount = new Map<number, number>();
+  graph.nodes.forEach((_, k) => {
+    const t = folding.plumb[k];
+    if (t >= 0 && !folding.fold[k]) plumbCount.set(t, (plumbCount.get(t) ?? 0) + 1);
+  });
+  for (const [t, ops] of plumbCount) rows[first + t].shapeFrom = { ops, from: [...(sources[t] ?? [])].filter(Boolean) };
 
   const edges: [number, number, number][] = [];
   graph.nodes.forEach((n) => {

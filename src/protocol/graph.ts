@@ -35,7 +35,29 @@ export interface GraphNodeRow {
   outer?: boolean;
   /** Indices into GraphPayload.values of the tensors this node reads and writes (weights included): search by tensor name. */
   io: number[];
+  /** A `Constant` node or an `Identity` of a weight: drawn, by default, only as a row on each of its consumers. */
+  fold?: 1;
+  /** Shape plumbing (computes only shape inputs from Shape/Size): index of the node it feeds, where it is a badge. */
+  plumb?: number;
+  /** Rows on this node's box: its weights and the folded constants it reads (at most MAX_CONST_ROWS). */
+  rows?: GraphConstRow[];
+  /** Shape plumbing folded into this node: how many ops, and the values whose shape they read. */
+  shapeFrom?: { ops: number; from: string[] };
+  /** Key attributes on one short line: "k3×3 s2", "axis=1", "perm=0,2,1,3". */
+  attrs?: string;
 }
+
+export interface GraphConstRow {
+  /** Short name: the weight's last name segment, "const" for an anonymous Constant. */
+  name: string;
+  /** "⟨768×3×16×16⟩", or the value when it is small: "= 0.5", "= [0, 2, 1, 3]". */
+  text: string;
+  /** Index of the folded Constant/Identity node this row stands for (absent for a weight read directly). */
+  node?: number;
+}
+
+/** Rows beyond this are summarised as "+N more". */
+export const MAX_CONST_ROWS = 4;
 
 export interface GraphValueRow {
   name: string;
@@ -63,8 +85,8 @@ export interface GraphTensorInfo {
   name: string;
   dtype?: DType;
   shape?: WireShape;
-  /** Present when the value is a weight. */
-  weight?: { elementCount: number; location: string };
+  /** Present when the value is a weight, or an Identity of one (then `tensor` names the weight itself). */
+  weight?: { elementCount: number; location: string; tensor?: string };
 }
 
 export interface GraphNodeDetails {
@@ -92,14 +114,33 @@ export interface TensorListRow {
 /** At most this many rows cross the channel; `total` says how many there were. */
 export const MAX_TENSOR_LIST = 20_000;
 
+/** Shapes of the main graph's values from one sample run, for edges whose shape the file does not declare. */
+export interface GraphShapesResult {
+  /** value name -> [dtype, shape]. */
+  shapes: Record<string, [string, number[]]>;
+  /** Symbolic input dims and the sizes the run used, e.g. { batch: 1, seq: 16 }; input name -> shape when a dim has no name. */
+  dims: Record<string, number>;
+  provider: string;
+  /** Values asked for that did not come back (non-tensor outputs). */
+  missing: number;
+}
+
+/** At most this many values without a declared shape are run for (in batches of MAX_ACTIVATION_VALUES); the rest stay unlabelled. */
+export const MAX_SHAPE_VALUES = 4096;
+
 export type GraphMethods = {
   getGraph: { params: { graph?: GraphId }; result: GraphPayload };
+  getGraphShapes: { params: Record<string, never>; result: GraphShapesResult };
   getTensorList: { params: Record<string, never>; result: { tensors: TensorListRow[]; total: number } };
   getNodeDetails: { params: { graph?: GraphId; nodeId: string }; result: GraphNodeDetails };
 };
 
+/** Graph methods that execute the model (not view-only: Restricted Mode refuses them). */
+export const GRAPH_METHODS_THAT_RUN: ReadonlySet<string> = new Set(['getGraphShapes']);
+
 export const graphValidators: { [K in keyof GraphMethods]: Check } = {
   getGraph: obj({ graph: optional(str(2000)) }),
+  getGraphShapes: obj({}),
   getTensorList: obj({}),
   getNodeDetails: obj({ graph: optional(str(2000)), nodeId: str(2000) }),
 };

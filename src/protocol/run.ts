@@ -147,6 +147,8 @@ export interface WireNodeOverlay {
   values: Record<string, number>;
   scale: 'sequential' | 'diverging';
   unit?: string;
+  /** Set when the values are categories: each value with its legend label, drawn as distinct colours. */
+  categories?: { value: number; label: string }[];
 }
 
 export interface ActivationOverlayResult {

@@ -3,7 +3,7 @@
 // the Node side built with src/engine/graph-payload.ts and injected as JSON text.
 import { RpcEndpoint } from '../../src/protocol/rpc';
 import type { Transport } from '../../src/protocol/rpc';
-import type { GraphMethods, GraphNodeDetails, GraphPayload } from '../../src/protocol/graph';
+import type { GraphMethods, GraphNodeDetails, GraphPayload, GraphShapesResult } from '../../src/protocol/graph';
 import type { ModelSummary } from '../../src/protocol/summary';
 import type { HostRpc, TabContext, TabId } from '../../webview/shell/tab';
 import { graphTab } from '../../webview/graph/tab';
@@ -11,6 +11,9 @@ import { graphTab } from '../../webview/graph/tab';
 interface HarnessWindow {
   __graphJson: Record<string, string>;
   __details: Record<string, GraphNodeDetails>;
+  __shapes: GraphShapesResult | null;
+  /** Fold toggles to mount with (the bench's "all shown" pass). */
+  __fold?: { showConstants: boolean; showShapeOps: boolean };
   __log: { navigate: [TabId, unknown][]; selected: string[] };
   __start(): number;
   __tab: typeof graphTab;
@@ -37,6 +40,10 @@ new RpcEndpoint<Record<string, never>, GraphMethods>(portTransport(channel.port1
     if (!text) throw new Error(`no graph ${p.graph}`);
     return JSON.parse(text) as GraphPayload;
   },
+  getGraphShapes: () => {
+    if (!w.__shapes) throw new Error('this host runs nothing');
+    return w.__shapes;
+  },
   getNodeDetails: (p: { graph?: string; nodeId: string }) => {
     const d = w.__details[`${p.graph ?? ''}|${p.nodeId}`];
     if (!d) throw new Error(`no details for ${p.nodeId}`);
@@ -57,6 +64,9 @@ w.__start = () => {
   };
   const t0 = performance.now();
   graphTab.mount(container, ctx);
+  // Before the payload arrives (mount only starts the request), so the first layout already uses them.
+  const view = (container as HTMLElement & { miGraph?: { fold: object } }).miGraph;
+  if (w.__fold && view) view.fold = { ...view.fold, ...w.__fold };
   graphTab.show?.();
   return t0;
 };

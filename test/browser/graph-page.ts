@@ -10,10 +10,12 @@ import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { contentSecurityPolicy, makeNonce } from '../../src/host/webview-html';
-import type { GraphNodeDetails, GraphPayload } from '../../src/protocol/graph';
+import type { GraphNodeDetails, GraphPayload, GraphShapesResult } from '../../src/protocol/graph';
 import type { Model } from '../../src/model/graph';
-import { buildGraphPayload } from '../../src/engine/graph-payload';
+import { buildGraphPayload, resolveGraph } from '../../src/engine/graph-payload';
 import { buildNodeDetails } from '../../src/engine/graph-details';
+import { readSmallValues } from '../../src/engine/graph-folding';
+import { runGraphShapes } from '../../src/engine/graph-shapes';
 import { themes } from './themes';
 import type { ThemeName } from './themes';
 
@@ -77,27 +79,37 @@ export async function startGraphPages(): Promise<GraphPageServer> {
   };
 }
 
-/** Payload JSON per graph id (main graph and every control-flow body) and details for every node, as the engine makes them. */
-export function scriptedHostData(model: Model, withDetails = true): { graphs: Record<string, string>; details: Record<string, GraphNodeDetails> } {
+export interface HostData {
+  graphs: Record<string, string>;
+  details: Record<string, GraphNodeDetails>;
+  /** getGraphShapes' answer, from a real sample run (undefined: the host refuses, as a host that cannot run). */
+  shapes?: GraphShapesResult;
+}
+
+/**
+ * Payload JSON per graph id (main graph and every control-flow body) and details for every node, as the engine makes
+ * them; with `shapes`, the edge shapes of one real sample run through the runtime, as the engine's getGraphShapes.
+ */
+export async function scriptedHostData(model: Model, withDetails = true, opts: { shapes?: boolean } = {}): Promise<HostData> {
   const graphs: Record<string, string> = {};
   const details: Record<string, GraphNodeDetails> = {};
-  const visit = (id: string) => {
-    const p: GraphPayload = buildGraphPayload(model, id);
+  const visit = async (id: string) => {
+    const p: GraphPayload = buildGraphPayload(model, id, await readSmallValues(resolveGraph(model, id).graph));
     graphs[id] = JSON.stringify(p);
     for (const n of p.nodes) {
       if (n.kind !== 'op') continue;
       if (withDetails) details[`${id}|${n.id}`] = buildNodeDetails(model, id, n.id);
-      for (let i = 0; i < (n.subgraphs ?? 0); i++) visit(`${n.id}:${i}`);
+      for (let i = 0; i < (n.subgraphs ?? 0); i++) await visit(`${n.id}:${i}`);
     }
   };
-  visit('');
-  return { graphs, details };
+  await visit('');
+  return { graphs, details, ...(opts.shapes ? { shapes: await runGraphShapes(model, { model }) } : {}) };
 }
 
 /** Injects the host data, mounts the tab and resolves when the first layout is on screen. */
-export async function mountGraph(page: Page, data: ReturnType<typeof scriptedHostData>): Promise<{ firstPaintMs: number }> {
+export async function mountGraph(page: Page, data: HostData): Promise<{ firstPaintMs: number }> {
   // Strings, not functions: tsx would inject helpers (__name) that do not exist in the page.
-  await page.evaluate(`window.__graphJson = ${JSON.stringify(data.graphs)}; window.__details = ${JSON.stringify(data.details)};`);
+  await page.evaluate(`window.__graphJson = ${JSON.stringify(data.graphs)}; window.__details = ${JSON.stringify(data.details)}; window.__shapes = ${JSON.stringify(data.shapes ?? null)};`);
   return page.evaluate(`new Promise((resolve) => {
     const rootEl = document.getElementById('root');
     let t0 = 0;

@@ -1,6 +1,7 @@
 // Where the Graph tab starts on a graph too big to show legibly: at the graph's input, not at the middle of the
-// layout. torch.onnx's ResNet-50 and ViT-B/16 have a top level that is a wide row of weight Identity nodes over the
-// collapsed blocks; the middle of that row was all the newcomer tour saw (the ViT's first view was an empty canvas).
+// layout. torch.onnx's ResNet-50 and ViT-B/16 had a top level that was a wide row of weight Identity nodes over the
+// collapsed blocks (those now fold into rows); the middle of that row was all the newcomer tour saw. A wide row of
+// parallel branches is the same case.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -17,25 +18,22 @@ before(async () => {
 });
 after(() => pages?.close());
 
-/** x → 4 blocks of 10 Muls (scopes /layer<i>/…), each Mul's factor an Identity of its own weight at the top level. */
+/** x → 40 parallel one-node branches (scopes /branch<i>/, drawn as their node) → Sum → Relu. */
 function torchLike(): OnnxBuilder {
   const b = new OnnxBuilder('torch_jit').opset('', 14).input('x', 'float32', [1, 8]);
-  let prev = 'x';
-  for (let l = 1; l <= 4; l++) {
-    for (let i = 0; i < 10; i++) {
-      const k = l * 100 + i;
-      b.initializer(`w${k}`, 'float32', [8], new Array(8).fill(1));
-      b.node('Identity', [`w${k}`], [`id${k}`], {}, { name: `Identity_${k}` });
-      b.node('Mul', [prev, `id${k}`], [`m${k}`], {}, { name: `/layer${l}/layer${l}.${i}/Mul` });
-      prev = `m${k}`;
-    }
+  const outs: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    b.initializer(`w${i}`, 'float32', [8], new Array(8).fill(1));
+    b.node('Mul', ['x', `w${i}`], [`m${i}`], {}, { name: `/branch${i}/Mul` });
+    outs.push(`m${i}`);
   }
-  return b.node('Relu', [prev], ['y'], {}, { name: '/Relu' }).output('y', 'float32', [1, 8]);
+  b.node('Sum', outs, ['s'], {}, { name: '/Sum' });
+  return b.node('Relu', ['s'], ['y'], {}, { name: '/Relu' }).output('y', 'float32', [1, 8]);
 }
 
 test('a graph too wide to read whole opens with its input on screen', async () => {
   const file = writeModel(mkdtempSync(join(tmpdir(), 'mi-graph-start-')), 'wide.onnx', torchLike());
-  const data = scriptedHostData(await openModel(file));
+  const data = await scriptedHostData(await openModel(file));
   const { page, problems } = await pages.open('dark');
   await mountGraph(page, data);
   const G = `document.getElementById('root').miGraph`;

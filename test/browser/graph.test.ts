@@ -7,18 +7,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openModel } from '../../src/formats/registry';
 import { makeTransformer } from '../../scripts/bench/make-transformer';
-import type { GraphPageServer } from './graph-page';
+import type { GraphPageServer, HostData } from './graph-page';
 import { mountGraph, scriptedHostData, startGraphPages, waitFor } from './graph-page';
 
 const artifacts = resolve(__dirname, '../../test-artifacts/graph');
 let pages: GraphPageServer;
-let data: ReturnType<typeof scriptedHostData>;
+let data: HostData;
 
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
   const file = join(mkdtempSync(join(tmpdir(), 'mi-graph-b-')), 'transformer.onnx');
   writeFileSync(file, makeTransformer(600));
-  data = scriptedHostData(await openModel(file));
+  data = await scriptedHostData(await openModel(file));
   pages = await startGraphPages();
 });
 after(() => pages?.close());
@@ -128,7 +128,7 @@ test('collapse/expand changes what is drawn; exported SVG parses and holds the v
 test('control flow: an If body opens as its own view with a breadcrumb back', async () => {
   const model = await openModel('/usr/share/libonnx-testdata/data/node/test_if/model.onnx');
   const { page, problems } = await pages.open('light');
-  await mountGraph(page, scriptedHostData(model));
+  await mountGraph(page, await scriptedHostData(model));
   const ifIndex = await page.evaluate(`${G}.vm.payload.nodes.findIndex((n) => n.subgraphs)`) as number;
   const box = await page.evaluate(`${G}.screenBox(${ifIndex})`) as { x: number; y: number; w: number; h: number };
   const canvas = (await page.locator('canvas.view').boundingBox())!;
@@ -163,6 +163,70 @@ test('the graph fills the height below the header and follows window resizes; Fi
   const hidden = r.boxes.filter((b) => b.x < r.mini.x + r.mini.w && b.x + b.w > r.mini.x && b.y < r.mini.y + r.mini.h && b.y + b.h > r.mini.y);
   assert.deepEqual(hidden, [], 'boxes under the minimap after Fit');
   await page.screenshot({ path: join(artifacts, 'fill-height-dark.png') });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('polish: the search placeholder fits its box; a graph shown whole has no minimap over its last nodes; "1 node"', async () => {
+  const { page, problems } = await pages.open('light');
+  await mountGraph(page, data);
+  // The placeholder's text width (in the input's own font) fits the input's content box, at VS Code's default UI
+  // font size and at a larger one a user may set (the box was a fixed 220 px and clipped it).
+  const fit = await page.evaluate(`(() => {
+    document.documentElement.style.setProperty('--vscode-font-size', '14px');
+    const i = document.querySelector('.mi-graph input.search'), cs = getComputedStyle(i);
+    const c = document.createElement('canvas').getContext('2d');
+    c.font = cs.font;
+    return { text: c.measureText(i.placeholder).width, box: i.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) };
+  })()`) as { text: number; box: number };
+  assert.ok(fit.text <= fit.box, `placeholder ${fit.text} px in a ${fit.box} px box`);
+  // Collapsed to its top level the graph fits the stage: nothing to navigate, so no minimap over its last boxes.
+  await page.evaluate(`${G}.collapseAll()`);
+  await page.evaluate(`(() => { ${G}.fit(); ${G}.drawNow(); })()`);
+  const r = await page.evaluate(`(() => { const g = ${G}, st = g.dom.stage.getBoundingClientRect(), m = g.dom.minimap;
+    const boxes = []; for (let i = 0; i < g.vm.n + g.vm.payload.scopes.length; i++) { const b = g.screenBox(i); if (b) boxes.push(b); }
+    const mr = m.getBoundingClientRect();
+    return { hidden: m.hidden || mr.width === 0, boxes, mini: { x: mr.left - st.left, y: mr.top - st.top, w: mr.width, h: mr.height } }; })()`) as { hidden: boolean; boxes: { x: number; y: number; w: number; h: number }[]; mini: { x: number; y: number; w: number; h: number } };
+  const under = r.boxes.filter((b) => !r.hidden && b.x < r.mini.x + r.mini.w && b.x + b.w > r.mini.x && b.y < r.mini.y + r.mini.h && b.y + b.h > r.mini.y);
+  assert.deepEqual(under, []);
+  assert.ok(r.hidden, 'the whole graph is on screen: the minimap is hidden');
+  // Zoomed in, there is something to navigate: the minimap is back.
+  await page.evaluate(`(() => { ${G}.zoom(4); ${G}.drawNow(); })()`);
+  assert.equal(await page.evaluate(`${G}.dom.minimap.hidden`), false);
+  assert.match(await page.locator('.mi-graph .status').innerText(), /^\d+ nodes · \d+ shown$/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('the Compare overlay draws categories as distinct colours with a legend, unchanged included', async () => {
+  const { page, problems } = await pages.open('dark');
+  await mountGraph(page, data);
+  const p = JSON.parse(data.graphs['']) as { nodes: { id: string; kind: string }[] };
+  const ops = p.nodes.filter((n) => n.kind === 'op');
+  // As compareOverlay writes it: unchanged 0, changed 0.5, removed 1.
+  const values = Object.fromEntries(ops.map((n, i) => [n.id, i % 10 === 0 ? 1 : i % 5 === 0 ? 0.5 : 0]));
+  const overlay = { title: 'compare: removed 1, changed 0.5, same 0', scale: 'sequential', values,
+    categories: [{ value: 0, label: 'unchanged' }, { value: 0.5, label: 'changed' }, { value: 1, label: 'removed (only in this model)' }] };
+  await page.evaluate(`window.__tab.setOverlay(${JSON.stringify(overlay)})`);
+  await page.evaluate(`${G}.expandAll()`);
+  const legend = await page.locator('.legend').innerText();
+  for (const label of ['compare', 'unchanged', 'changed', 'removed (only in this model)']) assert.ok(legend.includes(label), `${label} in ${legend}`);
+  assert.equal(await page.locator('.legend .sw').count(), 3);
+  const colours = await page.evaluate(`(() => { const g = ${G}, vm = g.vm, sc = g.overlayScale;
+    const values = ${JSON.stringify(values)};
+    const at = (v) => sc.color(vm.payload.nodes.findIndex((n) => values[n.id] === v));
+    return { same: at(0), changed: at(0.5), removed: at(1), background: g.theme.background }; })()`) as Record<string, string>;
+  assert.equal(new Set([colours.same, colours.changed, colours.removed]).size, 3, JSON.stringify(colours));
+  // "unchanged" is a colour of its own, not (nearly) the background: a luminance contrast of at least 3 against it.
+  const lum = (hex: string) => {
+    const c = (hex.match(/[0-9a-f]{2}/gi) ?? []).slice(0, 3).map((h) => parseInt(h, 16) / 255).map((x) => (x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  };
+  const [a, b] = [lum(colours.same), lum(colours.background)].sort((x, y) => y - x);
+  assert.ok((a + 0.05) / (b + 0.05) >= 3, `unchanged ${colours.same} on ${colours.background}`);
+  // Collapsed, each layer takes its most notable member's colour: the screenshot shows the categories.
+  await page.evaluate(`${G}.collapseAll().then(() => { const g = ${G}, vm = g.vm; for (const c of vm.childScopes[0]) vm.expanded[c] = 1; return g.relayout(true); })`);
+  await page.screenshot({ path: join(artifacts, 'compare-overlay-dark.png') });
   assert.deepEqual(problems, []);
   await page.close();
 });

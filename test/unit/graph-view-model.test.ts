@@ -73,3 +73,27 @@ test('layout engine: one dagre run per distinct block, positions inside the grou
   const stopped = await new LayoutEngine().run({ gen: 3, rankdir: 'LR', groups: layoutInput(vm, vis) }, () => true, async () => {});
   assert.equal(stopped, undefined);
 });
+
+test('a group whose items form one chain is stacked without dagre: in chain order, centred, a rank gap apart', async () => {
+  // Items listed out of chain order (2 → 0 → 1), of different sizes, in both directions.
+  const sizes = [100, 40, 60, 30, 80, 50];
+  const edges = [2, 0, 0, 1];
+  for (const rankdir of ['TB', 'LR'] as const) {
+    const [l] = (await new LayoutEngine().run({ gen: 1, rankdir, groups: [{ scope: 0, sizes, edges }] }, () => false, async () => {}))!;
+    const along = rankdir === 'TB' ? l.ys : l.xs;
+    const across = rankdir === 'TB' ? l.xs : l.ys;
+    const len = (i: number) => sizes[2 * i + (rankdir === 'TB' ? 1 : 0)];
+    assert.ok(along[2] < along[0] && along[0] < along[1], `${rankdir}: chain order`);
+    assert.equal(along[0] - len(0) / 2 - (along[2] + len(2) / 2), 28, `${rankdir}: rank gap`);
+    assert.equal(new Set(across).size, 1, `${rankdir}: centred on one line`);
+    assert.equal(rankdir === 'TB' ? l.height : l.width, len(0) + len(1) + len(2) + 2 * 28);
+    // Edges run from one box's end to the next one's start.
+    assert.equal(l.points.length, 2);
+    const p = l.points[0];
+    assert.equal(rankdir === 'TB' ? p[1] : p[0], along[2] + len(2) / 2);
+    assert.equal(rankdir === 'TB' ? p[p.length - 1] : p[p.length - 2], along[0] - len(0) / 2);
+  }
+  // A branch is not a chain: dagre lays it out (items side by side somewhere).
+  const [d] = (await new LayoutEngine().run({ gen: 1, rankdir: 'TB', groups: [{ scope: 0, sizes, edges: [0, 1, 0, 2] }] }, () => false, async () => {}))!;
+  assert.equal(d.ys[1], d.ys[2]);
+});

@@ -6,7 +6,7 @@ export interface GraphDom {
   searchInput: HTMLInputElement;
   count: HTMLElement;
   dirButton: HTMLButtonElement;
-  buttons: Record<'fit' | 'expand' | 'collapse' | 'svg' | 'png' | 'prev' | 'next', HTMLButtonElement>;
+  buttons: Record<'fit' | 'expand' | 'collapse' | 'svg' | 'png' | 'prev' | 'next' | 'constants' | 'shapeOps', HTMLButtonElement>;
   stage: HTMLElement;
   canvas: HTMLCanvasElement;
   minimap: HTMLCanvasElement;
@@ -30,6 +30,8 @@ export function buildDom(container: HTMLElement): GraphDom {
   const searchInput = mk('input', 'search');
   searchInput.type = 'search';
   searchInput.placeholder = 'Search name, op or tensor  ( / )';
+  // Wide enough for the whole placeholder (ch is the width of "0", wider than most letters).
+  searchInput.style.width = `${searchInput.placeholder.length + 2}ch`;
   searchInput.setAttribute('aria-label', 'Search the graph');
   const count = mk('span', 'count');
   const button = (text: string, title: string) => {
@@ -45,9 +47,13 @@ export function buildDom(container: HTMLElement): GraphDom {
     collapse: button('Collapse all', 'Collapse every group (Shift+C)'),
     svg: button('SVG', 'Export the current view as SVG'),
     png: button('PNG', 'Export the current view as PNG'),
+    constants: button('Constants', 'Show Constant nodes and weight Identity nodes as boxes instead of rows on their consumers'),
+    shapeOps: button('Shape ops', 'Show the ops that only compute shapes instead of a badge on the node they feed'),
   };
+  buttons.constants.setAttribute('aria-pressed', 'false');
+  buttons.shapeOps.setAttribute('aria-pressed', 'false');
   const dirButton = button('Top→down', 'Toggle top-down / left-right (L)');
-  bar.append(crumbs, searchInput, buttons.prev, buttons.next, count, buttons.fit, buttons.expand, buttons.collapse, dirButton, buttons.svg, buttons.png);
+  bar.append(crumbs, searchInput, buttons.prev, buttons.next, count, buttons.fit, buttons.expand, buttons.collapse, dirButton, buttons.constants, buttons.shapeOps, buttons.svg, buttons.png);
   const main = mk('div', 'main');
   const stage = mk('div', 'stage');
   const canvas = mk('canvas', 'view');

@@ -1,7 +1,8 @@
 import { opCategory } from './categories';
 import { FRAME } from './layout-core';
 import type { OverlayScale, View } from './renderer';
-import { draw, edgeLabel } from './renderer';
+import { draw, edgeLabel, nodeCount } from './renderer';
+import { BADGE_H, nodeBox, ROW_H, SUB_H, TITLE_H } from './node-box';
 import type { Scene } from './scene';
 import { BoxKind } from './scene';
 import type { Theme } from './theme';
@@ -45,7 +46,7 @@ export function sceneToSvg(vm: GraphViewModel, s: Scene, theme: Theme, overlay?:
       const hint = vm.payload.scopeHints[scope];
       out.push(`<g class="group collapsed" data-scope="${esc(vm.payload.scopes[scope])}"><rect x="${f(x)}" y="${f(y)}" width="${f(w)}" height="${f(h)}" fill="${esc(fill ?? (hint >= 0 ? theme.hint(hint) : theme.category.other))}" stroke="${esc(theme.border)}"/>` +
         `<text x="${f(x + 8)}" y="${f(y + 19)}" font-weight="bold" fill="${esc(theme.foreground)}">${esc(vm.groupLabel(scope))}</text>` +
-        `<text x="${f(x + 8)}" y="${f(y + 35)}" font-size="11" fill="${esc(theme.muted)}">${vm.scopeSize[scope]} nodes</text></g>`);
+        `<text x="${f(x + 8)}" y="${f(y + 35)}" font-size="11" fill="${esc(theme.muted)}">${nodeCount(vm.scopeSize[scope])}</text></g>`);
       continue;
     }
     const n = vm.payload.nodes[item];
@@ -53,8 +54,19 @@ export function sceneToSvg(vm: GraphViewModel, s: Scene, theme: Theme, overlay?:
     const rx = n.kind === 'op' ? 0 : h / 2;
     out.push(`<g class="node" data-id="${esc(n.id)}"><rect x="${f(x)}" y="${f(y)}" width="${f(w)}" height="${f(h)}" rx="${rx}" fill="${esc(fill ?? theme.category[opCategory(op)])}" stroke="${esc(theme.border)}"/>`);
     if (n.kind === 'op') {
-      out.push(`<text x="${f(x + 8)}" y="${f(y + (n.name ? 16 : h / 2 + 4))}" font-weight="bold" fill="${esc(theme.foreground)}">${esc(op)}</text>`);
-      if (n.name) out.push(`<text x="${f(x + 8)}" y="${f(y + 30)}" font-size="11" fill="${esc(theme.muted)}">${esc(n.name)}</text>`);
+      const b = nodeBox(vm, item);
+      const alone = !b.sub && !b.rows.length && !b.badge;
+      out.push(`<text x="${f(x + 8)}" y="${f(y + (alone ? h / 2 + 4 : 16))}" font-weight="bold" fill="${esc(theme.foreground)}">${esc(op)}</text>`);
+      let ly = y + TITLE_H;
+      if (b.sub) {
+        out.push(`<text x="${f(x + 8)}" y="${f(ly + 10)}" font-size="11" fill="${esc(theme.muted)}">${esc(b.sub)}</text>`);
+        ly += SUB_H;
+      }
+      for (const r of b.rows) {
+        out.push(`<text class="row" x="${f(x + 8)}" y="${f(ly + 10)}" font-size="10" fill="${esc(theme.muted)}">${esc(r)}</text>`);
+        ly += ROW_H;
+      }
+      if (b.badge) out.push(`<text class="badge" x="${f(x + 8)}" y="${f(y + h - BADGE_H / 2)}" font-size="10" fill="${esc(theme.foreground)}">${esc(b.badge)}</text>`);
     } else out.push(`<text x="${f(x + 12)}" y="${f(y + h / 2 + 4)}" fill="${esc(theme.foreground)}">${esc(n.name)}</text>`);
     out.push('</g>');
   }

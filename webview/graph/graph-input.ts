@@ -1,6 +1,7 @@
 import type { GraphView } from './graph-view';
 import { FRAME } from './layout-core';
 import { BoxKind, hitTest } from './scene';
+import { onBadge } from './node-box';
 
 /** Pointer, wheel, keyboard and toolbar input of the graph tab, driving the GraphView's public operations. */
 export function wireGraphInput(g: GraphView): void {
@@ -58,6 +59,8 @@ export function wireGraphInput(g: GraphView): void {
   g.dom.dirButton.addEventListener('click', () => void g.setDirection(g.rankdir === 'TB' ? 'LR' : 'TB'));
   b.svg.addEventListener('click', () => g.save('svg'));
   b.png.addEventListener('click', () => g.save('png'));
+  b.constants.addEventListener('click', () => void g.setFold({ showConstants: !g.fold.showConstants }));
+  b.shapeOps.addEventListener('click', () => void g.setFold({ showShapeOps: !g.fold.showShapeOps, openShapes: new Set() }));
 }
 
 async function clickAt(g: GraphView, sx: number, sy: number, dbl: boolean): Promise<void> {
@@ -74,6 +77,7 @@ async function clickAt(g: GraphView, sx: number, sy: number, dbl: boolean): Prom
   }
   const node = vm.payload.nodes[item];
   if (dbl && node.subgraphs) return g.open(`${node.id}:0`);
+  if (!dbl && node.shapeFrom && !g.fold.showShapeOps && onBadge(vm, item, wy - s.y[b], s.h[b])) return g.toggleShapeOps(item);
   return g.select(item);
 }
 

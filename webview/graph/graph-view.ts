@@ -7,18 +7,25 @@ import { FRAME } from './layout-core';
 import { Minimap } from './minimap';
 import { fillViewportHeight } from './fill-height';
 import type { OverlayScale, View } from './renderer';
-import { draw, overlayScale } from './renderer';
+import { draw, edgeLabel, overlayScale } from './renderer';
+import type { NodeBox } from './node-box';
+import { nodeBox } from './node-box';
 import type { Scene } from './scene';
 import { buildScene, layoutInput } from './scene';
 import { searchNodes } from './search';
 import { renderGroupDetails, renderNodeDetails } from './sidebar';
 import type { Theme } from './theme';
 import { readTheme } from './theme';
+import type { FoldOptions } from './view-model';
 import { GraphViewModel } from './view-model';
+import { nodeCount } from './renderer';
 import { buildDom } from './dom';
 import { wireGraphInput } from './graph-input';
 import { renderLegend } from './legend';
 import type { GraphDom } from './dom';
+
+/** At most this many edge values without a declared shape are run for, when the graph opens. */
+const AUTO_SHAPE_VALUES = 2048;
 
 /** Timings of the last load/layout, for the bench and tests (read through the container's `miGraph`). */
 export interface GraphTimings {
@@ -27,6 +34,8 @@ export interface GraphTimings {
   lastLayoutMs: number;
   boxes: number;
   layoutMode: string;
+  /** Where the last relayout went: visible set and sizes, the worker's layout, the scene. */
+  phases?: { inputMs: number; workerMs: number; layoutMs: number; sceneMs: number; minimapMs?: number };
 }
 
 /** The graph tab's controller: fetches the payload, drives layout and drawing, and wires the UI. */
@@ -50,6 +59,12 @@ export class GraphView {
   private detailsSeq = 0;
   /** The query of the last search, so Enter in the box steps through hits instead of searching again. */
   lastQuery = '';
+  /** What folds away; `openShapes` (badges opened in place) belongs to the graph shown and resets with it. */
+  fold: FoldOptions = { showConstants: false, showShapeOps: false, openShapes: new Set() };
+  /** Where edge shapes come from, for the legend: "shapes from a run with batch=1, seq=16", or why there are none. */
+  shapeNote = '';
+  /** Resolves when the sample run's shapes are in (or failed): tests wait on it. */
+  shapesReady: Promise<void> = Promise.resolve();
 
   constructor(container: HTMLElement, private readonly ctx: TabContext, workerUrl: string | undefined) {
     this.dom = buildDom(container);
@@ -84,7 +99,12 @@ export class GraphView {
     const existing = this.graphStack.findIndex((g) => g.id === payload.graph);
     if (existing >= 0) this.graphStack.length = existing;
     this.graphStack.push({ id: payload.graph, title: title ?? payload.path[payload.path.length - 1] ?? 'graph' });
-    this.vm = new GraphViewModel(payload);
+    this.fold = { ...this.fold, openShapes: new Set() };
+    this.dom.buttons.constants.setAttribute('aria-pressed', String(this.fold.showConstants));
+    this.dom.buttons.shapeOps.setAttribute('aria-pressed', String(this.fold.showShapeOps));
+    this.vm = new GraphViewModel(payload, this.fold);
+    this.shapeNote = '';
+    this.shapesReady = this.fetchShapes(this.vm);
     this.scene = undefined; // the old scene's items index the old graph: never draw it with the new one
     this.layout.cancel();
     this.vm.expandToBudget();
@@ -93,7 +113,7 @@ export class GraphView {
     this.hitIndex = -1;
     this.overlayScale = this.overlay ? overlayScale(this.vm, this.overlay) : undefined;
     this.renderCrumbs();
-    renderLegend(this.dom.legend, this.overlayScale, this.vm, this.theme);
+    this.renderLegend();
     this.dom.side.hidden = true;
     return this.relayout('readable').then(() => {
       this.timings.firstPaintMs = performance.now() - t0;
@@ -106,11 +126,16 @@ export class GraphView {
     if (!vm) return;
     const t0 = performance.now();
     const vis = vm.visible();
-    const layouts = await this.layout.layout({ rankdir: this.rankdir, groups: layoutInput(vm, vis) });
+    const input = layoutInput(vm, vis);
+    const t1 = performance.now();
+    const layouts = await this.layout.layout({ rankdir: this.rankdir, groups: input });
     if (!layouts || vm !== this.vm) return; // superseded by a newer request
+    const t2 = performance.now();
     // Keep the clicked item where it was on screen, so expanding does not throw the reader elsewhere.
     const anchor = focusItem >= 0 && this.scene ? this.screenCenterOf(focusItem) : undefined;
     this.scene = buildScene(vm, vis, layouts, this.rankdir);
+    const t3 = performance.now();
+    this.timings.phases = { inputMs: Math.round(t1 - t0), workerMs: Math.round(t2 - t1), layoutMs: Math.round(this.layout.lastJobMs), sceneMs: Math.round(t3 - t2) };
     this.timings.lastLayoutMs = performance.now() - t0;
     this.timings.boxes = this.scene.count;
     this.timings.layoutMode = this.layout.mode;
@@ -122,8 +147,10 @@ export class GraphView {
         this.view.ty = anchor[1] - (this.scene.y[b] + Math.min(this.scene.h[b] / 2, FRAME.top / 2)) * this.view.k;
       }
     }
+    const t4 = performance.now();
     this.refreshMinimap();
-    this.dom.status.textContent = `${vm.scopeSize[0]} nodes · ${this.scene.count} shown`;
+    this.timings.phases.minimapMs = Math.round(performance.now() - t4);
+    this.dom.status.textContent = `${nodeCount(vm.opCount)} · ${this.scene.count} shown`;
     this.drawNow();
     this.dom.root.dispatchEvent(new CustomEvent('graph-rendered', { detail: { boxes: this.scene.count }, bubbles: true }));
   }
@@ -131,9 +158,88 @@ export class GraphView {
   setOverlay(overlay: NodeOverlay | undefined): void {
     this.overlay = overlay;
     this.overlayScale = overlay && this.vm ? overlayScale(this.vm, overlay) : undefined;
-    renderLegend(this.dom.legend, this.overlayScale, this.vm, this.theme);
+    this.renderLegend();
     this.refreshMinimap();
     this.requestDraw();
+  }
+
+  // ---- folding and shapes ------------------------------------------------------------------------------------
+
+  /** Changes what folds away and redraws, keeping which groups are open and what is selected. */
+  setFold(change: Partial<FoldOptions>): Promise<void> {
+    const old = this.vm;
+    this.fold = { ...this.fold, ...change };
+    this.dom.buttons.constants.setAttribute('aria-pressed', String(this.fold.showConstants));
+    this.dom.buttons.shapeOps.setAttribute('aria-pressed', String(this.fold.showShapeOps));
+    if (!old) return Promise.resolve();
+    const vm = new GraphViewModel(old.payload, this.fold);
+    vm.expanded.set(old.expanded);
+    this.vm = vm;
+    if (this.selected >= 0 && this.selected < vm.n && vm.hidden[this.selected]) this.selected = vm.drawnFor(this.selected);
+    this.overlayScale = this.overlay ? overlayScale(vm, this.overlay) : undefined;
+    this.renderLegend();
+    return this.relayout(false, this.selected >= 0 ? this.selected : -1);
+  }
+
+  /** Opens (or closes) a node's shape badge in place: its shape plumbing is drawn as boxes. */
+  toggleShapeOps(node: number): Promise<void> {
+    const open = new Set(this.fold.openShapes);
+    if (!open.delete(node)) open.add(node);
+    return this.setFold({ openShapes: open });
+  }
+
+  /**
+   * Edge shapes the file does not declare come from one sample run (main graph only: bodies' values are not outputs
+   * a runtime can return); Restricted Mode runs nothing and says so.
+   */
+  private async fetchShapes(vm: GraphViewModel): Promise<void> {
+    const p = vm.payload;
+    const concrete = (v: (typeof p.values)[number]) => !!v.shape && v.shape.every((d) => typeof d === 'number');
+    if (p.edges.every(([, , v]) => concrete(p.values[v]))) {
+      this.shapeNote = 'shapes from the file';
+      return;
+    }
+    if (p.graph) return;
+    const unknown = new Set(p.edges.filter(([, , v]) => !concrete(p.values[v])).map(([, , v]) => v)).size;
+    // Each batch of 64 values is a session of the whole model: past this, a run costs more than the graph is worth.
+    if (unknown > AUTO_SHAPE_VALUES) {
+      this.shapeNote = `${unknown} edges without a declared shape (too many to run the model for)`;
+      return;
+    }
+    if (!this.ctx.trusted) {
+      this.shapeNote = 'some shapes unknown: trust the workspace to run the model for them';
+      return;
+    }
+    try {
+      const r = await this.ctx.rpc.call('getGraphShapes', {});
+      const byName = new Map(p.values.map((v, i) => [v.name, i]));
+      for (const [name, [dtype, shape]] of Object.entries(r.shapes)) {
+        const i = byName.get(name);
+        if (i === undefined || concrete(p.values[i])) continue;
+        p.values[i].shape = shape;
+        p.values[i].dtype ??= dtype as (typeof p.values)[number]['dtype'];
+      }
+      const dims = Object.entries(r.dims).map(([k, v]) => `${k}=${v}`).join(', ');
+      this.shapeNote = `shapes from a run${dims ? ` with ${dims}` : ''}`;
+    } catch (e) {
+      this.shapeNote = `some shapes unknown (the sample run failed: ${e instanceof Error ? e.message : String(e)})`;
+    }
+    if (vm !== this.vm && vm.payload !== this.vm?.payload) return;
+    this.renderLegend();
+    this.requestDraw();
+  }
+
+  private renderLegend(): void {
+    const notes: string[] = [];
+    const vm = this.vm;
+    if (vm && (vm.foldedConstants || vm.foldedShapeOps)) {
+      const parts = [];
+      if (vm.foldedConstants) parts.push(`${vm.foldedConstants} constant${vm.foldedConstants === 1 ? '' : 's'}`);
+      if (vm.foldedShapeOps) parts.push(`${vm.foldedShapeOps} shape op${vm.foldedShapeOps === 1 ? '' : 's'}`);
+      notes.push(`${parts.join(' and ')} folded into rows and badges`);
+    }
+    if (this.shapeNote) notes.push(this.shapeNote);
+    renderLegend(this.dom.legend, this.overlayScale, vm, this.theme, notes);
   }
 
   // ---- expansion ---------------------------------------------------------------------------------------------
@@ -198,7 +304,8 @@ export class GraphView {
   /** Selects a node by id (from another tab or the side panel), revealing and centring it. */
   async focusNode(nodeId: string): Promise<boolean> {
     const vm = this.vm;
-    const i = vm?.payload.nodes.findIndex((n) => n.id === nodeId) ?? -1;
+    const found = vm?.payload.nodes.findIndex((n) => n.id === nodeId) ?? -1;
+    const i = vm && found >= 0 ? vm.drawnFor(found) : -1;
     if (!vm || i < 0) return false;
     await this.reveal(i);
     await this.select(i);
@@ -206,9 +313,11 @@ export class GraphView {
   }
 
   search(query: string): void {
-    if (!this.vm) return;
+    const vm = this.vm;
+    if (!vm) return;
     this.lastQuery = query;
-    this.hits = searchNodes(this.vm, query);
+    // A folded node is found on the box that shows it (its consumer, or the node its shape plumbing feeds).
+    this.hits = [...new Set(searchNodes(vm, query).map((i) => vm.drawnFor(i)).filter((i) => i >= 0))];
     this.hitIndex = -1;
     this.dom.count.textContent = query.trim() ? `${this.hits.length} hits` : '';
     if (this.hits.length) void this.nextHit(1);
@@ -244,6 +353,7 @@ export class GraphView {
     if (!s) return;
     const W = this.dom.stage.clientWidth || 800, H = this.dom.stage.clientHeight || 600;
     const pad = 20;
+    this.dom.minimap.hidden = false; // measured as shown; drawNow hides it again if everything ends up on screen
     const size = (e: HTMLElement) => (e.hidden || !e.offsetParent ? [0, 0] : [e.offsetWidth + 16, e.offsetHeight + 16]);
     const [mw, mh] = size(this.dom.minimap), [lw, lh] = size(this.dom.legend);
     const regions = [
@@ -304,6 +414,14 @@ export class GraphView {
     const { k, tx, ty } = this.view;
     return { x: s.x[b] * k + tx, y: s.y[b] * k + ty, w: s.w[b] * k, h: s.h[b] * k };
   }
+  /** An edge's label as drawn ('' when it has none), for tests and automation. */
+  edgeText(edge: number): string {
+    return this.vm ? edgeLabel(this.vm, edge) : '';
+  }
+  /** What a node's box says (title, sub line, rows, shape badge), for tests and automation. */
+  boxText(node: number): NodeBox | undefined {
+    return this.vm ? nodeBox(this.vm, node) : undefined;
+  }
   private screenCenterOf(item: number): [number, number] | undefined {
     const r = this.screenBox(item);
     return r && [r.x + r.w / 2, r.y + Math.min(r.h / 2, (FRAME.top / 2) * this.view.k)];
@@ -334,7 +452,11 @@ export class GraphView {
       currentHit: this.hits[this.hitIndex] ?? -1,
       overlay: this.overlayScale,
     });
-    this.minimap.paint(this.view, W, H, this.theme);
+    // Nothing to navigate when the whole graph is on screen: then the minimap would only cover its last nodes.
+    const s = this.scene, k = this.view.k;
+    const whole = this.view.tx >= -1 && this.view.ty >= -1 && this.view.tx + s.width * k <= W + 1 && this.view.ty + s.height * k <= H + 1;
+    if (this.dom.minimap.hidden !== whole) this.dom.minimap.hidden = whole;
+    if (!whole) this.minimap.paint(this.view, W, H, this.theme);
     return drawn;
   }
 

@@ -22,6 +22,8 @@ export class LayoutClient {
   private readonly pending = new Map<number, { resolve: (r: GroupLayout[] | undefined) => void; job: LayoutJob }>();
   /** Where the last job ran: tests and the bench check that it was the worker. */
   mode: 'worker' | 'main-thread' = 'main-thread';
+  /** The worker's own time for the last job (without message passing), for the bench. */
+  lastJobMs = 0;
 
   constructor(workerUrl: string | undefined) {
     const url = inlinedWorkerUrl() ?? workerUrl;
@@ -29,8 +31,9 @@ export class LayoutClient {
     try {
       this.worker = new Worker(url);
       this.mode = 'worker';
-      this.worker.onmessage = (e: MessageEvent<{ type: string; gen: number; groups?: GroupLayout[]; message?: string }>) => {
+      this.worker.onmessage = (e: MessageEvent<{ type: string; gen: number; groups?: GroupLayout[]; message?: string; ms?: number }>) => {
         const m = e.data;
+        if (m.ms !== undefined) this.lastJobMs = m.ms;
         const done = this.pending.get(m.gen);
         if (!done) return;
         this.pending.delete(m.gen);

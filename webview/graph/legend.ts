@@ -5,32 +5,40 @@ import { rampColor } from './renderer';
 import type { Theme } from './theme';
 import type { GraphViewModel } from './view-model';
 
-/** The legend: the overlay's colour ramp and range when an overlay is shown, else the op categories present. */
-export function renderLegend(l: HTMLElement, scale: OverlayScale | undefined, vm: GraphViewModel | undefined, theme: Theme): void {
+/**
+ * The legend: an overlay's categories (a swatch each) or its colour ramp and range, else the op categories present;
+ * then notes (what is folded away, where edge shapes come from).
+ */
+export function renderLegend(l: HTMLElement, scale: OverlayScale | undefined, vm: GraphViewModel | undefined, theme: Theme, notes: string[] = []): void {
   l.replaceChildren();
-  if (scale) {
-    const o = scale;
-    const title = document.createElement('div');
-    title.textContent = `${o.overlay.title}${o.overlay.unit ? ` (${o.overlay.unit})` : ''}`;
-    const ramp = document.createElement('div');
-    ramp.className = 'ramp';
-    const div = o.overlay.scale === 'diverging';
-    ramp.style.background = `linear-gradient(to right, ${[0, 0.25, 0.5, 0.75, 1].map((t) => rampColor(t, div)).join(', ')})`;
-    const range = document.createElement('div');
-    const lim = Math.max(Math.abs(o.min), Math.abs(o.max));
-    range.textContent = Number.isFinite(o.min) ? (div ? `−${lim.toPrecision(3)} … 0 … ${lim.toPrecision(3)}` : `${o.min.toPrecision(3)} … ${o.max.toPrecision(3)}`) : 'no values';
-    l.append(title, ramp, range);
-    return;
-  }
-  if (!vm) return;
-  const present = new Set<OpCategory>(vm.payload.ops.map(opCategory));
-  for (const cat of Object.keys(categoryLabels) as OpCategory[]) {
-    if (!present.has(cat)) continue;
+  const div = (text: string, cls?: string) => {
+    const d = document.createElement('div');
+    d.textContent = text;
+    if (cls) d.className = cls;
+    return d;
+  };
+  const swatch = (color: string, label: string) => {
     const row = document.createElement('div');
     const sw = document.createElement('span');
     sw.className = 'sw';
-    sw.style.background = theme.category[cat];
-    row.append(sw, categoryLabels[cat]);
-    l.append(row);
+    sw.style.background = color;
+    row.append(sw, label);
+    return row;
+  };
+  if (scale?.categories) {
+    l.append(div(scale.overlay.title.replace(/:.*$/, '')));
+    for (const c of scale.categories) l.append(swatch(c.color, c.label));
+  } else if (scale) {
+    const o = scale;
+    const ramp = div('', 'ramp');
+    const diverging = o.overlay.scale === 'diverging';
+    ramp.style.background = `linear-gradient(to right, ${[0, 0.25, 0.5, 0.75, 1].map((t) => rampColor(t, diverging)).join(', ')})`;
+    const lim = Math.max(Math.abs(o.min), Math.abs(o.max));
+    const range = Number.isFinite(o.min) ? (diverging ? `−${lim.toPrecision(3)} … 0 … ${lim.toPrecision(3)}` : `${o.min.toPrecision(3)} … ${o.max.toPrecision(3)}`) : 'no values';
+    l.append(div(`${o.overlay.title}${o.overlay.unit ? ` (${o.overlay.unit})` : ''}`), ramp, div(range));
+  } else if (vm) {
+    const present = new Set<OpCategory>(vm.payload.ops.map(opCategory));
+    for (const cat of Object.keys(categoryLabels) as OpCategory[]) if (present.has(cat)) l.append(swatch(theme.category[cat], categoryLabels[cat]));
   }
+  for (const text of notes) l.append(div(text, 'note'));
 }

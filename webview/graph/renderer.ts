@@ -5,6 +5,7 @@ import type { Scene } from './scene';
 import { BoxKind } from './scene';
 import type { Theme } from './theme';
 import type { GraphViewModel } from './view-model';
+import { BADGE_H, nodeBox, ROW_H, SUB_H, TITLE_H } from './node-box';
 
 export interface View {
   k: number;
@@ -25,7 +26,15 @@ export interface OverlayScale {
   color(item: number): string | undefined;
   min: number;
   max: number;
+  /** Set for a categorical overlay (Compare's added/removed/changed/unchanged): one colour per category. */
+  categories?: { value: number; label: string; color: string }[];
 }
+
+/**
+ * Category colours: distinct hues that stand apart from both the light and the dark background (none is near
+ * white or near the editor's dark grey), so "unchanged" is a colour too, not the background.
+ */
+export const CATEGORY_COLORS = ['#8c9bab', '#4f8fd6', '#f0a92e', '#e0524a', '#a95fd6', '#36a978'];
 
 const SEQ = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
 const DIV = [[33, 102, 172], [146, 197, 222], [247, 247, 247], [244, 165, 130], [178, 24, 43]];
@@ -69,15 +78,22 @@ export function overlayScale(vm: GraphViewModel, overlay: NodeOverlay): OverlayS
     min = Math.min(min, v);
     max = Math.max(max, v);
   }
+  // A folded node's value (a weight's statistics land on the Identity that reads it) shows on the box it folds into.
+  for (let i = 0; i < vm.n; i++) {
+    if (!vm.hidden[i] || Number.isNaN(nodeVal[i])) continue;
+    const t = vm.drawnFor(i);
+    if (t >= 0 && !(nodeVal[t] >= nodeVal[i])) nodeVal[t] = nodeVal[i];
+  }
   const S = vm.payload.scopes.length;
   const sum = new Float64Array(S), cnt = new Float64Array(S);
   for (let i = 0; i < vm.n; i++) {
-    if (Number.isNaN(nodeVal[i])) continue;
-    for (let s = vm.payload.nodes[i].scope; s >= 0; s = vm.scopeParent[s]) {
+    if (Number.isNaN(nodeVal[i]) || vm.hidden[i]) continue;
+    for (let s = vm.nodeScope[i]; s >= 0; s = vm.scopeParent[s]) {
       sum[s] += nodeVal[i];
       cnt[s]++;
     }
   }
+  if (overlay.categories?.length) return categoricalScale(vm, overlay, nodeVal, min, max);
   const diverging = overlay.scale === 'diverging';
   const lim = Math.max(Math.abs(min), Math.abs(max)) || 1;
   const norm = (v: number) => (diverging ? 0.5 + v / (2 * lim) : max > min ? (v - min) / (max - min) : 0.5);
@@ -92,6 +108,28 @@ export function overlayScale(vm: GraphViewModel, overlay: NodeOverlay): OverlayS
   };
 }
 
+/** Each category its own colour; a collapsed group takes its most notable member's (the highest value). */
+function categoricalScale(vm: GraphViewModel, overlay: NodeOverlay, nodeVal: Float64Array, min: number, max: number): OverlayScale {
+  const categories = overlay.categories!.map((c, k) => ({ ...c, color: CATEGORY_COLORS[k % CATEGORY_COLORS.length] }));
+  const colorOf = new Map(categories.map((c) => [c.value, c.color]));
+  const top = new Float64Array(vm.payload.scopes.length).fill(NaN);
+  for (let i = 0; i < vm.n; i++) {
+    const v = nodeVal[i];
+    if (Number.isNaN(v) || vm.hidden[i]) continue;
+    for (let s = vm.nodeScope[i]; s >= 0; s = vm.scopeParent[s]) if (!(top[s] >= v)) top[s] = v;
+  }
+  return {
+    overlay,
+    min,
+    max,
+    categories,
+    color(item) {
+      const v = item < vm.n ? nodeVal[item] : top[item - vm.n];
+      return Number.isNaN(v) ? undefined : colorOf.get(v);
+    },
+  };
+}
+
 function formatCount(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(1)}B`;
   if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
@@ -99,10 +137,12 @@ function formatCount(n: number): string {
   return String(n);
 }
 
+/** An edge's shape as Netron writes it ("1×16×32"), with the dtype only when it is not float32. */
 export function edgeLabel(vm: GraphViewModel, edge: number): string {
   const v = vm.payload.values[vm.payload.edges[edge][2]];
-  if (!v.dtype && !v.shape) return '';
-  return `${v.dtype ?? ''}${v.shape ? ` [${v.shape.join(',')}]` : ''}`.trim();
+  if (!v.shape) return v.dtype && v.dtype !== 'float32' ? v.dtype : '';
+  const dims = v.shape.length ? v.shape.join('×') : 'scalar';
+  return v.dtype && v.dtype !== 'float32' ? `${v.dtype} ${dims}` : dims;
 }
 
 /** Draws the part of the scene inside the canvas; everything off screen is skipped by a bounds test. */
@@ -136,7 +176,7 @@ export function draw(ctx: CanvasRenderingContext2D, cw: number, ch: number, vm: 
       ctx.fillStyle = theme.muted;
       ctx.font = `12px ${theme.font}`;
       ctx.textBaseline = 'middle';
-      ctx.fillText(`▾ ${vm.groupLabel(scope)}  ·  ${vm.scopeSize[scope]} nodes`, s.x[i] + 10, s.y[i] + FRAME.top / 2, s.w[i] - 16);
+      ctx.fillText(`▾ ${vm.groupLabel(scope)}  ·  ${nodeCount(vm.scopeSize[scope])}`, s.x[i] + 10, s.y[i] + FRAME.top / 2, s.w[i] - 16);
     }
     drawn++;
   }
@@ -196,7 +236,7 @@ export function draw(ctx: CanvasRenderingContext2D, cw: number, ch: number, vm: 
         ctx.fillText(`▸ ${vm.groupLabel(scope)}`, x + 8, y + 15, w - 14);
         ctx.font = `11px ${theme.font}`;
         ctx.fillStyle = text.muted;
-        ctx.fillText(`${vm.scopeSize[scope]} nodes`, x + 8, y + 31, w - 14);
+        ctx.fillText(nodeCount(vm.scopeSize[scope]), x + 8, y + 31, w - 14);
       }
     } else {
       const node = vm.payload.nodes[item];
@@ -213,13 +253,26 @@ export function draw(ctx: CanvasRenderingContext2D, cw: number, ch: number, vm: 
         const text = over ? textOn(over) : theme;
         ctx.fillStyle = text.foreground;
         if (node.kind === 'op') {
+          const b = nodeBox(vm, item);
+          const alone = !b.sub && !b.rows.length && !b.badge;
           ctx.font = `bold 12px ${theme.font}`;
-          ctx.fillText(op, x + 8, node.name ? y + 12 : y + h / 2, w - (node.weights ? 52 : 14));
-          if (node.name) {
+          ctx.fillText(op, x + 8, alone ? y + h / 2 : y + 12, w - (node.weights ? 56 : 14));
+          let ly = y + TITLE_H;
+          ctx.fillStyle = text.muted;
+          if (b.sub) {
             ctx.font = `11px ${theme.font}`;
-            ctx.fillStyle = text.muted;
-            ctx.fillText(node.name, x + 8, y + 26, w - 14);
+            ctx.fillText(b.sub, x + 8, ly + SUB_H / 2 - 1, w - 14);
+            ly += SUB_H;
           }
+          if (b.rows.length) {
+            ctx.font = `10px ${theme.font}`;
+            for (const r of b.rows) {
+              ctx.fillText(r, x + 8, ly + ROW_H / 2 - 1, w - 14);
+              ly += ROW_H;
+            }
+          }
+          if (b.badge) shapeBadge(ctx, x + 4, y + h - BADGE_H - 3, w - 8, b.badge, theme, over ? text.foreground : undefined);
+          ctx.fillStyle = text.foreground;
           if (node.weights) weightBadge(ctx, x + w - 44, y + 4, node.params ?? 0, theme, over ? text.foreground : undefined);
         } else {
           ctx.font = `12px ${theme.font}`;
@@ -287,6 +340,22 @@ function outline(ctx: CanvasRenderingContext2D, x: number, y: number, w: number,
   ctx.lineWidth = width / Math.max(k, 0.3);
   ctx.strokeRect(x - 2, y - 2, w + 4, h + 4);
   ctx.lineWidth = 1 / Math.max(k, 0.5);
+}
+
+/** "1 node", "12 nodes". */
+export function nodeCount(n: number): string {
+  return `${n} node${n === 1 ? '' : 's'}`;
+}
+
+function shapeBadge(ctx: CanvasRenderingContext2D, x: number, y: number, w: number, text: string, theme: Theme, foreground?: string): void {
+  const dark = foreground ? foreground === '#000000' : theme.kind === 'light';
+  ctx.fillStyle = dark ? 'rgba(0,0,0,0.10)' : 'rgba(255,255,255,0.13)';
+  ctx.beginPath();
+  ctx.roundRect(x, y, w, BADGE_H - 2, 4);
+  ctx.fill();
+  ctx.fillStyle = foreground ?? theme.foreground;
+  ctx.font = `10px ${theme.font}`;
+  ctx.fillText(text, x + 4, y + (BADGE_H - 2) / 2 + 0.5, w - 8);
 }
 
 function weightBadge(ctx: CanvasRenderingContext2D, x: number, y: number, params: number, theme: Theme, foreground?: string): void {

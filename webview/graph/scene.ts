@@ -1,6 +1,7 @@
 import type { GroupLayout, LayoutGroupInput, RankDir } from './layout-core';
 import { FRAME, framedSize } from './layout-core';
 import type { GraphViewModel, VisibleState } from './view-model';
+import { nodeSize } from './node-box';
 
 /** Box kinds in draw order: frames of expanded groups under everything, then collapsed groups and nodes. */
 export const enum BoxKind {
@@ -57,8 +58,7 @@ export function leafSize(vm: GraphViewModel, item: number): [number, number] {
   }
   const node = vm.payload.nodes[item];
   if (node.kind !== 'op') return [nodeLabelWidth(node.name), IO_H];
-  const op = vm.payload.ops[node.op];
-  return [Math.max(nodeLabelWidth(op) + (node.weights ? 40 : 0), nodeLabelWidth(node.name)), NODE_H];
+  return nodeSize(vm, item);
 }
 
 /** The worker's input: per expanded group, item sizes (expanded children by reference) and local edges. */

@@ -66,12 +66,13 @@ export function renderNodeDetails(host: HTMLElement, d: GraphNodeDetails, action
     const t = el('table');
     for (const w of weights) {
       const tr = t.insertRow();
-      const link = el('a', w.name);
+      const tensor = w.weight!.tensor ?? w.name;
+      const link = el('a', tensor === w.name ? w.name : `${w.name} = ${tensor}`);
       link.title = 'Show histogram';
       link.tabIndex = 0;
-      link.dataset.weight = w.name;
-      link.addEventListener('click', () => actions.showWeight(w.name));
-      link.addEventListener('keydown', (e) => { if (e.key === 'Enter') actions.showWeight(w.name); });
+      link.dataset.weight = tensor;
+      link.addEventListener('click', () => actions.showWeight(tensor));
+      link.addEventListener('keydown', (e) => { if (e.key === 'Enter') actions.showWeight(tensor); });
       const td = el('td');
       td.append(link);
       tr.append(td, el('td', `${shapeText(w)} · ${formatCount(w.weight!.elementCount)} params`));

@@ -6,7 +6,8 @@ const css = `
 .mi-graph .bar button { background: var(--vscode-button-secondaryBackground, transparent); color: var(--vscode-button-secondaryForeground, var(--vscode-foreground)); border: 1px solid var(--vscode-button-border, var(--vscode-editorWidget-border, #8886)); padding: 2px 8px; cursor: pointer; font: inherit; }
 .mi-graph .bar button:hover { background: var(--vscode-button-secondaryHoverBackground, var(--vscode-list-hoverBackground, #8882)); }
 .mi-graph .bar button:focus-visible, .mi-graph canvas:focus-visible { outline: 1px solid var(--vscode-focusBorder); }
-.mi-graph .bar input { background: var(--vscode-input-background); color: var(--vscode-input-foreground); border: 1px solid var(--vscode-input-border, #8886); padding: 2px 6px; width: 220px; font: inherit; }
+.mi-graph .bar input { background: var(--vscode-input-background); color: var(--vscode-input-foreground); border: 1px solid var(--vscode-input-border, #8886); padding: 2px 6px; min-width: 220px; font: inherit; }
+.mi-graph .bar button[aria-pressed="true"] { background: var(--vscode-button-background, #0e639c); color: var(--vscode-button-foreground, #fff); }
 .mi-graph .crumbs { margin-right: 8px; }
 .mi-graph .crumbs a { color: var(--vscode-textLink-foreground); cursor: pointer; }
 .mi-graph .count { color: var(--vscode-descriptionForeground); min-width: 60px; }
@@ -18,6 +19,7 @@ const css = `
 .mi-graph .legend { position: absolute; left: 8px; bottom: 8px; padding: 4px 6px; font-size: 11px; background: var(--vscode-editorWidget-background, #8881); border: 1px solid var(--vscode-panel-border, #8884); max-width: 260px; }
 .mi-graph .legend .sw { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: middle; border: 1px solid #8886; }
 .mi-graph .legend .ramp { height: 8px; margin: 3px 0; }
+.mi-graph .legend .note { color: var(--vscode-descriptionForeground); margin-top: 2px; }
 .mi-graph .status { position: absolute; left: 8px; top: 6px; font-size: 11px; color: var(--vscode-descriptionForeground); pointer-events: none; }
 .mi-graph .side { width: 300px; overflow: auto; border-left: 1px solid var(--vscode-panel-border, #8884); padding: 6px 10px; font-size: 12px; }
 .mi-graph .side[hidden] { display: none; }

@@ -25,8 +25,27 @@ export interface VisibleState {
   rep: Int32Array;
 }
 
+/** What folds away: constants and weight Identities into rows, shape plumbing into badges (except opened ones). */
+export interface FoldOptions {
+  showConstants: boolean;
+  showShapeOps: boolean;
+  /** Nodes whose shape badge is opened in place: their plumbing is drawn. */
+  openShapes: ReadonlySet<number>;
+}
+
+export const DEFAULT_FOLD: FoldOptions = { showConstants: false, showShapeOps: false, openShapes: new Set() };
+
 export class GraphViewModel {
   readonly n: number;
+  /** 1 for nodes folded away under the current options (not drawn, their edges neither). */
+  readonly hidden: Uint8Array;
+  /** The scope each node is drawn in: its own, or the nearest ancestor holding more than this one node. */
+  readonly nodeScope: Int32Array;
+  /** Counts for the legend: folded constant nodes and shape-plumbing ops not drawn. */
+  readonly foldedConstants: number;
+  readonly foldedShapeOps: number;
+  /** Op nodes in the graph, drawn or folded. */
+  readonly opCount: number;
   readonly scopeParent: Int32Array;
   readonly scopeDepth: Int32Array;
   readonly childScopes: number[][];
@@ -35,9 +54,9 @@ export class GraphViewModel {
   readonly scopeSize: Int32Array;
   readonly expanded: Uint8Array;
 
-  constructor(readonly payload: GraphPayload) {
+  constructor(readonly payload: GraphPayload, readonly fold: FoldOptions = DEFAULT_FOLD) {
     const S = payload.scopes.length;
-    this.n = payload.nodes.length;
+    const N = (this.n = payload.nodes.length);
     this.scopeParent = new Int32Array(S).fill(-1);
     this.scopeDepth = new Int32Array(S);
     this.childScopes = Array.from({ length: S }, () => []);
@@ -45,21 +64,56 @@ export class GraphViewModel {
     this.scopeSize = new Int32Array(S);
     this.expanded = new Uint8Array(S);
     this.expanded[0] = 1;
+    this.hidden = new Uint8Array(N);
+    this.nodeScope = new Int32Array(N);
+    let constants = 0, shapeOps = 0;
+    payload.nodes.forEach((node, i) => {
+      const plumbHidden = node.plumb !== undefined && !fold.showShapeOps && !fold.openShapes.has(node.plumb);
+      if (node.fold && !fold.showConstants) { this.hidden[i] = 1; constants++; }
+      else if (plumbHidden) { this.hidden[i] = 1; shapeOps++; }
+    });
+    this.opCount = payload.nodes.reduce((a, node) => a + (node.kind === 'op' ? 1 : 0), 0);
+    this.foldedConstants = constants;
+    this.foldedShapeOps = shapeOps;
     const index = new Map(payload.scopes.map((s, i) => [s, i]));
     for (let s = 1; s < S; s++) {
       const name = payload.scopes[s];
       const cut = name.lastIndexOf('/');
-      const p = cut > 0 ? index.get(name.slice(0, cut)) ?? 0 : 0;
-      this.scopeParent[s] = p;
-      this.childScopes[p].push(s);
+      this.scopeParent[s] = cut > 0 ? index.get(name.slice(0, cut)) ?? 0 : 0;
     }
     // Scopes are interned parent-first, so depth can be filled in index order.
     for (let s = 1; s < S; s++) this.scopeDepth[s] = this.scopeDepth[this.scopeParent[s]] + 1;
-    payload.nodes.forEach((node, i) => {
-      this.childNodes[node.scope].push(i);
-      if (node.kind !== 'op') return;
+    for (let i = 0; i < N; i++) {
+      const node = payload.nodes[i];
+      if (this.hidden[i] || node.kind !== 'op') continue;
       for (let s = node.scope; s >= 0; s = this.scopeParent[s]) this.scopeSize[s]++;
-    });
+    }
+    // A group of one node draws as that node, and a group of none is not drawn.
+    for (let s = 1; s < S; s++) if (this.scopeSize[s] > 1) this.childScopes[this.scopeParent[s]].push(s);
+    for (let i = 0; i < N; i++) {
+      if (this.hidden[i]) continue;
+      let s = payload.nodes[i].scope;
+      while (s > 0 && this.scopeSize[s] <= 1) s = this.scopeParent[s];
+      this.nodeScope[i] = s;
+      this.childNodes[s].push(i);
+    }
+  }
+
+  private drawnForMap: Int32Array | undefined;
+  /** The node that shows a node: itself, or for a folded one the box it is a row or badge on (-1 when none). */
+  drawnFor(i: number): number {
+    if (!this.hidden[i]) return i;
+    if (!this.drawnForMap) {
+      const m = (this.drawnForMap = new Int32Array(this.n).fill(-1));
+      this.payload.nodes.forEach((node, c) => {
+        if (this.hidden[c]) return;
+        for (const r of node.rows ?? []) if (r.node !== undefined && m[r.node] < 0) m[r.node] = c;
+      });
+      this.payload.nodes.forEach((node, k) => {
+        if (m[k] < 0 && node.plumb !== undefined && !this.hidden[node.plumb]) m[k] = node.plumb;
+      });
+    }
+    return this.drawnForMap[i];
   }
 
   isGroup(item: number): boolean {
@@ -70,7 +124,7 @@ export class GraphViewModel {
   }
   /** The group directly containing an item. */
   parentScope(item: number): number {
-    return item >= this.n ? this.scopeParent[item - this.n] : this.payload.nodes[item].scope;
+    return item >= this.n ? this.scopeParent[item - this.n] : this.nodeScope[item];
   }
   groupLabel(scope: number): string {
     const name = this.payload.scopes[scope];
@@ -105,7 +159,7 @@ export class GraphViewModel {
   /** Expands every ancestor so a node becomes visible; returns true when anything changed. */
   reveal(node: number): boolean {
     let changed = false;
-    for (let s = this.payload.nodes[node].scope; s > 0; s = this.scopeParent[s]) {
+    for (let s = this.nodeScope[node]; s > 0; s = this.scopeParent[s]) {
       if (!this.expanded[s]) changed = true;
       this.expanded[s] = 1;
     }
@@ -123,7 +177,8 @@ export class GraphViewModel {
     }
     const rep = new Int32Array(n);
     for (let i = 0; i < n; i++) {
-      const c = collapsedAt[this.payload.nodes[i].scope];
+      if (this.hidden[i]) { rep[i] = -1; continue; }
+      const c = collapsedAt[this.nodeScope[i]];
       rep[i] = c >= 0 ? n + c : i;
     }
     const requests = new Map<number, GroupLayoutRequest & { local: Map<number, number>; seen: Set<number> }>();
@@ -141,7 +196,7 @@ export class GraphViewModel {
     for (let e = 0; e < edges.length; e++) {
       const a = rep[edges[e][0]];
       const b = rep[edges[e][1]];
-      if (a === b) continue;
+      if (a === b || a < 0 || b < 0) continue;
       const pa = this.parentScope(a);
       const pb = this.parentScope(b);
       if (pa === pb) {

@@ -16,6 +16,8 @@ export interface NodeOverlay {
   /** 'sequential' for magnitudes, 'diverging' for signed values around 0. */
   scale: 'sequential' | 'diverging';
   unit?: string;
+  /** Set when the values are categories (Compare's added/changed/unchanged), drawn as distinct colours, not a ramp. */
+  categories?: { value: number; label: string }[];
 }
 
 export interface TabContext {
