@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import type { EngineSettings } from '../protocol/settings';
-// The device names are the backend's own (a constants file, no runtime code).
-import { TFJS_BACKENDS } from '../runtime/backends/tfjs/devices';
+import { BACKEND_DEVICES } from '../protocol/devices';
 
 export type TfjsBackend = 'auto' | 'node' | 'wasm' | 'cpu';
 
@@ -9,7 +8,7 @@ const SECTION = 'modelInspector';
 
 function tfjsOrder(b: TfjsBackend): string[] | undefined {
   const start = TFJS_START[b];
-  return start === undefined ? undefined : TFJS_BACKENDS.slice(start);
+  return start === undefined ? undefined : BACKEND_DEVICES.tfjs.slice(start);
 }
 /** `modelInspector.tfjsBackend` as a TF.js device order: where to start, later ones kept as fallbacks. */
 const TFJS_START: Record<TfjsBackend, number | undefined> = { auto: undefined, node: 0, wasm: 1, cpu: 2 };

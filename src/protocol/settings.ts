@@ -1,5 +1,6 @@
 import type { Check } from './validate';
 import { arrayOf, obj, optional, str } from './validate';
+import { ALL_DEVICES, BACKEND_DEVICES } from './devices';
 
 /**
  * The engine's settings, sent by the host as one typed `configure` request (at start and whenever a setting changes)
@@ -13,9 +14,9 @@ export interface EngineSettings {
 
 export const EMPTY_SETTINGS: EngineSettings = { devices: {} };
 
-/** Device and provider names: lower-case words, as the backends define them (`cuda`, `tfjs-wasm`, `vulkan`). */
+/** A device or provider name some backend defines (`cuda`, `tfjs-wasm`, `vulkan`). */
 export const deviceName = (x: unknown, p: string): string | undefined =>
-  str(32)(x, p) ?? (/^[a-z0-9][a-z0-9-]*$/.test(x as string) ? undefined : `${p} is not a device name`);
+  str(32)(x, p) ?? (ALL_DEVICES.includes(x as string) ? undefined : `${p} must be one of ${ALL_DEVICES.join(', ')}`);
 
 export const settingsCheck: Check = obj({
   devices: (x, p) => {
@@ -23,7 +24,7 @@ export const settingsCheck: Check = obj({
     const entries = Object.entries(x);
     if (entries.length > 16) return `${p} has too many entries`;
     for (const [k, v] of entries) {
-      const problem = deviceName(k, `${p} key`) ?? optional(arrayOf(deviceName, 16))(v, `${p}.${k}`);
+      const problem = (Object.hasOwn(BACKEND_DEVICES, k) ? undefined : `${p} key ${k.slice(0, 40)} is not a backend`) ?? optional(arrayOf(deviceName, 16))(v, `${p}.${k}`);
       if (problem) return problem;
     }
     return undefined;

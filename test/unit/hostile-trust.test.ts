@@ -81,6 +81,8 @@ test('untrusted: viewing works, every executing method is refused with "untruste
     run: { runs: 1, providers: ['cpu'] },
     activations: { values: ['h'] },
     explain: { methods: ['occlusion'] },
+    runPrompt: { prompt: 'hello' },
+    explainPrompt: { prompt: 'hello', method: 'occlusion' },
   };
   for (const m of executing) {
     // Valid params, so the refusal is about trust, not about the request.

@@ -1,5 +1,7 @@
+import { BACKEND_DEVICES } from '../../../protocol/devices';
+
 /** llama.cpp builds node-llama-cpp ships as npm packages, best first; `cpu` is the build every platform has. */
-export const LLAMA_DEVICES = ['cuda', 'vulkan', 'metal', 'cpu'] as const;
+export const LLAMA_DEVICES = BACKEND_DEVICES['llama-cpp'];
 
 /** The prebuilt-binary package of one device on this platform (installed beside node-llama-cpp, never downloaded). */
 export function binaryPackage(device: string, platform = process.platform, arch = process.arch): string | undefined {

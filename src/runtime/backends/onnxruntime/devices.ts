@@ -1,2 +1,4 @@
-/** ONNX Runtime execution providers users can name, in the default preference (defined here only; no native load). */
-export const ORT_PROVIDERS = ['webgpu', 'cuda', 'tensorrt', 'dml', 'coreml', 'cpu'] as const;
+import { BACKEND_DEVICES } from '../../../protocol/devices';
+
+/** ONNX Runtime execution providers users can name, in the default preference (no native load here). */
+export const ORT_PROVIDERS = BACKEND_DEVICES.onnxruntime;

@@ -1,4 +1,5 @@
 import type { RuntimeBackend } from '../../backend';
+import { BACKEND_DEVICES } from '../../../protocol/devices';
 import type * as SavedModel from './saved-model';
 import { NEEDS_TFJS_NODE, tfjsNodeInstalled } from './needs-tfjs-node';
 
@@ -6,7 +7,7 @@ import { NEEDS_TFJS_NODE, tfjsNodeInstalled } from './needs-tfjs-node';
 export const tfjsNodeBackend: RuntimeBackend = {
   id: 'tfjs-node',
   name: 'TensorFlow (tfjs-node)',
-  devices: ['tfjs-node'],
+  devices: BACKEND_DEVICES['tfjs-node'],
   capabilities: ['tensors'],
   available: () => (tfjsNodeInstalled() ? true : NEEDS_TFJS_NODE),
   // eslint-disable-next-line @typescript-eslint/no-require-imports
