@@ -143,7 +143,7 @@ export function planLens(model: Model, logits: string): LensPlan | string {
   let closing: Node[];
   const starts = opens.flatMap((o, k) => (o ? [k] : []));
   if (starts.length) {
-    closing = starts.map((k, i) => (i + 1 < starts.length ? chain[starts[i + 1] - 1] : chain[chain.length - 1])).filter((n) => !!n);
+    closing = starts.map((_, i) => (i + 1 < starts.length ? chain[starts[i + 1] - 1] : chain[chain.length - 1])).filter((n) => !!n);
   } else {
     // no attention found: every residual Add is a point of the stream (a block may hold several)
     closing = chain;
