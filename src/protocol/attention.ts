@@ -38,6 +38,8 @@ export interface AttentionLayer {
   /** The node whose output holds the layer's probabilities (a Softmax), by name and by graph id. */
   node: string;
   nodeId: string;
+  /** The node's group in the graph ("blocks.3/attn"), so that clicking a group can open its layer. */
+  scope: string;
   heads: HeadSummary[];
 }
 

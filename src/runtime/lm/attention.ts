@@ -117,7 +117,7 @@ export async function attentionMaps(model: Model, o: AttentionOptions, onLayer?:
   let keptBytes = 0;
   const pending: Promise<void>[] = [];
   await readLayers(model, p, p.sites, o, (m) => {
-    result.layers.push({ index: m.site.index, node: m.site.node, nodeId: m.site.nodeId, heads: summarizeLayer(m, ids) });
+    result.layers.push({ index: m.site.index, node: m.site.node, nodeId: m.site.nodeId, scope: m.site.scope, heads: summarizeLayer(m, ids) });
     const [rows, cols] = thumbSize(m.rows, m.cols);
     const bytes = new Uint8Array(m.heads * rows * cols);
     for (let h = 0; h < m.heads; h++) thumbnail(headMap(m, h), m.rows, m.cols, bytes.subarray(h * rows * cols, (h + 1) * rows * cols), rows, cols);
