@@ -91,13 +91,15 @@ export const THUMB = 32;
  */
 export function thumbnail(a: Float32Array, t: number, tk: number, out: Uint8Array, rows: number, cols: number): void {
   const cells = new Float32Array(rows * cols);
+  const colCell = new Int32Array(tk);
+  for (let j = 0; j < tk; j++) colCell[j] = Math.floor((j * cols) / tk);
   let max = 0;
   for (let i = 0; i < t; i++) {
-    const r = Math.floor((i * rows) / t);
+    const base = Math.floor((i * rows) / t) * cols;
+    const row = a.subarray(i * tk, (i + 1) * tk);
     for (let j = 0; j < tk; j++) {
-      const c = Math.floor((j * cols) / tk);
-      const v = a[i * tk + j];
-      const k = r * cols + c;
+      const v = row[j];
+      const k = base + colCell[j];
       if (v > cells[k]) cells[k] = v;
       if (v > max) max = v;
     }

@@ -1,5 +1,6 @@
 import type { Model } from '../../model/graph';
 import { ModelError } from '../../model/errors';
+import { float16ToNumber } from '../../model/float-bits';
 import type { NdArray } from '../../formats/arrays/ndarray';
 import type { AttentionHeadResult, AttentionMapsResult, AttentionParams, HeadSummary } from '../../protocol/attention';
 import { backendWith } from '../backends/registry';
@@ -30,8 +31,13 @@ export interface PromptAttention {
   notes: string[];
 }
 
-/** Probabilities read per forward pass: a 1,000-token prompt on 12 heads is 48 MB a layer, so a few layers at a time. */
-const PASS_BYTES = 256 * 2 ** 20;
+/**
+ * Probabilities read per forward pass: a 1,000-token prompt on 12 heads is 48 MB a layer, so a 12-layer model takes
+ * two passes. Each pass is a whole forward pass, so fewer is faster; the bound keeps the engine's memory in check.
+ */
+const PASS_BYTES = 512 * 2 ** 20;
+/** Heads assumed before the first pass says how many a layer has (when the graph does not). */
+const GUESS_HEADS = 16;
 
 /** The prompt's ids and the layers to read, or why there are no maps (a sentence, not an error). */
 export async function preparePrompt(model: Model, o: AttentionOptions): Promise<PromptAttention | { unavailable: string }> {
@@ -50,13 +56,16 @@ export async function readLayers(model: Model, p: PromptAttention, sites: Attent
   const lm = p.opened.lm as TensorTokenModel;
   const feeds = lm.feeds([p.ids]);
   const t = p.ids.length;
-  // heads are not known before a pass; 64 bounds what one layer of any model here holds
-  const perLayer = Math.max(1, 64 * t * t * 4);
-  const group = Math.max(1, Math.floor(PASS_BYTES / perLayer));
-  for (let g = 0; g < sites.length; g += group) {
+  // the first pass guesses a layer's bytes (the graph's head count, else 16 heads); the layers read then say it
+  const shape = model.graph.values.get(sites[0]?.value ?? '')?.shape;
+  const heads = shape?.length === 4 && typeof shape[1] === 'number' ? shape[1] : GUESS_HEADS;
+  let perLayer = heads * t * t * 4;
+  for (let g = 0; g < sites.length;) {
     if (o.signal?.aborted) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
+    const group = Math.max(1, Math.floor(PASS_BYTES / perLayer));
     const chunk = sites.slice(g, g + group);
-    o.onProgress?.(g / sites.length, `reading attention of layers ${chunk[0].index}–${chunk[chunk.length - 1].index}`);
+    g += chunk.length;
+    o.onProgress?.(g / sites.length, `reading attention of layer${chunk.length > 1 ? 's' : ''} ${chunk[0].index}${chunk.length > 1 ? `–${chunk[chunk.length - 1].index}` : ''}`);
     let got: Map<string, NdArray>;
     try {
       got = await backend.intermediates!(model, p.opened.session, feeds, chunk.map((s) => s.value), o.signal);
@@ -64,7 +73,12 @@ export async function readLayers(model: Model, p: PromptAttention, sites: Attent
       if (e instanceof ModelError || (e as Error).name === 'AbortError') throw e;
       throw new ModelError(model.path, `the attention probabilities could not be read (${oneLine(e)})`);
     }
-    for (const site of chunk) each(layerMaps(model, site, got.get(site.value), t));
+    for (const site of chunk) {
+      const m = layerMaps(model, site, got.get(site.value), t);
+      perLayer = m.data.byteLength;
+      each(m);
+    }
+    got.clear();
   }
 }
 
@@ -76,7 +90,7 @@ function layerMaps(model: Model, site: AttentionSite, a: NdArray | undefined, t:
   const ok = (s.length === 4 && s[0] === 1) || s.length === 3;
   const [heads, rows, cols] = s.length === 4 ? [s[1], s[2], s[3]] : [s[0], s[1], s[2]];
   if (!ok || rows !== t) throw new ModelError(model.path, `the attention probabilities ${site.value} have shape [${s.join(', ')}], expected [1, heads, ${t}, ${t}]`);
-  const data = a.data instanceof Float32Array ? a.data : Float32Array.from(a.data as ArrayLike<number>);
+  const data = a.data instanceof Float32Array ? a.data : a.dtype === 'float16' ? Float32Array.from(a.data as Uint16Array, float16ToNumber) : Float32Array.from(a.data as ArrayLike<number>);
   return { site, heads, rows, cols, data };
 }
 
@@ -89,10 +103,26 @@ export function summarizeLayer(m: LayerMaps, ids: readonly number[]): HeadSummar
   return Array.from({ length: m.heads }, (_, h) => summarizeHead(headMap(m, h), m.rows, m.cols, ids));
 }
 
-/** The last prompt's maps per model, reused by head requests while they fit (else the layer is read again). */
-const KEEP_BYTES = 256 * 2 ** 20;
-const kept = new WeakMap<Model, { key: string; layers: Map<number, LayerMaps> }>();
+/**
+ * The last prompt's maps per model, as the panel gets them (weight·65535 in a uint16, half a float's bytes), with
+ * their summaries: a click on a head answers at once. Layers past the bound are read again when asked for.
+ */
+const KEEP_BYTES = 512 * 2 ** 20;
+interface KeptLayer {
+  heads: number;
+  rows: number;
+  cols: number;
+  q: Uint16Array;
+  summaries: HeadSummary[];
+}
+const kept = new WeakMap<Model, { key: string; layers: Map<number, KeptLayer> }>();
 const keyOf = (o: AttentionParams) => JSON.stringify([o.prompt, o.tokenizer ?? null, o.providers ?? null]);
+
+function quantize(a: Float32Array): Uint16Array {
+  const q = new Uint16Array(a.length);
+  for (let k = 0; k < a.length; k++) q[k] = Math.round(Math.min(1, Math.max(0, a[k])) * 65535);
+  return q;
+}
 
 /**
  * Every layer's per-head summaries and thumbnails for a prompt. `onLayer` sees each layer's full maps once (the
@@ -113,17 +143,18 @@ export async function attentionMaps(model: Model, o: AttentionOptions, onLayer?:
     ms: 0,
     notes: [...p.notes],
   };
-  const keep = new Map<number, LayerMaps>();
+  const keep = new Map<number, KeptLayer>();
   let keptBytes = 0;
   const pending: Promise<void>[] = [];
   await readLayers(model, p, p.sites, o, (m) => {
-    result.layers.push({ index: m.site.index, node: m.site.node, nodeId: m.site.nodeId, scope: m.site.scope, heads: summarizeLayer(m, ids) });
+    const summaries = summarizeLayer(m, ids);
+    result.layers.push({ index: m.site.index, node: m.site.node, nodeId: m.site.nodeId, scope: m.site.scope, heads: summaries });
     const [rows, cols] = thumbSize(m.rows, m.cols);
     const bytes = new Uint8Array(m.heads * rows * cols);
     for (let h = 0; h < m.heads; h++) thumbnail(headMap(m, h), m.rows, m.cols, bytes.subarray(h * rows * cols, (h + 1) * rows * cols), rows, cols);
     result.thumbs = { rows, cols, layers: [...result.thumbs!.layers, Buffer.from(bytes).toString('base64')] };
-    keptBytes += m.data.byteLength;
-    if (keptBytes <= KEEP_BYTES) keep.set(m.site.index, m);
+    keptBytes += m.data.byteLength / 2;
+    if (keptBytes <= KEEP_BYTES) keep.set(m.site.index, { heads: m.heads, rows: m.rows, cols: m.cols, q: quantize(m.data), summaries });
     if (onLayer) pending.push(Promise.resolve(onLayer(m)));
   });
   await Promise.all(pending);
@@ -140,19 +171,28 @@ export async function attentionHead(model: Model, o: AttentionOptions & { layer:
   const site = p.sites[o.layer];
   if (!site) throw new ModelError(model.path, `layer ${o.layer} does not exist: the model has ${p.sites.length} attention layers`);
   const have = kept.get(model);
-  let m = have?.key === keyOf(o) ? have.layers.get(o.layer) : undefined;
-  if (!m) await readLayers(model, p, [site], o, (x) => (m = x));
-  const maps = m!;
-  if (o.head >= maps.heads) throw new ModelError(model.path, `head ${o.head} does not exist: layer ${o.layer} has ${maps.heads} heads`);
-  const a = headMap(maps, o.head);
-  const q = new Uint16Array(a.length);
-  for (let k = 0; k < a.length; k++) q[k] = Math.round(Math.min(1, Math.max(0, a[k])) * 65535);
+  let k = have?.key === keyOf(o) ? have.layers.get(o.layer) : undefined;
+  if (!k) {
+    await readLayers(model, p, [site], o, (m) => {
+      k = { heads: m.heads, rows: m.rows, cols: m.cols, q: new Uint16Array(0), summaries: [] };
+      if (o.head < m.heads) {
+        const a = headMap(m, o.head);
+        k.summaries[o.head] = summarizeHead(a, m.rows, m.cols, p.ids);
+        k.q = new Uint16Array(m.heads * m.rows * m.cols);
+        k.q.set(quantize(a), o.head * m.rows * m.cols);
+      }
+    });
+  }
+  const layer = k!;
+  if (o.head >= layer.heads) throw new ModelError(model.path, `head ${o.head} does not exist: layer ${o.layer} has ${layer.heads} heads`);
+  const n = layer.rows * layer.cols;
+  const q = layer.q.subarray(o.head * n, (o.head + 1) * n);
   return {
     layer: o.layer,
     head: o.head,
-    rows: maps.rows,
-    cols: maps.cols,
+    rows: layer.rows,
+    cols: layer.cols,
     weights: Buffer.from(q.buffer, q.byteOffset, q.byteLength).toString('base64'),
-    summary: summarizeHead(a, maps.rows, maps.cols, p.ids),
+    summary: layer.summaries[o.head],
   };
 }
