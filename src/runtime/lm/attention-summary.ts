@@ -4,7 +4,7 @@ import type { HeadSummary } from '../../protocol/attention';
  * Numbers that say what one attention head does, from its map A[i][j] (query i, key j; each row sums to 1) and the
  * prompt's ids. Averages are over query rows; rows that cannot show a behaviour are left out of its average.
  */
-export function summarizeHead(a: Float32Array, t: number, tk: number, ids: readonly number[]): HeadSummary {
+export function summarizeHead(a: Float32Array, t: number, tk: number, ids: readonly number[], piece?: (id: number) => string): HeadSummary {
   let entropy = 0;
   let first = 0;
   let prev = 0;
@@ -59,7 +59,7 @@ export function summarizeHead(a: Float32Array, t: number, tk: number, ids: reado
     peak: { position: peak, weight: last[peak] },
     role: '',
   };
-  s.role = describeHead(s, t, inductionRows > 0);
+  s.role = describeHead(s, t, inductionRows > 0, piece && peak < ids.length ? piece(ids[peak]) : undefined);
   return s;
 }
 
@@ -67,7 +67,7 @@ export function summarizeHead(a: Float32Array, t: number, tk: number, ids: reado
  * One sentence for what a head mostly does, from the largest of its pattern scores (each in [0, 1]); a head that
  * none describes well spreads its attention (entropy near uniform) or looks at content.
  */
-export function describeHead(s: HeadSummary, t: number, canInduct: boolean): string {
+export function describeHead(s: HeadSummary, t: number, canInduct: boolean, peakText?: string): string {
   const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
   const scored: [number, string][] = [
     [s.firstToken, `attends to the first token (an attention sink): ${pct(s.firstToken)} of its weight`],
@@ -80,7 +80,7 @@ export function describeHead(s: HeadSummary, t: number, canInduct: boolean): str
   // mean row entropy against a uniform row's (rows grow in a causal map; ln(t) bounds them all)
   const uniform = Math.log(Math.max(2, t));
   if (s.entropy > 0.8 * uniform) return `spreads its attention broadly (entropy ${s.entropy.toFixed(2)} of at most ${uniform.toFixed(2)} nats)`;
-  return `looks at content: from the last token it looks most at position ${s.peak.position} (${pct(s.peak.weight)})`;
+  return `looks at content: from the last token it looks most at position ${s.peak.position}${peakText === undefined ? '' : ` (${JSON.stringify(peakText)})`} with ${pct(s.peak.weight)} of its weight`;
 }
 
 export const THUMB = 32;

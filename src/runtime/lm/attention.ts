@@ -99,8 +99,8 @@ export function headMap(m: LayerMaps, h: number): Float32Array {
   return m.data.subarray(h * m.rows * m.cols, (h + 1) * m.rows * m.cols);
 }
 
-export function summarizeLayer(m: LayerMaps, ids: readonly number[]): HeadSummary[] {
-  return Array.from({ length: m.heads }, (_, h) => summarizeHead(headMap(m, h), m.rows, m.cols, ids));
+export function summarizeLayer(m: LayerMaps, ids: readonly number[], piece?: (id: number) => string): HeadSummary[] {
+  return Array.from({ length: m.heads }, (_, h) => summarizeHead(headMap(m, h), m.rows, m.cols, ids, piece));
 }
 
 /**
@@ -147,7 +147,7 @@ export async function attentionMaps(model: Model, o: AttentionOptions, onLayer?:
   let keptBytes = 0;
   const pending: Promise<void>[] = [];
   await readLayers(model, p, p.sites, o, (m) => {
-    const summaries = summarizeLayer(m, ids);
+    const summaries = summarizeLayer(m, ids, (id) => opened.tokenizer.piece(id));
     result.layers.push({ index: m.site.index, node: m.site.node, nodeId: m.site.nodeId, scope: m.site.scope, heads: summaries });
     const [rows, cols] = thumbSize(m.rows, m.cols);
     const bytes = new Uint8Array(m.heads * rows * cols);
@@ -177,7 +177,7 @@ export async function attentionHead(model: Model, o: AttentionOptions & { layer:
       k = { heads: m.heads, rows: m.rows, cols: m.cols, q: new Uint16Array(0), summaries: [] };
       if (o.head < m.heads) {
         const a = headMap(m, o.head);
-        k.summaries[o.head] = summarizeHead(a, m.rows, m.cols, p.ids);
+        k.summaries[o.head] = summarizeHead(a, m.rows, m.cols, p.ids, (id) => p.opened.tokenizer.piece(id));
         k.q = new Uint16Array(m.heads * m.rows * m.cols);
         k.q.set(quantize(a), o.head * m.rows * m.cols);
       }
