@@ -114,8 +114,11 @@ export async function logitLens(model: Model, o: LensOptions): Promise<LensResul
     const rows = all.length / vocab;
     const top = [];
     let tgt: { p: number; rank: number } | undefined;
-    for (let i = 0; i < Math.min(t, rows); i++) {
-      const lp = logSoftmaxInto(all.subarray(i * vocab, (i + 1) * vocab), row);
+    // a head that keeps only the last positions (logits [B, 1, V]) gives rows for the end of the prompt
+    const first = t - Math.min(t, rows);
+    for (let r = 0; r < Math.min(t, rows); r++) {
+      const i = first + r;
+      const lp = logSoftmaxInto(all.subarray(r * vocab, (r + 1) * vocab), row);
       let best = 0;
       for (let j = 1; j < vocab; j++) if (lp[j] > lp[best]) best = j;
       top.push({ position: i, id: best, text: tok.piece(best), p: Math.exp(lp[best]) });
