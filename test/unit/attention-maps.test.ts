@@ -17,6 +17,7 @@ import { planLens } from '../../src/runtime/lm/lens-pattern';
 import { summarizeHead } from '../../src/runtime/lm/attention-summary';
 import { runCli } from '../../src/cli';
 import { releaseModel } from '../../src/runtime/run-model';
+import { OnnxBuilder, writeModel } from '../support/onnx-builder';
 
 const skip = torchUnavailable();
 
@@ -221,4 +222,60 @@ test('logitLens: a target that is not one token is a clear error', { skip }, asy
   await withModel(join(dir, 'model.onnx'), async (m) => {
     await assert.rejects(logitLens(m, { prompt: '1 2', target: 'hello world' }), /model\.onnx: the target "hello world" is not one token/);
   });
+});
+
+/** input_ids → embedding → Q, K, V → ONNX Attention (opset 23, 2 heads, causal) → logits; with or without its probabilities output. */
+function attention23(dir: string, name: string, probs: boolean) {
+  const [v, d, heads] = [11, 8, 2];
+  const rnd = (n: number, seed: number) => Array.from({ length: n }, (_, i) => Math.sin(seed * 100 + i * 1.7) * 0.8);
+  const w = { emb: rnd(v * d, 1), wq: rnd(d * d, 2), wk: rnd(d * d, 3), wv: rnd(d * d, 4), out: rnd(d * v, 5) };
+  const b = new OnnxBuilder().opset('', 23);
+  b.irVersion = 10;
+  b.input('input_ids', 'int64', ['batch', 'seq'])
+    .initializer('emb', 'float32', [v, d], w.emb).initializer('wq', 'float32', [d, d], w.wq).initializer('wk', 'float32', [d, d], w.wk)
+    .initializer('wv', 'float32', [d, d], w.wv).initializer('out', 'float32', [d, v], w.out)
+    .node('Gather', ['emb', 'input_ids'], ['x'])
+    .node('MatMul', ['x', 'wq'], ['q']).node('MatMul', ['x', 'wk'], ['k']).node('MatMul', ['x', 'wv'], ['v'])
+    .node('Attention', ['q', 'k', 'v'], probs ? ['y', '', '', 'probs'] : ['y'], { q_num_heads: heads, kv_num_heads: heads, is_causal: 1, ...(probs ? { qk_matmul_output_mode: 3 } : {}) }, { name: 'attn' })
+    .node('MatMul', ['y', 'out'], ['logits'])
+    .output('logits', 'float32', ['batch', 'seq', v]);
+  return { file: writeModel(dir, name, b), w, d, heads };
+}
+
+test('ONNX Attention (opset 23): its probabilities output is read when it has one, else a sentence', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'attention-23-'));
+  try {
+    const ids = [3, 1, 4, 1, 5, 9];
+    const t = ids.length;
+    const { file, w, d, heads } = attention23(dir, 'with.onnx', true);
+    await withModel(file, async (m) => {
+      const r = await attentionMaps(m, { prompt: ids.join(' ') });
+      assert.equal(r.unavailable, undefined);
+      assert.equal(r.layers.length, 1);
+      assert.equal(r.layers[0].node, 'attn');
+      const h = await attentionHead(m, { prompt: ids.join(' '), layer: 0, head: 1 });
+      const q16 = new Uint16Array(new Uint8Array(Buffer.from(h.weights, 'base64')).buffer);
+      // the reference, computed here: softmax(q kᵀ / √dh) over keys j ≤ i, for head 1's slice of the hidden size
+      const dh = d / heads;
+      const x = ids.map((id) => w.emb.slice(id * d, (id + 1) * d));
+      const proj = (wm: number[]) => x.map((row) => Array.from({ length: d }, (_, c) => row.reduce((s, xv, r) => s + xv * wm[r * d + c], 0)));
+      const [q, k] = [proj(w.wq), proj(w.wk)];
+      for (let i = 0; i < t; i++) {
+        const s = Array.from({ length: i + 1 }, (_, j) => q[i].slice(dh, 2 * dh).reduce((a, qv, c) => a + qv * k[j][dh + c], 0) / Math.sqrt(dh));
+        const mx = Math.max(...s);
+        const z = s.reduce((a, b) => a + Math.exp(b - mx), 0);
+        for (let j = 0; j < t; j++) {
+          const want = j <= i ? Math.exp(s[j] - mx) / z : 0;
+          assert.ok(Math.abs(q16[i * t + j] / 65535 - want) < 2e-5, `[${i}, ${j}] ${q16[i * t + j] / 65535} vs ${want}`);
+        }
+      }
+    });
+    const without = attention23(dir, 'without.onnx', false).file;
+    await withModel(without, async (m) => {
+      const r = await attentionMaps(m, { prompt: ids.join(' ') });
+      assert.match(r.unavailable ?? '', /1 Attention \(ONNX opset 23, without its probabilities output\) node/);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
