@@ -12,6 +12,8 @@ import { attentionHead, attentionMaps } from '../../src/runtime/lm/attention';
 import { logitLens } from '../../src/runtime/lm/lens';
 import type { AttentionHeadParams } from '../../src/protocol/attention';
 import { startHarness, type Harness } from './webview-harness';
+import { buildGraphPayload } from '../../src/engine/graph-payload';
+import { buildNodeDetails } from '../../src/engine/graph-details';
 import { attentionModels, torchUnavailable } from '../support/attention-models';
 
 const root = resolve(__dirname, '../..');
@@ -34,6 +36,8 @@ async function openTab(file: string, theme: 'light' | 'dark', heads: AttentionHe
     view: 'panel', theme, width: 1400, height: 1100,
     handlers: {
       getOverview: () => summarize(model, statSync(file).size),
+      getGraph: (p) => buildGraphPayload(model, p.graph ?? ''),
+      getNodeDetails: (p) => buildNodeDetails(model, p.graph ?? '', p.nodeId),
       attentionMaps: (p) => attentionMaps(model, p),
       attentionHead: (p) => {
         heads.push(p);
@@ -117,6 +121,32 @@ test('Attention tab: fused attention shows the sentence, not an error', { skip }
     assert.equal(await page.locator('#mi-attn-error').isVisible(), false);
     assert.equal(await page.locator('canvas.mi-attn-thumb').count(), 0);
     await page.screenshot({ path: join(artifacts, 'attention-fused.png'), fullPage: true });
+    assert.deepEqual(v.problems, []);
+  } finally {
+    await v.close();
+    await model.dispose?.();
+  }
+});
+
+test('from the Graph: a Softmax\'s "Attention maps" button opens its layer in the Attention tab', { skip }, async () => {
+  const dir = join(attentionModels(), 'l6-causal');
+  const ids: number[] = JSON.parse(readFileSync(join(dir, 'ids.json'), 'utf8'));
+  const heads: AttentionHeadParams[] = [];
+  const { v, model } = await openTab(join(dir, 'model.onnx'), 'light', heads);
+  try {
+    const { page } = v;
+    await page.locator('#mi-attn-prompt').fill(ids.join(' '));
+    await page.locator('#mi-attn-run').click();
+    await page.locator('#mi-attn-lens').waitFor({ timeout: 60_000 });
+    const softmax = model.graph.nodes.filter((n) => n.opType === 'Softmax')[4];
+    await page.locator('[data-tab="graph"]').click();
+    await page.locator('canvas.view').waitFor({ timeout: 30_000 });
+    // page-side expression as a string: tsx would inject helpers into a function that the page does not have
+    await page.evaluate(`document.querySelector('.mi-graph').parentElement.miGraph.focusNode(${JSON.stringify(softmax.id)})`);
+    await page.locator('.side button.mi-attn-link').click({ timeout: 10_000 });
+    await page.locator('#mi-attn-role', { hasText: 'Layer 4, head' }).waitFor({ timeout: 30_000 });
+    assert.equal(heads.at(-1)?.layer, 4);
+    assert.equal(await page.locator('.mi-attn-layer.current').innerText(), 'layer 4');
     assert.deepEqual(v.problems, []);
   } finally {
     await v.close();
