@@ -5,7 +5,7 @@
 // all maps (what the webview never gets); then in the real webview (headless Chromium, the browser tests' harness)
 // the time from the click to all thumbnails drawn and from a thumbnail's click to its map drawn. The raw baseline is
 // one bare onnxruntime forward pass of the same prompt in the same run. Prints one JSON line.
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { openModel } from '../../src/formats/registry';
 import { attentionHead, attentionMaps } from '../../src/runtime/lm/attention';
@@ -13,7 +13,7 @@ import { releaseModel } from '../../src/runtime/run-model';
 import { benchModel } from '../../test/support/attention-models';
 import { startHarness } from '../../test/browser/webview-harness';
 import { summarize } from '../../src/runtime/summary';
-import { statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
@@ -100,9 +100,13 @@ async function inBrowser(model: Awaited<ReturnType<typeof openModel>>, path: str
     const browserGridMs = performance.now() - t0;
     await page.locator('#mi-attn-role').waitFor({ state: 'visible' });
     const t1 = performance.now();
+    await page.locator('#mi-attn-scale').selectOption('row');
     await page.locator('canvas.mi-attn-thumb[data-layer="11"][data-head="11"]').click();
     await page.locator('#mi-attn-role', { hasText: 'Layer 11, head 11' }).waitFor({ timeout: 60_000 });
     const browserHeadMs = performance.now() - t1;
+    const shot = resolve(__dirname, '../../test-artifacts/attention-bench.png');
+    mkdirSync(dirname(shot), { recursive: true });
+    await page.screenshot({ path: shot, fullPage: true });
     await v.close();
     return { browserGridMs: Math.round(browserGridMs), browserHeadMs: Math.round(browserHeadMs), bytesSentToWebview: sent };
   } finally {

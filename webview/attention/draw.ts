@@ -46,8 +46,11 @@ export interface MapLayout {
   every: number;
 }
 
-/** One head's map: cells scaled to the head's maximum, token labels along the top (keys) and left (queries). */
-export function drawHeadMap(canvas: HTMLCanvasElement, w: Float32Array, rows: number, cols: number, tokens: string[]): MapLayout {
+/**
+ * One head's map: cells scaled to the head's maximum, or each row to its own (long prompts: a causal row i spreads
+ * over i keys, so later rows fade next to the first), token labels along the top (keys) and left (queries).
+ */
+export function drawHeadMap(canvas: HTMLCanvasElement, w: Float32Array, rows: number, cols: number, tokens: string[], perRow = false): MapLayout {
   const cell = Math.max(1, Math.min(24, Math.floor(560 / Math.max(rows, cols))));
   const margin = 72;
   const every = Math.max(1, Math.ceil(11 / cell));
@@ -57,10 +60,15 @@ export function drawHeadMap(canvas: HTMLCanvasElement, w: Float32Array, rows: nu
   const dark = isDark();
   const fg = getComputedStyle(document.body).color || (dark ? '#ddd' : '#222');
   g.clearRect(0, 0, canvas.width, canvas.height);
-  let max = 0;
-  for (const v of w) if (v > max) max = v;
+  let headMax = 0;
+  for (const v of w) if (v > headMax) headMax = v;
   const img = g.createImageData(cols * cell, rows * cell);
   for (let i = 0; i < rows; i++) {
+    let max = headMax;
+    if (perRow) {
+      max = 0;
+      for (let j = 0; j < cols; j++) if (w[i * cols + j] > max) max = w[i * cols + j];
+    }
     for (let j = 0; j < cols; j++) {
       const [r, gg, b] = ramp(max > 0 ? w[i * cols + j] / max : 0, dark);
       for (let y = 0; y < cell; y++) {

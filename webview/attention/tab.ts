@@ -47,6 +47,8 @@ export function createAttentionTab(): Tab {
   const unavailable = h('p', { id: 'mi-attn-unavailable', class: 'mi-warnings mi-wrap', hidden: true });
   const info = h('p', { id: 'mi-attn-info', class: 'mi-muted mi-wrap' });
   const grid = h('div', { id: 'mi-attn-grid', class: 'mi-attn-grid' });
+  const scale = h('select', { id: 'mi-attn-scale', title: 'how the map\'s colours are scaled' },
+    h('option', { value: 'head' }, 'the head\'s largest weight'), h('option', { value: 'row' }, 'each row\'s largest weight'));
   const mapCanvas = h('canvas', { id: 'mi-attn-map', class: 'mi-attn-map', hidden: true });
   const hover = h('div', { id: 'mi-attn-hover', class: 'mi-attn-hover' });
   const role = h('p', { id: 'mi-attn-role', class: 'mi-attn-role mi-wrap' });
@@ -129,7 +131,7 @@ export function createAttentionTab(): Tab {
       const u16 = new Uint16Array(q.buffer, q.byteOffset, q.byteLength / 2);
       const w = Float32Array.from(u16, (x) => x / 65535);
       mapCanvas.hidden = false;
-      const layout = drawHeadMap(mapCanvas, w, r.rows, r.cols, tokens());
+      const layout = drawHeadMap(mapCanvas, w, r.rows, r.cols, tokens(), scale.value === 'row');
       head = { r, w, layout };
       hover.textContent = 'hover the map for weights';
       describe(r);
@@ -243,6 +245,9 @@ export function createAttentionTab(): Tab {
       runButton.addEventListener('click', () => void run());
       sortRow.append('sort heads by ', sort);
       sort.addEventListener('change', renderGrid);
+      scale.addEventListener('change', () => {
+        if (head) head.layout = drawHeadMap(mapCanvas, head.w, head.r.rows, head.r.cols, tokens(), scale.value === 'row');
+      });
       container.append(
         notice, cannot,
         body = h('div', { id: 'mi-attn-body', class: 'mi-attn' },
@@ -251,7 +256,7 @@ export function createAttentionTab(): Tab {
           h('div', { class: 'mi-attn-row' }, 'tokenizer ', tokenizer, ' lens target ', target, runButton, job.cancelButton, job.status),
           job.error, unavailable, info,
           sortRow,
-          h('div', { class: 'mi-attn-main' }, grid, h('div', { class: 'mi-attn-head' }, role, mapCanvas, hover)),
+          h('div', { class: 'mi-attn-main' }, grid, h('div', { class: 'mi-attn-head' }, role, h('div', { class: 'mi-attn-row' }, 'colours scaled to ', scale), mapCanvas, hover)),
           lensUnavailable, lensInfo, lensBox),
       );
       refresh();
