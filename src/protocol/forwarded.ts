@@ -10,12 +10,14 @@ import { runValidators } from './run';
 import { explainValidators } from './explain';
 import type { PromptMethods } from './prompt';
 import { promptValidators } from './prompt';
+import type { AttentionMethods } from './attention';
+import { attentionValidators } from './attention';
 
 /**
  * Feature requests a view makes about its model. The webview sends them without a modelId; the host checks them
  * with `forwardedValidators`, adds the panel's modelId and forwards them to the engine unchanged.
  */
-export type ForwardedMethods = GraphMethods & StatsMethods & RunMethods & ExplainMethods & PromptMethods;
+export type ForwardedMethods = GraphMethods & StatsMethods & RunMethods & ExplainMethods & PromptMethods & AttentionMethods;
 
 export const forwardedValidators: { [K in keyof ForwardedMethods]: Check } = {
   ...graphValidators,
@@ -23,6 +25,7 @@ export const forwardedValidators: { [K in keyof ForwardedMethods]: Check } = {
   ...runValidators,
   ...explainValidators,
   ...promptValidators,
+  ...attentionValidators,
 };
 
 export const forwardedMethodNames = Object.keys(forwardedValidators) as (keyof ForwardedMethods & string)[];

@@ -23,6 +23,8 @@ import { sidePanelScenario } from './scenarios/side-panel';
 import { runScenario, weightsScenario } from './scenarios/tabs';
 import { cannotRunScenario, openFormat, tensorTreeScenario, type FormatCase } from './scenarios/formats';
 import { compareScenario, explorerCompareScenario, perturbedCopy } from './scenarios/compare';
+import { attentionScenario } from './scenarios/attention';
+import { attentionModels, torchUnavailable } from '../support/attention-models';
 import {
   bundleSuite, conformanceModel, installVsix, installedExtensionDir, makeWorkspace, packageVsix, resetUserSettings, setupCodeServer,
   startServer, stopServer, timed, vsixLimitBytes,
@@ -310,5 +312,15 @@ describe('Model Inspector in code-server', { timeout: 15 * 60_000 }, () => {
         a: 'tiny-cnn.onnx', aPath: join(ws, 'tiny-cnn.onnx'), bPath: join(ws, 'tiny-cnn-tuned.onnx'), other: 'tiny-cnn-tuned.onnx', changed, matched: mainNodes,
       });
       await explorerCompareScenario(page, wb, { a: 'tiny-cnn.onnx', b: 'tiny-cnn-tuned.onnx', screenshot: 'compare-explorer.png' });
+    }));
+
+  test('p) Attention tab: grid, one head\'s map and the logit lens for a prompt on a torch-built transformer', { skip: torchUnavailable() }, () =>
+    scenario('attention', async (page) => {
+      const dir = join(attentionModels(), 'l6-causal');
+      const ids = JSON.parse(readFileSync(join(dir, 'ids.json'), 'utf8')) as number[];
+      const ws = makeWorkspace('attention', { 'lm.onnx': join(dir, 'model.onnx') });
+      const wb = new Workbench(page);
+      await wb.open(ws, { expectFile: 'lm.onnx' });
+      await attentionScenario(page, wb, { model: 'lm.onnx', prompt: ids.join(' '), layers: 6, heads: 4, tokens: ids.length });
     }));
 });

@@ -22,6 +22,7 @@ import { nodeCount } from './renderer';
 import { buildDom } from './dom';
 import { wireGraphInput } from './graph-input';
 import { renderLegend } from './legend';
+import { appendAttentionLink, groupHasSoftmax } from '../attention/graph-hook';
 import type { GraphDom } from './dom';
 
 /** At most this many edge values without a declared shape are run for, when the graph opens. */
@@ -276,6 +277,7 @@ export class GraphView {
     this.dom.side.hidden = false;
     if (vm.isGroup(item)) {
       renderGroupDetails(this.dom.side, vm, vm.scopeOf(item));
+      if (!vm.payload.graph && groupHasSoftmax(vm, vm.scopeOf(item))) appendAttentionLink(this.dom.side, { scope: vm.payload.scopes[vm.scopeOf(item)] }, (a) => this.ctx.navigate('attention', a));
       return;
     }
     const node = vm.payload.nodes[item];
@@ -296,6 +298,7 @@ export class GraphView {
         // Only main-graph values can be exposed as runtime outputs.
         ...(vm.payload.graph ? {} : { showActivation: (v: string) => this.ctx.navigate('run', { activation: v }) }),
       });
+      if (d.opType === 'Softmax' && !vm.payload.graph) appendAttentionLink(this.dom.side, { nodeId: node.id }, (a) => this.ctx.navigate('attention', a));
     } catch (e) {
       if (seq === this.detailsSeq) this.dom.side.textContent = `Could not load details: ${e instanceof Error ? e.message : String(e)}`;
     }

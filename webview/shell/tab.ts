@@ -2,7 +2,7 @@ import type { RpcEndpoint } from '../../src/protocol/rpc';
 import type { HostEvents, HostMethods, WebviewEvents, WebviewMethods } from '../../src/protocol/webview';
 import type { ModelSummary } from '../../src/protocol/summary';
 
-export type TabId = 'overview' | 'graph' | 'weights' | 'run' | 'explain' | 'compare';
+export type TabId = 'overview' | 'graph' | 'weights' | 'run' | 'explain' | 'attention' | 'compare';
 
 /** The webview's end of the host channel. */
 export type HostRpc = RpcEndpoint<WebviewMethods, HostMethods, HostEvents, WebviewEvents>;

@@ -5,6 +5,7 @@ import { createRunTab } from '../run/tab';
 import { weightsTab } from '../weights/tab';
 import { createExplainTab } from '../explain/tab';
 import { createCompareTab } from '../compare/tab';
+import { createAttentionTab } from '../attention/tab';
 
 /**
  * The panel's tabs, in order. A feature plugs in by replacing its `comingSoon(...)` line with its factory from
@@ -16,5 +17,6 @@ export const tabFactories: (() => Tab)[] = [
   () => weightsTab,
   createRunTab,
   createExplainTab,
+  createAttentionTab,
   createCompareTab,
 ];

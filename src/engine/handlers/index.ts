@@ -1,5 +1,6 @@
 import type { EngineMethods } from '../../protocol/engine';
 import type { Handlers } from '../../protocol/rpc';
+import { attentionHandlers } from './attention';
 import { compareHandlers } from './compare';
 import { coreHandlers } from './core';
 import { explainHandlers } from './explain';
@@ -17,6 +18,7 @@ import type { EngineServices } from './types';
 export function engineHandlers(services: EngineServices): Partial<Handlers<EngineMethods>> {
   return {
     ...coreHandlers(services),
+    ...attentionHandlers(services),
     ...compareHandlers(services),
     ...explainHandlers(services),
     ...graphHandlers(services),
