@@ -5,7 +5,7 @@ import type { TokenMethod } from '../protocol/prompt';
 import type { RuntimeSession } from '../runtime/session';
 import { lmSignature } from '../runtime/lm/signature';
 import { selectTfjsBackend } from '../runtime/backends/tfjs/backend';
-import { loadDifferentiable, UnsupportedOperatorError } from './onnx-executor';
+import { loadDifferentiable, UnsupportedOperatorError, type DifferentiableModel } from './onnx-executor';
 import { withKernelFallback } from './kernel-fallback';
 
 export interface EmbeddingAttribution {
@@ -49,13 +49,7 @@ export async function embeddingAttribution(
   const lookup = embeddingLookup(model, sig.ids);
   if (!lookup) throw new ModelError(model.path, 'has no embedding lookup (a Gather from an embedding table indexed by the token ids) to take gradients at; occlusion and shapley still work');
   await selectTfjsBackend(undefined);
-  let dm;
-  try {
-    dm = await loadDifferentiable(model, { signal: o.signal });
-  } catch (e) {
-    if (e instanceof UnsupportedOperatorError) throw new ModelError(model.path, `gradient methods cannot run: unsupported operator(s) ${e.ops.join(', ')} (occlusion and shapley still work)`);
-    throw e;
-  }
+  const dm = await differentiable(model, o.signal);
   const t = ids.length;
   const ones = (name: string | undefined, fill: (c: number) => number, out: Record<string, tf.Tensor>) => {
     if (name) out[name] = tf.tensor2d([Array.from({ length: t }, (_, c) => fill(c))], [1, t], 'int32');
@@ -67,10 +61,10 @@ export async function embeddingAttribution(
     ones(sig.positionIds, (c) => c, fixed);
     ones(sig.tokenTypeIds, () => 0, fixed);
     for (const p of sig.past) fixed[p.name] = tf.zeros((p.shape ?? []).map((d, k) => (k === 0 ? 1 : typeof d === 'number' ? d : 0)), 'float32');
+    // The table is the model's own weight tensor: read, never disposed here.
     const table = dm.run(fixed, [lookup.table])[lookup.table] as tf.Tensor2D;
-    const x = tf.gather(table, tf.tensor1d(ids, 'int32')).expandDims(0) as tf.Tensor3D; // [1, T, d]
-    const b = tf.gather(table, tf.fill([t], o.baseline, 'int32')).expandDims(0) as tf.Tensor3D;
-    table.dispose();
+    const x = tf.tidy(() => tf.gather(table, tf.tensor1d(ids, 'int32')).expandDims(0) as tf.Tensor3D); // [1, T, d]
+    const b = tf.tidy(() => tf.gather(table, tf.fill([t], o.baseline, 'int32')).expandDims(0) as tf.Tensor3D);
     const f = (e: tf.Tensor) => {
       const logits = dm.run({ ...fixed, [lookup.output]: e }, [sig.logits])[sig.logits];
       const row = logits.slice([0, logits.shape[1] === 1 ? 0 : at, 0], [1, 1, -1]).reshape([-1]);
@@ -104,6 +98,26 @@ export async function embeddingAttribution(
     return { scores, passes: o.steps + 2, fx, fb, notes: [`integrated gradients from every token's embedding set to token ${o.baseline}'s, ${o.steps} steps`] };
   } finally {
     tf.dispose(Object.values(fixed));
-    dm.dispose();
+  }
+}
+
+/**
+ * The differentiable form of the last model explained, kept between calls (reading every weight into tfjs costs more
+ * than a gradient pass on small models); explaining another model frees it.
+ */
+let cached: { model: Model; dm: Promise<DifferentiableModel> } | undefined;
+
+async function differentiable(model: Model, signal?: AbortSignal): Promise<DifferentiableModel> {
+  if (cached?.model !== model) {
+    const old = cached;
+    cached = { model, dm: loadDifferentiable(model, { signal }) };
+    void old?.dm.then((d) => d.dispose(), () => undefined);
+  }
+  try {
+    return await cached.dm;
+  } catch (e) {
+    cached = undefined;
+    if (e instanceof UnsupportedOperatorError) throw new ModelError(model.path, `gradient methods cannot run: unsupported operator(s) ${e.ops.join(', ')} (occlusion and shapley still work)`);
+    throw e;
   }
 }
