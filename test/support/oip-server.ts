@@ -62,6 +62,8 @@ export interface OipTestServer {
   /** A request without this header value answers 401 (when set). */
   requireHeader: { name: string; value: string } | undefined;
   inferCount: number;
+  /** Inferences whose client went away before the answer was sent (a cancel that reached the server). */
+  abandoned: number;
   close(): Promise<void>;
 }
 
@@ -106,6 +108,7 @@ export async function startOipServer(o: { models: Record<string, ServedModel>; e
     extensions: o.extensions ?? ['binary_tensor_data', 'model_configuration'],
     requireHeader: undefined,
     inferCount: 0,
+    abandoned: 0,
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
@@ -160,6 +163,9 @@ export async function startOipServer(o: { models: Record<string, ServedModel>; e
 
   async function infer(model: Loaded, name: string, version: string, req: IncomingMessage, body: Buffer, res: ServerResponse, seen: SeenRequest): Promise<void> {
     const n = state.inferCount++;
+    res.on('close', () => {
+      if (!res.writableFinished) state.abandoned++;
+    });
     const fault = state.fault && n >= (state.fault.afterInfers ?? 0) ? state.fault : undefined;
     if (fault?.kind === 'status500') throw new HttpFailure(500, 'the model failed (injected fault)');
     if (fault?.kind === 'dropConnection') return void req.socket.destroy();
