@@ -10,7 +10,7 @@
  *   await s.close();
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import * as ort from 'onnxruntime-node';
 
 export interface ServedModel {
@@ -100,7 +100,7 @@ export async function startOipServer(o: { models: Record<string, ServedModel>; e
       m.map((v) => ({ name: v.name, datatype: v.isTensor ? ORT_TO_OIP[v.type] : 'BYTES', shape: v.isTensor ? v.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : -1)) : [] }));
     models.set(name, { session, spec, meta: spec.metadata ?? { inputs: metaOf(session.inputMetadata), outputs: metaOf(session.outputMetadata) } });
   }
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   const state: OipTestServer = {
     url: '',
     requests: [],

@@ -177,5 +177,5 @@ test('responses that break the protocol are named: unknown datatype, element cou
   const extra = new Uint8Array(head.length + 3);
   extra.set(enc({ outputs: [] }));
   assert.throws(() => decodeInferResponse(extra.subarray(0, enc({ outputs: [] }).length + 3), enc({ outputs: [] }).length), /3 bytes after its last tensor/);
-  assert.deepEqual(Array.from(decodeInferResponse(enc({ outputs: [{ name: 'y', shape: [2, 2], datatype: 'INT32', data: [[1, 2], [3, 4]] }] }), undefined).outputs[0].array.data), [1, 2, 3, 4], 'nested data in its natural form');
+  assert.deepEqual(Array.from(decodeInferResponse(enc({ outputs: [{ name: 'y', shape: [2, 2], datatype: 'INT32', data: [[1, 2], [3, 4]] }] }), undefined).outputs[0].array.data as Int32Array), [1, 2, 3, 4], 'nested data in its natural form');
 });
