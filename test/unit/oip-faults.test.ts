@@ -164,6 +164,26 @@ test('Cancel aborts the HTTP request in flight: the run ends as cancelled and th
   await stillWorks();
 });
 
+test('Cancel during a batched occlusion aborts its request in flight too', async () => {
+  bindServers({ [cnn]: { url: server.url, model: 'cnn' } });
+  const m = await openModel(cnn);
+  try {
+    const started = server.inferCount;
+    const abandoned = server.abandoned;
+    server.fault = { kind: 'slow', delayMs: 20_000, afterInfers: started + 2 };
+    const ac = new AbortController();
+    const p = explainModel(m, { methods: ['occlusion'], seed: 2, options: { window: 16, stride: 8 }, signal: ac.signal });
+    await waitFor(() => server.inferCount > started + 2, 'a slow batch reached the server');
+    ac.abort();
+    await assert.rejects(p, (e: unknown) => (e as Error).name === 'AbortError');
+    await waitFor(() => server.abandoned > abandoned, 'the server saw the batch abandoned');
+  } finally {
+    await sessions.release(m);
+    await m.dispose?.();
+  }
+  await stillWorks();
+});
+
 test('a model that is not ready is named, not run', async () => {
   server.fault = { kind: 'notReady' };
   await assert.rejects(runOn({}), /model tiny: the model is not ready on the server \(nor is the server\)/);
