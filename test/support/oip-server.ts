@@ -90,8 +90,6 @@ interface Loaded {
   meta: { inputs: TensorMeta[]; outputs: TensorMeta[] };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export async function startOipServer(o: { models: Record<string, ServedModel>; extensions?: string[] }): Promise<OipTestServer> {
   const models = new Map<string, Loaded>();
   for (const [name, spec] of Object.entries(o.models)) {
@@ -225,7 +223,17 @@ export async function startOipServer(o: { models: Record<string, ServedModel>; e
     } catch (e) {
       throw new HttpFailure(400, `inference failed: ${(e as Error).message.split('\n')[0]}`);
     }
-    if (fault?.kind === 'slow') await sleep(fault.delayMs ?? 5000);
+    if (fault?.kind === 'slow') {
+      // Until the delay passes or the client goes: a gone client leaves no timer keeping the process alive.
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, fault.delayMs ?? 5000);
+        res.on('close', () => {
+          clearTimeout(timer);
+          r();
+        });
+      });
+      if (res.destroyed) return;
+    }
     const wanted = request.outputs?.length ? request.outputs : model.session.outputNames.map((o) => ({ name: o, parameters: undefined }));
     const allBinary = request.parameters?.binary_data_output === true;
     const chunks: Buffer[] = [];
