@@ -32,7 +32,7 @@ interface TensorMeta {
 }
 
 export type FaultKind =
-  | 'status500' | 'slow' | 'malformedJson' | 'wrongDatatype' | 'wrongShape' | 'oversize' | 'redirectAway' | 'redirectSame' | 'dropConnection' | 'notReady';
+  | 'status500' | 'slow' | 'malformedJson' | 'wrongDatatype' | 'wrongShape' | 'oversize' | 'oversizeChunked' | 'redirectAway' | 'redirectSame' | 'dropConnection' | 'notReady';
 
 export interface Fault {
   kind: FaultKind;
@@ -258,6 +258,12 @@ export async function startOipServer(o: { models: Record<string, ServedModel>; e
     let head = JSON.stringify({ model_name: name, model_version: version, outputs });
     if (fault?.kind === 'malformedJson') head = head.slice(0, head.length - 7);
     const headBytes = Buffer.from(head, 'utf8');
+    if (fault?.kind === 'oversizeChunked') {
+      // No Content-Length: the client can only count what streams in.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      for (let i = 0; i < 64 && !res.destroyed; i++) await new Promise<void>((r) => res.write(Buffer.alloc(1 << 20, 32), () => r()));
+      return void res.end();
+    }
     const all = Buffer.concat([headBytes, ...chunks, ...(fault?.kind === 'oversize' ? [Buffer.alloc(8 << 20)] : [])]);
     res.writeHead(200, {
       'content-type': chunks.length ? 'application/octet-stream' : 'application/json',

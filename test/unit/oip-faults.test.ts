@@ -110,6 +110,8 @@ test('a wrong datatype or shape in the answer is named against the served metada
 test('an answer beyond the size bound is refused before it is read whole', async () => {
   server.fault = { kind: 'oversize' };
   await assert.rejects(runOn({ maxResponseMB: 1 }), /the answer to POST \/v2\/models\/tiny\/infer is 8\.0 MiB, more than the 1 MiB allowed/);
+  server.fault = { kind: 'oversizeChunked' };
+  await assert.rejects(runOn({ maxResponseMB: 1 }), /the answer to POST \/v2\/models\/tiny\/infer is over 1 MiB, more than the 1 MiB allowed/);
   await stillWorks();
 });
 

@@ -86,9 +86,33 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
+/**
+ * One signal for the caller's abort and this request's timeout, undone when the request ends (AbortSignal.any would
+ * leave a dependent on the caller's long-lived signal per request, a cost that grows over thousands of batches).
+ */
+function requestSignal(caller: AbortSignal | undefined, timeoutMs: number): { signal: AbortSignal; timedOut: () => boolean; done: () => void } {
+  const ac = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    ac.abort();
+  }, timeoutMs);
+  timer.unref?.();
+  const onAbort = () => ac.abort();
+  if (caller?.aborted) ac.abort();
+  else caller?.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: ac.signal,
+    timedOut: () => timedOut,
+    done: () => {
+      clearTimeout(timer);
+      caller?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
 async function once(t: HttpTarget, method: 'GET' | 'POST', path: string, o: RequestOptions): Promise<HttpAnswer> {
-  const timeout = AbortSignal.timeout(t.timeoutMs);
-  const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
+  const { signal, timedOut, done } = requestSignal(o.signal, t.timeoutMs);
   let url = urlOf(t.base, path);
   const what = `${method} ${url.pathname}`;
   try {
@@ -115,9 +139,11 @@ async function once(t: HttpTarget, method: 'GET' | 'POST', path: string, o: Requ
     }
   } catch (e) {
     if (o.signal?.aborted) throw abortError();
-    if (timeout.aborted) throw new ServerError(`${what} got no complete answer within ${t.timeoutMs} ms (the server's timeout setting)`);
+    if (timedOut()) throw new ServerError(`${what} got no complete answer within ${t.timeoutMs} ms (the server's timeout setting)`);
     if (e instanceof ServerError) throw e;
     throw new NetworkError(describeNetworkError(e, t.base.origin));
+  } finally {
+    done();
   }
 }
 
@@ -130,6 +156,8 @@ async function boundedBody(res: Response, max: number, what: string): Promise<Ui
     throw tooBig(formatBytes(declared));
   }
   if (!res.body) return new Uint8Array(0);
+  // A declared length within the bound is all that can come (undici holds the body to it): read it in one go.
+  if (res.headers.has('content-length') && Number.isFinite(declared)) return new Uint8Array(await res.arrayBuffer());
   const chunks: Uint8Array[] = [];
   let total = 0;
   const reader = res.body.getReader();

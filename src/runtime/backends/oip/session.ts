@@ -46,8 +46,21 @@ export class OipSession implements RuntimeSession {
   }
 
   async run(feeds: Map<string, NdArray>, opts: { signal?: AbortSignal } = {}): Promise<Map<string, NdArray>> {
-    const signal = opts.signal ? AbortSignal.any([opts.signal, this.closed.signal]) : this.closed.signal;
-    if (signal.aborted) throw abortError();
+    if (opts.signal?.aborted || this.closed.signal.aborted) throw abortError();
+    // The caller's Cancel and the session's dispose both stop the request in flight.
+    const ac = new AbortController();
+    const stop = () => ac.abort();
+    opts.signal?.addEventListener('abort', stop, { once: true });
+    this.closed.signal.addEventListener('abort', stop, { once: true });
+    try {
+      return await this.runWith(feeds, ac.signal);
+    } finally {
+      opts.signal?.removeEventListener('abort', stop);
+      this.closed.signal.removeEventListener('abort', stop);
+    }
+  }
+
+  private async runWith(feeds: Map<string, NdArray>, signal: AbortSignal): Promise<Map<string, NdArray>> {
     const batched = this.batchedInputs(feeds);
     const n = batched.length ? feeds.get(batched[0])!.shape[0] : 1;
     const step = this.maxBatch && batched.length && n > this.maxBatch ? this.maxBatch : n;
