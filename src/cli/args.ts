@@ -34,6 +34,9 @@ export interface ParsedArgs {
   tokenizer?: string;
   top?: number;
   generate?: number;
+  /** An inference server to run the model on, and the model's NAME[:VERSION] there. */
+  server?: string;
+  serverModel?: string;
   /** Saliency method settings as given (`--keep 0.3`), checked by the verb against the protocol's bounds. */
   methodOptions: Partial<Record<MethodOptionFlag, string>>;
   /** The flags actually given (long names without dashes), so verbs can refuse ones they do not take. */
@@ -44,7 +47,7 @@ export interface ParsedArgs {
 export const METHOD_OPTION_FLAGS = ['noise', 'samples', 'steps', 'baseline', 'layer', 'window', 'stride', 'fill', 'masks', 'grid', 'keep'] as const;
 export type MethodOptionFlag = (typeof METHOD_OPTION_FLAGS)[number];
 
-export type FlagName = 'json' | 'help' | 'version' | 'input' | 'dim' | 'ep' | 'runs' | 'bins' | 'out' | 'method' | 'target' | 'save-outputs' | 'no-outputs' | 'tolerance' | 'prompt' | 'tokenizer' | 'top' | 'generate' | MethodOptionFlag;
+export type FlagName = 'json' | 'help' | 'version' | 'input' | 'dim' | 'ep' | 'runs' | 'bins' | 'out' | 'method' | 'target' | 'save-outputs' | 'no-outputs' | 'tolerance' | 'prompt' | 'tokenizer' | 'top' | 'generate' | 'server' | 'server-model' | MethodOptionFlag;
 
 type FlagKind = 'bool' | 'value';
 
@@ -67,6 +70,8 @@ const FLAGS: Record<FlagName, FlagKind> = {
   tokenizer: 'value',
   top: 'value',
   generate: 'value',
+  server: 'value',
+  'server-model': 'value',
   ...(Object.fromEntries(METHOD_OPTION_FLAGS.map((f) => [f, 'value'])) as Record<MethodOptionFlag, FlagKind>),
 };
 
@@ -178,6 +183,12 @@ function applyValue(a: ParsedArgs, flag: FlagName, value: string): void {
       return;
     case 'generate':
       a.generate = wholeNumber(flag, value, 0, 512);
+      return;
+    case 'server':
+      a.server = value;
+      return;
+    case 'server-model':
+      a.serverModel = value;
       return;
     case 'save-outputs':
       a.saveOutputs = value;

@@ -1,5 +1,8 @@
 import type { Model } from '../model/graph';
+import { resolve } from 'node:path';
 import { openModelChecked } from '../engine/open';
+import { bindCliServer, checkServerFlags, SERVER_FLAGS } from './server';
+import { sessions } from '../runtime/load';
 import type { CompareJson } from '../compare/compare-models';
 import { compareJson, compareModels } from '../compare/compare-models';
 import type { RunInputSpec } from '../protocol/run';
@@ -69,21 +72,28 @@ export function compareText(j: CompareJson): string {
 export const compareVerb: Verb = {
   name: 'compare',
   summary: 'compare two models: nodes added/removed/changed, per-weight change, outputs and first divergence on one input',
-  usage: '<model-a> <model-b> [--input [name=]file ...] [--dim symbol=value ...] [--ep cpu] [--no-outputs] [--tolerance F] [--bins N] [--json]',
-  flags: ['input', 'dim', 'ep', 'bins', 'no-outputs', 'tolerance'],
+  usage: '<model-a> <model-b> [--input [name=]file ...] [--dim symbol=value ...] [--ep cpu] [--no-outputs] [--tolerance F] [--bins N] [--server URL [--server-model NAME[:VERSION]]] [--json]  (--server runs model A there)',
+  flags: ['input', 'dim', 'ep', 'bins', 'no-outputs', 'tolerance', ...SERVER_FLAGS],
   async run(args, io) {
     if (args.positionals.length !== 2) throw new UsageError(`compare needs two model paths, got ${args.positionals.length}: model-inspector compare ${this.usage}`);
     if (args.noOutputs && (args.inputs.length || args.tolerance !== undefined)) throw new UsageError('--no-outputs skips running the models; --input and --tolerance need them');
     const [pathA, pathB] = args.positionals;
+    checkServerFlags(args);
     const inputs: RunInputSpec[] = args.inputs.map((i) => (i.name ? { name: i.name, file: i.file } : { file: i.file }));
     let ma: Model | undefined;
     let mb: Model | undefined;
     try {
       ma = await openModelChecked(pathA);
       mb = await openModelChecked(pathB);
+      // Bindings are per file: the served model is compared with another file (a copy, to check the served one).
+      if (args.server !== undefined && resolve(ma.path) === resolve(mb.path)) throw new UsageError('compare --server runs model A on the server and B here: B must be another file (a copy of A compares the served model with the local one)');
+      bindCliServer(ma, args);
       const r = await compareModels(ma, mb, { outputs: !args.noOutputs, inputs, dims: args.dims, providers: args.eps, tolerance: args.tolerance, bins: args.bins });
       const json = compareJson(r);
-      io.out(args.json ? JSON.stringify(json) + '\n' : compareText(json));
+      // On a server, model A's forward passes ran there: said in the JSON and the text (its session is cached).
+      const served = args.server !== undefined && !args.noOutputs ? (await sessions.get(ma, { providers: args.eps })).session : undefined;
+      const server = served?.server ? { runs: 'a', provider: served.provider, ...served.server } : undefined;
+      io.out(args.json ? JSON.stringify(server ? { ...json, server } : json) + '\n' : compareText(json) + (server ? `model A ran on ${server.provider}\n` : ''));
       return 0;
     } finally {
       await ma?.dispose?.();

@@ -5,6 +5,7 @@ import { runPrompt } from '../runtime/lm/run-prompt';
 import { explainPrompt } from '../explain/token-attribution';
 import { UsageError, type FlagName, type ParsedArgs } from './args';
 import type { CliIO } from './verb';
+import { bindCliServer } from './server';
 
 /** Flags of the prompt forms of `run` and `saliency` (the tensor forms refuse them and these refuse theirs). */
 export const PROMPT_FLAGS: readonly FlagName[] = ['prompt', 'tokenizer', 'top', 'generate', 'ep', 'target', 'method', 'samples'];
@@ -33,9 +34,10 @@ export function promptRunText(r: PromptRunResult): string {
 
 /** `run <model> --prompt TEXT`: public JSON {"provider","tokens":[{"id","text","logprob"}],"next":[{"id","text","p"}],"generated"?,"latencyMs"}. */
 export async function runPromptCli(path: string, args: ParsedArgs, io: CliIO): Promise<number> {
-  refuseTensorFlags(args, ['prompt', 'tokenizer', 'top', 'generate', 'ep']);
+  refuseTensorFlags(args, ['prompt', 'tokenizer', 'top', 'generate', 'ep', 'server', 'server-model']);
   const model = await openModelChecked(path);
   try {
+    bindCliServer(model, args);
     const r = await runPrompt(model, { prompt: args.prompt!, tokenizer: args.tokenizer, top: args.top, generate: args.generate, providers: args.eps });
     io.out(args.json ? JSON.stringify(r) + '\n' : promptRunText(r));
     return 0;
@@ -57,7 +59,7 @@ export function promptExplainText(r: PromptExplainResult): string {
 
 /** `saliency <model> --prompt TEXT --method M`: public JSON {"method","target":{"id","text","p"},"tokens":[{"id","text","score"}],"deletionAuc","insertionAuc"}. */
 export async function saliencyPromptCli(path: string, args: ParsedArgs, io: CliIO): Promise<number> {
-  refuseTensorFlags(args, ['prompt', 'tokenizer', 'ep', 'target', 'method', 'samples', 'steps']);
+  refuseTensorFlags(args, ['prompt', 'tokenizer', 'ep', 'target', 'method', 'samples', 'steps', 'server', 'server-model']);
   const method = (args.method ?? 'occlusion') as TokenMethod;
   if (!TOKEN_METHODS.includes(method)) throw new UsageError(`--method for a prompt must be one of ${TOKEN_METHODS.join(', ')}, got "${args.method}"`);
   const n = args.methodOptions.samples ?? args.methodOptions.steps;
@@ -65,6 +67,7 @@ export async function saliencyPromptCli(path: string, args: ParsedArgs, io: CliI
   const target = args.target === undefined ? undefined : /^\d+$/.test(args.target) ? Number(args.target) : args.target;
   const model = await openModelChecked(path);
   try {
+    bindCliServer(model, args);
     const r = await explainPrompt(model, { prompt: args.prompt!, tokenizer: args.tokenizer, target, method, samples: n === undefined ? undefined : Number(n), providers: args.eps });
     io.out(args.json ? JSON.stringify(r) + '\n' : promptExplainText(r));
     return 0;

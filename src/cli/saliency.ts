@@ -3,6 +3,9 @@ import { ModelError } from '../model/errors';
 import { openModelChecked } from '../engine/open';
 import { encodeNpy } from '../formats/arrays/npy';
 import { explainModel } from '../explain/explain';
+import { sessions } from '../runtime/load';
+import { bindCliServer, checkServerFlags, SERVER_FLAGS } from './server';
+import { serverLine } from './run';
 import type { ExplainMethod, ExplainOptions } from '../protocol/explain';
 import { EXPLAIN_METHODS, explainOptionsCheck } from '../protocol/explain';
 import { TOKEN_METHODS } from '../protocol/prompt';
@@ -75,12 +78,13 @@ export function inputNotes(inputs: readonly InputUsed[]): string[] {
 export const saliencyVerb: Verb = {
   name: 'saliency',
   summary: 'saliency map (gradients, Grad-CAM, occlusion, RISE) with deletion/insertion AUC',
-  usage: `<model> [--input file.npy|image] --method <${EXPLAIN_METHODS.join('|')}> [--target K] [--dim symbol=value ...] [--ep cpu] [--out map.npy] [--json]`
+  usage: `<model> [--input file.npy|image] --method <${EXPLAIN_METHODS.join('|')}> [--target K] [--dim symbol=value ...] [--ep cpu] [--out map.npy] [--server URL [--server-model NAME[:VERSION]]] [--json]`
     + methodSettingsUsage()
     + `\n       saliency <language model> --prompt TEXT [--target TEXT|ID] --method <${TOKEN_METHODS.join('|')}> [--samples N (shapley)] [--steps N (ig)] [--tokenizer FILE] [--json]`,
-  flags: ['input', 'method', 'target', 'out', 'dim', 'ep', ...METHOD_OPTION_FLAGS, 'prompt', 'tokenizer'],
+  flags: ['input', 'method', 'target', 'out', 'dim', 'ep', ...METHOD_OPTION_FLAGS, 'prompt', 'tokenizer', ...SERVER_FLAGS],
   async run(args, io) {
     const path = modelPathArg(this, args);
+    checkServerFlags(args);
     if (args.prompt !== undefined) return saliencyPromptCli(path, args, io);
     const method = (args.method ?? 'vanilla') as ExplainMethod;
     if (!EXPLAIN_METHODS.includes(method)) throw new UsageError(`--method must be one of ${EXPLAIN_METHODS.join(', ')}, got "${args.method}"`);
@@ -89,6 +93,7 @@ export const saliencyVerb: Verb = {
     const options = methodOptions(method, args.methodOptions);
     const model = await openModelChecked(path);
     try {
+      bindCliServer(model, args);
       const r = await explainModel(model, {
         methods: [method], inputs, dims: args.dims, providers: args.eps, options,
         target: args.target === undefined ? undefined : Number(args.target),
@@ -100,13 +105,17 @@ export const saliencyVerb: Verb = {
       const out = args.out;
       if (out) await writeOrSay(out, () => writeFile(out, encodeNpy({ dtype: 'float32', shape, data: full })));
       const notes = inputNotes(r.inputs ?? []);
+      // On a server, the JSON says where the forward passes ran (the session is the one explain used, cached).
+      const served = args.server !== undefined ? (await sessions.get(model, { providers: args.eps })).session : undefined;
       const json = {
         method, ...(m.layer ? { layer: m.layer } : {}), target: r.target, shape, deletionAuc: m.deletionAuc, insertionAuc: m.insertionAuc, ...(m.completeness !== undefined ? { completeness: m.completeness } : {}),
         inputs: r.inputs ?? [], notes,
+        ...(served?.server ? { provider: served.provider, server: served.server } : {}),
       };
       if (args.json) io.out(JSON.stringify(json) + '\n');
       else {
         for (const n of notes) io.out(`note: ${n}\n`);
+        if (served?.server) io.out(`ran on ${served.provider}\n  ${serverLine(served.server)}\n`);
         io.out(`${method}${m.layer ? ` at layer ${m.layer}` : ''} for target ${r.target} (score ${r.score.toFixed(4)}), map [${shape.join('×')}] in ${m.ms.toFixed(0)} ms\n`);
         io.out(`  deletion AUC ${m.deletionAuc.toFixed(4)} (lower = the map found what matters)\n  insertion AUC ${m.insertionAuc.toFixed(4)} (higher is better)\n`);
         if (m.completeness !== undefined) io.out(`  IG completeness residual ${m.completeness.toExponential(2)} (near 0 = attributions add up to the score change)\n`);

@@ -6,6 +6,7 @@ import { elementCount, numberAt } from '../formats/arrays/ndarray';
 import type { InputUsed, RunInputSpec } from '../protocol/run';
 import { fitArrayToInput } from '../runtime/fit-input';
 import { castArray, planInputs } from '../runtime/inputs';
+import { chooseBackend } from '../runtime/backends/registry';
 import { sessions } from '../runtime/load';
 import type { RuntimeSession } from '../runtime/session';
 import { oneLine, tensorRun } from '../runtime/session';
@@ -289,7 +290,9 @@ export async function compareOutputs(ma: Model, mb: Model, opts: CompareOutputsO
     inputs, providers: { a: sa.provider, b: sb.provider }, outputs, tolerance,
     divergence: null, activations: [], activationsSkipped: 0,
   };
-  const skip = divergenceSkip(opts);
+  // The search reads intermediate values: a runtime without them (an inference server) cannot take part.
+  const blind = [[ma, sa] as const, [mb, sb] as const].find(([m]) => !chooseBackend(m).backend?.capabilities.includes('activations'));
+  const skip = blind ? `the divergence search needs intermediate values, which ${blind[1].provider} does not give` : divergenceSkip(opts);
   if (skip) return { ...result, divergenceSkipped: skip };
   opts.onProgress?.(0.4, 'comparing intermediate values');
   await findDivergence(pathA, pathB, sa, sb, plan.feeds, feedsB, { ...opts, tolerance }, result);

@@ -114,7 +114,7 @@ async function explainOpened(model: Model, p: ExplainRunOptions): Promise<Explai
   const batchable = shape.length > 1 && (d0 === null || typeof d0 === 'string');
   const lay: InputLayout = inputLayout(shape);
   const batch = batchSizeFor(x.length, batchable);
-  const fwd = sessionForward(session, feeds, info.name, shape, batch, path);
+  const fwd = sessionForward(session, feeds, info.name, shape, batch, path, p.signal);
   let row = new Float32Array(0);
   await fwd(1, (_, dst) => dst.set(x), (_, r) => (row = r.slice()));
   const target = p.target ?? row.indexOf(Math.max(...row));

@@ -56,7 +56,9 @@ function giveBuffer(b: Float32Array): void {
  * the model reads them hot. Order guarantee for callers that keep per-sample state in a ring: `write` of sample
  * k + batch only happens after `onRow` of sample k. Each call borrows its buffer and gives it back.
  */
-export function sessionForward(session: RuntimeSession, feeds: Map<string, NdArray>, name: string, shape: number[], batch: number, path = 'model'): Forward {
+export function sessionForward(session: RuntimeSession, feeds: Map<string, NdArray>, name: string, shape: number[], batch: number, path = 'model', signal?: AbortSignal): Forward {
+  // An inference server's batch limit caps ours: progress and time left then count the requests really sent.
+  batch = Math.max(1, Math.min(batch, session.maxBatch ?? batch));
   const len = shape.reduce((a, b) => a * b, 1);
   const outName = session.outputs[0].name;
   const run = tensorRun(session, path);
@@ -77,7 +79,7 @@ export function sessionForward(session: RuntimeSession, feeds: Map<string, NdArr
       for (let k = 0; k < count; k++) write(i + k, slots[k]);
       const f = new Map(feeds);
       f.set(name, { dtype: 'float32', shape: [count, ...shape.slice(1)], data: buf.length === count * len ? buf : buf.subarray(0, count * len) });
-      const r = await run(f);
+      const r = await run(f, { signal });
       const flat = toFloat32(r.get(outName) ?? [...r.values()][0]);
       const per = flat.length / count;
       for (let k = 0; k < count; k++) onRow(i + k, flat.subarray(k * per, (k + 1) * per));

@@ -4,6 +4,7 @@ import { MODEL_VIEW_TYPE, ModelEditorProvider } from './custom-editor';
 import { pickModelFile } from './pick-model';
 import { quickInference } from './quick-inference';
 import { isModelPath } from './model-files';
+import { setServerCommand, setServerTokenCommand } from './servers';
 import { MANAGE_TRUST_ACTION, MANAGE_TRUST_COMMAND, restrictedModeMessage } from './trust';
 
 type CommandFactory = (ctx: HostContext) => (...args: unknown[]) => unknown;
@@ -19,6 +20,8 @@ export const commandTable: Record<string, CommandFactory> = {
   'modelInspector.compareWith': () => (uri, selection) => compareWith(uri, selection),
   'modelInspector.explainPrediction': (ctx) => () => (ctx.trusted ? notYet('Explain Prediction') : refuseUntrusted('Explain Prediction')),
   'modelInspector.restartEngine': (ctx) => () => restartEngine(ctx),
+  'modelInspector.setServer': (ctx) => (uri) => setServerCommand(ctx, uri),
+  'modelInspector.setServerToken': (ctx) => () => setServerTokenCommand(ctx),
   // Test-only, never contributed to menus: registered only when the engine's test hooks are on (e2e crash isolation).
   ...(process.env.MODEL_INSPECTOR_TEST_HOOKS === '1' ? { 'modelInspector.crashEngineForTest': (ctx: HostContext) => () => crashEngineForTest(ctx) } : {}),
 };

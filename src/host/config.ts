@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
-import type { EngineSettings } from '../protocol/settings';
+import type { EngineSettings, ServerBinding } from '../protocol/settings';
 import { BACKEND_DEVICES } from '../protocol/devices';
+import { resolveServers, SecretCache } from './server-settings';
 
 export type TfjsBackend = 'auto' | 'node' | 'wasm' | 'cpu';
 
@@ -18,6 +19,11 @@ const TFJS_START: Record<TfjsBackend, number | undefined> = { auto: undefined, n
  * `configure` request (`engineSettings`), at start and on every change; only the heap limit needs a restart.
  */
 export class Config {
+  /** Inference-server credentials, filled from SecretStorage (src/host/servers.ts); memory only. */
+  readonly secrets = new SecretCache();
+
+  constructor(private readonly warn: (message: string) => void = () => undefined) {}
+
   private get raw(): vscode.WorkspaceConfiguration {
     return vscode.workspace.getConfiguration(SECTION);
   }
@@ -50,14 +56,29 @@ export class Config {
     return typeof v === 'number' && Number.isFinite(v) && v >= 512 ? Math.floor(v) : undefined;
   }
 
+  /**
+   * Model files bound to inference servers, by absolute path. None in Restricted Mode: nothing runs there, and no
+   * credential leaves for a server a workspace named.
+   */
+  get servers(): Record<string, ServerBinding> {
+    if (!vscode.workspace.isTrusted) return {};
+    return resolveServers(this.raw.get<unknown>('servers'), vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, this.warn);
+  }
+
   /** What the engine is configured with (backend ids as in src/runtime/backends/<id>). */
   engineSettings(): EngineSettings {
-    return { devices: { onnxruntime: this.executionProviders, tfjs: tfjsOrder(this.tfjsBackend), 'llama-cpp': this.llamaDevices } };
+    const servers = this.servers;
+    const secrets = this.secrets.forServers(servers);
+    return {
+      devices: { onnxruntime: this.executionProviders, tfjs: tfjsOrder(this.tfjsBackend), 'llama-cpp': this.llamaDevices },
+      ...(Object.keys(servers).length ? { servers } : {}),
+      ...(Object.keys(secrets).length ? { secrets } : {}),
+    };
   }
 
   /** Settings the running engine takes through `configure`. */
   static affectsSettings(e: vscode.ConfigurationChangeEvent): boolean {
-    return ['executionProviders', 'tfjsBackend', 'llamaCpp.devices'].some((k) => e.affectsConfiguration(`${SECTION}.${k}`));
+    return ['executionProviders', 'tfjsBackend', 'llamaCpp.devices', 'servers'].some((k) => e.affectsConfiguration(`${SECTION}.${k}`));
   }
 
   /** Settings a running engine cannot take: its heap limit is fixed when it starts. */

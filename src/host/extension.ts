@@ -4,6 +4,7 @@ import { Config } from './config';
 import { ModelEditorProvider } from './custom-editor';
 import { HostContext } from './host-context';
 import { SideViewProvider } from './side-view';
+import { watchServerSecrets } from './servers';
 
 let context: HostContext | undefined;
 
@@ -15,6 +16,7 @@ export function activate(extension: vscode.ExtensionContext): void {
   ctx.push(
     ModelEditorProvider.register(ctx),
     SideViewProvider.register(ctx),
+    ...watchServerSecrets(ctx),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (!ctx.engineStarted) return;
       if (Config.affectsSettings(e)) {

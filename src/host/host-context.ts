@@ -19,7 +19,7 @@ export interface ActiveModelListener {
  */
 export class HostContext implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
-  readonly config = new Config();
+  readonly config = new Config((m) => this.log.warn(m));
   /** Everything remembered across sessions goes through this validated store (never globalState directly). */
   readonly state: StateStore<HostState>;
   private readonly disposables: vscode.Disposable[] = [];

@@ -1,6 +1,6 @@
 import type { Check } from './validate';
 import { arrayOf, bool, num, obj, oneOf, optional, str } from './validate';
-import { deviceName } from './settings';
+import { deviceName, type ServerStatus } from './settings';
 
 /**
  * Run feature: webview -> host requests that the host forwards to the engine with the panel's modelId added
@@ -90,6 +90,8 @@ export interface RunSummary {
   skipped: SkippedProvider[];
   /** Nodes per execution provider for the first run, when known (ORT profiling). */
   placement?: Record<string, number>;
+  /** Present when the model ran on an inference server: its health, readiness and batch limit at load. */
+  server?: ServerStatus;
   loadMs: number;
   /** True when the session came from the cache (loadMs is then the original load time). */
   cached: boolean;

@@ -27,6 +27,11 @@ export interface RuntimeBackend {
   /** The devices or providers it may choose from, all of them, in its default preference. */
   readonly devices: readonly string[];
   readonly capabilities: readonly Capability[];
+  /**
+   * True when the user bound this model file to this backend (a server for it in the settings): it then runs ahead of
+   * the format's own list. Cheap: reads settings only.
+   */
+  claims?(model: Pick<Model, 'path' | 'format'>): boolean;
   /** True, or one sentence saying why this machine cannot use it (shown to users). Cheap: no native load. */
   available(): true | string;
   /** Loads a model on the first device in order that works; the session says what ran and why others were skipped. */

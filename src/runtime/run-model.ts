@@ -52,8 +52,9 @@ async function runOpened(model: Model, opts: RunModelOptions): Promise<RunModelR
     checkAbort(opts.signal);
     const t0 = performance.now();
     try {
-      outputs = await run(plan.feeds);
+      outputs = await run(plan.feeds, { signal: opts.signal });
     } catch (e) {
+      if (opts.signal?.aborted) throw e;
       throw new ModelError(path, `inference failed on ${session.provider} (${oneLine(e)})`);
     }
     const dt = performance.now() - t0;
@@ -65,6 +66,7 @@ async function runOpened(model: Model, opts: RunModelOptions): Promise<RunModelR
     provider: session.provider,
     skipped: session.skipped,
     ...(session.placement ? { placement: session.placement } : {}),
+    ...(session.server ? { server: session.server } : {}),
     loadMs: session.loadMs,
     cached,
     inputs: plan.used,

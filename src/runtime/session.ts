@@ -3,6 +3,7 @@ import { ModelError } from '../model/errors';
 import type { DType } from '../model/dtype';
 import type { NdArray } from '../formats/arrays/ndarray';
 import type { SkippedProvider } from '../protocol/run';
+import type { ServerStatus } from '../protocol/settings';
 import type { TokenModel } from './lm/token-model';
 
 /** A graph input or output as the runtime sees it (symbolic dims by name, null when unknown). */
@@ -24,8 +25,15 @@ export interface RuntimeSession {
   readonly outputs: IoInfo[];
   /** Nodes per provider, known after the first run for ORT (profiling), undefined otherwise. */
   readonly placement: Record<string, number> | undefined;
-  /** Tensors in, tensors out (capability 'tensors'); absent for backends that only take tokens (llama.cpp). */
-  run?(feeds: Map<string, NdArray>): Promise<Map<string, NdArray>>;
+  /**
+   * Tensors in, tensors out (capability 'tensors'); absent for backends that only take tokens (llama.cpp). `signal`
+   * aborts a run that can stop midway (a request to an inference server); in-process runtimes check it between runs.
+   */
+  run?(feeds: Map<string, NdArray>, opts?: { signal?: AbortSignal }): Promise<Map<string, NdArray>>;
+  /** Samples per run the batch dimension may carry (an inference server's limit); undefined: no limit. */
+  readonly maxBatch?: number;
+  /** Set when the model runs on an inference server: what the server said at load. */
+  readonly server?: ServerStatus;
   /** Token ids in, next-token log-probabilities out, for backends that are language models themselves (llama.cpp). */
   readonly tokens?: TokenModel;
   dispose(): Promise<void>;

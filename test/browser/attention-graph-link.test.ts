@@ -19,7 +19,7 @@ const G = `document.getElementById('root').miGraph`;
 
 test('a Softmax and its layer\'s group link to their attention maps; other nodes do not', { skip }, async () => {
   const model = await openModel(join(attentionModels(), 'l2-bidir', 'model.onnx'));
-  const data = scriptedHostData(model);
+  const data = await scriptedHostData(model);
   const { page, problems } = await pages.open('dark');
   try {
     await mountGraph(page, data);

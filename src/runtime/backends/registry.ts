@@ -3,19 +3,28 @@ import { ModelError } from '../../model/errors';
 import { formatOf } from '../../formats/registry';
 import type { Capability, RuntimeBackend } from '../backend';
 import { llamaCppBackend } from './llama-cpp';
+import { oipBackend } from './oip';
 import { onnxruntimeBackend } from './onnxruntime';
 import { tfjsBackend } from './tfjs';
 import { tfjsNodeBackend } from './tfjs-node';
 
 /** Every runtime backend, one line each. Formats name them by id (FormatDescriptor.runs.backends). */
-export const BACKENDS: readonly RuntimeBackend[] = [onnxruntimeBackend, tfjsBackend, tfjsNodeBackend, llamaCppBackend];
+export const BACKENDS: readonly RuntimeBackend[] = [onnxruntimeBackend, tfjsBackend, tfjsNodeBackend, llamaCppBackend, oipBackend];
 
 export function backendById(id: string): RuntimeBackend | undefined {
   return BACKENDS.find((b) => b.id === id);
 }
 
-/** The backend that runs this model here (the first of its format's list available on this machine), or why none. */
-export function chooseBackend(model: Pick<Model, 'format'>): { backend: RuntimeBackend } | { backend: null; why: string } {
+/**
+ * The backend that runs this model: one the user bound the file to (an inference server), else the first of its
+ * format's list available on this machine; or why none.
+ */
+export function chooseBackend(model: Pick<Model, 'format' | 'path'>): { backend: RuntimeBackend } | { backend: null; why: string } {
+  const bound = BACKENDS.find((b) => b.claims?.(model));
+  if (bound) {
+    const ok = bound.available();
+    return ok === true ? { backend: bound } : { backend: null, why: ok };
+  }
   const runs = formatOf(model).runs;
   if (!runs.backends.length) return { backend: null, why: runs.why ?? 'no runtime runs this format' };
   const reasons: string[] = [];
