@@ -80,7 +80,7 @@ export const saliencyVerb: Verb = {
   summary: 'saliency map (gradients, Grad-CAM, occlusion, RISE) with deletion/insertion AUC',
   usage: `<model> [--input file.npy|image] --method <${EXPLAIN_METHODS.join('|')}> [--target K] [--dim symbol=value ...] [--ep cpu] [--out map.npy] [--server URL [--server-model NAME[:VERSION]]] [--json]`
     + methodSettingsUsage()
-    + `\n       saliency <language model> --prompt TEXT [--target TEXT|ID] --method <${TOKEN_METHODS.join('|')}> [--samples N (shapley)] [--steps N (ig)] [--tokenizer FILE] [--json]`,
+    + `\n       saliency <language model> --prompt TEXT [--target TEXT|ID] --method <${TOKEN_METHODS.join('|')}> [--samples N for shapley] [--steps N for ig] [--tokenizer FILE] [--json]`,
   flags: ['input', 'method', 'target', 'out', 'dim', 'ep', ...METHOD_OPTION_FLAGS, 'prompt', 'tokenizer', ...SERVER_FLAGS],
   async run(args, io) {
     const path = modelPathArg(this, args);
