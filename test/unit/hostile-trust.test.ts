@@ -83,6 +83,9 @@ test('untrusted: viewing works, every executing method is refused with "untruste
     explain: { methods: ['occlusion'] },
     runPrompt: { prompt: 'hello' },
     explainPrompt: { prompt: 'hello', method: 'occlusion' },
+    attentionMaps: { prompt: 'hello' },
+    attentionHead: { prompt: 'hello', layer: 0, head: 0 },
+    logitLens: { prompt: 'hello' },
   };
   for (const m of executing) {
     // Valid params, so the refusal is about trust, not about the request.

@@ -1,4 +1,4 @@
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import type { Model } from '../../model/graph';
 import type { DType } from '../../model/dtype';
 import { ModelError } from '../../model/errors';
@@ -6,7 +6,7 @@ import { float16ToNumber } from '../../model/float-bits';
 import type { NdArray } from '../../formats/arrays/ndarray';
 import type { LensParams, LensResult } from '../../protocol/attention';
 import { backendWith } from '../backends/registry';
-import { fromOrtTensor, toOrtTensor } from '../backends/onnxruntime/session';
+import type * as OnnxSession from '../backends/onnxruntime/session';
 import { oneLine } from '../session';
 import { planLens, type LensPlan } from './lens-pattern';
 import { lensHeadModel } from './lens-model';
@@ -14,6 +14,12 @@ import { openLanguageModel, promptIds, type OpenedLm } from './open';
 import { lmSignature } from './signature';
 import { TensorTokenModel } from './tensor-token-model';
 import { logSoftmaxInto } from './token-model';
+
+// onnxruntime loads on first use, as in the backend's descriptor: the engine process must not map it to open a model.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const ort = () => require('onnxruntime-node') as typeof Ort;
+const onnx = () => require('../backends/onnxruntime/session') as typeof OnnxSession;
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export interface LensOptions extends LensParams {
   signal?: AbortSignal;
@@ -63,9 +69,9 @@ export async function lensLogits(model: Model, o: LensOptions): Promise<LensLogi
   const first = got.get(plan.points[0]?.value);
   if (!first) throw new ModelError(model.path, 'the residual stream did not come back');
   const logitsType = (opened.session.outputs.find((x) => x.name === sig.logits)?.dtype ?? 'float32') as DType;
-  let head: ort.InferenceSession;
+  let head: Ort.InferenceSession;
   try {
-    head = await ort.InferenceSession.create(await lensHeadModel(model, plan, { residual: first.dtype, logits: logitsType }), { executionProviders: ['cpu'], logSeverityLevel: 4 });
+    head = await ort().InferenceSession.create(await lensHeadModel(model, plan, { residual: first.dtype, logits: logitsType }), { executionProviders: ['cpu'], logSeverityLevel: 4 });
   } catch (e) {
     if (e instanceof ModelError) throw e;
     throw new ModelError(model.path, `the final norm and unembedding could not be run on their own (${oneLine(e)})`);
@@ -78,8 +84,8 @@ export async function lensLogits(model: Model, o: LensOptions): Promise<LensLogi
       o.onProgress?.(0.4 + (0.5 * k) / plan.points.length, `projecting layer ${k}`);
       const h = got.get(p.value);
       if (!h) throw new ModelError(model.path, `the residual ${p.value} did not come back`);
-      const out = await head.run({ [plan.residual]: toOrtTensor(h) });
-      const l = fromOrtTensor(out[plan.logits] as ort.Tensor);
+      const out = await head.run({ [plan.residual]: onnx().toOrtTensor(h) });
+      const l = onnx().fromOrtTensor(out[plan.logits] as Ort.Tensor);
       vocab = l.shape[l.shape.length - 1];
       logits.push(asFloat32(l));
     }
