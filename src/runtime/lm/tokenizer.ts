@@ -39,8 +39,33 @@ function readJson(path: string): unknown {
   }
 }
 
+/** Parsed tokenizers by path, while the files keep their size and modification time (a prompt run must not re-read them). */
+const loaded = new Map<string, { stamp: string; tokenizer: TextTokenizer }>();
+
+function stampOf(path: string): string {
+  const stamp = (p: string) => {
+    try {
+      const st = statSync(p);
+      return `${st.size}:${st.mtimeMs}`;
+    } catch {
+      return '-';
+    }
+  };
+  return `${stamp(path)}|${stamp(join(dirname(path), 'tokenizer_config.json'))}`;
+}
+
 /** A Hugging Face tokenizer.json (and tokenizer_config.json beside it, when present), read by @huggingface/tokenizers. */
 export function loadTokenizerJson(path: string, source = `${basename(path)}`): TextTokenizer {
+  const stamp = stampOf(path);
+  const hit = loaded.get(path);
+  if (hit?.stamp === stamp) return hit.tokenizer.source === source ? hit.tokenizer : { ...hit.tokenizer, source };
+  const tokenizer = parseTokenizerJson(path, source);
+  loaded.set(path, { stamp, tokenizer });
+  if (loaded.size > 8) loaded.delete(loaded.keys().next().value!);
+  return tokenizer;
+}
+
+function parseTokenizerJson(path: string, source: string): TextTokenizer {
   const json = readJson(path);
   if (typeof json !== 'object' || json === null || !('model' in json)) throw new ModelError(path, 'is not a tokenizer.json (no "model" section)');
   const configPath = join(dirname(path), 'tokenizer_config.json');
@@ -69,12 +94,17 @@ export function loadTokenizerJson(path: string, source = `${basename(path)}`): T
     const v = config[key];
     return typeof v === 'string' ? v : typeof v === 'object' && v !== null && typeof (v as { content?: unknown }).content === 'string' ? (v as { content: string }).content : undefined;
   };
+  const pieces = new Map<number, string>();
   const maskId = idOf(...[special('mask_token'), '[MASK]', '<mask>'].filter((x): x is string => !!x));
   return {
     source,
     size,
     encode: (text) => tok.encode(text).ids,
-    piece: (id) => tok.decode([id], { skip_special_tokens: false, clean_up_tokenization_spaces: false }),
+    piece: (id) => {
+      let text = pieces.get(id);
+      if (text === undefined) pieces.set(id, (text = tok.decode([id], { skip_special_tokens: false, clean_up_tokenization_spaces: false })));
+      return text;
+    },
     idOf: (text) => singleToken(text, (t) => tok.encode(t, { add_special_tokens: false }).ids) ?? tok.token_to_id(text),
     neutralId: idOf(...[special('pad_token'), special('unk_token'), '<pad>', '[PAD]', '<unk>', '[UNK]'].filter((x): x is string => !!x)) ?? maskId,
     maskId,
