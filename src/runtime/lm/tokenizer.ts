@@ -100,9 +100,11 @@ function parseTokenizerJson(path: string, source: string): TextTokenizer {
     source,
     size,
     encode: (text) => tok.encode(text).ids,
-    piece: (id) => {
-      let text = pieces.get(id);
-      if (text === undefined) pieces.set(id, (text = tok.decode([id], { skip_special_tokens: false, clean_up_tokenization_spaces: false })));
+    piece: (id): string => {
+      const known = pieces.get(id);
+      if (known !== undefined) return known;
+      const text = tok.decode([id], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+      pieces.set(id, text);
       return text;
     },
     idOf: (text) => singleToken(text, (t) => tok.encode(t, { add_special_tokens: false }).ids) ?? tok.token_to_id(text),
