@@ -7,7 +7,7 @@ async function main(): Promise<void> {
   const [kind, ...rest] = process.argv.slice(2);
   const file = kind && /^[a-z-]+$/.test(kind) ? join(__dirname, 'bench', `${kind}.ts`) : '';
   if (!file || !existsSync(file)) {
-    console.error('usage: npm run bench -- <attention|graph|histogram|inference|lm|oip|saliency> [model-file] [options]');
+    console.error('usage: npm run bench -- <attention|graph|histogram|inference|lm|oip|saliency|webview-bytes> [model-file] [options]');
     process.exit(2);
   }
   const mod = (await import(file)) as { run(args: string[]): Promise<void> };
