@@ -2,7 +2,7 @@ import { ModelError } from '../../model/errors';
 import type { NdArray } from '../../formats/arrays/ndarray';
 import type { RuntimeSession } from '../session';
 import type { LmSignature } from './signature';
-import { argmax, checkAbort, logSoftmaxInto, type EvaluateOptions, type TokenModel, type TokenPass } from './token-model';
+import { argmax, checkAbort, logSoftmaxInto, logSumExp, type EvaluateOptions, type TokenModel, type TokenPass } from './token-model';
 
 /** Sequences per forward pass: enough to amortise the call, few enough that [B, T, V] logits stay small. */
 const MAX_LOGIT_FLOATS = 32 * 2 ** 20;
@@ -86,8 +86,10 @@ export class TensorTokenModel implements TokenModel {
       let observed: Float32Array | undefined;
       if (o.observed && this.kind === 'causal' && rows === t) {
         observed = new Float32Array(t).fill(NaN);
-        const tmp = new Float32Array(v);
-        for (let k = 1; k < t; k++) observed[k] = logSoftmaxInto(row(k - 1), tmp)[seqs[r][k]];
+        for (let k = 1; k < t; k++) {
+          const prev = row(k - 1);
+          observed[k] = prev[seqs[r][k]] - logSumExp(prev);
+        }
       }
       passes.push({ next, ...(observed ? { observed } : {}) });
     }

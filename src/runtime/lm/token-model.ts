@@ -47,6 +47,15 @@ export function logSoftmaxInto(row: ArrayLike<number>, out: Float32Array): Float
   return out;
 }
 
+/** log Σ exp(row): what a row's log-softmax subtracts, without writing the row (one token's log-probability needs only this). */
+export function logSumExp(row: ArrayLike<number>): number {
+  let m = -Infinity;
+  for (let i = 0; i < row.length; i++) if (row[i] > m) m = row[i];
+  let z = 0;
+  for (let i = 0; i < row.length; i++) z += Math.exp(row[i] - m);
+  return m + Math.log(z);
+}
+
 export function argmax(xs: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < xs.length; i++) if (xs[i] > xs[best]) best = i;
