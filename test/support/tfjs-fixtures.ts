@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { floatToHalf } from '../../src/model/float-bits';
 
-// As the product does (src/runtime/tfjs/backend.ts): no "looks like you are running TensorFlow.js in Node.js" banner in
+// As the product does (src/runtime/backends/tfjs/backend.ts): no "looks like you are running TensorFlow.js in Node.js" banner in
 // the test output. Test files that use tfjs import it from here.
 tf.env().set('PROD', true);
 
