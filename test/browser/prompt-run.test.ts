@@ -27,7 +27,7 @@ after(async () => {
   await harness?.close();
 });
 
-const PROMPT = 'red=3 blue=5 green=1 ; blue';
+const PROMPT = 'red=3 blue=7 green=1 ; blue';
 
 for (const theme of ['light', 'dark'] as const) {
   test(`Run tab of a language model (${theme}): token chips, next tokens, continuation, tokenizer`, async () => {
