@@ -18,6 +18,9 @@ import { checkOverview, scenarioRunner } from './driver/harness';
 import { baseUrl, paths } from './driver/paths';
 import { crashScenario, quickInference } from './scenarios/commands';
 import { explainScenario } from './scenarios/explain';
+import { languageModelScenario } from './scenarios/language-model';
+import { tinyLm } from '../support/tiny-lm';
+import { runPrompt } from '../../src/runtime/lm/run-prompt';
 import { graphScenario } from './scenarios/graph';
 import { sidePanelScenario } from './scenarios/side-panel';
 import { runScenario, weightsScenario } from './scenarios/tabs';
@@ -311,4 +314,23 @@ describe('Model Inspector in code-server', { timeout: 15 * 60_000 }, () => {
       });
       await explorerCompareScenario(page, wb, { a: 'tiny-cnn.onnx', b: 'tiny-cnn-tuned.onnx', screenshot: 'compare-explorer.png' });
     }));
+
+  test('p) a language model: a prompt in the Run tab shows its tokens and next tokens, Explain its token heat map, the side panel the explanation', async () => {
+    const dir = tinyLm();
+    const prompt = 'red=3 blue=7 green=1 ; blue';
+    const model = await openModel(join(dir, 'model.onnx'));
+    let next: number[];
+    try {
+      next = (await runPrompt(model, { prompt, top: 5 })).next.map((t) => t.id);
+    } finally {
+      await model.dispose?.();
+    }
+    await scenario('language-model', async (page) => {
+      const ws = makeWorkspace('language-model', { 'model.onnx': join(dir, 'model.onnx'), 'tokenizer.json': join(dir, 'tokenizer.json') });
+      const wb = new Workbench(page);
+      await wb.open(ws, { expectFile: 'model.onnx' });
+      const { sideText } = await languageModelScenario(page, wb, 'model.onnx', { prompt, next, strongest: 'blue=7', prefix: 'lm-onnx' });
+      ok(/occlusion — model\.onnx: target "7"/.test(sideText), `side panel: ${sideText}`);
+    });
+  });
 });
