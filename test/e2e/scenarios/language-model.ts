@@ -16,6 +16,8 @@ export interface PromptExpectation {
   prefix: string;
   /** Run tab only (e.g. a backend that has no explain path exercised here). */
   runOnly?: boolean;
+  /** A backend without the tensors capability (llama.cpp): the Run tab has no tensor form at all. */
+  tokensOnly?: boolean;
 }
 
 export async function languageModelScenario(page: Page, wb: Workbench, model: string, want: PromptExpectation): Promise<{ sideText: string }> {
@@ -23,7 +25,10 @@ export async function languageModelScenario(page: Page, wb: Workbench, model: st
   await wb.webview().locator('#mi-title').waitFor({ timeout: 60_000 });
   await wb.openTab('run');
   const wv = wb.webview();
-  await wv.locator('#mi-prompt-text').waitFor({ timeout: 30_000 });
+  // The prompt box, or the reason the model cannot run here (e.g. llama.cpp missing from the build): say which.
+  const cannot = wv.locator('#mi-run-cannot');
+  ok(await eventually(async () => (await wv.locator('#mi-prompt-text').isVisible()) || (await cannot.isVisible()), 30_000), 'the Run tab shows no prompt box');
+  if (await cannot.isVisible()) throw new Error(`the Run tab says the model cannot run: ${await cannot.innerText()}`);
   await wv.locator('#mi-prompt-text').fill(want.prompt);
   await wv.locator('#mi-prompt-top').fill('5');
   await wv.locator('#mi-prompt-generate').fill('2');
@@ -34,6 +39,7 @@ export async function languageModelScenario(page: Page, wb: Workbench, model: st
   if (await failed.isVisible()) throw new Error(`the prompt run failed: ${await failed.innerText()}`);
   const ids = await next.evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-id'))));
   strictEqual(ids.join(','), want.next.join(','), 'next tokens shown vs the engine in the test process');
+  if (want.tokensOnly) strictEqual(await wv.locator('#mi-run-tensors, #mi-run-inputs').count(), 0, 'a tokens-only backend shows no tensor form');
   const chips = await wv.locator('#mi-prompt-tokens .mi-token').count();
   ok(chips > 0, 'no prompt token chips');
   const provider = (await wv.locator('#mi-run-provider').getAttribute('data-value')) ?? '';
