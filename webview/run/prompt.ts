@@ -114,7 +114,7 @@ export function renderPromptResult(r: PromptRunResult): HTMLElement {
         ? legend('mi-prompt-legend', 'expected (−log p = 0)', [0, 0.25, 0.5, 0.75, 1].map(surpriseColour), `surprised (≥ ${uniform.toFixed(2)} nats, a uniform guess over ${r.vocabSize})`)
         : h('p', { class: 'mi-muted' }, 'A masked model scores no prompt token: the prediction is at the mask.'),
       meanSurprise !== undefined && h('p', { class: 'mi-muted', id: 'mi-prompt-perplexity' },
-        `mean −log p ${meanSurprise.toFixed(3)} nats over ${scored.length} predicted tokens (perplexity ${Math.exp(meanSurprise).toFixed(2)})`)),
+        `mean −log p ${meanSurprise.toFixed(3)} nats over ${scored.length} predicted tokens (perplexity ${compact(Math.exp(meanSurprise))})`)),
     h('section', { class: 'mi-section' }, h('h2', {}, r.kind === 'masked' ? `At the mask (token ${r.position})` : 'Next token'),
       h('table', { class: 'mi-table mi-ops mi-next-table', id: 'mi-prompt-next' }, h('tbody', {}, r.next.map((t) =>
         h('tr', { 'data-id': t.id, 'data-p': t.p },
@@ -140,4 +140,9 @@ function bar(p: number): HTMLElement {
 function clampInt(text: string, min: number, max: number, fallback: number): number {
   const v = Number(text);
   return Number.isInteger(v) ? Math.min(max, Math.max(min, v)) : fallback;
+}
+
+/** A positive number in at most 4 significant digits, large ones in exponent form (a random model's perplexity is 1e6). */
+function compact(x: number): string {
+  return x >= 1e4 ? x.toExponential(2) : x.toPrecision(4);
 }
