@@ -22,7 +22,7 @@ export async function buildNodeEntry(entry: string, tag: string): Promise<string
     outdir,
     sourcemap: 'linked', // a 20+ MB inline map would slow every engine start in the tests
     logLevel: 'silent',
-    external: ['onnxruntime-node', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'sharp'],
+    external: ['onnxruntime-node', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'sharp', 'node-llama-cpp'],
     // As scripts/build.mjs: bundled ESM dependencies (h5wasm) get the bundle's import.meta.url.
     define: { 'import.meta.url': '__mi_import_meta_url' },
     inject: [join(root, 'scripts/import-meta-url.js')],
