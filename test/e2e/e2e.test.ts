@@ -337,7 +337,7 @@ describe('Model Inspector in code-server', { timeout: 15 * 60_000 }, () => {
   // A GGUF runs on llama.cpp (tokens and generation, no tensors): the Run tab is the prompt view alone. The fixture
   // is the tiny llama GGUF test/support/lm/llama_tiny.py writes (MI_E2E_GGUF=its model.gguf, tokenizer.json beside it).
   const gguf = process.env.MI_E2E_GGUF;
-  test('q) a GGUF language model on llama.cpp: a prompt in the Run tab shows the next tokens', { skip: !gguf && 'MI_E2E_GGUF is not set (a llama GGUF from test/support/lm/llama_tiny.py)' }, async () => {
+  test('q) a GGUF language model on llama.cpp: a prompt in the Run tab shows the next tokens, Explain (occlusion) its token heat map, the side panel the explanation', { skip: !gguf && 'MI_E2E_GGUF is not set (a llama GGUF from test/support/lm/llama_tiny.py)' }, async () => {
     const prompt = 'The cat sat on the';
     const model = await openModel(gguf!);
     let next: number[];
@@ -350,7 +350,7 @@ describe('Model Inspector in code-server', { timeout: 15 * 60_000 }, () => {
       const ws = makeWorkspace('language-model-gguf', { 'model.gguf': gguf!, 'tokenizer.json': join(gguf!, '../tokenizer.json') });
       const wb = new Workbench(page);
       await wb.open(ws, { expectFile: 'model.gguf' });
-      await languageModelScenario(page, wb, 'model.gguf', { prompt, next, prefix: 'lm-gguf', runOnly: true, tokensOnly: true });
+      await languageModelScenario(page, wb, 'model.gguf', { prompt, next, prefix: 'lm-gguf', tokensOnly: true });
     });
   });
 });
