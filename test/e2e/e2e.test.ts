@@ -18,7 +18,7 @@ import { checkOverview, scenarioRunner } from './driver/harness';
 import { baseUrl, paths } from './driver/paths';
 import { crashScenario, quickInference } from './scenarios/commands';
 import { explainScenario } from './scenarios/explain';
-import { languageModelScenario } from './scenarios/language-model';
+import { languageModelScenario, quickInferencePrompt } from './scenarios/language-model';
 import { tinyLm } from '../support/tiny-lm';
 import { runPrompt } from '../../src/runtime/lm/run-prompt';
 import { graphScenario } from './scenarios/graph';
@@ -320,8 +320,11 @@ describe('Model Inspector in code-server', { timeout: 15 * 60_000 }, () => {
     const prompt = 'red=3 blue=7 green=1 ; blue';
     const model = await openModel(join(dir, 'model.onnx'));
     let next: number[];
+    let top: string;
     try {
-      next = (await runPrompt(model, { prompt, top: 5 })).next.map((t) => t.id);
+      const r = await runPrompt(model, { prompt, top: 5 });
+      next = r.next.map((t) => t.id);
+      top = r.next[0].text;
     } finally {
       await model.dispose?.();
     }
@@ -331,6 +334,7 @@ describe('Model Inspector in code-server', { timeout: 15 * 60_000 }, () => {
       await wb.open(ws, { expectFile: 'model.onnx' });
       const { sideText } = await languageModelScenario(page, wb, 'model.onnx', { prompt, next, strongest: 'blue=7', prefix: 'lm-onnx' });
       ok(/occlusion — model\.onnx: target "7"/.test(sideText), `side panel: ${sideText}`);
+      await quickInferencePrompt(page, wb, { file: 'model.onnx', prompt, top, screenshot: 'lm-onnx-quick-inference.png' });
     });
   });
 

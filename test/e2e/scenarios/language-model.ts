@@ -71,3 +71,24 @@ export async function languageModelScenario(page: Page, wb: Workbench, model: st
   await shot(page, `${want.prefix}-side-panel.png`);
   return { sideText };
 }
+
+/** Quick Inference on a language model: the model, then a prompt (an input box); the toast lists the next tokens. */
+export async function quickInferencePrompt(page: Page, wb: Workbench, opts: { file: string; prompt: string; top: string; screenshot: string }): Promise<string> {
+  await wb.runCommand('Model Inspector: Quick Inference');
+  await wb.answerQuickInput(opts.file);
+  await wb.answerQuickInput(opts.prompt);
+  const escaped = opts.file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const message = page.locator('.notifications-toasts .notification-list-item-message', { hasText: new RegExp(`^${escaped}: `) }).first();
+  await message.waitFor({ timeout: 90_000 });
+  const text = (await message.innerText()).trim();
+  ok(text.startsWith(`${opts.file}: next token after `), `Quick Inference said "${text}"`);
+  ok(text.includes(`: ${JSON.stringify(opts.top)} `), `the top next token ${JSON.stringify(opts.top)} is not first in "${text}"`);
+  console.log(`  quick inference: ${text}`);
+  // The progress toasts (opening, running) close once the result is in: the screenshot shows the result alone.
+  for (const title of [`Opening ${opts.file}`, `Running ${opts.file}`]) {
+    await page.locator('.notifications-toasts .notification-list-item-message', { hasText: title }).waitFor({ state: 'detached', timeout: 10_000 })
+      .catch(() => console.log(`  note: the "${title}" progress toast was still shown 10 s after the result`));
+  }
+  await shot(page, opts.screenshot);
+  return text;
+}
