@@ -128,3 +128,49 @@ for (const theme of ['light', 'dark'] as const) {
     }
   });
 }
+
+test('Explain tab of a language model: progress while the engine works, Cancel stops it quietly (status line, no error box)', async () => {
+  const path = join(dir, 'model.onnx');
+  const model = await openModel(path);
+  let outcome: string | undefined;
+  const v = await harness.open({
+    view: 'panel', theme: 'dark',
+    handlers: {
+      getOverview: () => summarize(model, statSync(path).size),
+      // The real method, with many permutations so it is still running when Cancel comes; its signal is the page's Cancel.
+      explainPrompt: async (params, ctx) => {
+        try {
+          const r = await explainPrompt(model, { ...params, signal: ctx.signal, onProgress: (fraction, message) => ctx.progress({ fraction, message }) });
+          outcome = 'finished';
+          return r;
+        } catch (e) {
+          outcome = ctx.signal.aborted ? 'aborted' : `failed: ${(e as Error).message}`;
+          throw e;
+        }
+      },
+    },
+    onReady: (rpc) => rpc.emit('init', { view: 'panel', fileName: 'model.onnx', trusted: true }),
+  });
+  try {
+    const { page } = v;
+    await page.locator('#mi-node-count').waitFor({ timeout: 10_000 });
+    await page.locator('[data-tab="explain"]').click();
+    await page.locator('#mi-explain-prompt').fill(`${PROMPT} red=3 blue=7 green=1 ; blue red=3 blue=7 green=1 ; blue`);
+    await page.locator('#mi-explain-prompt-method').selectOption('shapley');
+    await page.locator('#mi-explain-prompt-samples').fill('1000');
+    await page.locator('#mi-explain-run').click();
+    // A progress line from the engine (not the "starting…" the tab writes itself) before Cancel.
+    await page.waitForFunction(() => { const t = document.querySelector('#mi-explain-status')?.textContent ?? ''; return t !== '' && t !== 'starting…'; }, undefined, { timeout: 60_000 });
+    await page.locator('#mi-explain-cancel').click();
+    await page.locator('#mi-explain-cancel').waitFor({ state: 'hidden', timeout: 30_000 });
+    assert.equal(await page.locator('#mi-explain-error').isVisible(), false, 'no error box for a cancel');
+    assert.equal((await page.locator('#mi-explain-status').innerText()).trim(), 'Cancelled.');
+    assert.equal(await page.locator('#mi-explain-token-result').count(), 0, 'no result drawn');
+    for (let i = 0; i < 300 && outcome === undefined; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(outcome, 'aborted', 'the engine call saw the cancel');
+    assert.deepEqual(v.problems, []);
+  } finally {
+    await v.close();
+    await model.dispose?.();
+  }
+});
