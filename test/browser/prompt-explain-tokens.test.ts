@@ -39,10 +39,12 @@ for (const theme of ['light', 'dark'] as const) {
     const summary = summarize(model, statSync(path).size);
     const calls: PromptExplainParams[] = [];
     const results: PromptExplainResult[] = [];
+    let pickedTokenizer: string | null = null;
     const v = await harness.open({
       view: 'panel', theme, width: 1000, height: 900,
       handlers: {
         getOverview: () => summary,
+        getTokenizer: () => ({ path: pickedTokenizer }),
         explainPrompt: async (params) => {
           calls.push(params);
           const r = await explainPrompt(model, params);
@@ -100,6 +102,12 @@ for (const theme of ['light', 'dark'] as const) {
       await page.locator('#mi-explain-token-result[data-method="shapley"]').waitFor({ timeout: 60_000 });
       assert.deepEqual(calls[1], { prompt: PROMPT, method: 'shapley', target: r.tokens[1].id, samples: 4 });
       assert.equal(results[1].target.id, r.tokens[1].id);
+      // A tokenizer.json picked in the Run tab is sent with the explanation too.
+      pickedTokenizer = join(dir, 'tokenizer.json');
+      await page.locator('#mi-explain-run').click();
+      for (let i = 0; i < 300 && results.length < 3; i++) await new Promise((res) => setTimeout(res, 100));
+      assert.equal(calls.length, 3);
+      assert.equal(calls[2].tokenizer, pickedTokenizer);
       assert.deepEqual(v.problems, []);
 
       // The side panel: the same explanation in small, as the host summarizes it.

@@ -145,6 +145,9 @@ export function createExplainTab(): Tab {
       job.status.textContent = params.error;
       return;
     }
+    // The tokenizer.json picked in the Run tab (remembered per model by the host), asked each time: it may have changed.
+    const picked = await ctx.rpc.call('getTokenizer', {}).then((r) => r.path, () => null);
+    if (picked) params.tokenizer = picked;
     await job.run(async ({ signal, onProgress }) => {
       const r = await ctx.rpc.call('explainPrompt', params, { signal, timeoutMs: 0, onProgress });
       promptResult.replaceChildren(renderPromptExplanation(r));
