@@ -3,7 +3,7 @@ import type { HostContext } from './host-context';
 import { ModelHandle } from './model-handle';
 import { PanelSession, reportEngineStop } from './panel-session';
 import { saveExport } from './save-export';
-import { pickModelFile } from './pick-model';
+import { pickModelFile, pickTokenizerFile } from './pick-model';
 import { setupWebview, webviewTransport } from './webview-setup';
 
 export const MODEL_VIEW_TYPE = 'modelInspector.modelViewer';
@@ -79,6 +79,8 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
       log: ctx.logFn,
       onSelectNode: (nodeId, graph) => ctx.nodeSelected(model, nodeId, graph),
       onExplained: (items) => ctx.explained(model, items),
+      onPromptExplained: (summary) => ctx.promptExplained(model, summary),
+      pickTokenizer: () => pickTokenizerFile(vscode.Uri.joinPath(document.uri, '..')),
       prefs: ctx.state,
       saveExport: (params) => saveExport(ctx, document.uri, params),
       pickCompareTarget: () => pickModelFile('Compare With', vscode.Uri.joinPath(document.uri, '..')), // A's folder, not A

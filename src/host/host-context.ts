@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { EngineClient } from '../engine/client';
 import { Config } from './config';
 import type { ModelHandle } from './model-handle';
-import type { ExplanationSummary } from '../protocol/explain-summary';
+import type { ExplanationSummary, PromptExplanationSummary } from '../protocol/explain-summary';
 import { hostStateSchema, StateStore, type HostState } from './state-store';
 import type { LogFn } from './webview-channel';
 
@@ -11,6 +11,7 @@ export interface ActiveModelListener {
   activeModelChanged(model: ModelHandle | undefined): void;
   nodeSelected(model: ModelHandle, nodeId: string, graph?: string): void;
   explained(model: ModelHandle, items: ExplanationSummary[]): void;
+  promptExplained(model: ModelHandle, summary: PromptExplanationSummary): void;
 }
 
 /**
@@ -114,6 +115,11 @@ export class HostContext implements vscode.Disposable {
   /** The side view shows the newest explanation of any open model (it names the file). */
   explained(model: ModelHandle, items: ExplanationSummary[]): void {
     this.activeListener?.explained(model, items);
+  }
+
+  /** A prompt explanation (a language model's tokens) replaces the side view's last explanation the same way. */
+  promptExplained(model: ModelHandle, summary: PromptExplanationSummary): void {
+    this.activeListener?.promptExplained(model, summary);
   }
 
   dispose(): void {

@@ -2,14 +2,15 @@
 import type { Handlers, HandlerContext, Transport } from '../protocol/rpc';
 import type { ForwardedMethods } from '../protocol/forwarded';
 import type { ExplainResult } from '../protocol/explain';
-import type { ExplanationSummary } from '../protocol/explain-summary';
-import { summarizeExplanation } from '../protocol/explain-summary';
+import type { ExplanationSummary, PromptExplanationSummary } from '../protocol/explain-summary';
+import { summarizeExplanation, summarizePromptExplanation } from '../protocol/explain-summary';
+import type { PromptExplainResult } from '../protocol/prompt';
 import { forwardedMethodNames } from '../protocol/forwarded';
 import type { SaveExportParams, WebviewMethods } from '../protocol/webview';
 import { RpcError } from '../protocol/wire';
 import type { EngineCaller, ModelHandle } from './model-handle';
 import { withFileName } from './model-handle';
-import { runPrefsHandlers, type RunPrefsState } from './run-prefs';
+import { runPrefsHandlers, tokenizerPrefHandlers, type RunPrefsState } from './run-prefs';
 import { needsTrust, restrictedModeMessage } from './trust';
 import { WebviewChannel, type LogFn } from './webview-channel';
 
@@ -22,6 +23,10 @@ export interface PanelSessionDeps {
   onSelectNode?(nodeId: string, graph?: string): void;
   /** An explain call finished: its per-method summaries (for the side view's "last explanation"). */
   onExplained?(items: ExplanationSummary[]): void;
+  /** An explainPrompt call finished: its summary (the side view's "last explanation" of a language model). */
+  onPromptExplained?(summary: PromptExplanationSummary): void;
+  /** Asks the user for a tokenizer.json (an open dialog); undefined when cancelled. */
+  pickTokenizer?(): Promise<string | undefined>;
   /** Where the Run tab's inputs are remembered per model (none: nothing is remembered). */
   prefs?: RunPrefsState;
   /** Saves a graph export (the save dialog lives in save-export.ts); none: exports cannot be saved. */
@@ -94,6 +99,7 @@ export class PanelSession {
       ...(this.deps.prefs
         ? runPrefsHandlers(this.deps.prefs, model, this.deps.log)
         : { getRunPrefs: () => null, setRunPrefs: () => undefined }),
+      ...tokenizerPrefHandlers(this.deps.prefs, model, () => this.deps.pickTokenizer?.() ?? Promise.resolve(undefined), this.deps.log),
       compareWith: async ({ pick, outputs }, ctx) => {
         if (pick || !this.compareTarget) {
           const picked = await this.deps.pickCompareTarget?.();
@@ -125,6 +131,7 @@ export class PanelSession {
     const engine = this.deps.engine() as unknown as { call(m: string, p: unknown, o: object): Promise<unknown> };
     const result = await engine.call(method, { ...(params as object), modelId }, { signal: ctx.signal, onProgress: ctx.progress });
     if (method === 'explain') this.deps.onExplained?.(summarizeExplanation(this.deps.model.fileName, result as ExplainResult));
+    if (method === 'explainPrompt') this.deps.onPromptExplained?.(summarizePromptExplanation(this.deps.model.fileName, result as PromptExplainResult));
     return result;
   }
 }

@@ -18,3 +18,16 @@ export async function pickModelFile(title: string, near?: vscode.Uri, opts: { ru
   const uri = picked?.[0];
   return uri?.scheme === 'file' ? uri.fsPath : undefined;
 }
+
+/** Asks for a Hugging Face tokenizer.json for a language model; its path, or undefined when cancelled. */
+export async function pickTokenizerFile(near?: vscode.Uri): Promise<string | undefined> {
+  const picked = await vscode.window.showOpenDialog({
+    title: 'Tokenizer for this model (tokenizer.json)',
+    openLabel: 'Use',
+    canSelectMany: false,
+    defaultUri: near ?? vscode.workspace.workspaceFolders?.[0]?.uri,
+    filters: { 'Tokenizer (tokenizer.json)': ['json'], 'All files': ['*'] },
+  });
+  const uri = picked?.[0];
+  return uri?.scheme === 'file' ? uri.fsPath : undefined;
+}

@@ -1,6 +1,7 @@
 // vscode-free parts of Quick Inference: which models to offer, which inputs, the RunParams a choice becomes (with what
 // the Run tab remembered for the model), and the text of the result (notification line and log details).
 import type { RunInputSpec, RunParams, RunSummary, SynthKind } from '../protocol/run';
+import type { PromptRunResult } from '../protocol/prompt';
 
 /** Active model first, then the workspace's in path order, each once. */
 export function orderCandidates(active: string | undefined, found: readonly string[]): string[] {
@@ -114,4 +115,16 @@ function fmt(x: number): string {
   if (!Number.isFinite(x)) return String(x);
   const a = Math.abs(x);
   return a !== 0 && (a >= 1e5 || a < 1e-3) ? x.toExponential(3) : String(Number(x.toFixed(4)));
+}
+
+/** The notification after a language model's prompt: the top next tokens with their probabilities, what ran, how long. */
+export function promptHeadline(file: string, r: Pick<PromptRunResult, 'next' | 'provider' | 'latencyMs' | 'tokens'>): string {
+  const next = r.next.slice(0, 5).map((t) => `${JSON.stringify(t.text)} ${percentText(t.p)}`).join(', ');
+  return `${file}: next token after ${r.tokens.length} prompt tokens: ${next || 'none'} · ${r.provider} · ${r.latencyMs.toFixed(1)} ms`;
+}
+
+function percentText(p: number): string {
+  const x = 100 * p;
+  if (x < 100 && x >= 99.95) return `${x.toFixed(Math.min(6, 1 + Math.ceil(-Math.log10(100 - x))))}%`;
+  return x !== 0 && x < 0.01 ? `${x.toExponential(1)}%` : `${x.toFixed(x < 10 ? 2 : 1)}%`;
 }

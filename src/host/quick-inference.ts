@@ -6,8 +6,10 @@ import type { HostContext } from './host-context';
 import { MODEL_VIEW_TYPE } from './custom-editor';
 import { rememberedRunDefaults } from './run-prefs';
 import {
-  ARRAY_EXTENSIONS, IMAGE_EXTENSIONS, describeRun, headline, inputOptions, orderCandidates, quickRunParams, type InputChoice,
+  ARRAY_EXTENSIONS, IMAGE_EXTENSIONS, describeRun, headline, inputOptions, orderCandidates, promptHeadline, quickRunParams, type InputChoice,
 } from './quick-inference-plan';
+import { can, type ModelSummary } from '../protocol/summary';
+import { MAX_PROMPT_CHARS, type PromptRunResult } from '../protocol/prompt';
 import { isModelPath, isRunnable, runnableGlobs } from './model-files';
 import { pickModelFile } from './pick-model';
 import { MANAGE_TRUST_ACTION, MANAGE_TRUST_COMMAND, restrictedModeMessage } from './trust';
@@ -15,7 +17,8 @@ import { MANAGE_TRUST_ACTION, MANAGE_TRUST_COMMAND, restrictedModeMessage } from
 // "Quick Inference": one run of a model from the Explorer or the palette, without opening the Run tab. Pick a model
 // (active / workspace / file dialog) and an input (synthesized / image / array file / the Run tab's remembered
 // inputs); the engine runs it under a cancellable progress notification; the answer is a notification (top-k or an
-// output summary) with "Open in Panel", and the details go to the output channel.
+// output summary) with "Open in Panel", and the details go to the output channel. A language model (its summary has
+// `lm` and its backend the tokens capability) asks for a prompt instead and shows the next tokens.
 
 function activeModel(): vscode.Uri | undefined {
   const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
@@ -99,14 +102,27 @@ export async function quickInference(ctx: HostContext, arg: unknown): Promise<vo
     void vscode.window.showErrorMessage(`${file}: is not a file on disk (${uri.scheme}: URIs are not supported)`);
     return;
   }
-  const remembered = rememberedRunDefaults(ctx.state, uri.fsPath);
-  const choice = await pickInput(remembered);
-  if (!choice) return;
-  const params = quickRunParams(choice, remembered);
-  ctx.log.info(`quick inference on ${uri.fsPath}: ${JSON.stringify(params)}`);
-  let summary: RunSummary;
+  let summary: RunSummary | undefined;
+  let promptResult: PromptRunResult | undefined;
   try {
-    summary = await runWithProgress(ctx, uri, file, params);
+    // The summary says whether this is a language model (a prompt) or a tensor model (an input source).
+    const opened = await withProgress(`Opening ${file}`, (signal) => ctx.engine().call('open', { path: uri.fsPath }, { signal, timeoutMs: 0 }));
+    const lm = opened.summary.lm && can(opened.summary, 'tokens');
+    try {
+      if (lm) {
+        promptResult = await promptQuick(ctx, uri, file, opened);
+        if (!promptResult) return;
+      } else {
+        const remembered = rememberedRunDefaults(ctx.state, uri.fsPath);
+        const choice = await pickInput(remembered);
+        if (!choice) return;
+        const params = quickRunParams(choice, remembered);
+        ctx.log.info(`quick inference on ${uri.fsPath}: ${JSON.stringify(params)}`);
+        summary = await runWithProgress(ctx, opened.modelId, file, params);
+      }
+    } finally {
+      await ctx.engine().call('close', { modelId: opened.modelId }).catch(() => undefined);
+    }
   } catch (e) {
     if (e instanceof RpcError && e.code === 'cancelled') {
       ctx.log.info(`quick inference on ${file} cancelled`);
@@ -117,15 +133,52 @@ export async function quickInference(ctx: HostContext, arg: unknown): Promise<vo
     void vscode.window.showErrorMessage(message.startsWith(`${file}:`) ? message : `${file}: ${message}`);
     return;
   }
-  ctx.log.info(describeRun(file, summary));
+  if (promptResult) {
+    ctx.log.info(`quick inference on ${file}: ${JSON.stringify({ tokens: promptResult.tokens, next: promptResult.next, provider: promptResult.provider, latencyMs: promptResult.latencyMs })}`);
+    await announce(ctx, uri, promptHeadline(file, promptResult));
+    return;
+  }
+  ctx.log.info(describeRun(file, summary!));
+  await announce(ctx, uri, headline(file, summary!));
+}
+
+async function announce(ctx: HostContext, uri: vscode.Uri, text: string): Promise<void> {
   const openPanel = 'Open in Panel';
   const details = 'Show Details';
-  const pick = await vscode.window.showInformationMessage(headline(file, summary), openPanel, details);
+  const pick = await vscode.window.showInformationMessage(text, openPanel, details);
   if (pick === openPanel) await vscode.commands.executeCommand('vscode.openWith', uri, MODEL_VIEW_TYPE);
   else if (pick === details) ctx.log.show(true);
 }
 
-function runWithProgress(ctx: HostContext, uri: vscode.Uri, file: string, params: ReturnType<typeof quickRunParams>): Thenable<RunSummary> {
+/** Runs `work` under a cancellable notification; Cancel aborts its signal. */
+function withProgress<T>(title: string, work: (signal: AbortSignal, report: (message: string) => void) => Promise<T>): Thenable<T> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+    const abort = new AbortController();
+    const sub = token.onCancellationRequested(() => abort.abort());
+    try {
+      return await work(abort.signal, (message) => progress.report({ message }));
+    } finally {
+      sub.dispose();
+    }
+  });
+}
+
+/** A language model: asks for a prompt and runs it on the opened model; undefined when cancelled. */
+async function promptQuick(ctx: HostContext, uri: vscode.Uri, file: string, opened: { modelId: string; summary: ModelSummary }): Promise<PromptRunResult | undefined> {
+  const tokenizer = ctx.state.get('tokenizer', uri.fsPath) ?? undefined;
+  const prompt = await vscode.window.showInputBox({
+    title: `Quick Inference: prompt for ${file}`,
+    prompt: opened.summary.lm?.tokenizer || tokenizer ? `Text to continue (tokenizer: ${tokenizer ?? opened.summary.lm?.tokenizer})` : 'Token ids separated by spaces (this model has no tokenizer)',
+    placeHolder: 'The capital of France is',
+    validateInput: (v) => (v.length > MAX_PROMPT_CHARS ? `at most ${MAX_PROMPT_CHARS} characters` : v.trim() === '' ? 'type a prompt' : undefined),
+  });
+  if (prompt === undefined) return undefined;
+  return withProgress(`Running ${file}`, (signal, report) => ctx.engine().call('runPrompt', { modelId: opened.modelId, prompt, top: 5, ...(tokenizer ? { tokenizer } : {}) }, {
+    signal, timeoutMs: 0, onProgress: (p) => report(p.message ?? ''),
+  }));
+}
+
+function runWithProgress(ctx: HostContext, modelId: string, file: string, params: ReturnType<typeof quickRunParams>): Thenable<RunSummary> {
   const engine = ctx.engine();
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Running ${file}`, cancellable: true },
@@ -133,22 +186,16 @@ function runWithProgress(ctx: HostContext, uri: vscode.Uri, file: string, params
       const abort = new AbortController();
       const sub = token.onCancellationRequested(() => abort.abort());
       try {
-        progress.report({ message: 'opening' });
-        const { modelId } = await engine.call('open', { path: uri.fsPath }, { signal: abort.signal, timeoutMs: 0 });
-        try {
-          let last = 0;
-          return await engine.call('run', { ...params, modelId }, {
-            signal: abort.signal,
-            timeoutMs: 0, // a big model on CPU may take minutes; the notification has Cancel
-            onProgress: (p) => {
-              const f = p.fraction ?? last;
-              progress.report({ message: p.message, increment: Math.max(0, (f - last) * 100) });
-              last = f;
-            },
-          });
-        } finally {
-          await engine.call('close', { modelId }).catch(() => undefined);
-        }
+        let last = 0;
+        return await engine.call('run', { ...params, modelId }, {
+          signal: abort.signal,
+          timeoutMs: 0, // a big model on CPU may take minutes; the notification has Cancel
+          onProgress: (p) => {
+            const f = p.fraction ?? last;
+            progress.report({ message: p.message, increment: Math.max(0, (f - last) * 100) });
+            last = f;
+          },
+        });
       } finally {
         sub.dispose();
       }

@@ -12,6 +12,7 @@ import type { LogFn } from './webview-channel';
 export type RunPrefsState = Pick<StateStore<HostState>, 'get' | 'set'>;
 
 type PrefsHandlers = Pick<Handlers<WebviewMethods>, 'getRunPrefs' | 'setRunPrefs'>;
+type TokenizerHandlers = Pick<Handlers<WebviewMethods>, 'getTokenizer' | 'pickTokenizer'>;
 
 /**
  * `getRunPrefs` / `setRunPrefs` for one model. A model without a path on disk has nothing to key by: it gets null
@@ -43,4 +44,36 @@ export function rememberedRunDefaults(state: RunPrefsState, path: string): Pick<
   if (prefs.providers?.length) out.providers = prefs.providers;
   if (prefs.inputs?.length) out.inputs = prefs.inputs;
   return out;
+}
+
+/**
+ * `getTokenizer` / `pickTokenizer` for one language model: the tokenizer.json the user picked instead of the model's
+ * own, remembered under the model's path (a model without a path, or a host without state, keeps the pick for this
+ * panel only). `pick` shows the open dialog; `clear` goes back to the model's own tokenizer.
+ */
+export function tokenizerPrefHandlers(state: RunPrefsState | undefined, model: { path: string | undefined; fileName: string },
+  pick: () => Promise<string | undefined>, log: LogFn): TokenizerHandlers {
+  let session: string | null = null;
+  const remember = async (path: string | null) => {
+    session = path;
+    if (!state || model.path === undefined) return;
+    try {
+      await state.set('tokenizer', path, model.path);
+    } catch (e) {
+      log('warn', `${model.fileName}: tokenizer choice not remembered: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  return {
+    getTokenizer: () => ({ path: state && model.path !== undefined ? state.get('tokenizer', model.path) : session }),
+    pickTokenizer: async ({ clear }) => {
+      if (clear) {
+        await remember(null);
+        return { path: null };
+      }
+      const path = await pick();
+      if (path === undefined) return null;
+      await remember(path);
+      return { path };
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { ActiveModelListener, HostContext } from './host-context';
 import type { ModelHandle } from './model-handle';
-import type { ExplanationSummary } from '../protocol/explain-summary';
+import type { ExplanationSummary, PromptExplanationSummary } from '../protocol/explain-summary';
 import { WebviewChannel } from './webview-channel';
 import { explainSelection, type NodeSelectedPayload } from './node-explanation';
 import { setupWebview, webviewTransport } from './webview-setup';
@@ -18,7 +18,8 @@ export class SideViewProvider implements vscode.WebviewViewProvider, ActiveModel
   private selected: NodeSelectedPayload | undefined;
   /** Bumped by every selection and model change: a slower explanation of an older selection is dropped. */
   private selectSeq = 0;
-  private explanation: ExplanationSummary[] | undefined;
+  /** The newest explanation, of an image-like input (items per method) or of a prompt: whichever came last. */
+  private explanation: { items: ExplanationSummary[] } | { prompt: PromptExplanationSummary } | undefined;
 
   constructor(private readonly ctx: HostContext) {}
 
@@ -38,7 +39,7 @@ export class SideViewProvider implements vscode.WebviewViewProvider, ActiveModel
         rpc.emit('init', { view: 'sidebar', fileName: this.model?.fileName ?? '', trusted: this.ctx.trusted });
         rpc.emit('activeModel', { summary: this.model?.summary ?? null });
         if (this.selected) rpc.emit('nodeSelected', this.selected);
-        if (this.explanation) rpc.emit('explanation', { items: this.explanation });
+        if (this.explanation) this.emitExplanation(rpc.emit.bind(rpc));
       },
       this.ctx.logFn,
     );
@@ -69,7 +70,19 @@ export class SideViewProvider implements vscode.WebviewViewProvider, ActiveModel
   }
 
   explained(_model: ModelHandle, items: ExplanationSummary[]): void {
-    this.explanation = items;
-    this.channel?.emit('explanation', { items });
+    this.explanation = { items };
+    if (this.channel) this.emitExplanation(this.channel.emit.bind(this.channel));
+  }
+
+  promptExplained(_model: ModelHandle, summary: PromptExplanationSummary): void {
+    this.explanation = { prompt: summary };
+    if (this.channel) this.emitExplanation(this.channel.emit.bind(this.channel));
+  }
+
+  private emitExplanation(emit: WebviewChannel['emit']): void {
+    const e = this.explanation;
+    if (!e) return;
+    if ('prompt' in e) emit('promptExplanation', e.prompt);
+    else emit('explanation', { items: e.items });
   }
 }

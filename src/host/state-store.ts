@@ -2,6 +2,7 @@
 // version, by hand, or by a bug is checked on every read: a wrong-typed or corrupt value is dropped with a warning
 // and the default is used, so remembered state can never crash the extension.
 import type { Check } from '../protocol/validate';
+import { str } from '../protocol/validate';
 import { runParamsCheck, type RunParams } from '../protocol/run';
 
 /** The part of vscode.Memento the store uses (vscode.Memento satisfies it). */
@@ -90,8 +91,11 @@ export type HostState = {
    * null when none are remembered (or what was stored was discarded).
    */
   runInputs: RunParams | null;
+  /** A language model's tokenizer.json the user picked (its path); null: the model's own tokenizer. */
+  tokenizer: string | null;
 };
 
 export const hostStateSchema: { [K in keyof HostState]: KeySchema<HostState[K]> } = {
   runInputs: { version: 1, check: runParamsCheck, fallback: null },
+  tokenizer: { version: 1, check: (x, p) => (x === null ? undefined : str(4096)(x, p)), fallback: null },
 };

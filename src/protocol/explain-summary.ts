@@ -1,4 +1,5 @@
 import type { ExplainMethod, ExplainResult } from './explain';
+import type { PromptExplainResult, TokenMethod } from './prompt';
 
 /**
  * What the side view shows of the last explanation: one method's quality numbers, a small thumbnail of its map and
@@ -60,4 +61,34 @@ export function summarizeExplanation(fileName: string, r: ExplainResult): Explan
       warnings,
     };
   });
+}
+
+/** What the side view shows of the last prompt explanation: the tokens and their scores, the target, the AUCs. */
+export interface PromptExplanationSummary {
+  fileName: string;
+  method: TokenMethod;
+  target: { id: number; text: string; p: number };
+  /** The prompt's last MAX_SIDE_TOKENS tokens (the nearest to the prediction), with `skipped` saying how many went. */
+  tokens: { id: number; text: string; score: number }[];
+  skipped: number;
+  deletionAuc: number;
+  insertionAuc: number;
+  completeness?: number;
+  warnings: string[];
+}
+
+export const MAX_SIDE_TOKENS = 200;
+
+export function summarizePromptExplanation(fileName: string, r: PromptExplainResult): PromptExplanationSummary {
+  const skipped = Math.max(0, r.tokens.length - MAX_SIDE_TOKENS);
+  const warnings: string[] = [];
+  if (r.completeness !== undefined && !(r.completeness <= MAX_COMPLETENESS)) {
+    warnings.push(`IG completeness residual ${r.completeness.toFixed(3)} > ${MAX_COMPLETENESS}: use more steps`);
+  }
+  return {
+    fileName, method: r.method, target: r.target, tokens: r.tokens.slice(skipped), skipped,
+    deletionAuc: r.deletionAuc, insertionAuc: r.insertionAuc,
+    ...(r.completeness !== undefined ? { completeness: r.completeness } : {}),
+    warnings,
+  };
 }

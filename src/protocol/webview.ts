@@ -3,12 +3,12 @@ import type { CompareWebviewMethods } from './compare';
 import { compareWebviewValidators } from './compare';
 import { forwardedValidators } from './forwarded';
 import type { ModelSummary } from './summary';
-import type { ExplanationSummary } from './explain-summary';
+import type { ExplanationSummary, PromptExplanationSummary } from './explain-summary';
 import type { NodeExplanation } from './node-explanation';
 import type { RunParams } from './run';
 import { runParamsCheck } from './run';
 import type { Check } from './validate';
-import { nothing, obj, optional, str, oneOf } from './validate';
+import { bool, nothing, obj, optional, str, oneOf } from './validate';
 
 /** Remembered Run tab inputs are small (dims, sources, presets): anything bigger is not a form's worth. */
 export const MAX_RUN_PREFS_CHARS = 16 * 1024;
@@ -30,6 +30,10 @@ export type CoreWebviewMethods = {
   /** The Run tab's remembered inputs for this model (host state, keyed by the model's path); null when none. */
   getRunPrefs: { params: Record<string, never>; result: RunParams | null };
   setRunPrefs: { params: { prefs: RunParams }; result: void };
+  /** A language model's tokenizer.json picked by the user (remembered per model); null path: the model's own. */
+  getTokenizer: { params: Record<string, never>; result: { path: string | null } };
+  /** Shows an open dialog for a tokenizer.json (or forgets the pick with `clear`); null when the user cancelled. */
+  pickTokenizer: { params: { clear?: boolean }; result: { path: string | null } | null };
   /** Saves a graph export through a save dialog; the saved path, or null when the user cancelled. */
   saveExport: { params: SaveExportParams; result: { path: string } | null };
 };
@@ -44,6 +48,8 @@ export const webviewValidators: { [K in keyof WebviewMethods]: Check } = {
   retry: nothing,
   getRunPrefs: nothing,
   setRunPrefs: obj({ prefs: sizeLimited(runParamsCheck, MAX_RUN_PREFS_CHARS) }),
+  getTokenizer: nothing,
+  pickTokenizer: obj({ clear: optional(bool) }),
   // Base64 is 4/3 of the bytes; the host checks the decoded size and the name (see host/export-target.ts).
   saveExport: obj({ kind: oneOf('svg', 'png'), fileName: str(255), data: str(Math.ceil(MAX_EXPORT_BYTES / 3) * 4) }),
   ...forwardedValidators,
@@ -70,6 +76,8 @@ export type HostEvents = {
   nodeSelected: { nodeId: string; explanation?: NodeExplanation; error?: string };
   /** Side view only: the last explanation's methods (newest call), each with its quality numbers and thumbnail. */
   explanation: { items: ExplanationSummary[] };
+  /** Side view only: the last prompt explanation (a language model's tokens with their signed scores). */
+  promptExplanation: PromptExplanationSummary;
   /** Panel only: "Compare With…" chose a second model; the panel opens its Compare tab and compares. */
   compareWith: { other: string };
 };

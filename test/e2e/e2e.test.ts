@@ -2,6 +2,7 @@
 // Debian's Chromium by playwright-core. Run: node --import tsx --test test/e2e/e2e.test.ts  (after test/e2e/scripts/setup.sh
 // has installed code-server; the test runs it if needed). Screenshots go to test-artifacts/e2e/.
 import { ok, strictEqual } from 'node:assert/strict';
+import { lmModelsUnavailable, tinyLlamaModel } from '../support/lm-models';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,9 @@ import { checkOverview, scenarioRunner } from './driver/harness';
 import { baseUrl, paths } from './driver/paths';
 import { crashScenario, quickInference } from './scenarios/commands';
 import { explainScenario } from './scenarios/explain';
+import { languageModelScenario, quickInferencePrompt } from './scenarios/language-model';
+import { tinyLm } from '../support/tiny-lm';
+import { runPrompt } from '../../src/runtime/lm/run-prompt';
 import { graphScenario } from './scenarios/graph';
 import { sidePanelScenario } from './scenarios/side-panel';
 import { runScenario, weightsScenario } from './scenarios/tabs';
@@ -323,4 +327,46 @@ describe('Model Inspector in code-server', { timeout: 15 * 60_000 }, () => {
       await wb.open(ws, { expectFile: 'lm.onnx' });
       await attentionScenario(page, wb, { model: 'lm.onnx', prompt: ids.join(' '), layers: 6, heads: 4, tokens: ids.length });
     }));
+  test('q) a language model: a prompt in the Run tab shows its tokens and next tokens, Explain its token heat map, the side panel the explanation', async () => {
+    const dir = tinyLm();
+    const prompt = 'red=3 blue=7 green=1 ; blue';
+    const model = await openModel(join(dir, 'model.onnx'));
+    let next: number[];
+    let top: string;
+    try {
+      const r = await runPrompt(model, { prompt, top: 5 });
+      next = r.next.map((t) => t.id);
+      top = r.next[0].text;
+    } finally {
+      await model.dispose?.();
+    }
+    await scenario('language-model', async (page) => {
+      const ws = makeWorkspace('language-model', { 'model.onnx': join(dir, 'model.onnx'), 'tokenizer.json': join(dir, 'tokenizer.json') });
+      const wb = new Workbench(page);
+      await wb.open(ws, { expectFile: 'model.onnx' });
+      const { sideText } = await languageModelScenario(page, wb, 'model.onnx', { prompt, next, strongest: 'blue=7', prefix: 'lm-onnx' });
+      ok(/occlusion — model\.onnx: target "7"/.test(sideText), `side panel: ${sideText}`);
+      await quickInferencePrompt(page, wb, { file: 'model.onnx', prompt, top, screenshot: 'lm-onnx-quick-inference.png' });
+    });
+  });
+
+  // A GGUF runs on llama.cpp (tokens and generation, no tensors): the Run tab is the prompt view alone. The fixture
+  // is the tiny llama GGUF test/support/lm/llama_tiny.py writes, with its tokenizer.json beside it.
+  test('r) a GGUF language model on llama.cpp: a prompt in the Run tab shows the next tokens, Explain (occlusion) its token heat map, the side panel the explanation', { skip: lmModelsUnavailable() }, async () => {
+    const gguf = (await tinyLlamaModel()).gguf;
+    const prompt = 'The cat sat on the';
+    const model = await openModel(gguf);
+    let next: number[];
+    try {
+      next = (await runPrompt(model, { prompt, top: 5 })).next.map((t) => t.id);
+    } finally {
+      await model.dispose?.();
+    }
+    await scenario('language-model-gguf', async (page) => {
+      const ws = makeWorkspace('language-model-gguf', { 'model.gguf': gguf, 'tokenizer.json': join(gguf, '../tokenizer.json') });
+      const wb = new Workbench(page);
+      await wb.open(ws, { expectFile: 'model.gguf' });
+      await languageModelScenario(page, wb, 'model.gguf', { prompt, next, prefix: 'lm-gguf', tokensOnly: true });
+    });
+  });
 });

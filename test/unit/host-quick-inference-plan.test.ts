@@ -2,7 +2,10 @@
 // Run tab's remembered values), and the result text, on a real run of a real conformance model through the runtime.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeRun, headline, inputOptions, orderCandidates, quickRunParams } from '../../src/host/quick-inference-plan';
+import { describeRun, headline, inputOptions, orderCandidates, promptHeadline, quickRunParams } from '../../src/host/quick-inference-plan';
+import { openModel } from '../../src/formats/registry';
+import { runPrompt } from '../../src/runtime/lm/run-prompt';
+import { tinyLm } from '../support/tiny-lm';
 import { isModelPath, isRunnable } from '../../src/host/model-files';
 import { runModel } from '../../src/runtime/run-model';
 import { sessions } from '../../src/runtime/load';
@@ -53,4 +56,24 @@ test('result text from a real run: top-k headline for a classifier-like output, 
   const add = '/usr/share/libonnx-testdata/data/node/test_add/model.onnx';
   const t = (await runModel(add, { ...quickRunParams({ kind: 'synth', synth: 'ones' }, {}), topK: 0 })).summary;
   assert.match(headline('add.onnx', t), /^add\.onnx: sum \[3, 4, 5\] mean 2 range 2\.\.2 · cpu · p50 [\d.]+ ms$/);
+});
+
+test('a language model\'s result text from a real prompt run: the next tokens with their probabilities, provider, latency', async () => {
+  const model = await openModel(`${tinyLm()}/model.onnx`);
+  try {
+    const r = await runPrompt(model, { prompt: 'red=3 blue=7 green=1 ; blue', top: 5 });
+    const text = promptHeadline('model.onnx', r);
+    assert.ok(text.startsWith(`model.onnx: next token after ${r.tokens.length} prompt tokens: "${r.next[0].text}" `), text);
+    // Every listed token is there, in the engine's order, and a near-certain one is not rounded up to 100%.
+    let at = 0;
+    for (const t of r.next) {
+      const k = text.indexOf(JSON.stringify(t.text), at);
+      assert.ok(k >= at, `${t.text} after position ${at} in ${text}`);
+      at = k;
+    }
+    assert.doesNotMatch(text, /"[^"]*" 100\.0%/);
+    assert.ok(text.endsWith(` · ${r.provider} · ${r.latencyMs.toFixed(1)} ms`), text);
+  } finally {
+    await model.dispose?.();
+  }
 });

@@ -17,7 +17,7 @@ const noEngine = (): EngineCaller => {
   throw new Error('prefs must not use the engine');
 };
 
-async function panel(path: string | undefined, memento: MementoLike, opts: { trusted?: boolean } = {}) {
+async function panel(path: string | undefined, memento: MementoLike, opts: { trusted?: boolean; pickTokenizer?: () => Promise<string | undefined> } = {}) {
   const warnings: string[] = [];
   const logs: string[] = [];
   const state = new StateStore<HostState>(memento, hostStateSchema, (m) => warnings.push(m));
@@ -30,6 +30,7 @@ async function panel(path: string | undefined, memento: MementoLike, opts: { tru
     isTrusted: () => opts.trusted ?? true,
     log: (level, m) => logs.push(`${level}: ${m}`),
     prefs: state,
+    pickTokenizer: opts.pickTokenizer,
   });
   const page = new RpcEndpoint<WebviewMethods, HostMethods, HostEvents, WebviewEvents>(pageSide, {}, { defaultTimeoutMs: 5000 });
   let inited = false;
@@ -109,4 +110,23 @@ test('a model with no path on disk has no prefs and remembers none', async () =>
   assert.equal(await p.page.call('getRunPrefs', {}), null);
   assert.equal(memento.map.size, 0);
   p.close();
+});
+
+test('a picked tokenizer.json is remembered per model path; cancel keeps the old pick; clear forgets it', async () => {
+  const memento = new MapMemento();
+  let answer: string | undefined = '/tok/llama/tokenizer.json';
+  const a = await panel('/models/lm.onnx', memento, { pickTokenizer: async () => answer });
+  assert.deepEqual(await a.page.call('getTokenizer', {}), { path: null }, 'the model\'s own tokenizer at first');
+  assert.deepEqual(await a.page.call('pickTokenizer', {}), { path: '/tok/llama/tokenizer.json' });
+  answer = undefined; // the user cancels the dialog
+  assert.equal(await a.page.call('pickTokenizer', {}), null);
+  a.close();
+  const again = await panel('/models/lm.onnx', memento);
+  assert.deepEqual(await again.page.call('getTokenizer', {}), { path: '/tok/llama/tokenizer.json' }, 'remembered across panels');
+  const other = await panel('/models/other.onnx', memento);
+  assert.deepEqual(await other.page.call('getTokenizer', {}), { path: null }, 'keyed by model path');
+  assert.deepEqual(await again.page.call('pickTokenizer', { clear: true }), { path: null });
+  assert.deepEqual(await again.page.call('getTokenizer', {}), { path: null });
+  again.close();
+  other.close();
 });

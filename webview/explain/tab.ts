@@ -6,7 +6,8 @@ import { MAX_COMPLETENESS, MAX_RANDOMIZATION_SPEARMAN } from '../../src/protocol
 import { createJob } from '../shell/job';
 import { createMethodSettings } from './settings';
 import { drawBars, drawMap } from './draw';
-import { cannotRun } from '../../src/protocol/summary';
+import { can, cannotRun } from '../../src/protocol/summary';
+import { createPromptExplainForm, renderPromptExplanation, type PromptExplainForm } from './prompt';
 import { refreshRunGate } from '../shell/run-gate';
 
 // The Explain tab: pick an input (synthesized, a file path: .npy or image, or an example .npy shipped next to the
@@ -135,9 +136,28 @@ export function createExplainTab(): Tab {
     refreshRunGate({ notice, cannot, body, button: runButton }, ctx.summary, ctx.trusted, job.running);
   };
 
+  // A language model explains a prompt (prompt.ts) instead of an input array.
+  let promptForm: PromptExplainForm | undefined;
+  const promptResult = h('div', { id: 'mi-explain-token-slot' });
+  const explainPrompt = async () => {
+    const params = promptForm!.params();
+    if ('error' in params) {
+      job.status.textContent = params.error;
+      return;
+    }
+    // The tokenizer.json picked in the Run tab (remembered per model by the host), asked each time: it may have changed.
+    const picked = await ctx.rpc.call('getTokenizer', {}).then((r) => r.path, () => null);
+    if (picked) params.tokenizer = picked;
+    await job.run(async ({ signal, onProgress }) => {
+      const r = await ctx.rpc.call('explainPrompt', params, { signal, timeoutMs: 0, onProgress });
+      promptResult.replaceChildren(renderPromptExplanation(r));
+    }, 'starting…');
+  };
+
   const run = async () => {
     refresh();
     if (!ctx.trusted || cannotRun(ctx.summary) || job.running) return;
+    if (promptForm) return explainPrompt();
     const methods = checkedMethods();
     if (!methods.length) return;
     const params: ExplainParams = { methods, sanity: sanity.checked };
@@ -161,6 +181,14 @@ export function createExplainTab(): Tab {
       ctx = c;
       runButton.addEventListener('click', () => void run());
       opacity.addEventListener('input', render);
+      if (ctx.summary.lm && can(ctx.summary, 'tokens')) {
+        promptForm = createPromptExplainForm(can(ctx.summary, 'gradients'), () => void run());
+        container.append(notice, cannot,
+          body = h('div', { id: 'mi-explain-body' },
+            promptForm.element, h('div', {}, runButton, ' ', job.cancelButton, ' ', job.status), job.error, promptResult));
+        refresh();
+        return;
+      }
       container.append(
         notice, cannot,
         // A model without a runtime shows only why (refresh hides the form).
@@ -175,9 +203,12 @@ export function createExplainTab(): Tab {
       refresh();
       void loadExamples();
     },
-    show() {
+    show(arg?: unknown) {
       refresh();
-      void loadExamples();
+      // The Run tab's "Explain this prompt" hands its prompt over.
+      const p = (arg as { prompt?: unknown } | undefined)?.prompt;
+      if (promptForm && typeof p === 'string') promptForm.setPrompt(p);
+      if (!promptForm) void loadExamples();
     },
   };
 }

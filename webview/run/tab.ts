@@ -5,12 +5,15 @@ import { renderResults } from './results';
 import { createActivationsPanel, type ActivationsPanel } from './activations';
 import { createProfilePanel, type ProfilePanel } from './profile';
 import { createJob } from '../shell/job';
-import { cannotRun } from '../../src/protocol/summary';
+import { can, cannotRun } from '../../src/protocol/summary';
+import { createPromptForm, renderPromptResult, type PromptForm } from './prompt';
 import { refreshRunGate } from '../shell/run-gate';
 
 /**
  * The Run tab: pick input sources, run the model in the engine, see outputs, top-k, latency and the provider that ran
  * it (with reasons for the ones skipped). Disabled, with the reason shown, while the workspace is not trusted.
+ * A language model (summary.lm, a backend with the tokens capability) gets a prompt box first (prompt.ts); its tensor
+ * form, when its backend also runs tensors, stays below under "Tensor inputs"; a GGUF (tokens only) has no tensor form.
  */
 export function createRunTab(): Tab {
   let ctx: TabContext;
@@ -22,9 +25,15 @@ export function createRunTab(): Tab {
   const job = createJob('run', () => refreshTrust());
   const results = h('div', { id: 'mi-run-results-slot' });
   let body: HTMLElement | undefined;
+  const promptButton = custom('vscode-button', { id: 'mi-prompt-run' }, 'Run');
+  const promptJob = createJob('prompt', () => refreshTrust());
+  const promptResults = h('div', { id: 'mi-prompt-results-slot' });
+  let prompt: PromptForm | undefined;
 
   const refreshTrust = () => {
-    refreshRunGate({ notice, cannot, body, button: runButton }, ctx.summary, ctx.trusted, job.running);
+    const busy = job.running || promptJob.running;
+    refreshRunGate({ notice, cannot, body, button: runButton }, ctx.summary, ctx.trusted, busy);
+    promptButton.toggleAttribute('disabled', runButton.hasAttribute('disabled'));
     activations?.refreshTrust();
     profile?.refreshTrust();
   };
@@ -41,6 +50,24 @@ export function createRunTab(): Tab {
       // What ran is what the user confirmed: remember it for this model (best effort; the run already succeeded).
       ctx.rpc.call('setRunPrefs', { prefs: params }).catch(() => undefined);
     }, 'starting…');
+  };
+  const runPrompt = async () => {
+    refreshTrust();
+    if (!ctx.trusted || cannotRun(ctx.summary) || job.running || promptJob.running || !prompt) return;
+    const params = prompt.params();
+    if (!params) {
+      promptJob.status.textContent = 'Type a prompt first.';
+      return;
+    }
+    await promptJob.run(async ({ signal, onProgress }) => {
+      const r = await ctx.rpc.call('runPrompt', params, { signal, timeoutMs: 0, onProgress });
+      const explain = h('a', { href: '#', id: 'mi-prompt-explain' }, 'Explain which tokens drove the top prediction…');
+      explain.addEventListener('click', (e) => {
+        e.preventDefault();
+        ctx.navigate('explain', { prompt: params.prompt });
+      });
+      promptResults.replaceChildren(renderPromptResult(r), h('p', {}, explain));
+    }, 'running…');
   };
   let formRef: ReturnType<typeof createRunForm> | undefined;
   let activations: ActivationsPanel | undefined;
@@ -75,8 +102,20 @@ export function createRunTab(): Tab {
       activations = createActivationsPanel(ctx, () => form.params());
       profile = createProfilePanel(ctx, () => form.params());
       // A model without a runtime shows only why: no form, and no Profile/activation buttons that could not work.
-      body = h('div', { id: 'mi-run-body' },
-        formRef.element, h('p', {}, runButton, ' ', job.cancelButton, ' ', job.status), job.error, results, activations.element, profile.element);
+      const tensorPart = [formRef.element, h('p', {}, runButton, ' ', job.cancelButton, ' ', job.status), job.error, results, activations.element, profile.element];
+      const lm = ctx.summary.lm && can(ctx.summary, 'tokens') ? ctx.summary.lm : undefined;
+      if (lm) {
+        prompt = createPromptForm(ctx.rpc, lm, () => void runPrompt());
+        promptButton.addEventListener('click', () => void runPrompt());
+        const tensors = can(ctx.summary, 'tensors');
+        body = h('div', { id: 'mi-run-body' },
+          prompt.element, h('p', {}, promptButton, ' ', promptJob.cancelButton, ' ', promptJob.status), promptJob.error, promptResults,
+          // The same model as arrays (random ids, .npy files), for its raw logits, activations and profile.
+          tensors && h('details', { class: 'mi-section', id: 'mi-run-tensors' }, h('summary', {}, 'Tensor inputs (ids as arrays: raw outputs, activations, profile)'), ...tensorPart));
+        void prompt.load();
+      } else {
+        body = h('div', { id: 'mi-run-body' }, ...tensorPart);
+      }
       container.replaceChildren(h('div', { class: 'mi-overview mi-run' }, notice, cannot, body));
       refreshTrust();
       void loadPrefs(form, formRef.element);

@@ -1,5 +1,6 @@
 import type { ModelSummary } from '../../src/protocol/summary';
-import type { ExplanationSummary } from '../../src/protocol/explain-summary';
+import type { ExplanationSummary, PromptExplanationSummary } from '../../src/protocol/explain-summary';
+import { legend, percent, signedColour, tokenChips } from '../shell/tokens';
 import type { Connection } from '../messaging/connect';
 import { h } from '../shell/dom';
 import { formatBytes } from '../../src/protocol/summary';
@@ -32,6 +33,10 @@ export function mountSidePanel(root: HTMLElement, { rpc }: Connection): void {
     explanation.classList.toggle('mi-muted', items.length === 0);
     explanation.replaceChildren(...(items.length ? items.map(renderExplanation) : ['The last explanation produced no map.']));
   });
+  rpc.on('promptExplanation', (e) => {
+    explanation.classList.remove('mi-muted');
+    explanation.replaceChildren(renderPromptExplanation(e));
+  });
 }
 
 function renderExplanation(e: ExplanationSummary): HTMLElement {
@@ -52,6 +57,24 @@ function renderExplanation(e: ExplanationSummary): HTMLElement {
   return h('div', { class: 'mi-side-explanation-item', 'data-method': e.method },
     h('h3', {}, `${e.method} — ${e.fileName}, target ${e.target} (score ${e.score.toFixed(3)})`),
     canvas,
+    h('div', { class: 'mi-muted' }, facts.join(' · ')),
+    ...e.warnings.map((w) => h('p', { class: 'mi-warnings mi-wrap' }, `⚠ ${w}`)));
+}
+
+/** A prompt explanation in small: the tokens' heat map, the target, the method and the AUCs. */
+function renderPromptExplanation(e: PromptExplanationSummary): HTMLElement {
+  let max = 1e-12;
+  for (const t of e.tokens) max = Math.max(max, Math.abs(t.score));
+  const facts = [
+    `deletion AUC ${e.deletionAuc.toFixed(3)}`, `insertion AUC ${e.insertionAuc.toFixed(3)}`,
+    ...(e.completeness !== undefined ? [`completeness residual ${e.completeness.toExponential(1)}`] : []),
+  ];
+  return h('div', { class: 'mi-side-explanation-item', id: 'mi-side-prompt-explanation', 'data-method': e.method },
+    h('h3', {}, `${e.method} — ${e.fileName}: target ${JSON.stringify(e.target.text)} (#${e.target.id}, p ${percent(e.target.p)})`),
+    e.skipped > 0 && h('p', { class: 'mi-muted' }, `… ${e.skipped} earlier tokens not shown`),
+    tokenChips('mi-side-tokens', e.tokens, (t) => signedColour(t.score / max), (t) => `id ${t.id} · ${JSON.stringify(t.text)} · score ${t.score.toPrecision(4)}`,
+      (t) => ({ score: String(t.score) }), true),
+    legend('mi-side-token-legend', `−${max.toPrecision(2)}`, [-1, -0.5, 0, 0.5, 1].map(signedColour), `+${max.toPrecision(2)}`),
     h('div', { class: 'mi-muted' }, facts.join(' · ')),
     ...e.warnings.map((w) => h('p', { class: 'mi-warnings mi-wrap' }, `⚠ ${w}`)));
 }
