@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, openSync, closeSync, ftruncateSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, openSync, closeSync, ftruncateSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, freemem } from 'node:os';
 import { join } from 'node:path';
 import { EngineClient } from '../../src/engine/client';
@@ -110,4 +110,18 @@ test('through the engine: a failing prompt leaves the engine serving (unknown ar
     client.dispose();
     removeBuild(enginePath);
   }
+});
+
+test('a word a WordLevel vocabulary lacks: its unknown token stands for it, or, without one, the tokenizer file says so', { skip }, async () => {
+  const kv = await kvRecallModel();
+  const withUnk = JSON.parse(cli(['run', kv.model, '--prompt', 'k1=2 ; zebra ; k1', '--json']).stdout) as { tokens: { text: string }[] };
+  assert.ok(withUnk.tokens.some((t) => t.text === '<unk>'), JSON.stringify(withUnk.tokens));
+  const t = JSON.parse(readFileSync(kv.tokenizer, 'utf8'));
+  t.added_tokens = t.added_tokens.filter((a: { content: string }) => a.content !== '<unk>');
+  delete t.model.vocab['<unk>'];
+  t.model.unk_token = null;
+  const dir = join(tmp, 'no-unk');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(t));
+  fails(['run', kv.model, '--prompt', 'k1=2 ; zebra ; k1', '--tokenizer', join(dir, 'tokenizer.json')], /^tokenizer\.json: has no token for "zebra" and no unknown-token entry to stand for it$/);
 });

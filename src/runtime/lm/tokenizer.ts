@@ -95,11 +95,19 @@ function parseTokenizerJson(path: string, source: string): TextTokenizer {
     return typeof v === 'string' ? v : typeof v === 'object' && v !== null && typeof (v as { content?: unknown }).content === 'string' ? (v as { content: string }).content : undefined;
   };
   const pieces = new Map<number, string>();
+  const unkId = idOf(...[special('unk_token'), '<unk>', '[UNK]'].filter((x): x is string => !!x));
   const maskId = idOf(...[special('mask_token'), '[MASK]', '<mask>'].filter((x): x is string => !!x));
   return {
     source,
     size,
-    encode: (text) => tok.encode(text).ids,
+    encode: (text) => {
+      // A WordLevel vocabulary without an unknown-token entry leaves unknown words without an id.
+      const e = tok.encode(text);
+      const bad = e.ids.findIndex((id: unknown) => typeof id !== 'number' || !Number.isInteger(id));
+      if (bad < 0) return e.ids;
+      if (unkId !== undefined) return e.ids.map((id: unknown) => (typeof id === 'number' && Number.isInteger(id) ? id : unkId));
+      throw new ModelError(path, `has no token for "${String(e.tokens[bad] ?? '').slice(0, 40)}" and no unknown-token entry to stand for it`);
+    },
     piece: (id): string => {
       const known = pieces.get(id);
       if (known !== undefined) return known;
