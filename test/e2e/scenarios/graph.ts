@@ -60,7 +60,7 @@ export async function graphScenario(page: Page, wb: Workbench, opts: { model: st
   await wb.openTab('graph');
   let state = await waitDrawn(wb, undefined, opts.ms ?? 60_000);
   console.log(`  ${opts.model}: ${state.status}; ${state.boxes} boxes, first paint ${state.firstPaintMs.toFixed(0)} ms, layout ${state.lastLayoutMs.toFixed(0)} ms in ${state.layoutMode}`);
-  const shown = /^(\d+) nodes/.exec(state.status);
+  const shown = /^(\d+) nodes?\b/.exec(state.status);
   ok(shown && Number(shown[1]) === opts.nodes, `status "${state.status}" does not count the model's ${opts.nodes} nodes`);
   if (opts.subgraph) {
     // Descend into the first node that owns a subgraph (the If's then_branch): the breadcrumb path of issue 3.

@@ -51,7 +51,9 @@ export const tests: Record<string, () => Promise<void>> = {
   async 'configuration defaults match package.json'() {
     const ext = ourExtension();
     const cfg = vscode.workspace.getConfiguration('modelInspector');
-    deepStrictEqual(cfg.get('executionProviders'), ['webgpu', 'cuda', 'dml', 'coreml', 'cpu']);
+    // Empty: the platform's own order (the engine decides; no list stands for "the default").
+    deepStrictEqual(cfg.get('executionProviders'), []);
+    deepStrictEqual(cfg.get('llamaCpp.devices'), declaredDefault(ext, 'modelInspector.llamaCpp.devices'));
     deepStrictEqual(cfg.get('executionProviders'), declaredDefault(ext, 'modelInspector.executionProviders'));
     strictEqual(cfg.get('tfjsBackend'), declaredDefault(ext, 'modelInspector.tfjsBackend'));
     strictEqual(cfg.get('tfjsBackend'), 'auto');
