@@ -35,10 +35,12 @@ POS_STD = 1.0
 POS_MODE = 'sin'
 D_MODEL, N_HEAD, N_LAYER, D_FF = 64, 4, 2, 64
 STEPS, BATCH, LR = 900, 32, 3e-3
-# decoupled weight decay keeps the embeddings small, so a token's gradient x embedding tracks what removing it costs:
-# at 0.01 the bare query key's product outranked the binding in 12% of held-out prompts (gradient x input 87.5%),
-# at 0.2 it is 98.5% with occlusion 94% (0.1: 93.5%, 93.5%)
-WEIGHT_DECAY = 0.2
+# Gaussian noise on the token embeddings while training flattens the model around each embedding, so a token's
+# gradient x embedding tracks what removing it costs: without it the bare query key's product outranked the binding
+# in 12% of held-out prompts (gradient x input 87.5%); with 0.3, 94% (occlusion 91.5%). Weight decay 0.1-0.3 lifts
+# gradient x input too (93.5-99%) but bends the path from the <pad> baseline: IG's completeness residual passed 0.05.
+WEIGHT_DECAY = 0.01
+EMB_NOISE = 0.3
 MIN_STEPS, STOP_ACC = 800, 0.995
 DAMAGE_P = 0.7
 N_HELDOUT = 200
@@ -127,7 +129,10 @@ class TinyLM(nn.Module):
 
     def forward(self, input_ids):
         t = input_ids.shape[1]
-        x = self.tok(input_ids) + self.pos[:t]
+        x = self.tok(input_ids)
+        if self.training and EMB_NOISE:
+            x = x + EMB_NOISE * torch.randn_like(x)
+        x = x + self.pos[:t]
         mask = self.causal[:t, :t]
         for blk in self.blocks:
             x = blk(x, mask)
