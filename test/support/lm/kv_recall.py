@@ -35,6 +35,12 @@ POS_STD = 1.0
 POS_MODE = 'sin'
 D_MODEL, N_HEAD, N_LAYER, D_FF = 64, 4, 2, 64
 STEPS, BATCH, LR = 900, 32, 3e-3
+# Gaussian noise on the token embeddings while training flattens the model around each embedding, so a token's
+# gradient x embedding tracks what removing it costs: without it the bare query key's product outranked the binding
+# in 12% of held-out prompts (gradient x input 87.5%); with 0.3, 94% (occlusion 91.5%). Weight decay 0.1-0.3 lifts
+# gradient x input too (93.5-99%) but bends the path from the <pad> baseline: IG's completeness residual passed 0.05.
+WEIGHT_DECAY = 0.01
+EMB_NOISE = 0.3
 MIN_STEPS, STOP_ACC = 800, 0.995
 DAMAGE_P = 0.7
 N_HELDOUT = 200
@@ -123,7 +129,10 @@ class TinyLM(nn.Module):
 
     def forward(self, input_ids):
         t = input_ids.shape[1]
-        x = self.tok(input_ids) + self.pos[:t]
+        x = self.tok(input_ids)
+        if self.training and EMB_NOISE:
+            x = x + EMB_NOISE * torch.randn_like(x)
+        x = x + self.pos[:t]
         mask = self.causal[:t, :t]
         for blk in self.blocks:
             x = blk(x, mask)
@@ -249,7 +258,7 @@ def main():
     held_texts = seen
 
     model = TinyLM()
-    opt = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=0.01)
+    opt = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=WEIGHT_DECAY)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=LR, total_steps=STEPS, pct_start=0.1)
     # early stop on separate validation prompts (not the held-out ones) once the task is solved
     val_rng = random.Random(SEED + 2)
