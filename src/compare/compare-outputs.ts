@@ -1,6 +1,6 @@
 import type { Model } from '../model/graph';
 import { isFloatDType } from '../model/dtype';
-import { ModelError } from '../model/errors';
+import { ModelError, oneLine } from '../model/errors';
 import type { NdArray } from '../formats/arrays/ndarray';
 import { elementCount, numberAt } from '../formats/arrays/ndarray';
 import type { InputUsed, RunInputSpec } from '../protocol/run';
@@ -8,7 +8,7 @@ import { fitArrayToInput } from '../runtime/fit-input';
 import { castArray, planInputs } from '../runtime/inputs';
 import { sessions } from '../runtime/load';
 import type { RuntimeSession } from '../runtime/session';
-import { oneLine, tensorRun } from '../runtime/session';
+import { tensorRun } from '../runtime/session';
 import type * as ExtraOutputs from '../runtime/backends/onnxruntime/extra-outputs';
 import type { NodeDiff } from './match-nodes';
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { openModel } from '../../src/formats/registry';
 import { summarize } from '../../src/runtime/summary';
+import { formatCount } from '../../src/protocol/summary';
 import { version } from '../../package.json';
 import { buildCli, removeBuild } from '../support/build-engine';
 import { denseGraphModel, writeTfjsModel } from '../support/tfjs-fixtures';
@@ -131,7 +132,8 @@ test('inspect without --json prints a readable summary', async () => {
   assert.match(r.stdout, new RegExp(`^model\\.onnx  \\(onnx, `));
   for (const v of [...s.inputs, ...s.outputs]) assert.ok(r.stdout.includes(`${v.name}  ${v.dtype}  [${(v.shape ?? []).join(', ')}]`), v.name);
   assert.match(r.stdout, new RegExp(`nodes: ${s.nodeCount}\\b`));
-  assert.match(r.stdout, new RegExp(`parameters: .*\\b${s.parameterCount.toLocaleString('en-US')}\\b|parameters: ${s.parameterCount} `));
+  // The same count text as the Overview (one formatter), with the exact count beside it.
+  assert.ok(r.stdout.includes(`parameters: ${formatCount(s.parameterCount)} (${s.parameterCount.toLocaleString('en-US')}) in `), r.stdout);
   assert.match(r.stdout, new RegExp(`opsets ai\\.onnx ${s.opsets.find((o) => o.domain === '')!.version}`));
 });
 
