@@ -18,6 +18,8 @@ export interface ModelSummary {
   fileBytes: number;
   dataFiles?: { count: number; bytes: number };
   format: ModelFormat;
+  /** What users call the format: its descriptor's name, with the variant where one reader has several ("TensorFlow.js (layers)"). */
+  formatName: string;
   producer?: { name: string; version: string };
   irVersion?: number;
   opsets: { domain: string; version: number }[];

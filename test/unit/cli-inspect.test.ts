@@ -72,6 +72,8 @@ test('inspect --json prints one object that meets the contract and equals openMo
 
     assert.ok(['onnx', 'tfjs-layers', 'tfjs-graph'].includes(got.format));
     formats.add(got.format);
+    // The display name comes from the format's descriptor (the views show it as sent).
+    assert.equal(got.formatName, { onnx: 'ONNX', 'tfjs-layers': 'TensorFlow.js (layers)', 'tfjs-graph': 'TensorFlow.js (graph)' }[got.format as string]);
     for (const list of [got.inputs, got.outputs]) {
       assert.ok(Array.isArray(list));
       for (const v of list) {

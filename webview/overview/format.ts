@@ -1,6 +1,5 @@
 // Human-readable numbers for the Overview and the side panel. Pure functions: unit-tested in Node.
 import type { WireShape } from '../../src/protocol/summary';
-import type { ModelFormat } from '../../src/model/graph';
 
 // One count formatter for every view and the CLI; re-exported so the views keep importing their formatters here.
 export { formatCount } from '../../src/protocol/summary';
@@ -10,22 +9,6 @@ export function formatShape(shape: WireShape): string {
   if (shape === null) return 'unknown';
   if (shape.length === 0) return 'scalar';
   return `[${shape.map(String).join(', ')}]`;
-}
-
-const formatNames: Record<ModelFormat, string> = {
-  onnx: 'ONNX',
-  'tfjs-layers': 'TF.js (layers)',
-  'tfjs-graph': 'TF.js (graph)',
-  keras: 'Keras',
-  tflite: 'TensorFlow Lite',
-  safetensors: 'SafeTensors',
-  gguf: 'GGUF',
-  pytorch: 'PyTorch',
-  savedmodel: 'TF SavedModel',
-};
-
-export function formatName(format: ModelFormat): string {
-  return formatNames[format] ?? format;
 }
 
 /** Op types, most frequent first, ties by name so the order is stable. */
