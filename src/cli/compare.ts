@@ -1,6 +1,6 @@
 import type { Model } from '../model/graph';
 import { openModelChecked } from '../engine/open';
-import type { CompareJson } from '../compare/compare-models';
+import type { CompareJson } from '../protocol/compare';
 import { compareJson, compareModels } from '../compare/compare-models';
 import type { RunInputSpec } from '../protocol/run';
 import { UsageError } from './args';

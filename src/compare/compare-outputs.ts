@@ -10,6 +10,7 @@ import { sessions } from '../runtime/load';
 import type { RuntimeSession } from '../runtime/session';
 import { tensorRun } from '../runtime/session';
 import type * as ExtraOutputs from '../runtime/backends/onnxruntime/extra-outputs';
+import type { Divergence } from '../protocol/compare';
 import type { NodeDiff } from './match-nodes';
 
 /**
@@ -46,17 +47,6 @@ export interface OutputComparison {
   /** Set when B's output is in the other image layout and was laid out as A's before comparing: says so. */
   layout?: string;
   problem?: string;
-}
-
-export interface Divergence {
-  /** A's node (display name) and ids on both sides. */
-  node: string;
-  nodeId: string;
-  nodeIdB: string;
-  /** A's value (the node output) that diverged. */
-  value: string;
-  relError: number;
-  tolerance: number;
 }
 
 export interface ActivationDiff {

@@ -2,6 +2,7 @@ import type { Graph, Model, Node } from '../model/graph';
 import type { Tensor } from '../model/tensor';
 import { allWeights } from '../model/walk';
 import { formatOf } from '../formats/registry';
+import type { TensorMatchKind } from '../protocol/compare';
 
 /**
  * Which weight of model A is which weight of model B, across formats. Passes, each over what is still unmatched:
@@ -16,8 +17,6 @@ import { formatOf } from '../formats/registry';
  * A pair whose shapes differ only by a permutation (Keras Dense kernel [in, out] vs an ONNX Gemm weight [out, in],
  * Keras Conv [kh, kw, in, out] vs ONNX [out, in, kh, kw]) carries `perm`: B's axis k is A's axis perm[k].
  */
-
-export type TensorMatchKind = 'name' | 'normalized' | 'consumer' | 'shape-order';
 
 export interface TensorPair {
   a: Tensor;
