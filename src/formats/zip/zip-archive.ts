@@ -3,7 +3,7 @@ import { inflateRawSync } from 'node:zlib';
 import { ModelError } from '../../model/errors';
 import type { ByteSource } from '../../model/tensor';
 import { FileRegions } from '../file-regions';
-import { lazySource } from '../onnx/sources';
+import { lazySource } from '../byte-sources';
 
 /**
  * Read-only access to a zip archive's entries without extracting it: the central directory is read once, and an
