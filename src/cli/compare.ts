@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { openModelChecked } from '../engine/open';
 import { bindCliServer, checkServerFlags, SERVER_FLAGS } from './server';
 import { sessions } from '../runtime/load';
-import type { CompareJson } from '../compare/compare-models';
+import type { CompareJson } from '../protocol/compare';
 import { compareJson, compareModels } from '../compare/compare-models';
 import type { RunInputSpec } from '../protocol/run';
 import { UsageError } from './args';

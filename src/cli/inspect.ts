@@ -1,9 +1,9 @@
 import { openModelChecked } from '../engine/open';
 import { summarize } from '../runtime/summary';
 import type { ModelSummary, WireShape } from '../protocol/summary';
-import { fileSizeText, formatBytes, otherTensorsText } from '../protocol/summary';
+import { fileSizeText, formatBytes, formatCount, otherTensorsText } from '../protocol/summary';
 import type { Verb } from './verb';
-import { formatCount, modelPathArg } from './verb';
+import { modelPathArg } from './verb';
 
 /** Reads a model and summarizes it; shared by `inspect` and any verb that wants the summary. */
 export async function inspectFile(path: string): Promise<ModelSummary> {
@@ -36,7 +36,7 @@ export function summaryText(s: ModelSummary): string {
   const nodes = s.totalNodeCount !== s.nodeCount ? `${s.nodeCount} in the main graph, ${s.totalNodeCount} in all` : String(s.nodeCount);
   lines.push(`nodes: ${nodes}`);
   if (s.subgraphCount || s.functionCount) lines.push(`subgraphs: ${s.subgraphCount}  functions: ${s.functionCount}`);
-  lines.push(`parameters: ${formatCount(s.parameterCount)} in ${s.weightCount} weights (${formatBytes(s.parameterBytes)})`);
+  lines.push(`parameters: ${formatCount(s.parameterCount)} (${s.parameterCount.toLocaleString('en-US')}) in ${s.weightCount} weights (${formatBytes(s.parameterBytes)})`);
   const other = otherTensorsText(s.otherTensors, formatCount);
   if (other) lines.push(`also stored (not parameters): ${other}`);
   const ops = Object.entries(s.opTypeCounts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));

@@ -2,7 +2,8 @@ import { openModelChecked } from '../engine/open';
 import type { ModelStats, StatsBlock } from '../protocol/stats';
 import { computeModelStats } from '../stats';
 import type { Verb } from './verb';
-import { formatCount, modelPathArg } from './verb';
+import { formatCount } from '../protocol/summary';
+import { modelPathArg } from './verb';
 
 const num = (x: number | null): string => (x === null ? '-' : Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(2) : x.toFixed(4));
 

@@ -34,8 +34,3 @@ export async function writeOrSay(path: string, write: () => Promise<unknown>): P
   }
 }
 
-export function formatCount(n: number): string {
-  if (n < 1000) return String(n);
-  const [div, unit] = n >= 1e9 ? [1e9, 'B'] : n >= 1e6 ? [1e6, 'M'] : [1e3, 'K'];
-  return `${(n / div).toFixed(n / div < 10 ? 2 : 1)}${unit} (${n.toLocaleString('en-US')})`;
-}

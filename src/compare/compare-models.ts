@@ -2,9 +2,9 @@ import type { Graph, Model } from '../model/graph';
 import type { RunInputSpec, WireNodeOverlay } from '../protocol/run';
 import type { NodeDiff } from './match-nodes';
 import { matchNodes } from './match-nodes';
-import type { TensorMatchKind } from './match-tensors';
 import { matchTensors } from './match-tensors';
-import type { Histogram, ScopeChange, TensorComparison, WeightsComparison } from './compare-weights';
+import type { CompareJson } from '../protocol/compare';
+import type { TensorComparison, WeightsComparison } from './compare-weights';
 import { compareWeights } from './compare-weights';
 import type { OutputsComparison } from './compare-outputs';
 import { compareOutputs } from './compare-outputs';
@@ -53,28 +53,6 @@ export async function compareModels(ma: Model, mb: Model, opts: CompareOptions =
     });
   }
   return result;
-}
-
-export interface CompareJson {
-  nodes: { added: string[]; removed: string[]; changed: { a: string; b: string; what: string[] }[]; matched: number; matchedBy: NodeDiff['matchedBy'] };
-  tensors: {
-    name: string; b?: string; relChange: number | null; cosine: number | null; maxAbsDiff: number | null;
-    matchedBy: TensorMatchKind; transposed?: number[]; shape: number[]; dtype: string; dtypeB?: string; count: number;
-    nonFinite: number; histogram?: Histogram; problem?: string;
-  }[];
-  scopes: ScopeChange[];
-  unmatched: { a: string[]; b: string[] };
-  mismatched: { a: string; b: string; reason: string }[];
-  relChange: number | null;
-  outputs?: { name: string; b?: string; maxAbsDiff: number | null; cosine: number | null; topkAgreement: number | null; relError: number | null; shape: number[]; k?: number; top1Agreement?: number; layout?: string; problem?: string }[];
-  divergence?: OutputsComparison['divergence'];
-  divergenceSkipped?: string;
-  /** Why outputs were not compared although asked for (the models take different inputs). */
-  outputsSkipped?: string;
-  tolerance?: number;
-  inputs?: OutputsComparison['inputs'];
-  a: CompareResult['a'];
-  b: CompareResult['b'];
 }
 
 /** The public `compare --json` object: {nodes: {added, removed, changed}, tensors: [...], outputs?: [...]} plus extras. */

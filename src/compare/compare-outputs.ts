@@ -1,6 +1,6 @@
 import type { Model } from '../model/graph';
 import { isFloatDType } from '../model/dtype';
-import { ModelError } from '../model/errors';
+import { ModelError, oneLine } from '../model/errors';
 import type { NdArray } from '../formats/arrays/ndarray';
 import { elementCount, numberAt } from '../formats/arrays/ndarray';
 import type { InputUsed, RunInputSpec } from '../protocol/run';
@@ -9,8 +9,9 @@ import { castArray, planInputs } from '../runtime/inputs';
 import { chooseBackend } from '../runtime/backends/registry';
 import { sessions } from '../runtime/load';
 import type { RuntimeSession } from '../runtime/session';
-import { oneLine, tensorRun } from '../runtime/session';
+import { tensorRun } from '../runtime/session';
 import type * as ExtraOutputs from '../runtime/backends/onnxruntime/extra-outputs';
+import type { Divergence } from '../protocol/compare';
 import type { NodeDiff } from './match-nodes';
 
 /**
@@ -47,17 +48,6 @@ export interface OutputComparison {
   /** Set when B's output is in the other image layout and was laid out as A's before comparing: says so. */
   layout?: string;
   problem?: string;
-}
-
-export interface Divergence {
-  /** A's node (display name) and ids on both sides. */
-  node: string;
-  nodeId: string;
-  nodeIdB: string;
-  /** A's value (the node output) that diverged. */
-  value: string;
-  relError: number;
-  tolerance: number;
 }
 
 export interface ActivationDiff {

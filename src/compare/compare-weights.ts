@@ -5,7 +5,8 @@ import { decodeBytes, decodeValues, dequantize, storedBytes } from '../stats/dec
 import { intervals, linearEdges, rebin, toSparse } from '../stats/fine-histogram';
 import { CHUNK_ELEMENTS } from '../stats/scan';
 import { storedDType } from '../stats/weight-context';
-import type { TensorMatch, TensorMatchKind, TensorPair } from './match-tensors';
+import type { Histogram, ScopeChange, TensorMatchKind } from '../protocol/compare';
+import type { TensorMatch, TensorPair } from './match-tensors';
 import { matchTensors } from './match-tensors';
 import { PairAccumulator } from './pair-accumulator';
 
@@ -24,11 +25,6 @@ import { PairAccumulator } from './pair-accumulator';
  * A pair stored permuted (perm set: Keras kernel vs ONNX Gemm weight) is compared through the permutation: A is read
  * whole and laid out in B's order (at most PERMUTED_MAX elements), B streams against it.
  */
-
-export interface Histogram {
-  edges: number[];
-  counts: number[];
-}
 
 export interface TensorComparison {
   /** A's weight name. */
@@ -57,15 +53,6 @@ export interface TensorComparison {
   histogram?: Histogram;
   /** Why this pair could not be compared. */
   problem?: string;
-}
-
-export interface ScopeChange {
-  scope: string;
-  tensors: number;
-  /** Tensors with any difference. */
-  changed: number;
-  relChange: number | null;
-  maxAbsDiff: number;
 }
 
 export interface WeightsComparison {

@@ -1,5 +1,6 @@
 import type { Attribute, AttributeValue, Graph, Node } from '../model/graph';
 import { formatShape } from '../model/shape';
+import type { NodeMatchKind } from '../protocol/compare';
 
 /**
  * Which nodes of graph A correspond to which of graph B, in four passes, each only over what is still unmatched:
@@ -17,8 +18,6 @@ import { formatShape } from '../model/shape';
  * formats (whose operators, attributes and layouts are named and laid out differently by design) only a different
  * number of weights is.
  */
-
-export type NodeMatchKind = 'name' | 'weights' | 'scope' | 'structure';
 
 export interface MatchNodesOptions {
   /** Weight pairs (A's weight name → B's) from the weights matching: anchors for the `weights` pass. */

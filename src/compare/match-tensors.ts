@@ -1,6 +1,8 @@
 import type { Graph, Model, Node } from '../model/graph';
 import type { Tensor } from '../model/tensor';
 import { allWeights } from '../model/walk';
+import { formatOf } from '../formats/registry';
+import type { TensorMatchKind } from '../protocol/compare';
 
 /**
  * Which weight of model A is which weight of model B, across formats. Passes, each over what is still unmatched:
@@ -15,8 +17,6 @@ import { allWeights } from '../model/walk';
  * A pair whose shapes differ only by a permutation (Keras Dense kernel [in, out] vs an ONNX Gemm weight [out, in],
  * Keras Conv [kh, kw, in, out] vs ONNX [out, in, kh, kw]) carries `perm`: B's axis k is A's axis perm[k].
  */
-
-export type TensorMatchKind = 'name' | 'normalized' | 'consumer' | 'shape-order';
 
 export interface TensorPair {
   a: Tensor;
@@ -37,7 +37,8 @@ export interface TensorMatch {
 }
 
 /** Layout of a 2-D/4-D weight, when the reading node or the format says it. */
-type Layout = 'in,out' | 'out,in' | 'hwio' | 'oihw' | undefined;
+/** 'o…': output channels first, the other axes unknown (a 4-D weight of a channels-first format: OIHW or OHWI). */
+type Layout = 'in,out' | 'out,in' | 'hwio' | 'oihw' | 'o…' | undefined;
 
 interface Side {
   model: Model;
@@ -90,15 +91,18 @@ function consumerName(t: Tensor, s: Side): string | undefined {
   return role ? normalizeName(`${base}/${role}`) : undefined;
 }
 
-/** How the weight's axes are laid out, from its reader or its format. */
+/**
+ * How the weight's axes are laid out: ONNX says per reading node; every other format through its descriptor's
+ * `channelAxis` (the one place a format's weight layout is written). Output channels first is [out, in] for 2-D;
+ * for 4-D it says nothing about the other axes (PyTorch OIHW, TFLite OHWI): 'o…', resolved by shape in `relation`.
+ */
 function layout(t: Tensor, s: Side): Layout {
   const rank = t.shape.length;
-  const fmt = s.model.format;
-  if (fmt === 'tfjs-layers' || fmt === 'tfjs-graph' || fmt === 'keras' || fmt === 'savedmodel' || fmt === 'tflite') {
-    if (fmt !== 'tflite') return rank === 2 ? 'in,out' : rank === 4 ? 'hwio' : undefined;
-    return undefined;
+  if (s.model.format !== 'onnx') {
+    const first = formatOf(s.model).channelAxis === 'first';
+    if (rank === 2) return first ? 'out,in' : 'in,out';
+    return rank === 4 ? (first ? 'o…' : 'hwio') : undefined;
   }
-  if (fmt === 'safetensors' || fmt === 'pytorch') return rank === 2 ? 'out,in' : rank === 4 ? 'oihw' : undefined;
   for (const { node, index } of s.consumers.get(t.name) ?? []) {
     if (index !== 1) continue;
     if (node.opType === 'MatMul' && rank === 2) return 'in,out';
@@ -113,10 +117,13 @@ function layout(t: Tensor, s: Side): Layout {
 
 const sameShape = (x: readonly number[], y: readonly number[]) => x.length === y.length && x.every((d, i) => d === y[i]);
 
+const onlyOne = (x: number[] | undefined, y: number[] | undefined) => (x && y ? undefined : x ?? y);
+
 /**
  * How B relates to A: undefined when not comparable, [] when element orders agree, else the permutation. Layouts
  * decide when known (a square Dense kernel is still transposed); otherwise only a strictly reversed 2-D shape is.
  */
+
 export function relation(a: Tensor, la: Layout, b: Tensor, lb: Layout): number[] | undefined {
   if (a.elementCount !== b.elementCount) return undefined;
   const permuted = (perm: number[]) => (sameShape(perm.map((k) => a.shape[k]), b.shape) ? perm : undefined);
@@ -124,6 +131,9 @@ export function relation(a: Tensor, la: Layout, b: Tensor, lb: Layout): number[]
     if ((la === 'in,out' && lb === 'out,in') || (la === 'out,in' && lb === 'in,out')) return permuted([1, 0]);
     if (la === 'hwio' && lb === 'oihw') return permuted([3, 2, 0, 1]);
     if (la === 'oihw' && lb === 'hwio') return permuted([2, 3, 1, 0]);
+    // Output channels first against HWIO: OIHW or OHWI, whichever alone fits the shapes (both fit when in = kh = kw).
+    if (la === 'hwio' && lb === 'o…') return onlyOne(permuted([3, 2, 0, 1]), permuted([3, 0, 1, 2]));
+    if (la === 'o…' && lb === 'hwio') return onlyOne(permuted([2, 3, 1, 0]), permuted([1, 2, 3, 0]));
   }
   if (sameShape(a.shape, b.shape)) return [];
   if (a.shape.length === 2 && a.shape[0] === b.shape[1] && a.shape[1] === b.shape[0]) return [1, 0];

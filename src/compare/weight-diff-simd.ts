@@ -1,6 +1,7 @@
 import { CHUNK_ELEMENTS } from '../stats/scan';
 import { FINE_BINS } from '../stats/accumulator';
 import { WASM_BASE64 } from './kernels/weight-diff-wasm';
+import { instantiateKernel } from '../wasm/instance';
 import { lazyWasmModule } from '../wasm/lazy-module';
 
 /**
@@ -50,9 +51,7 @@ export class SimdDiff {
   static create(): SimdDiff | undefined {
     const m = module();
     if (!m) return undefined;
-    const k = new WebAssembly.Instance(m, {}).exports as Exports;
-    const pages = Math.ceil(BYTES / 65536) - k.memory.buffer.byteLength / 65536;
-    if (pages > 0) k.memory.grow(pages);
+    const k = instantiateKernel<Exports>(m, BYTES);
     return new SimdDiff(k);
   }
 

@@ -3,7 +3,8 @@
 import { version } from '../../package.json';
 import type { EngineEvents, EngineMethods, EngineReadyInfo } from '../protocol/engine';
 import { RpcEndpoint } from '../protocol/rpc';
-import { guardHandlers, oneLine } from './guard';
+import { oneLine } from '../model/errors';
+import { guardHandlers } from './guard';
 import { engineHandlers } from './handlers/index';
 import type { LogLevel } from './handlers/types';
 import { ipcTransport } from './ipc-transport';

@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../model/graph';
-import { ModelError } from '../model/errors';
+import { ModelError, oneLine } from '../model/errors';
 import { isFloatDType } from '../model/dtype';
 import type { NdArray } from '../formats/arrays/ndarray';
 import { sessions } from '../runtime/load';
 import { formatOf } from '../formats/registry';
 import { withModel, type ModelRef } from '../runtime/model-ref';
 import { planInputs } from '../runtime/inputs';
-import { oneLine } from '../runtime/session';
 import type { ExplainMap, ExplainMethod, ExplainParams, ExplainResult } from '../protocol/explain';
 import { GRADIENT_METHODS } from '../protocol/explain';
 import { rng } from '../runtime/synthesize';

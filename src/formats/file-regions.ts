@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { ModelError } from '../model/errors';
 import type { ByteSource, FileLocation } from '../model/tensor';
-import { checkRange } from './onnx/sources';
+import { checkRange } from './byte-sources';
 
 /**
  * Reads file bytes [position, position + length) into out[at..at + length): fs reads may come back short for big

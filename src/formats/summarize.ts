@@ -2,7 +2,7 @@ import type { Model, Value } from '../model/graph';
 import { isParameter, tensorRole } from '../model/tensor';
 import { allGraphs, allWeights, opTypeCounts } from '../model/walk';
 import type { ModelSummary, OtherTensors, ValueInfo, WireShape } from '../protocol/summary';
-import { openedFileBytes } from './registry';
+import { formatOf, openedFileBytes } from './registry';
 
 export function toWireShape(shape: Value['shape']): WireShape {
   if (!shape) return null;
@@ -42,6 +42,12 @@ function parameters(model: Model): Pick<ModelSummary, 'weightCount' | 'parameter
   return { weightCount, parameterCount, parameterBytes, ...(Object.keys(other).length ? { otherTensors: other } : {}) };
 }
 
+/** The descriptor's name is the one place a format's display name is written; the webview reads it from the summary. */
+function formatName(model: Model): string {
+  const d = formatOf(model);
+  return d.formats.length > 1 ? `${d.name} (${model.format.replace(`${d.id}-`, '')})` : d.name;
+}
+
 /** `fileBytes` defaults to the size of the file `openModel` read (the marker file of a folder format). */
 export function summarizeFile(model: Model, fileBytes = openedFileBytes(model) ?? 0): FileSummary {
   let total = 0;
@@ -57,6 +63,7 @@ export function summarizeFile(model: Model, fileBytes = openedFileBytes(model) ?
     fileBytes,
     ...(model.dataFiles?.length ? { dataFiles: { count: model.dataFiles.length, bytes: model.dataFiles.reduce((a, f) => a + f.bytes, 0) } } : {}),
     format: model.format,
+    formatName: formatName(model),
     producer: model.producer,
     irVersion: model.irVersion,
     opsets: model.opsets,

@@ -18,6 +18,8 @@ export interface ModelSummary {
   fileBytes: number;
   dataFiles?: { count: number; bytes: number };
   format: ModelFormat;
+  /** What users call the format: its descriptor's name, with the variant where one reader has several ("TensorFlow.js (layers)"). */
+  formatName: string;
   producer?: { name: string; version: string };
   irVersion?: number;
   opsets: { domain: string; version: number }[];
@@ -96,6 +98,25 @@ export function otherTensorsText(o: OtherTensors | undefined, count: (n: number)
 /** Why the Run and Explain tabs cannot run this model (its format has no runtime), or undefined when they can. */
 export function cannotRun(s: Pick<ModelSummary, 'runs'>): string | undefined {
   return s.runs?.runtime === null ? s.runs.why : undefined;
+}
+
+const countUnits = ['', ' K', ' M', ' B', ' T'];
+
+/**
+ * Element counts as the user reads them everywhere (CLI text, Overview, graph, side panel): 950 -> "950",
+ * 1234 -> "1.2 K", 1_234_567 -> "1.2 M"; three significant digits at most. Where the exact count matters it goes
+ * beside this (CLI) or in a tooltip (Overview).
+ */
+export function formatCount(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  let i = 0;
+  let v = Math.abs(n);
+  while (v >= 999.95 && i < countUnits.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  const digits = i === 0 ? 0 : v < 10 ? 1 : v < 100 ? 1 : 0;
+  return `${n < 0 ? '-' : ''}${v.toFixed(digits)}${countUnits[i]}`;
 }
 
 const byteUnits = ['B', 'KB', 'MB', 'GB', 'TB'];

@@ -1,6 +1,6 @@
 import type { Model } from '../model/graph';
 import { isFloatDType } from '../model/dtype';
-import { ModelError } from '../model/errors';
+import { ModelError, oneLine } from '../model/errors';
 import type { NdArray } from '../formats/arrays/ndarray';
 import type { ActivationOverlayResult, ActivationParams, ActivationsResult, ActivationSummary, OverlayMeasure, RunInputParams } from '../protocol/run';
 import { MAX_ACTIVATION_VALUES } from '../protocol/run';
@@ -8,7 +8,6 @@ import { sessions } from './load';
 import { backendWith, chooseBackend } from './backends/registry';
 import { planInputs, type InputPlan } from './inputs';
 import type { RuntimeSession } from './session';
-import { oneLine } from './session';
 import { reduceActivation, summarizeActivation } from './activation-stats';
 
 /**

@@ -7,8 +7,8 @@ import { withModel, type ModelRef } from './model-ref';
 import { planInputs } from './inputs';
 import { latencyStats, summarizeOutput } from './output-summary';
 import type { RuntimeSession } from './session';
-import { oneLine, tensorRun } from './session';
-import { ModelError } from '../model/errors';
+import { tensorRun } from './session';
+import { ModelError, oneLine } from '../model/errors';
 
 export interface RunModelOptions extends RunParams {
   signal?: AbortSignal;

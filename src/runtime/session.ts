@@ -46,12 +46,6 @@ export interface LoadOptions {
   placement?: boolean;
 }
 
-/** Error text in one line, without ORT's source-location prefix noise beyond the first 300 characters. */
-export function oneLine(e: unknown, max = 300): string {
-  const s = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').trim();
-  return s.length > max ? s.slice(0, max - 1) + '…' : s;
-}
-
 /** The session's tensor entry point, or a ModelError saying that this backend takes prompts only. */
 export function tensorRun(session: RuntimeSession, path: string): NonNullable<RuntimeSession['run']> {
   if (!session.run) throw new ModelError(path, `runs on ${session.provider} from text prompts only: give a prompt (--prompt, or the Run tab's prompt box)`);

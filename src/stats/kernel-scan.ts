@@ -6,6 +6,7 @@ import { CodeRows, CODES_BYTES, type CodeTotals } from './ggml-codes';
 import { CHUNK_ELEMENTS, maybeYield, type ScanOptions } from './scan';
 import { storedDType } from './weight-context';
 import { WASM_BASE64 } from './kernels/stats-scan-wasm';
+import { instantiateKernel } from '../wasm/instance';
 import { lazyWasmModule } from '../wasm/lazy-module';
 
 /**
@@ -84,9 +85,7 @@ export class ScanKernel implements SegmentKernel {
   static create(): ScanKernel | undefined {
     const m = module();
     if (!m) return undefined;
-    const k = new WebAssembly.Instance(m, {}).exports as Exports;
-    const pages = Math.ceil(BYTES / 65536) - k.memory.buffer.byteLength / 65536;
-    if (pages > 0) k.memory.grow(pages);
+    const k = instantiateKernel<Exports>(m, BYTES);
     return new ScanKernel(k);
   }
 

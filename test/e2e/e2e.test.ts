@@ -271,7 +271,7 @@ describe('Model Inspector in code-server', { timeout: 15 * 60_000 }, () => {
       { shot: 'safetensors', file: 'tiny.safetensors', path: join(ws, 'tiny.safetensors'), open: 'quick-open' },
       { shot: 'gguf', file: 'tiny.gguf', path: join(ws, 'tiny.gguf'), open: 'quick-open' },
       { shot: 'pytorch', file: 'state_dict.pt', path: join(ws, 'state_dict.pt'), open: 'explorer' },
-      { shot: 'savedmodel', file: 'saved_model.pb', path: join(ws, 'dense/saved_model.pb'), open: 'quick-open', formatName: 'TF SavedModel' },
+      { shot: 'savedmodel', file: 'saved_model.pb', path: join(ws, 'dense/saved_model.pb'), open: 'quick-open', formatName: 'TensorFlow SavedModel' },
     ];
     await scenario('formats', async (page) => {
       const wb = new Workbench(page);

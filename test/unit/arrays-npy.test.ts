@@ -4,9 +4,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { constants, deflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
 import { encodeNpy, parseNpy } from '../../src/formats/arrays/npy';
-import { parseNpz } from '../../src/formats/arrays/npz';
+import { readNpz } from '../../src/formats/arrays/npz';
 import { readArrayFile } from '../../src/formats/arrays/read-array-file';
 import { numberAt } from '../../src/formats/arrays/ndarray';
 import { ModelError } from '../../src/model/errors';
@@ -47,10 +48,10 @@ test('0-d and empty arrays keep their shapes', { skip: !hasNumpy && 'numpy not i
   assert.deepEqual([e.shape, e.data.length], [[0, 3], 0]);
 });
 
-test('npz: savez (stored) and savez_compressed (deflate) members by name, in order', { skip: !hasNumpy && 'numpy not installed' }, () => {
+test('npz: savez (stored) and savez_compressed (deflate) members by name, in order', { skip: !hasNumpy && 'numpy not installed' }, async () => {
   py(`x = np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4)\nids = np.arange(5, dtype=np.int64)\nnp.savez('plain.npz', input_ids=ids, pixel=x)\nnp.savez_compressed('packed.npz', input_ids=ids, pixel=x)`);
   for (const f of ['plain.npz', 'packed.npz']) {
-    const members = parseNpz(f, readFileSync(join(dir, f)));
+    const members = await readNpz(join(dir, f));
     assert.deepEqual(members.map((m) => m.name), ['input_ids', 'pixel'], f);
     assert.deepEqual(values(members[0].array), [0, 1, 2, 3, 4]);
     assert.equal(members[1].array.dtype, 'float32');
@@ -77,11 +78,49 @@ test('bad array files are ModelErrors naming the file', async () => {
     ['fortran.npy', Buffer.from(new TextDecoder('latin1').decode(good).replace("'fortran_order': False", "'fortran_order': True ")
       , 'latin1'), /Fortran order/],
     ['empty.npz', '', /empty\.npz: is empty/],
-    ['cut.npz', Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(40)]), /cut\.npz: is not a valid \.npz/],
+    ['cut.npz', Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(40)]), /cut\.npz: is not a complete zip archive/],
   ];
   for (const [name, bytes, re] of bad) {
     writeFileSync(join(dir, name), bytes);
     await assert.rejects(readArrayFile(join(dir, name)), (e: unknown) => e instanceof ModelError && re.test(e.message) && !e.message.includes('\n'), name);
   }
   await assert.rejects(readArrayFile(join(dir, 'missing.npy')), /missing\.npy: cannot be read \(ENOENT\)/);
+});
+
+/** A one-member zip whose deflated member really inflates to `realSize` bytes but whose headers claim `claimedSize`. */
+function zipWithLyingSize(member: string, packed: Uint8Array, claimedSize: number): Buffer {
+  const name = Buffer.from(member);
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt16LE(8, 8);
+  local.writeUInt32LE(packed.length, 18);
+  local.writeUInt32LE(claimedSize, 22);
+  local.writeUInt16LE(name.length, 26);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(20, 4);
+  central.writeUInt16LE(20, 6);
+  central.writeUInt16LE(8, 10);
+  central.writeUInt32LE(packed.length, 20);
+  central.writeUInt32LE(claimedSize, 24);
+  central.writeUInt16LE(name.length, 28);
+  central.writeUInt32LE(0, 42);
+  const dirOffset = 30 + name.length + packed.length;
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0);
+  eocd.writeUInt16LE(1, 8);
+  eocd.writeUInt16LE(1, 10);
+  eocd.writeUInt32LE(46 + name.length, 12);
+  eocd.writeUInt32LE(dirOffset, 16);
+  return Buffer.concat([local, name, packed, central, name, eocd]);
+}
+
+test('an .npz deflate bomb is refused at the size its header claims, not inflated', async () => {
+  // 256 MiB of zeros in about 256 KB: independent full-flushed blocks, then an empty final block.
+  const block = deflateRawSync(Buffer.alloc(16 << 20), { finishFlush: constants.Z_FULL_FLUSH });
+  const packed = Buffer.concat([...Array.from({ length: 16 }, () => block), Buffer.from([0x03, 0x00])]);
+  writeFileSync(join(dir, 'bomb.npz'), zipWithLyingSize('x.npy', packed, 1000));
+  await assert.rejects(readArrayFile(join(dir, 'bomb.npz')), (e: unknown) =>
+    e instanceof ModelError && /bomb\.npz: zip entry x\.npy inflates past the 1000 bytes its header says/.test(e.message));
 });

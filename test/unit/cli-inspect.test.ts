@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { openModel } from '../../src/formats/registry';
 import { summarize } from '../../src/runtime/summary';
+import { formatCount } from '../../src/protocol/summary';
 import { version } from '../../package.json';
 import { buildCli, removeBuild } from '../support/build-engine';
 import { denseGraphModel, writeTfjsModel } from '../support/tfjs-fixtures';
@@ -71,6 +72,8 @@ test('inspect --json prints one object that meets the contract and equals openMo
 
     assert.ok(['onnx', 'tfjs-layers', 'tfjs-graph'].includes(got.format));
     formats.add(got.format);
+    // The display name comes from the format's descriptor (the views show it as sent).
+    assert.equal(got.formatName, { onnx: 'ONNX', 'tfjs-layers': 'TensorFlow.js (layers)', 'tfjs-graph': 'TensorFlow.js (graph)' }[got.format as string]);
     for (const list of [got.inputs, got.outputs]) {
       assert.ok(Array.isArray(list));
       for (const v of list) {
@@ -131,7 +134,8 @@ test('inspect without --json prints a readable summary', async () => {
   assert.match(r.stdout, new RegExp(`^model\\.onnx  \\(onnx, `));
   for (const v of [...s.inputs, ...s.outputs]) assert.ok(r.stdout.includes(`${v.name}  ${v.dtype}  [${(v.shape ?? []).join(', ')}]`), v.name);
   assert.match(r.stdout, new RegExp(`nodes: ${s.nodeCount}\\b`));
-  assert.match(r.stdout, new RegExp(`parameters: .*\\b${s.parameterCount.toLocaleString('en-US')}\\b|parameters: ${s.parameterCount} `));
+  // The same count text as the Overview (one formatter), with the exact count beside it.
+  assert.ok(r.stdout.includes(`parameters: ${formatCount(s.parameterCount)} (${s.parameterCount.toLocaleString('en-US')}) in `), r.stdout);
   assert.match(r.stdout, new RegExp(`opsets ai\\.onnx ${s.opsets.find((o) => o.domain === '')!.version}`));
 });
 

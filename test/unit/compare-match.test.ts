@@ -3,14 +3,15 @@
 // transpose, outputs on the same input).
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openModel } from '../../src/formats/registry';
 import type { Model } from '../../src/model/graph';
 import { compareModels } from '../../src/compare/compare-models';
 import { matchNodes } from '../../src/compare/match-nodes';
-import { normalizeName } from '../../src/compare/match-tensors';
+import { matchTensors, normalizeName, relation } from '../../src/compare/match-tensors';
+import { ggufBytes } from '../support/gguf-writer';
 import { OnnxBuilder, writeModel } from '../support/onnx-builder';
 import { saveLayersModel, tf, tfReady } from '../support/tfjs-fixtures';
 import { mlpLayers, writeMlp } from './compare-fixtures';
@@ -258,4 +259,35 @@ test('a model whose metadata takes the input but whose run refuses it: outputs s
     assert.match(r.outputs!.skipped ?? '', /^the second model did not run on the first model's input \(.+\)$/);
     assert.deepEqual(r.outputs!.outputs, []);
   });
+});
+
+// A format's weight layout comes from its descriptor (channelAxis): a GGUF matrix is [out, in] (PyTorch's order),
+// so against a Keras Dense kernel [in, out] it is compared through the transpose even when it is square.
+test('a square GGUF weight pairs with a TF.js Dense kernel through the transpose (the descriptor says out-first)', async () => {
+  await tfReady();
+  const m = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [3], useBias: false, name: 'dense', kernelInitializer: tf.initializers.randomNormal({ seed: 5 }) })] });
+  const tdir = join(dir, 'tfjs-square');
+  mkdirSync(tdir, { recursive: true });
+  const { jsonPath } = await saveLayersModel(m, tdir);
+  const k = m.getWeights()[0].dataSync() as Float32Array;
+  m.dispose();
+  // GGUF dims are innermost first: [in, out] there is the [out, in] tensor PyTorch wrote; its values are the transpose.
+  const w = Float32Array.from({ length: 9 }, (_, i) => k[(i % 3) * 3 + Math.floor(i / 3)]);
+  const gguf = join(dir, 'square.gguf');
+  writeFileSync(gguf, ggufBytes([['general.architecture', { type: 'string', value: 'test' }]], [{ name: 'dense.weight', dims: [3, 3], type: 0, bytes: new Uint8Array(w.buffer) }]));
+  await both(jsonPath, gguf, async (a, b) => {
+    const pair = matchTensors(a, b).pairs.find((p) => p.key === 'dense.weight');
+    assert.deepEqual(pair?.perm, [1, 0]);
+    const r = await compareModels(a, b, { outputs: false });
+    const row = r.weights.tensors.find((t) => t.b === 'dense.weight');
+    assert.equal(row?.relChange, 0, JSON.stringify(row));
+  });
+});
+
+test('relation: output-channels-first 4-D weights (OIHW or OHWI) against HWIO resolve by shape, or not at all when both fit', () => {
+  const t = (shape: number[]) => ({ name: 'w', shape, elementCount: shape.reduce((x, y) => x * y, 1) }) as unknown as Parameters<typeof relation>[0];
+  assert.deepEqual(relation(t([3, 3, 2, 5]), 'hwio', t([5, 3, 3, 2]), 'o…'), [3, 0, 1, 2]); // TFLite OHWI
+  assert.deepEqual(relation(t([3, 3, 2, 5]), 'hwio', t([5, 2, 3, 3]), 'o…'), [3, 2, 0, 1]); // PyTorch OIHW
+  assert.deepEqual(relation(t([5, 2, 3, 3]), 'o…', t([3, 3, 2, 5]), 'hwio'), [2, 3, 1, 0]);
+  assert.equal(relation(t([3, 3, 3, 5]), 'hwio', t([5, 3, 3, 3]), 'o…'), undefined);
 });

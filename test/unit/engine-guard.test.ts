@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { guardHandlers, oneLine } from '../../src/engine/guard';
-import { ModelError } from '../../src/model/errors';
+import { guardHandlers } from '../../src/engine/guard';
+import { ModelError, oneLine } from '../../src/model/errors';
 import { RpcEndpoint } from '../../src/protocol/rpc';
 import { RpcError } from '../../src/protocol/wire';
 import { memoryChannel } from '../support/memory-channel';
@@ -49,8 +49,10 @@ test('whatever a handler throws reaches the caller as a one-line RpcError; bugs 
   client.dispose();
 });
 
-test('oneLine keeps the first non-empty line and bounds its length', () => {
-  assert.equal(oneLine('\n\n  boom  \nmore'), 'boom');
-  assert.equal(oneLine(''), 'unknown error');
-  assert.equal(oneLine('x'.repeat(600)).length, 500);
+test('oneLine puts every line of a message on one line and bounds its length', () => {
+  assert.equal(oneLine('\n\n  boom  \nmore'), 'boom more');
+  assert.equal(oneLine(new Error('a\r\n  b')), 'a b');
+  assert.equal(oneLine(''), '');
+  assert.equal(oneLine('x'.repeat(600)), 'x'.repeat(299) + '…');
+  assert.equal(oneLine('x'.repeat(600), 500).length, 500);
 });

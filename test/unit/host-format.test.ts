@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatCount, formatName, formatShape, sortedOpCounts } from '../../webview/overview/format';
+import { formatCount, formatShape, sortedOpCounts } from '../../webview/overview/format';
 import { fileSizeText, formatBytes } from '../../src/protocol/summary';
 
 test('counts are humanised to at most three significant digits', () => {
@@ -19,11 +19,10 @@ test('bytes use decimal units', () => {
   assert.equal(fileSizeText({ fileBytes: 690 }), '690 B');
 });
 
-test('shapes, format names and op order', () => {
+test('shapes and op order', () => {
   assert.equal(formatShape([1, 3, 224, 224]), '[1, 3, 224, 224]');
   assert.equal(formatShape(['batch', 128, '?']), '[batch, 128, ?]');
   assert.equal(formatShape([]), 'scalar');
   assert.equal(formatShape(null), 'unknown');
-  assert.equal(formatName('tfjs-layers'), 'TF.js (layers)');
   assert.deepEqual(sortedOpCounts({ Relu: 2, Conv: 2, Add: 5, Gemm: 1 }), [['Add', 5], ['Conv', 2], ['Relu', 2], ['Gemm', 1]]);
 });

@@ -1,4 +1,5 @@
 import type { NodeOverlay } from '../shell/tab';
+import { formatCount } from '../../src/protocol/summary';
 import { opCategory } from './categories';
 import { FRAME } from './layout-core';
 import type { Scene } from './scene';
@@ -128,13 +129,6 @@ function categoricalScale(vm: GraphViewModel, overlay: NodeOverlay, nodeVal: Flo
       return Number.isNaN(v) ? undefined : colorOf.get(v);
     },
   };
-}
-
-function formatCount(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(1)}B`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
-  return String(n);
 }
 
 /** An edge's shape as Netron writes it ("1×16×32"), with the dtype only when it is not float32. */

@@ -2,7 +2,7 @@ import type { ModelSummary, ValueInfo } from '../../src/protocol/summary';
 import { fileSizeText, formatBytes, otherTensorsText } from '../../src/protocol/summary';
 import type { Tab, TabContext } from '../shell/tab';
 import { h } from '../shell/dom';
-import { formatCount, formatName, formatShape, sortedOpCounts } from './format';
+import { formatCount, formatShape, sortedOpCounts } from './format';
 
 /** The Overview tab: everything `inspect` knows about the model, on one page. */
 export function createOverviewTab(): Tab {
@@ -79,7 +79,7 @@ function facts(s: ModelSummary, weightsOnly: boolean): HTMLElement {
   // ONNX's IR version and opsets, and the node count, only where the format has them.
   const onnxFacts = s.format === 'onnx' || s.irVersion !== undefined || opsets !== '';
   const rows: [string, Node | string][] = [
-    ['Format', h('span', { id: 'mi-format', 'data-value': s.format }, formatName(s.format))],
+    ['Format', h('span', { id: 'mi-format', 'data-value': s.format }, s.formatName)],
     ['Producer', s.producer ? `${s.producer.name} ${s.producer.version}`.trim() || '—' : '—'],
     ...(onnxFacts ? [['IR version', s.irVersion !== undefined ? String(s.irVersion) : '—'], ['Opsets', opsets || '—']] as [string, string][] : []),
     ['File size', h('span', { id: 'mi-file-size' }, fileSizeText(s))],

@@ -4,7 +4,7 @@ import { legend, percent, signedColour, tokenChips } from '../shell/tokens';
 import type { Connection } from '../messaging/connect';
 import { h } from '../shell/dom';
 import { formatBytes } from '../../src/protocol/summary';
-import { formatCount, formatName, formatShape } from '../overview/format';
+import { formatCount, formatShape } from '../overview/format';
 import { renderSelectedNode } from './node-view';
 import { drawBars, drawMap } from '../explain/draw';
 
@@ -90,7 +90,7 @@ function renderSummary(box: HTMLElement, s: ModelSummary | null): void {
   box.replaceChildren(
     h('h2', { id: 'mi-side-title' }, s.file),
     h('dl', { class: 'mi-facts mi-facts-compact' },
-      h('dt', {}, 'Format'), h('dd', {}, formatName(s.format)),
+      h('dt', {}, 'Format'), h('dd', {}, s.formatName),
       h('dt', {}, 'Nodes'), h('dd', {}, String(s.nodeCount)),
       h('dt', {}, 'Parameters'), h('dd', {}, `${formatCount(s.parameterCount)} (${formatBytes(s.parameterBytes)})`)),
     io('Inputs', s.inputs),

@@ -1,6 +1,7 @@
 import type { InputLayout } from '../layout';
 import type { RiseMasks, RiseSampler } from '../rise';
 import { WASM_BASE64 } from './rise-mix-wasm';
+import { growMemory, instantiateKernel } from '../../wasm/instance';
 import { lazyWasmModule } from '../../wasm/lazy-module';
 
 // RISE's per-mask work (draw the mask, upsample it, mix x with the fill value) on WebAssembly SIMD: plain JS loops
@@ -84,7 +85,7 @@ export class RiseMixer implements RiseSampler {
     }
     this.ptr = ptr;
     this.batchStart = at;
-    this.k = new WebAssembly.Instance(mod, {}).exports as Exports;
+    this.k = instantiateKernel<Exports>(mod, at);
     this.ensure(at);
     const buf = this.k.memory.buffer;
     const ix = new Int32Array(buf, ptr.ix, sizes.ix);
@@ -110,7 +111,7 @@ export class RiseMixer implements RiseSampler {
   /** Grows the memory to `bytes` (growing detaches every view, so the cached ones are made again). */
   private ensure(bytes: number): void {
     const mem = this.k.memory;
-    if (mem.buffer.byteLength < bytes) mem.grow(Math.ceil((bytes - mem.buffer.byteLength) / 65536));
+    growMemory(mem, bytes);
     this.out = new Float32Array(mem.buffer, this.ptr.out, this.C * this.masks.H * this.masks.W);
   }
 

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { ModelError } from '../../model/errors';
 import type { NdArray } from './ndarray';
 import { isNpy, parseNpy } from './npy';
-import { isZip, parseNpz } from './npz';
+import { isZip } from '../head-bytes';
+import { readNpz } from './npz';
 import { parseTensorPb } from './tensor-pb';
 
 /** One array from a file; `name` is the npz member or TensorProto name ('' when the format has none). */
@@ -22,7 +23,7 @@ export async function readArrayFile(path: string): Promise<NamedArray[]> {
   if (bytes.length === 0) throw new ModelError(path, 'is empty (0 bytes)');
   if (isNpy(bytes)) return [{ name: '', array: parseNpy(path, bytes) }];
   if (isZip(bytes)) {
-    const members = parseNpz(path, bytes);
+    const members = await readNpz(path);
     if (members.length === 0) throw new ModelError(path, 'holds no .npy arrays');
     return members;
   }

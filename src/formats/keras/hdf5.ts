@@ -1,7 +1,7 @@
 import { ModelError } from '../../model/errors';
 import type { DType } from '../../model/dtype';
 import type { ByteSource } from '../../model/tensor';
-import { checkRange } from '../onnx/sources';
+import { checkRange } from '../byte-sources';
 import type * as H5Module from 'h5wasm/node' with { 'resolution-mode': 'import' };
 
 /**

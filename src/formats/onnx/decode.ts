@@ -1,4 +1,4 @@
-import { ModelError } from '../../model/errors';
+import { ModelError, oneLine } from '../../model/errors';
 import { onnx } from 'onnx-proto';
 import type { Pacer } from '../pace';
 import { decodeModelSliced } from './sliced-decode';
@@ -62,7 +62,7 @@ function refuseJson(file: string, buf: Uint8Array): void {
 }
 
 function decodeError(file: string, e: unknown): ModelError {
-  const reason = e instanceof RangeError && /call stack/i.test(e.message) ? 'messages nested too deeply' : oneLine(e);
+  const reason = e instanceof RangeError && /call stack/i.test(e.message) ? 'messages nested too deeply' : decodeProblem(e);
   return new ModelError(file, `is not a valid ONNX file (truncated or corrupt protobuf: ${reason})`);
 }
 
@@ -75,8 +75,8 @@ function checkGraph(file: string, m: onnx.ModelProto): onnx.ModelProto {
   return m;
 }
 
-function oneLine(e: unknown): string {
-  const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0].trim();
+function decodeProblem(e: unknown): string {
+  const msg = oneLine(e);
   // protobufjs says "index out of range: 167 + 7488 > 1001"; users need to hear where the bytes run out.
   const m = /^index out of range: (\d+) \+ (\d+) > (\d+)$/.exec(msg);
   if (m) return `a field at byte ${m[1]} needs ${m[2]} bytes but the data ends at byte ${m[3]}`;

@@ -1,9 +1,6 @@
-import type { FileHandle } from 'node:fs/promises';
-import { ModelError } from '../../model/errors';
-import { ModelFolder, openLocated, type LocatedFile } from '../contained-path';
-import { readFully } from '../file-regions';
+import { ModelFolder } from '../contained-path';
+import { FileRegions } from '../file-regions';
 import type { ByteSource } from '../../model/tensor';
-import { checkRange } from './sources';
 
 /** What an external tensor ends up with: bytes, or the reason there are none. */
 export type Settled = { data: ByteSource; origin: string } | { problem: string; missing?: boolean };
@@ -18,10 +15,10 @@ interface Ref {
 }
 
 interface OpenFile {
-  checked: LocatedFile;
   real: string;
   size: number;
-  handle?: Promise<FileHandle>;
+  /** Opened on first read, refused if the file is no longer the one checked (its device:inode). */
+  regions: FileRegions;
 }
 
 /**
@@ -86,7 +83,7 @@ export class ExternalData {
     const real = found.real;
     let file = this.files.get(real);
     if (!file) {
-      file = { checked: found, real, size: found.size };
+      file = { real, size: found.size, regions: new FileRegions(real, found.size, found.id) };
       this.files.set(real, file);
     }
     const offset = parseCount(ref.offsetText ?? '0');
@@ -103,42 +100,11 @@ export class ExternalData {
     if (offset > file.size || offset + byteLength > file.size) {
       return { problem: `${what}: external data range [${offset}, ${offset + byteLength}) is beyond the end of '${loc}' (${file.size} bytes)` };
     }
-    return { data: this.source(file, loc, offset, byteLength), origin: `${loc} @ ${offset}` };
-  }
-
-  private source(file: OpenFile, loc: string, base: number, byteLength: number): ByteSource {
-    const readInto = async (offset: number, length: number, out: Uint8Array): Promise<void> => {
-      checkRange(loc, `the tensor's external data`, byteLength, offset, length);
-      if (out.length < length) throw new RangeError(`readInto: ${length} bytes into a ${out.length}-byte buffer`);
-      file.handle ??= openLocated(file.checked);
-      let fh: FileHandle;
-      try {
-        fh = await file.handle;
-      } catch (e) {
-        file.handle = undefined;
-        if (e instanceof ModelError) throw e;
-        throw new ModelError(loc, `external data file cannot be opened (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-      }
-      if (!(await readFully(fh, out, 0, length, base + offset))) {
-        throw new ModelError(loc, `external data file ended early (wanted bytes up to ${base + offset + length})`);
-      }
-    };
-    return {
-      byteLength,
-      location: { file: file.checked.real, offset: base, id: file.checked.id },
-      readInto,
-      read: async (offset, length) => {
-        const out = new Uint8Array(length);
-        await readInto(offset, length, out);
-        return out;
-      },
-    };
+    return { data: file.regions.region(offset, byteLength, `the tensor's external data in '${loc}'`), origin: `${loc} @ ${offset}` };
   }
 
   async dispose(): Promise<void> {
-    const handles = [...this.files.values()].map((f) => f.handle).filter((h): h is Promise<FileHandle> => !!h);
-    for (const f of this.files.values()) f.handle = undefined;
-    await Promise.all(handles.map((h) => h.then((fh) => fh.close(), () => undefined)));
+    await Promise.all([...this.files.values()].map((f) => f.regions.dispose()));
   }
 }
 

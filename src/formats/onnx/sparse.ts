@@ -2,7 +2,7 @@ import { DTYPE_BYTES } from '../../model/dtype';
 import { ModelError } from '../../model/errors';
 import type { ByteSource, Tensor } from '../../model/tensor';
 import type { onnx } from 'onnx-proto';
-import { checkRange } from './sources';
+import { checkRange } from '../byte-sources';
 import { checkedDims, convertTensor, type TensorContext, type TensorDraft } from './tensor';
 
 /** Dense forms above this are not materialized (the tensor keeps its shape and gets a problem instead). */

@@ -4,7 +4,7 @@ import type { Tensor, TensorLocation } from '../../model/tensor';
 import type { onnx } from 'onnx-proto';
 import type { ExternalData } from './external-data';
 import type { OnnxImage } from './lazy-payloads';
-import { lazySource, memorySource } from './sources';
+import { lazySource, memorySource } from '../byte-sources';
 import { readTypedFields } from './typed-data';
 import { int64Value, onnxDType, type Int64 } from './types';
 

@@ -1,7 +1,7 @@
 import { DTYPE_BYTES } from '../../model/dtype';
 import { ModelError } from '../../model/errors';
 import type { ByteSource, Tensor } from '../../model/tensor';
-import { checkRange } from '../onnx/sources';
+import { checkRange } from '../byte-sources';
 import type { TensorRef } from './pickle-values';
 
 /** A strided or byte-swapped tensor is gathered into memory on first read; past this it is shown but not read. */

@@ -3,7 +3,7 @@ import { inflateRawSync } from 'node:zlib';
 import { ModelError } from '../../model/errors';
 import type { ByteSource } from '../../model/tensor';
 import { FileRegions } from '../file-regions';
-import { lazySource } from '../onnx/sources';
+import { lazySource } from '../byte-sources';
 
 /**
  * Read-only access to a zip archive's entries without extracting it: the central directory is read once, and an
@@ -85,6 +85,8 @@ export class ZipArchive {
       try {
         out = inflateRawSync(packed, { maxOutputLength: Math.max(1, entry.size) });
       } catch (e) {
+        // The output cap is the size the header claims: a member that inflates past it is a bomb, refused unread.
+        if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new ModelError(this.file, `${what} inflates past the ${entry.size} bytes its header says`);
         throw new ModelError(this.file, `${what} is corrupt (${(e as Error).message})`);
       }
       if (out.byteLength !== entry.size) throw new ModelError(this.file, `${what} inflates to ${out.byteLength} bytes, not the ${entry.size} its header says`);

@@ -4,7 +4,7 @@ import { float16ToNumber } from '../../model/float-bits';
 import type { NdArray } from '../../formats/arrays/ndarray';
 import type { AttentionHeadResult, AttentionMapsResult, AttentionParams, HeadSummary } from '../../protocol/attention';
 import { backendWith } from '../backends/registry';
-import { oneLine } from '../session';
+import { oneLine } from '../../model/errors';
 import { findAttention, type AttentionSite } from './attention-pattern';
 import { summarizeHead, thumbSize, thumbnail } from './attention-summary';
 import { openLanguageModel, promptIds, type OpenedLm } from './open';

@@ -7,7 +7,7 @@ import type { NdArray } from '../../formats/arrays/ndarray';
 import type { LensParams, LensResult } from '../../protocol/attention';
 import { backendWith } from '../backends/registry';
 import type * as OnnxSession from '../backends/onnxruntime/session';
-import { oneLine } from '../session';
+import { oneLine } from '../../model/errors';
 import { planLens, type LensPlan } from './lens-pattern';
 import { lensHeadModel } from './lens-model';
 import { openLanguageModel, promptIds, type OpenedLm } from './open';

@@ -1,7 +1,6 @@
 import type { Model } from '../../model/graph';
-import { ModelError } from '../../model/errors';
+import { ModelError, oneLine } from '../../model/errors';
 import type { PromptParams, PromptRunResult } from '../../protocol/prompt';
-import { oneLine } from '../session';
 import { openLanguageModel, promptIds } from './open';
 
 export interface PromptRunOptions extends PromptParams {

@@ -43,8 +43,8 @@ export async function checkOverview(wb: Workbench, model: string, opts: { format
   // The label is for people ("TF.js (layers)" for tfjs-layers): compare letters only.
   const letters = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
   const format = letters(await text('mi-format'));
-  ok(opts.formatName ? format === letters(opts.formatName) : want.format.split('-').every((part) => format.includes(letters(part))),
-    `#mi-format "${await text('mi-format')}" is not ${opts.formatName ?? want.format}`);
+  ok(format === letters(want.formatName) && (!opts.formatName || format === letters(opts.formatName)),
+    `#mi-format "${await text('mi-format')}" is not ${opts.formatName ?? want.formatName}`);
   if (!weightsOnly) {
     const inputs = await text('mi-inputs');
     for (const i of want.inputs) ok(inputs.includes(i.name), `#mi-inputs lacks input ${i.name}: "${inputs}"`);

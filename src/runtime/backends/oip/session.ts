@@ -4,7 +4,7 @@ import type { NdArray, NdData } from '../../../formats/arrays/ndarray';
 import type { SkippedProvider } from '../../../protocol/run';
 import type { ServerBinding, ServerSecret, ServerStatus } from '../../../protocol/settings';
 import type { IoInfo, LoadOptions, RuntimeSession } from '../../session';
-import { oneLine } from '../../session';
+import { oneLine } from '../../../model/errors';
 import { compareWithFile, ioInfos, localIo } from './check';
 import { OipClient, type ModelMetadata, type TensorMetadata } from './client';
 import type { DecodedResponse } from './codec';

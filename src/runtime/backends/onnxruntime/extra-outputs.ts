@@ -2,12 +2,11 @@ import { open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
-import { ModelError } from '../../../model/errors';
+import { ModelError, oneLine } from '../../../model/errors';
 import { checkOnnxDataPaths } from '../../../formats/onnx/external-locations';
 import { OnnxImage } from '../../../formats/onnx/lazy-payloads';
 import { readFully } from '../../../formats/file-regions';
 import type { NdArray } from '../../../formats/arrays/ndarray';
-import { oneLine } from '../../session';
 import { fromOrtTensor, toOrtTensor } from './session';
 
 /**

@@ -2,10 +2,9 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { ModelError } from '../../../model/errors';
+import { ModelError, oneLine } from '../../../model/errors';
 import { checkOnnxDataPaths } from '../../../formats/onnx/external-locations';
 import type { NdArray } from '../../../formats/arrays/ndarray';
-import { oneLine } from '../../session';
 import { toOrtTensor } from './session';
 
 /**

@@ -3,13 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { DType } from '../../../model/dtype';
-import { ModelError } from '../../../model/errors';
+import { ModelError, oneLine } from '../../../model/errors';
 import { checkOnnxDataPaths } from '../../../formats/onnx/external-locations';
 import { readerDiagnosis } from './diagnose';
 import type { NdArray, NdData } from '../../../formats/arrays/ndarray';
 import type { SkippedProvider } from '../../../protocol/run';
 import type { IoInfo, LoadOptions, RuntimeSession } from '../../session';
-import { oneLine } from '../../session';
 import { defaultOnnxProviders, explainFailure, knownFailure, rememberFailure } from './providers';
 
 // Session-creation failures are reported to the user with their reason; ORT's own stderr log of them is noise.

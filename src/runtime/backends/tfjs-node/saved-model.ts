@@ -1,11 +1,10 @@
 import { dirname } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { ModelError } from '../../../model/errors';
+import { ModelError, oneLine } from '../../../model/errors';
 import type { DType } from '../../../model/dtype';
 import type { NdArray } from '../../../formats/arrays/ndarray';
 import { readSavedModelSignatures } from '../../../formats/savedmodel/reader';
 import type { IoInfo, RuntimeSession } from '../../session';
-import { oneLine } from '../../session';
 import { fromTf, toTf } from '../tfjs/session';
 import { NEEDS_TFJS_NODE } from './needs-tfjs-node';
 

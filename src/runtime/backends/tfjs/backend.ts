@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { SkippedProvider } from '../../../protocol/run';
-import { oneLine } from '../../session';
+import { oneLine } from '../../../model/errors';
 import { preferredDevices } from '../../settings';
 import { registerWasmConv2dFilterGrad, registerWasmDepthwiseInputGrad } from './wasm-conv-grads';
 

@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TfjsArtifacts } from '../../../formats/descriptor';
 import type { DType } from '../../../model/dtype';
-import { ModelError } from '../../../model/errors';
+import { ModelError, oneLine } from '../../../model/errors';
 import type { NdArray } from '../../../formats/arrays/ndarray';
 import { numberAt } from '../../../formats/arrays/ndarray';
 import type { SkippedProvider } from '../../../protocol/run';
 import type { IoInfo, LoadOptions, RuntimeSession } from '../../session';
-import { oneLine } from '../../session';
 import { activate, selectTfjsBackend } from './backend';
 
 /** tfjs' own artifacts object from the plain data the format's reader derived from the opened model. */

@@ -1,5 +1,5 @@
-import { ModelError } from '../../model/errors';
-import type { ByteSource } from '../../model/tensor';
+import { ModelError } from '../model/errors';
+import type { ByteSource } from '../model/tensor';
 
 /** Rejects reads outside [0, byteLength): a caller bug or a lying file, either way never a silent short read. */
 export function checkRange(file: string, what: string, byteLength: number, offset: number, length: number): void {
