@@ -1,7 +1,8 @@
 // Builds the attention / logit-lens test transformers with test/support/attention/transformers.py (Debian's
 // python3-torch and python3-onnx) once, cached under test-artifacts/attention-models/<hash>/ where <hash> is taken
 // from the script's text: a changed script rebuilds, an unchanged one is reused across runs and processes.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { pythonWithTorch } from './lm-models';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,15 +11,7 @@ const ROOT = resolve(__dirname, '../..');
 const SCRIPT = join(__dirname, 'attention', 'transformers.py');
 const CACHE = join(ROOT, 'test-artifacts', 'attention-models');
 
-let python: string | null | undefined;
-/** A python3 that imports torch and onnx (Debian's lives at /usr/bin/python3, which a pyenv shim may hide). */
-export function pythonWithTorch(): string | undefined {
-  if (python === undefined) {
-    python = ['/usr/bin/python3', 'python3'].find(
-      (p) => spawnSync(p, ['-c', 'import torch, onnx'], { encoding: 'utf8', timeout: 60_000 }).status === 0) ?? null;
-  }
-  return python ?? undefined;
-}
+export { pythonWithTorch };
 
 /** Why the models cannot be built here, for `test(..., { skip })`. */
 export function torchUnavailable(): string | undefined {
