@@ -76,7 +76,8 @@ export class LayoutEngine {
         lastYield = performance.now();
       }
     }
-    return out;
+    // A job stopped while its last slice ran (no yield came after it) is stale too: its result is not posted.
+    return shouldStop() ? undefined : out;
   }
 }
 
