@@ -102,6 +102,13 @@ export class Workbench {
     await this.page.keyboard.press('Enter');
   }
 
+  /** Answers an input box (no list below it) once its title says `title`: types `text` and presses Enter. */
+  async answerInputBox(title: string, text: string): Promise<void> {
+    await this.page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ timeout: 60_000 });
+    await this.quickInput.fill(text);
+    await this.page.keyboard.press('Enter');
+  }
+
   /** Answers the (simple) file dialog the last command opened with `path`, then presses Enter. */
   async answerFileDialog(path: string): Promise<void> {
     await this.quickInput.waitFor({ timeout: 60_000 });

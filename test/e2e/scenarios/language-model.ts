@@ -76,7 +76,8 @@ export async function languageModelScenario(page: Page, wb: Workbench, model: st
 export async function quickInferencePrompt(page: Page, wb: Workbench, opts: { file: string; prompt: string; top: string; screenshot: string }): Promise<string> {
   await wb.runCommand('Model Inspector: Quick Inference');
   await wb.answerQuickInput(opts.file);
-  await wb.answerQuickInput(opts.prompt);
+  // The prompt is an input box: it has no rows to wait for, only its title.
+  await wb.answerInputBox('prompt for', opts.prompt);
   const escaped = opts.file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const message = page.locator('.notifications-toasts .notification-list-item-message', { hasText: new RegExp(`^${escaped}: `) }).first();
   await message.waitFor({ timeout: 90_000 });
