@@ -3,6 +3,7 @@ import type * as NodeLlamaCppModule from 'node-llama-cpp' with { 'resolution-mod
 import { availableParallelism, freemem } from 'node:os';
 import type { Model } from '../../../model/graph';
 import { ModelError, oneLine } from '../../../model/errors';
+import { ownDevices } from '../../backend';
 import type { SkippedProvider } from '../../../protocol/run';
 import { formatBytes } from '../../../protocol/summary';
 import type { LoadOptions, RuntimeSession } from '../../session';
@@ -54,12 +55,7 @@ function instance(device: string): Promise<Llama> {
 
 function deviceOrder(requested: string[] | undefined): { order: string[]; skipped: SkippedProvider[] } {
   const want = requested?.length ? requested : preferredDevices('llama-cpp') ?? defaultLlamaDevices();
-  const order: string[] = [];
-  const skipped: SkippedProvider[] = [];
-  for (const d of want) {
-    if ((LLAMA_DEVICES as readonly string[]).includes(d)) order.push(d);
-    else skipped.push({ provider: d, reason: `is not a llama.cpp device (it has ${LLAMA_DEVICES.join(', ')})` });
-  }
+  const { order, skipped } = ownDevices({ name: 'llama.cpp', devices: LLAMA_DEVICES }, want);
   if (!order.includes('cpu')) order.push('cpu'); // the CPU build always exists: the last resort, as ORT's cpu
   return { order, skipped };
 }
